@@ -1,0 +1,111 @@
+//! Fatal errors: the run cannot continue (or its result is not acceptable).
+//!
+//! Three tiers never mix (see `docs/ARCHITECTURE.md`):
+//! - [`Error`] stops the run and maps to an exit code;
+//! - [`crate::diagnostic::Diagnostic`] is a problem in something the user wrote (config, rule,
+//!   table, template), shown with `file:line:col` and a caret, carried by [`Error::Diagnostics`];
+//! - [`crate::rejects::RowIssue`] is a problem in one input row; it never stops a run on its own.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostics;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// One or more problems in user-written files (config, rules, tables, templates).
+    #[error("{0}")]
+    Diagnostics(Diagnostics),
+    /// An input file lacks a column the pipeline cannot do without.
+    #[error(
+        "{}: missing required column(s) {}; found {}\n  help: add the header to the column profile in the config, e.g. `[profile.aliases] {} = [\"<your header>\"]`",
+        path.display(),
+        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        found.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        missing.first().map(String::as_str).unwrap_or("field")
+    )]
+    MissingColumns {
+        /// The input file.
+        path: PathBuf,
+        /// Canonical fields not found.
+        missing: Vec<String>,
+        /// Headers present in the file.
+        found: Vec<String>,
+    },
+    /// An input file is unusable as a whole (not a workbook, no such sheet, undecodable).
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Bad command-line usage that clap cannot catch (e.g. a malformed `--as-of`).
+    #[error("{0}")]
+    Usage(String),
+    /// `--max-rejects` was exceeded; the outputs were still written.
+    #[error("{rejected} of {read} rows rejected, over the limit of {limit}; see {}", report.display())]
+    TooManyRejects {
+        /// Rows rejected.
+        rejected: usize,
+        /// Rows read.
+        read: usize,
+        /// The limit as the user wrote it.
+        limit: String,
+        /// Where the rejects are.
+        report: PathBuf,
+    },
+    /// `--strict` and a row was rejected.
+    #[error("--strict: {0}")]
+    Strict(String),
+    /// A failure inside the aggregation engine (polars); a bug rather than a data problem.
+    #[error("aggregate: {0}")]
+    Aggregate(String),
+    /// A template failed while rendering (a render error is fatal: no half-rendered report).
+    #[error("{0}")]
+    Render(String),
+    /// Some other fatal condition with a clear message.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Exit code: 1 when the tool ran but the result is not acceptable, 2 when it could not run.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::TooManyRejects { .. } | Error::Strict(_) => 1,
+            _ => 2,
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl From<crate::diagnostic::Diagnostic> for Error {
+    fn from(d: crate::diagnostic::Diagnostic) -> Self {
+        Error::Diagnostics(Diagnostics(vec![d]))
+    }
+}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Self {
+        Error::Diagnostics(d)
+    }
+}

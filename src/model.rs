@@ -1,0 +1,389 @@
+//! The named types handed from stage to stage:
+//! `RawTable` (ingest) → [`Complaint`] (normalize) → `Classified` (rules) → `Assessed` (sla)
+//! → `ReportContext` (aggregate) → files (render).
+//!
+//! This module holds the record-level types; each stage module holds its own output type.
+
+use serde::Serialize;
+
+use crate::time::Ts;
+
+/// A cheaply clonable shared string. Low-cardinality values (projects, teams, levels) are
+/// interned so millions of rows share a few allocations, and handing a value to a rule script
+/// is a reference-count increment rather than a copy.
+pub type Str = rhai::ImmutableString;
+
+/// The lifecycle stages that exports record as timestamp columns, in lifecycle order. Their
+/// snake-case names are also the canonical event names (`received`, `resolved`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 投诉时间 / 登记时间: the complaint came in. Required.
+    Received,
+    /// 受理时间: accepted / confirmed to the owner.
+    Acknowledged,
+    /// 派单时间: work order dispatched to a team.
+    Dispatched,
+    /// 到场时间: someone on site; the response started.
+    OnSite,
+    /// 处理完成时间: handling finished.
+    Resolved,
+    /// 回复时间: the owner was answered.
+    Replied,
+    /// 回访时间: the follow-up visit or call.
+    FollowUp,
+    /// 关闭时间: closed.
+    Closed,
+}
+
+impl Stage {
+    /// All stages in lifecycle order.
+    pub const ALL: [Stage; 8] = [
+        Stage::Received,
+        Stage::Acknowledged,
+        Stage::Dispatched,
+        Stage::OnSite,
+        Stage::Resolved,
+        Stage::Replied,
+        Stage::FollowUp,
+        Stage::Closed,
+    ];
+
+    /// The canonical event name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Received => "received",
+            Stage::Acknowledged => "acknowledged",
+            Stage::Dispatched => "dispatched",
+            Stage::OnSite => "on_site",
+            Stage::Resolved => "resolved",
+            Stage::Replied => "replied",
+            Stage::FollowUp => "follow_up",
+            Stage::Closed => "closed",
+        }
+    }
+
+    /// The timestamp field that records this stage.
+    pub fn field(self) -> Field {
+        match self {
+            Stage::Received => Field::ReceivedAt,
+            Stage::Acknowledged => Field::AcknowledgedAt,
+            Stage::Dispatched => Field::DispatchedAt,
+            Stage::OnSite => Field::OnSiteAt,
+            Stage::Resolved => Field::ResolvedAt,
+            Stage::Replied => Field::RepliedAt,
+            Stage::FollowUp => Field::FollowUpAt,
+            Stage::Closed => Field::ClosedAt,
+        }
+    }
+
+    /// Position in [`Stage::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Looks a stage up by its event name.
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// What kind of value a canonical field holds after normalization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Non-empty text identifying the complaint.
+    Id,
+    /// An instant (parsed in the configured zone).
+    Timestamp,
+    /// Free or categorical text.
+    Text,
+    /// A satisfaction score normalised to 0–100.
+    Score,
+}
+
+/// The canonical fields an export is mapped onto. `docs/FIELDS.md` documents each one; the
+/// rule scripts see them under the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Field {
+    ComplaintId,
+    ReceivedAt,
+    AcknowledgedAt,
+    DispatchedAt,
+    OnSiteAt,
+    ResolvedAt,
+    RepliedAt,
+    FollowUpAt,
+    ClosedAt,
+    Project,
+    Building,
+    Unit,
+    Complainant,
+    Phone,
+    Channel,
+    CategoryRaw,
+    LevelRaw,
+    Text,
+    Team,
+    Handler,
+    Satisfaction,
+    SatisfactionRaw,
+    Status,
+}
+
+impl Field {
+    /// Every canonical field, in output column order.
+    pub const ALL: [Field; 23] = [
+        Field::ComplaintId,
+        Field::ReceivedAt,
+        Field::AcknowledgedAt,
+        Field::DispatchedAt,
+        Field::OnSiteAt,
+        Field::ResolvedAt,
+        Field::RepliedAt,
+        Field::FollowUpAt,
+        Field::ClosedAt,
+        Field::Project,
+        Field::Building,
+        Field::Unit,
+        Field::Complainant,
+        Field::Phone,
+        Field::Channel,
+        Field::CategoryRaw,
+        Field::LevelRaw,
+        Field::Text,
+        Field::Team,
+        Field::Handler,
+        Field::Satisfaction,
+        Field::SatisfactionRaw,
+        Field::Status,
+    ];
+
+    /// The canonical (snake_case) name used in configs, rules and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::ComplaintId => "complaint_id",
+            Field::ReceivedAt => "received_at",
+            Field::AcknowledgedAt => "acknowledged_at",
+            Field::DispatchedAt => "dispatched_at",
+            Field::OnSiteAt => "on_site_at",
+            Field::ResolvedAt => "resolved_at",
+            Field::RepliedAt => "replied_at",
+            Field::FollowUpAt => "follow_up_at",
+            Field::ClosedAt => "closed_at",
+            Field::Project => "project",
+            Field::Building => "building",
+            Field::Unit => "unit",
+            Field::Complainant => "complainant",
+            Field::Phone => "phone",
+            Field::Channel => "channel",
+            Field::CategoryRaw => "category_raw",
+            Field::LevelRaw => "level_raw",
+            Field::Text => "text",
+            Field::Team => "team",
+            Field::Handler => "handler",
+            Field::Satisfaction => "satisfaction",
+            Field::SatisfactionRaw => "satisfaction_raw",
+            Field::Status => "status",
+        }
+    }
+
+    /// Looks a field up by canonical name.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The value type after normalization.
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Field::ComplaintId => FieldKind::Id,
+            Field::Satisfaction => FieldKind::Score,
+            f if f.stage().is_some() => FieldKind::Timestamp,
+            _ => FieldKind::Text,
+        }
+    }
+
+    /// The stage a timestamp field records.
+    pub fn stage(self) -> Option<Stage> {
+        Some(match self {
+            Field::ReceivedAt => Stage::Received,
+            Field::AcknowledgedAt => Stage::Acknowledged,
+            Field::DispatchedAt => Stage::Dispatched,
+            Field::OnSiteAt => Stage::OnSite,
+            Field::ResolvedAt => Stage::Resolved,
+            Field::RepliedAt => Stage::Replied,
+            Field::FollowUpAt => Stage::FollowUp,
+            Field::ClosedAt => Stage::Closed,
+            _ => return None,
+        })
+    }
+
+    /// True for fields that identify a person and are masked in reports by default.
+    pub fn is_personal(self) -> bool {
+        matches!(self, Field::Complainant | Field::Phone)
+    }
+}
+
+/// Where a row came from: the input file (index into the run's input list), the line where
+/// the record starts (1-based; for XLSX the worksheet row number) and the record number
+/// (1-based data record within the file, header excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Origin {
+    /// Index into the run's input files.
+    pub file: u16,
+    /// Line (CSV) or worksheet row (XLSX) where the record starts, 1-based.
+    pub line: u32,
+    /// Data record number within the file, 1-based.
+    pub record: u32,
+}
+
+/// One complaint after normalization: canonical fields typed, blanks turned into absent
+/// values (`None`), unknown columns carried in `extra` (aligned with the run's
+/// [`ExtraColumns`]).
+#[derive(Debug, Clone, Default)]
+pub struct Complaint {
+    /// Where the winning row came from.
+    pub origin: Origin,
+    /// `complaint_id`: never empty.
+    pub id: Str,
+    /// Stage timestamps indexed by [`Stage::index`]; `received_at` is always present.
+    pub times: [Option<Ts>; 8],
+    #[allow(missing_docs)]
+    pub project: Option<Str>,
+    #[allow(missing_docs)]
+    pub building: Option<Str>,
+    #[allow(missing_docs)]
+    pub unit: Option<Str>,
+    #[allow(missing_docs)]
+    pub complainant: Option<Str>,
+    #[allow(missing_docs)]
+    pub phone: Option<Str>,
+    #[allow(missing_docs)]
+    pub channel: Option<Str>,
+    #[allow(missing_docs)]
+    pub category_raw: Option<Str>,
+    #[allow(missing_docs)]
+    pub level_raw: Option<Str>,
+    #[allow(missing_docs)]
+    pub text: Option<Str>,
+    #[allow(missing_docs)]
+    pub team: Option<Str>,
+    #[allow(missing_docs)]
+    pub handler: Option<Str>,
+    /// 0–100 after applying the column's declared scale or the word mapping.
+    pub satisfaction: Option<f64>,
+    /// The satisfaction cell as written.
+    pub satisfaction_raw: Option<Str>,
+    #[allow(missing_docs)]
+    pub status: Option<Str>,
+    /// Carried-through columns, aligned with [`ExtraColumns`].
+    pub extra: Vec<Option<Str>>,
+}
+
+/// A field's value, borrowed from a [`Complaint`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Absent (blank cell or column not in the export).
+    Absent,
+    /// Text.
+    Str(&'a Str),
+    /// An instant.
+    Ts(Ts),
+    /// A number (satisfaction).
+    Num(f64),
+}
+
+impl Complaint {
+    /// The time a stage happened, if it did.
+    pub fn time(&self, stage: Stage) -> Option<Ts> {
+        self.times[stage.index()]
+    }
+
+    /// `received_at` (always present after normalization).
+    pub fn received_at(&self) -> Ts {
+        self.times[Stage::Received.index()].unwrap_or_default()
+    }
+
+    /// A canonical field's value.
+    pub fn get(&self, field: Field) -> FieldValue<'_> {
+        fn s(v: &Option<Str>) -> FieldValue<'_> {
+            v.as_ref().map_or(FieldValue::Absent, FieldValue::Str)
+        }
+        if let Some(stage) = field.stage() {
+            return self.time(stage).map_or(FieldValue::Absent, FieldValue::Ts);
+        }
+        match field {
+            Field::ComplaintId => FieldValue::Str(&self.id),
+            Field::Project => s(&self.project),
+            Field::Building => s(&self.building),
+            Field::Unit => s(&self.unit),
+            Field::Complainant => s(&self.complainant),
+            Field::Phone => s(&self.phone),
+            Field::Channel => s(&self.channel),
+            Field::CategoryRaw => s(&self.category_raw),
+            Field::LevelRaw => s(&self.level_raw),
+            Field::Text => s(&self.text),
+            Field::Team => s(&self.team),
+            Field::Handler => s(&self.handler),
+            Field::Satisfaction => self
+                .satisfaction
+                .map_or(FieldValue::Absent, FieldValue::Num),
+            Field::SatisfactionRaw => s(&self.satisfaction_raw),
+            Field::Status => s(&self.status),
+            _ => FieldValue::Absent,
+        }
+    }
+
+    /// Mutable access to a text field's slot (for normalization).
+    pub fn text_slot(&mut self, field: Field) -> Option<&mut Option<Str>> {
+        Some(match field {
+            Field::Project => &mut self.project,
+            Field::Building => &mut self.building,
+            Field::Unit => &mut self.unit,
+            Field::Complainant => &mut self.complainant,
+            Field::Phone => &mut self.phone,
+            Field::Channel => &mut self.channel,
+            Field::CategoryRaw => &mut self.category_raw,
+            Field::LevelRaw => &mut self.level_raw,
+            Field::Text => &mut self.text,
+            Field::Team => &mut self.team,
+            Field::Handler => &mut self.handler,
+            Field::SatisfactionRaw => &mut self.satisfaction_raw,
+            Field::Status => &mut self.status,
+            _ => return None,
+        })
+    }
+
+    /// The most advanced lifecycle stage reached, for the duplicate policy.
+    pub fn latest_stage(&self) -> Stage {
+        Stage::ALL
+            .into_iter()
+            .rev()
+            .find(|s| self.time(*s).is_some())
+            .unwrap_or(Stage::Received)
+    }
+}
+
+/// The names of the carried-through (unmapped) columns, in first-seen order over the sorted
+/// input files. [`Complaint::extra`] is aligned with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExtraColumns(pub Vec<String>);
+
+impl ExtraColumns {
+    /// Index of a column, adding it if new.
+    pub fn index_or_insert(&mut self, name: &str) -> usize {
+        if let Some(i) = self.0.iter().position(|c| c == name) {
+            i
+        } else {
+            self.0.push(name.to_owned());
+            self.0.len() - 1
+        }
+    }
+
+    /// Index of a column.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|c| c == name)
+    }
+}

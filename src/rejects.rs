@@ -1,0 +1,258 @@
+//! Row-level problems: rejected records and kept-but-flagged data-quality findings.
+//!
+//! Every input record ends either accepted (and in `complaints.csv`, possibly merged into a
+//! later export of the same complaint) or here, in `rejects.csv`: one row per rejected record
+//! with its file, the line where it starts, its record number, the stage that rejected it, the
+//! first offending field and value, a reason code and a message listing every problem found.
+//! `docs/DATA_QUALITY.md` lists the codes and says which problems reject and which are findings.
+
+use serde::Serialize;
+
+use crate::model::Origin;
+
+/// Why a record was rejected. The snake-case name is the `reason` column of `rejects.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The record has more fields than the header row (CSV), or a value beyond the header
+    /// width (XLSX).
+    RaggedRow,
+    /// Bytes that are not valid in the file's encoding.
+    BadEncoding,
+    /// Every cell is blank.
+    EmptyRow,
+    /// `complaint_id` is blank.
+    MissingId,
+    /// `received_at` is blank: no clock can start.
+    MissingReceivedAt,
+    /// A timestamp cell is not in any accepted form.
+    BadTimestamp,
+    /// A timestamp names a date or time that does not exist (`2026-02-30`, `25:61`, a DST gap).
+    InvalidTimestamp,
+    /// A timestamp outside 2000–2099: a placeholder or typo, not a real event.
+    ImplausibleTimestamp,
+    /// A satisfaction cell that is neither a number on the declared scale nor a known word.
+    BadSatisfaction,
+    /// A spreadsheet error value (`#N/A`, `#VALUE!`, ...) in a canonical field.
+    ErrorCell,
+    /// A rule script failed on this record.
+    RuleError,
+}
+
+impl RejectReason {
+    /// The code written to `rejects.csv`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::RaggedRow => "ragged_row",
+            RejectReason::BadEncoding => "bad_encoding",
+            RejectReason::EmptyRow => "empty_row",
+            RejectReason::MissingId => "missing_id",
+            RejectReason::MissingReceivedAt => "missing_received_at",
+            RejectReason::BadTimestamp => "bad_timestamp",
+            RejectReason::InvalidTimestamp => "invalid_timestamp",
+            RejectReason::ImplausibleTimestamp => "implausible_timestamp",
+            RejectReason::BadSatisfaction => "bad_satisfaction",
+            RejectReason::ErrorCell => "error_cell",
+            RejectReason::RuleError => "rule_error",
+        }
+    }
+}
+
+/// One rejected record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowIssue {
+    /// Where the record is.
+    pub origin: Origin,
+    /// The pipeline stage that rejected it (`ingest`, `normalize`, `classify`, `sla`, ...).
+    pub stage: &'static str,
+    /// The first offending field (canonical name, or the header when unmapped; empty when the
+    /// problem is the whole row).
+    pub field: String,
+    /// The offending value (masked when the field holds personal data).
+    pub value: String,
+    /// Why.
+    pub reason: RejectReason,
+    /// Every problem found in the record, in field order.
+    pub message: String,
+}
+
+/// A data-quality observation on an accepted record. Kept records are never dropped for these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    /// A stage is timed before the complaint was received.
+    BeforeReceived,
+    /// Two stages are out of order (e.g. closed before resolved, on site before dispatched).
+    StageOrder,
+    /// A later stage is recorded while an earlier one is missing.
+    StageGap,
+    /// A timestamp after `--as-of`: treated as not yet happened.
+    FutureTimestamp,
+    /// The same complaint ID appears more than once with the same content.
+    ExactDuplicate,
+    /// This row lost to another row of the same complaint under the duplicate policy.
+    Superseded,
+    /// Rows of the same complaint disagree on something other than later stages.
+    DuplicateConflict,
+    /// Two headers map to the same canonical field; the later one is carried as an extra column.
+    DuplicateHeader,
+    /// A spreadsheet error value in a carried-through column (kept as written).
+    ErrorCellInExtra,
+}
+
+impl FindingCode {
+    /// The code written to `findings.csv`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingCode::BeforeReceived => "before_received",
+            FindingCode::StageOrder => "stage_order",
+            FindingCode::StageGap => "stage_gap",
+            FindingCode::FutureTimestamp => "future_timestamp",
+            FindingCode::ExactDuplicate => "exact_duplicate",
+            FindingCode::Superseded => "superseded",
+            FindingCode::DuplicateConflict => "duplicate_conflict",
+            FindingCode::DuplicateHeader => "duplicate_header",
+            FindingCode::ErrorCellInExtra => "error_cell_in_extra",
+        }
+    }
+}
+
+/// One data-quality finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The record concerned.
+    pub origin: Origin,
+    /// Its complaint ID (empty for file-level findings).
+    pub complaint_id: String,
+    /// The field concerned.
+    pub field: String,
+    /// What was found.
+    pub code: FindingCode,
+    /// Details.
+    pub message: String,
+}
+
+/// Everything rejected or flagged during a run, in input order after [`Rejects::sort`].
+#[derive(Debug, Clone, Default)]
+pub struct Rejects {
+    /// Rejected records (one per record).
+    pub issues: Vec<RowIssue>,
+    /// Findings on kept records.
+    pub findings: Vec<Finding>,
+}
+
+impl Rejects {
+    /// Records a rejected record.
+    pub fn reject(&mut self, issue: RowIssue) {
+        self.issues.push(issue);
+    }
+
+    /// Records a finding.
+    pub fn find(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Number of rejected records.
+    pub fn rejected(&self) -> usize {
+        self.issues.len()
+    }
+
+    /// Appends another collection (e.g. from a parallel chunk).
+    pub fn extend(&mut self, other: Rejects) {
+        self.issues.extend(other.issues);
+        self.findings.extend(other.findings);
+    }
+
+    /// Orders everything by where it is in the input, so output does not depend on thread
+    /// scheduling.
+    pub fn sort(&mut self) {
+        self.issues
+            .sort_by(|a, b| a.origin.cmp(&b.origin).then(a.stage.cmp(b.stage)));
+        self.findings.sort_by(|a, b| {
+            (a.origin, a.code, &a.field, &a.message).cmp(&(b.origin, b.code, &b.field, &b.message))
+        });
+    }
+
+    /// Counts per reason code, sorted by code.
+    pub fn counts_by_reason(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for i in &self.issues {
+            *m.entry(i.reason.code()).or_default() += 1;
+        }
+        m
+    }
+
+    /// Counts per finding code, sorted by code.
+    pub fn counts_by_finding(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.code.code()).or_default() += 1;
+        }
+        m
+    }
+}
+
+/// How many rejects a run tolerates before it fails (`--max-rejects N` or `P%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RejectLimit {
+    /// At most this many records.
+    Count(usize),
+    /// At most this percentage of the records read.
+    Percent(f64),
+}
+
+impl RejectLimit {
+    /// Parses `N` or `P%`.
+    pub fn parse(s: &str) -> Result<RejectLimit, String> {
+        let s = s.trim();
+        if let Some(p) = s.strip_suffix('%') {
+            let v: f64 = p.trim().parse().map_err(|_| {
+                format!("invalid reject limit `{s}`: expected N or P% (e.g. 100 or 2.5%)")
+            })?;
+            if !(0.0..=100.0).contains(&v) {
+                return Err(format!(
+                    "invalid reject limit `{s}`: a percentage is between 0% and 100%"
+                ));
+            }
+            Ok(RejectLimit::Percent(v))
+        } else {
+            s.parse().map(RejectLimit::Count).map_err(|_| {
+                format!("invalid reject limit `{s}`: expected N or P% (e.g. 100 or 2.5%)")
+            })
+        }
+    }
+
+    /// True when `rejected` of `read` goes over the limit.
+    pub fn exceeded(self, rejected: usize, read: usize) -> bool {
+        match self {
+            RejectLimit::Count(n) => rejected > n,
+            RejectLimit::Percent(p) => read > 0 && (rejected as f64) * 100.0 > p * (read as f64),
+        }
+    }
+}
+
+impl std::fmt::Display for RejectLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RejectLimit::Count(n) => write!(f, "{n}"),
+            RejectLimit::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reject_limits_parse_and_compare() {
+        assert_eq!(RejectLimit::parse("10"), Ok(RejectLimit::Count(10)));
+        assert_eq!(RejectLimit::parse("2.5%"), Ok(RejectLimit::Percent(2.5)));
+        assert!(RejectLimit::parse("lots").is_err());
+        assert!(RejectLimit::parse("120%").is_err());
+        assert!(!RejectLimit::Count(3).exceeded(3, 100));
+        assert!(RejectLimit::Count(3).exceeded(4, 100));
+        assert!(!RejectLimit::Percent(5.0).exceeded(5, 100));
+        assert!(RejectLimit::Percent(5.0).exceeded(6, 100));
+    }
+}
