@@ -1,0 +1,143 @@
+//! The command line (clap derive). `--help` text comes from these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (rejected rows below --max-rejects still give 0)
+  1  the result is not acceptable: `check` found problems, `test` has failures,
+     the reject limit was exceeded, or --strict met a bad row
+  2  the tool could not run: bad usage, bad config, unreadable input, or a
+     compile error in a rule or template";
+
+/// Turns exported complaint logs into audited, rule-driven management reports.
+#[derive(Debug, Parser)]
+#[command(name = "complaints", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// No progress or summary lines on stderr (errors are still shown).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline and write the report and tables into --out.
+    Run(RunArgs),
+    /// Compile the config, every rule, table, preset, calendar and template; report every problem.
+    Check(CheckArgs),
+    /// Show, for one complaint, how every output and verdict was reached.
+    Explain(ExplainArgs),
+    /// Print the data the report templates receive, as JSON.
+    Context(RunArgs),
+}
+
+/// Where the config, rules and templates are.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SetupArgs {
+    /// Run configuration (default: complaints.toml in the working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Rule folder (default: `rules/`, or as the config says).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Template folder (default: `report_templates/`, or as the config says).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// Options of `run` (and of commands that run the pipeline).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub setup: SetupArgs,
+    /// Input export(s): CSV or XLSX files, or folders of them (replaces the config's list).
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+    /// Event log(s), one row per event (replaces the config's list).
+    #[arg(long = "events", value_name = "FILE", num_args = 1..)]
+    pub events: Vec<PathBuf>,
+    /// Output folder (default: out/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Evaluate as of this instant: 2026-11-01T00:00:00+08:00, `2026-11-01 00:00` or 2026-11-01
+    /// (default: now).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub as_of: Option<String>,
+    /// Report period: 2026-10, 2026-Q3, 2026-W40, 2026 or all (default: the last complete
+    /// month before --as-of).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Report language: zh (default) or en.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Abort on the first rejected row.
+    #[arg(long)]
+    pub strict: bool,
+    /// Fail (exit 1) when more rows than this are rejected: N or P% (e.g. 100 or 2%).
+    #[arg(long, value_name = "N|P%")]
+    pub max_rejects: Option<String>,
+    /// Show complainants' names and phone numbers (internal use; recorded in the manifest).
+    #[arg(long)]
+    pub unmask: bool,
+    /// Evaluate rules once per complaint instead of once per distinct input (slower; the
+    /// results are identical, which the test suite checks).
+    #[arg(long, hide = true)]
+    pub per_row: bool,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub setup: SetupArgs,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// The complaint ID.
+    pub id: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub run: RunArgs,
+}
+
+/// Options of `sample`.
+#[derive(Debug, Args, Clone)]
+pub struct SampleArgs {
+    /// Number of complaints.
+    #[arg(long, default_value_t = 6000)]
+    pub rows: usize,
+    /// Random seed (same seed and options → byte-identical files).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// First month, YYYY-MM.
+    #[arg(long, default_value = "2025-09")]
+    pub start: String,
+    /// Number of months.
+    #[arg(long, default_value_t = 14)]
+    pub months: u32,
+    /// Formats to write: any of utf8, gbk, xlsx (comma-separated).
+    #[arg(long, default_value = "utf8", value_delimiter = ',')]
+    pub formats: Vec<String>,
+    /// How to split the export: single, halves or monthly.
+    #[arg(long, default_value = "single")]
+    pub split: String,
+    /// Do not write the event log.
+    #[arg(long)]
+    pub no_events: bool,
+    /// Do not inject dirty rows.
+    #[arg(long)]
+    pub clean: bool,
+}

@@ -1,0 +1,50 @@
+//! One module per subcommand; each turns its arguments into a [`Config`] and calls the
+//! pipeline. `run` returns the process exit code.
+
+pub mod check;
+pub mod context;
+pub mod explain;
+pub mod run;
+
+use crate::cli::{Cli, Command, RunArgs, SetupArgs};
+use crate::config::{Config, Overrides};
+use crate::error::Result;
+use crate::time::Ts;
+
+/// Runs a parsed command line. `now` is the clock, read once by `main`.
+pub fn run(cli: Cli, now: Ts) -> Result<i32> {
+    match cli.command {
+        Command::Run(args) => run::run(&args, now, cli.quiet),
+        Command::Check(args) => check::run(&args.setup, now, cli.quiet),
+        Command::Explain(args) => explain::run(&args, now),
+        Command::Context(args) => context::run(&args, now),
+    }
+}
+
+/// The config for a command that runs the pipeline.
+pub fn load_config(args: &RunArgs, now: Ts) -> Result<Config> {
+    let ov = Overrides {
+        inputs: args.inputs.clone(),
+        events: args.events.clone(),
+        out: args.out.clone(),
+        rules: args.setup.rules.clone(),
+        templates: args.setup.templates.clone(),
+        lang: args.lang.clone(),
+        max_rejects: args.max_rejects.clone(),
+        strict: args.strict,
+        unmask: args.unmask,
+        as_of: args.as_of.clone(),
+        period: args.period.clone(),
+    };
+    Config::load(args.setup.config.as_deref(), &ov, now)
+}
+
+/// The config for a command that only compiles (`check`).
+pub fn load_setup(setup: &SetupArgs, now: Ts) -> Result<Config> {
+    let ov = Overrides {
+        rules: setup.rules.clone(),
+        templates: setup.templates.clone(),
+        ..Overrides::default()
+    };
+    Config::load(setup.config.as_deref(), &ov, now)
+}

@@ -1,0 +1,37 @@
+//! `complaints run`: the whole pipeline, outputs into `--out`, a summary on stderr.
+
+use crate::cli::RunArgs;
+use crate::error::Result;
+use crate::pipeline::{self, EvalMode, RunOptions};
+use crate::time::Ts;
+use crate::ui;
+
+/// Runs the pipeline; exit code 0 on success.
+pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
+    let cfg = super::load_config(args, now)?;
+    let prepared = pipeline::prepare(&cfg)?;
+    let opts = RunOptions {
+        mode: if args.per_row {
+            EvalMode::PerRow
+        } else {
+            EvalMode::Auto
+        },
+    };
+    let outcome = match pipeline::run(&cfg, &prepared, opts) {
+        Ok(o) => o,
+        Err(e @ crate::error::Error::TooManyRejects { .. }) => {
+            // The outputs were written; say so before failing.
+            ui::note(
+                quiet,
+                &format!("outputs written to {}", cfg.out_dir.display()),
+            );
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    for w in &outcome.warnings {
+        ui::warn(w);
+    }
+    ui::note(quiet, &ui::summary(&outcome, &cfg));
+    Ok(0)
+}

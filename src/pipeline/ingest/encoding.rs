@@ -1,0 +1,122 @@
+//! Text encodings of CSV exports. Chinese exports arrive as UTF-8 (with or without a BOM, the
+//! BOM being what Excel writes for "CSV UTF-8"), as GBK/GB18030 (what Excel on Chinese Windows
+//! writes for plain "CSV"), and occasionally as UTF-16 with a BOM ("Unicode text").
+
+use std::path::Path;
+
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+
+use crate::config::EncodingChoice;
+use crate::error::{Error, Result};
+
+/// A decoded file.
+pub struct Decoded {
+    /// The text, BOM removed.
+    pub text: String,
+    /// What was read: `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `gb18030`.
+    pub encoding: &'static str,
+    /// True when some bytes were invalid and replaced by U+FFFD (those records are rejected).
+    pub had_errors: bool,
+}
+
+/// Decodes a CSV file's bytes. With `Auto`: a BOM decides; else valid UTF-8 is UTF-8; else
+/// GB18030 if the whole file is valid GB18030; else UTF-8 with the bad bytes replaced (and the
+/// records holding them rejected).
+pub fn decode(path: &Path, bytes: &[u8], choice: EncodingChoice) -> Result<Decoded> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Ok(utf8(rest, "utf-8-bom"));
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let enc = if bytes[0] == 0xFF { UTF_16LE } else { UTF_16BE };
+        let (text, _, had_errors) = enc.decode(bytes);
+        return Ok(Decoded {
+            text: text.into_owned(),
+            encoding: if bytes[0] == 0xFF {
+                "utf-16le"
+            } else {
+                "utf-16be"
+            },
+            had_errors,
+        });
+    }
+    match choice {
+        EncodingChoice::Utf8 => Ok(utf8(bytes, "utf-8")),
+        EncodingChoice::Gb18030 => {
+            let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+            Ok(Decoded {
+                text: text.into_owned(),
+                encoding: "gb18030",
+                had_errors,
+            })
+        }
+        EncodingChoice::Auto => {
+            if std::str::from_utf8(bytes).is_ok() {
+                return Ok(utf8(bytes, "utf-8"));
+            }
+            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+                return Ok(Decoded {
+                    text: text.into_owned(),
+                    encoding: "gb18030",
+                    had_errors: false,
+                });
+            }
+            // Neither decodes cleanly. Mostly-UTF-8 with a few broken bytes is the usual case
+            // (a file concatenated from two sources): keep the good rows, reject the bad.
+            let d = utf8(bytes, "utf-8");
+            if d.text.chars().filter(|c| *c == '\u{fffd}').count() * 20 > d.text.chars().count() {
+                return Err(Error::Input {
+                    path: path.to_path_buf(),
+                    message: "cannot detect the encoding (neither UTF-8 nor GB18030); declare it with `[ingest] encoding = \"...\"`".into(),
+                });
+            }
+            Ok(d)
+        }
+    }
+}
+
+fn utf8(bytes: &[u8], name: &'static str) -> Decoded {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Decoded {
+            text: s.to_owned(),
+            encoding: name,
+            had_errors: false,
+        },
+        Err(_) => Decoded {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            encoding: name,
+            had_errors: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_bom_utf8_and_gbk() {
+        let p = Path::new("x.csv");
+        let d = decode(p, "\u{feff}投诉编号\n".as_bytes(), EncodingChoice::Auto).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), ("投诉编号\n", "utf-8-bom"));
+        let d = decode(p, "投诉编号\n".as_bytes(), EncodingChoice::Auto).unwrap();
+        assert_eq!(d.encoding, "utf-8");
+        let (gbk, _, _) = encoding_rs::GBK.encode("投诉编号,电梯困人\n");
+        let d = decode(p, &gbk, EncodingChoice::Auto).unwrap();
+        assert_eq!(
+            (d.text.as_str(), d.encoding),
+            ("投诉编号,电梯困人\n", "gb18030")
+        );
+    }
+
+    #[test]
+    fn a_few_broken_bytes_are_flagged_not_fatal() {
+        let mut bytes = "投诉编号,内容\n".as_bytes().to_vec();
+        for i in 0..50 {
+            bytes.extend_from_slice(format!("A{i},电梯困人，请尽快处理\n").as_bytes());
+        }
+        bytes.extend_from_slice(b"A2,\xFF\xFE\xFD\n");
+        let d = decode(Path::new("x.csv"), &bytes, EncodingChoice::Auto).unwrap();
+        assert!(d.had_errors);
+        assert!(d.text.contains("电梯困人"));
+    }
+}

@@ -1,0 +1,307 @@
+//! The pipeline. This file is the only one that knows the order of the stages:
+//!
+//! ```text
+//! ingest → normalize → rules (classify) → sla → aggregate → render
+//! ```
+//!
+//! [`prepare`] compiles everything the user wrote (rules, tables, presets, calendars,
+//! templates) before any data is read; [`run`] takes the data through the stages. Each stage
+//! has one entry point, `run`, and a named output type.
+
+// Stage 1: read files into raw text tables with provenance.
+pub mod ingest;
+
+// Stage 2: map headers to canonical fields, type the cells, apply the duplicate policy.
+pub mod normalize;
+
+// Stage 3: compile the rule folder; classify each complaint.
+pub mod rules;
+
+// Stage 4: evaluate SLA targets on business calendars.
+pub mod sla;
+
+// Stage 5: aggregate with polars into the report context (the only polars user).
+pub mod aggregate;
+
+// Stage 6: write the report, the tables and the quality files.
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::rejects::Rejects;
+
+/// Everything compiled before data is touched.
+pub struct Prepared {
+    /// The rule folder.
+    pub rules: rules::RuleSet,
+    /// The report templates.
+    pub templates: render::Templates,
+}
+
+/// Compiles the rules and templates named in the config, reporting every problem.
+pub fn prepare(cfg: &Config) -> Result<Prepared> {
+    let rules = rules::RuleSet::load(cfg);
+    let templates = render::Templates::load(&cfg.templates_dir);
+    match (rules, templates) {
+        (Ok(rules), Ok(templates)) => Ok(Prepared { rules, templates }),
+        (Err(Error::Diagnostics(mut a)), Err(Error::Diagnostics(b))) => {
+            a.0.extend(b.0);
+            Err(Error::Diagnostics(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// Wall time per stage, in milliseconds, in stage order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings(pub Vec<(String, u64)>);
+
+impl Timings {
+    fn lap(&mut self, stage: &str, since: &mut Instant) {
+        let now = Instant::now();
+        self.0
+            .push((stage.to_owned(), (now - *since).as_millis() as u64));
+        *since = now;
+    }
+}
+
+/// The row accounting every run reports: read = accepted + rejected.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Data records read from the input files.
+    pub read: usize,
+    /// Records accepted: one per complaint in the output, plus the rows merged into them.
+    pub accepted: usize,
+    /// Records rejected (each in `rejects.csv`).
+    pub rejected: usize,
+    /// Complaints in the output.
+    pub complaints: usize,
+    /// Rows merged into a complaint by the duplicate policy.
+    pub merged: usize,
+}
+
+/// What a run produced.
+pub struct RunOutcome {
+    /// Row accounting.
+    pub counts: RowCounts,
+    /// Stage timings.
+    pub timings: Timings,
+    /// Rejects and findings.
+    pub rejects: Rejects,
+    /// Warnings to show (calendar coverage).
+    pub warnings: Vec<String>,
+    /// The manifest written.
+    pub manifest: render::manifest::Manifest,
+}
+
+/// How the rules are evaluated (per distinct input, or per row as a reference).
+pub use rules::classify::EvalMode;
+
+/// Options that are not part of the config.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Rule evaluation mode.
+    pub mode: EvalMode,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            mode: EvalMode::Auto,
+        }
+    }
+}
+
+/// The data as assessed, before aggregation: what `run`, `explain` and `context` share.
+pub struct Evaluated {
+    /// Input files read.
+    pub files: Vec<ingest::InputFile>,
+    /// Classified complaints and their verdicts.
+    pub assessed: sla::Assessed,
+    /// Rejects and findings.
+    pub rejects: Rejects,
+    /// Row accounting.
+    pub counts: RowCounts,
+    /// Stage timings so far.
+    pub timings: Timings,
+}
+
+/// Runs ingest → normalize → classify → sla.
+pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<Evaluated> {
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
+    let mut rejects = Rejects::default();
+    let profile = normalize::Profile::new(&cfg.profile);
+    let is_header = |cells: &[String]| profile.is_header(cells);
+    let ingest_opts = ingest::IngestOptions {
+        encoding: cfg.encoding,
+        sheet: cfg.sheet.as_deref(),
+        is_header: &is_header,
+    };
+    // Ingest and normalize interleave file by file, so only one file's raw text is held;
+    // the time spent reading is measured inside the iterator.
+    let mut files = Vec::new();
+    let mut ingest_rejects = Rejects::default();
+    let ingest_time = std::cell::Cell::new(std::time::Duration::ZERO);
+    let mut reader = ingest::run(&cfg.inputs, &ingest_opts, &mut files, &mut ingest_rejects);
+    let tables = std::iter::from_fn(|| {
+        let started = Instant::now();
+        let next = reader.next();
+        ingest_time.set(ingest_time.get() + started.elapsed());
+        next
+    });
+    let normalized = normalize::run(
+        tables,
+        &cfg.inputs,
+        &normalize::NormalizeOptions {
+            profile: &profile,
+            zone: &cfg.zone,
+            as_of: cfg.as_of,
+        },
+        &mut rejects,
+    )?;
+    drop(reader);
+    rejects.extend(ingest_rejects);
+    let read_ms = ingest_time.get().as_millis() as u64;
+    let total = clock.elapsed().as_millis() as u64;
+    timings.0.push(("ingest".into(), read_ms));
+    timings
+        .0
+        .push(("normalize".into(), total.saturating_sub(read_ms)));
+    clock = Instant::now();
+    if cfg.strict
+        && let Some(first) = rejects.issues.first()
+    {
+        let file = files
+            .get(first.origin.file as usize)
+            .map_or("?", |f| f.display.as_str());
+        return Err(Error::Strict(format!(
+            "{file}:{}: {} ({})",
+            first.origin.line,
+            first.message,
+            first.reason.code()
+        )));
+    }
+    prepared.rules.reset_coverage();
+    let classified = rules::classify::run(
+        &prepared.rules,
+        normalized,
+        opts.mode,
+        cfg.strict,
+        &mut rejects,
+    )?;
+    timings.lap("classify", &mut clock);
+    let assessed = sla::run(
+        &prepared.rules,
+        classified,
+        &sla::SlaOptions {
+            zone: &cfg.zone,
+            as_of: cfg.as_of,
+            project_calendars: &cfg.sla.project_calendars,
+            events: None,
+        },
+    );
+    timings.lap("sla", &mut clock);
+    rejects.sort();
+    let read: usize = files.iter().map(|f| f.records).sum();
+    let merged: usize = assessed.classified.merged.iter().map(Vec::len).sum();
+    let complaints = assessed.classified.complaints.len();
+    let counts = RowCounts {
+        read,
+        accepted: complaints + merged,
+        rejected: rejects.rejected(),
+        complaints,
+        merged,
+    };
+    if counts.read != counts.accepted + counts.rejected {
+        // Never silent: a row that is neither accepted nor rejected is a bug.
+        return Err(Error::Other(format!(
+            "internal error: rows do not reconcile (read {}, accepted {}, rejected {})",
+            counts.read, counts.accepted, counts.rejected
+        )));
+    }
+    Ok(Evaluated {
+        files,
+        assessed,
+        rejects,
+        counts,
+        timings,
+    })
+}
+
+/// Runs the whole pipeline and writes every output into the output folder.
+pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOutcome> {
+    let ev = evaluate(cfg, prepared, opts)?;
+    let Evaluated {
+        files,
+        assessed,
+        rejects,
+        counts,
+        mut timings,
+    } = ev;
+    let mut clock = Instant::now();
+    let warnings: Vec<String> = assessed
+        .uncovered
+        .iter()
+        .map(|(cal, year)| {
+            format!(
+                "calendar `{cal}` has no holiday data for {year}: working days in {year} follow the weekly pattern only; add the year's State Council notice (see docs/CALENDARS.md)"
+            )
+        })
+        .collect();
+    let context = aggregate::run(&aggregate::AggregateInput {
+        cfg,
+        rules: &prepared.rules,
+        files: &files,
+        assessed: &assessed,
+        rejects: &rejects,
+        counts,
+        warnings: &warnings,
+    })?;
+    timings.lap("aggregate", &mut clock);
+    std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
+    render::run(&render::RenderInput {
+        cfg,
+        prepared,
+        files: &files,
+        assessed: &assessed,
+        rejects: &rejects,
+        context: &context,
+    })?;
+    timings.lap("render", &mut clock);
+    let manifest = render::manifest::Manifest::new(
+        cfg, prepared, &files, counts, &rejects, &timings, &warnings,
+    );
+    manifest.write(&cfg.out_dir)?;
+    if let Some(limit) = cfg.max_rejects
+        && limit.exceeded(counts.rejected, counts.read)
+    {
+        return Err(Error::TooManyRejects {
+            rejected: counts.rejected,
+            read: counts.read,
+            limit: limit.to_string(),
+            report: cfg.out_dir.join(crate::output::names::REJECTS_CSV),
+        });
+    }
+    Ok(RunOutcome {
+        counts,
+        timings,
+        rejects,
+        warnings,
+        manifest,
+    })
+}
+
+/// Counts by a key, sorted: a small helper the stages share for summaries.
+pub fn tally<K: Ord>(items: impl IntoIterator<Item = K>) -> BTreeMap<K, usize> {
+    let mut m = BTreeMap::new();
+    for k in items {
+        *m.entry(k).or_default() += 1;
+    }
+    m
+}

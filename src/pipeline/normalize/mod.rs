@@ -1,0 +1,547 @@
+//! Stage 2, normalize: [`RawTable`]s → [`Normalized`] (one [`Complaint`] per complaint ID).
+//!
+//! - Input: each file's header and text cells, and the column [`Profile`].
+//! - Output: typed complaints (timestamps as instants in the configured zone, satisfaction on
+//!   0–100, blanks as absent), unknown columns carried through, one row per complaint ID after
+//!   the duplicate policy.
+//! - Failure policy: a file without a `complaint_id` or `received_at` column is a fatal
+//!   [`Error::MissingColumns`]. A record with a blank ID or receipt time, an unreadable or
+//!   implausible timestamp, an unreadable satisfaction cell or a spreadsheet error value in a
+//!   canonical field is rejected (stage `normalize`), listing every problem in the record.
+//!   Problems that leave the record usable are findings (see [`crate::rejects::FindingCode`]).
+//!
+//! Duplicate policy: when one complaint ID appears in several rows (monthly exports re-export
+//! a complaint with its later stages filled in), the row with the most advanced lifecycle stage
+//! wins; ties go to the row with more stages recorded, then the latest recorded instant, then
+//! the later file and line. The other rows are "merged" (accepted, counted, listed as
+//! findings), never silently dropped.
+
+pub mod profile;
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+
+use crate::diagnostic::display_path;
+use crate::error::{Error, Result};
+use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str};
+use crate::pipeline::ingest::RawTable;
+use crate::privacy;
+use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
+use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
+
+pub use profile::Profile;
+
+/// Timestamps outside these years are placeholders or typos (`1900-01-00`, `2099-12-31`).
+const PLAUSIBLE_YEARS: std::ops::Range<i32> = 2000..2100;
+
+/// The normalize stage's output.
+#[derive(Debug, Default)]
+pub struct Normalized {
+    /// One complaint per ID, sorted by receipt time then ID.
+    pub complaints: Vec<Complaint>,
+    /// Names of the carried-through columns.
+    pub extras: ExtraColumns,
+    /// Records that passed normalize (including merged duplicates).
+    pub accepted: usize,
+    /// For each complaint (same order), the origins of the rows merged into it.
+    pub merged: Vec<Vec<Origin>>,
+}
+
+/// Settings the stage needs.
+pub struct NormalizeOptions<'a> {
+    /// Column mapping.
+    pub profile: &'a Profile,
+    /// Zone of wall-clock times.
+    pub zone: &'a Zone,
+    /// Stage times after this are flagged (they are treated as not yet happened downstream).
+    pub as_of: Ts,
+}
+
+/// Normalizes every table, then applies the duplicate policy.
+pub fn run(
+    tables: impl IntoIterator<Item = Result<RawTable>>,
+    paths: &[std::path::PathBuf],
+    opts: &NormalizeOptions<'_>,
+    rejects: &mut Rejects,
+) -> Result<Normalized> {
+    let mut extras = ExtraColumns::default();
+    let mut rows: Vec<Complaint> = Vec::new();
+    let mut interner = Interner::default();
+    for table in tables {
+        let table = table?;
+        normalize_table(
+            &table,
+            paths,
+            opts,
+            &mut extras,
+            &mut interner,
+            &mut rows,
+            rejects,
+        )?;
+    }
+    let accepted = rows.len();
+    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
+    Ok(Normalized {
+        complaints,
+        extras,
+        accepted,
+        merged,
+    })
+}
+
+fn normalize_table(
+    table: &RawTable,
+    paths: &[std::path::PathBuf],
+    opts: &NormalizeOptions<'_>,
+    extras: &mut ExtraColumns,
+    interner: &mut Interner,
+    out: &mut Vec<Complaint>,
+    rejects: &mut Rejects,
+) -> Result<()> {
+    let path = paths.get(table.file as usize).cloned().unwrap_or_default();
+    let (cols, losers) = opts.profile.map_headers(&table.headers);
+    let missing: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
+        .into_iter()
+        .filter(|f| !cols.contains(&Some(*f)))
+        .map(|f| f.name().to_owned())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::MissingColumns {
+            path,
+            missing,
+            found: table.headers.clone(),
+        });
+    }
+    for (i, f) in losers {
+        rejects.find(Finding {
+            origin: Origin {
+                file: table.file,
+                line: 0,
+                record: 0,
+            },
+            complaint_id: String::new(),
+            field: table.headers[i].clone(),
+            code: FindingCode::DuplicateHeader,
+            message: format!(
+                "column `{}` also maps to `{}`; an earlier alias won, so it is carried through unchanged",
+                table.headers[i],
+                f.name()
+            ),
+        });
+    }
+    // Per column: the canonical field, or the index of the extra column it feeds.
+    let plan: Vec<Slot> = cols
+        .iter()
+        .zip(&table.headers)
+        .map(|(c, h)| match c {
+            Some(f) => Slot::Field(*f),
+            None if h.is_empty() => Slot::Skip,
+            None => Slot::Extra(extras.index_or_insert(h)),
+        })
+        .collect();
+    let n_extra = extras.0.len();
+    for rec in &table.records {
+        let mut c = Complaint {
+            origin: rec.origin,
+            extra: vec![None; n_extra],
+            ..Complaint::default()
+        };
+        let mut problems: Vec<(Field, String, RejectReason, String)> = Vec::new();
+        let mut error_extras = Vec::new();
+        for (i, slot) in plan.iter().enumerate() {
+            let cell = rec.fields.get(i).unwrap_or("").trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match *slot {
+                Slot::Skip => {}
+                Slot::Extra(x) => {
+                    if is_error_cell(cell) {
+                        error_extras.push(i);
+                    }
+                    c.extra[x] = Some(Str::from(cell));
+                }
+                Slot::Field(f) => {
+                    if is_error_cell(cell) {
+                        problems.push((
+                            f,
+                            cell.to_owned(),
+                            RejectReason::ErrorCell,
+                            format!("`{}` holds the spreadsheet error {cell}", f.name()),
+                        ));
+                        continue;
+                    }
+                    if let Err((reason, msg)) = set_field(&mut c, f, cell, opts, interner) {
+                        problems.push((f, cell.to_owned(), reason, msg));
+                    }
+                }
+            }
+        }
+        if c.id.is_empty() && !problems.iter().any(|p| p.0 == Field::ComplaintId) {
+            problems.insert(
+                0,
+                (
+                    Field::ComplaintId,
+                    String::new(),
+                    RejectReason::MissingId,
+                    "`complaint_id` is blank".into(),
+                ),
+            );
+        }
+        if c.time(Stage::Received).is_none() && !problems.iter().any(|p| p.0 == Field::ReceivedAt) {
+            problems.push((
+                Field::ReceivedAt,
+                String::new(),
+                RejectReason::MissingReceivedAt,
+                "`received_at` is blank: no time limit can be counted".into(),
+            ));
+        }
+        // Missing-ID first, then the rest in field order (a stable sort keeps that).
+        problems.sort_by_key(|p| Field::ALL.iter().position(|f| *f == p.0));
+        if let Some((field, value, reason, _)) = problems.first() {
+            let message = problems
+                .iter()
+                .map(|p| p.3.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let value = if field.is_personal() {
+                mask_value(*field, value)
+            } else {
+                value.clone()
+            };
+            rejects.reject(RowIssue {
+                origin: rec.origin,
+                stage: "normalize",
+                field: field.name().to_owned(),
+                value,
+                reason: *reason,
+                message,
+            });
+            continue;
+        }
+        for i in error_extras {
+            rejects.find(Finding {
+                origin: rec.origin,
+                complaint_id: c.id.to_string(),
+                field: table.headers[i].clone(),
+                code: FindingCode::ErrorCellInExtra,
+                message: format!(
+                    "carried-through column `{}` holds a spreadsheet error; kept as written",
+                    table.headers[i]
+                ),
+            });
+        }
+        stage_findings(&c, opts, rejects);
+        out.push(c);
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Field(Field),
+    Extra(usize),
+    Skip,
+}
+
+/// Reads one canonical cell into the complaint.
+fn set_field(
+    c: &mut Complaint,
+    f: Field,
+    cell: &str,
+    opts: &NormalizeOptions<'_>,
+    interner: &mut Interner,
+) -> std::result::Result<(), (RejectReason, String)> {
+    match f.kind() {
+        FieldKind::Id => c.id = Str::from(cell),
+        FieldKind::Timestamp => {
+            let stage = f.stage().expect("timestamp fields are stages");
+            let t = parse_timestamp(cell, opts.zone).map_err(|e| match e {
+                TimestampError::Unparseable => (
+                    RejectReason::BadTimestamp,
+                    format!(
+                        "`{}` = `{cell}` is not a timestamp in any accepted form",
+                        f.name()
+                    ),
+                ),
+                TimestampError::InvalidDate => (
+                    RejectReason::InvalidTimestamp,
+                    format!(
+                        "`{}` = `{cell}` names a date or time that does not exist",
+                        f.name()
+                    ),
+                ),
+                TimestampError::Nonexistent => (
+                    RejectReason::InvalidTimestamp,
+                    format!(
+                        "`{}` = `{cell}` falls in a daylight-saving gap in {}",
+                        f.name(),
+                        opts.zone.name()
+                    ),
+                ),
+            })?;
+            let year = opts.zone.to_local(t).year();
+            if !PLAUSIBLE_YEARS.contains(&year) {
+                return Err((
+                    RejectReason::ImplausibleTimestamp,
+                    format!("`{}` = `{cell}` is in {year}, outside 2000–2099", f.name()),
+                ));
+            }
+            c.times[stage.index()] = Some(t);
+        }
+        FieldKind::Score => {
+            let v = opts.profile.satisfaction(cell).map_err(|m| {
+                (
+                    RejectReason::BadSatisfaction,
+                    format!("`satisfaction`: {m}"),
+                )
+            })?;
+            c.satisfaction = Some(v);
+            c.satisfaction_raw = Some(Str::from(cell));
+        }
+        FieldKind::Text => {
+            // Categorical fields repeat a handful of values over millions of rows: share them.
+            let v = match f {
+                Field::Text | Field::Complainant | Field::Phone | Field::Unit => Str::from(cell),
+                _ => interner.get(cell),
+            };
+            if let Some(slot) = c.text_slot(f) {
+                *slot = Some(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `#N/A`, `#VALUE!`, `#REF!`, `#DIV/0!`, `#NAME?`, `#NULL!`, `#NUM!`, `#DATA!`.
+fn is_error_cell(s: &str) -> bool {
+    matches!(
+        s,
+        "#N/A"
+            | "#VALUE!"
+            | "#REF!"
+            | "#DIV/0!"
+            | "#NAME?"
+            | "#NULL!"
+            | "#NUM!"
+            | "#DATA!"
+            | "#GETTING_DATA"
+    )
+}
+
+fn mask_value(f: Field, v: &str) -> String {
+    match f {
+        Field::Phone => privacy::mask_phone(v),
+        Field::Complainant => privacy::mask_name(v),
+        _ => v.to_owned(),
+    }
+}
+
+/// Stage pairs that must be in order when both are recorded: (earlier, later).
+const ORDER: &[(Stage, Stage)] = &[
+    (Stage::Dispatched, Stage::OnSite),
+    (Stage::Resolved, Stage::FollowUp),
+    (Stage::Resolved, Stage::Closed),
+];
+
+/// A recorded stage and the earlier stage it presupposes: (later, prerequisite).
+const PREREQUISITES: &[(Stage, Stage)] = &[
+    (Stage::OnSite, Stage::Dispatched),
+    (Stage::FollowUp, Stage::Resolved),
+    (Stage::Closed, Stage::Resolved),
+];
+
+fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Rejects) {
+    let received = c.received_at();
+    let mut find = |field: Field, code: FindingCode, message: String| {
+        rejects.find(Finding {
+            origin: c.origin,
+            complaint_id: c.id.to_string(),
+            field: field.name().to_owned(),
+            code,
+            message,
+        });
+    };
+    let z = opts.zone;
+    for s in Stage::ALL {
+        let Some(t) = c.time(s) else { continue };
+        if s != Stage::Received && t < received {
+            find(
+                s.field(),
+                FindingCode::BeforeReceived,
+                format!(
+                    "`{}` {} is before `received_at` {}",
+                    s.field().name(),
+                    z.format(t),
+                    z.format(received)
+                ),
+            );
+        }
+        if t > opts.as_of {
+            find(
+                s.field(),
+                FindingCode::FutureTimestamp,
+                format!(
+                    "`{}` {} is after --as-of {}; treated as not yet happened",
+                    s.field().name(),
+                    z.format(t),
+                    z.format(opts.as_of)
+                ),
+            );
+        }
+    }
+    for (a, b) in ORDER {
+        if let (Some(ta), Some(tb)) = (c.time(*a), c.time(*b))
+            && tb < ta
+        {
+            find(
+                b.field(),
+                FindingCode::StageOrder,
+                format!(
+                    "`{}` {} is before `{}` {}",
+                    b.field().name(),
+                    z.format(tb),
+                    a.field().name(),
+                    z.format(ta)
+                ),
+            );
+        }
+    }
+    for (later, pre) in PREREQUISITES {
+        if c.time(*later).is_some() && c.time(*pre).is_none() {
+            find(
+                pre.field(),
+                FindingCode::StageGap,
+                format!(
+                    "`{}` is recorded but `{}` is blank",
+                    later.field().name(),
+                    pre.field().name()
+                ),
+            );
+        }
+    }
+}
+
+/// Applies the duplicate policy. Returns the complaints sorted by receipt then ID, and for
+/// each the rows merged into it.
+fn dedupe(
+    rows: Vec<Complaint>,
+    n_extra: usize,
+    paths: &[std::path::PathBuf],
+    rejects: &mut Rejects,
+) -> (Vec<Complaint>, Vec<Vec<Origin>>) {
+    let mut groups: HashMap<Str, Vec<Complaint>> = HashMap::with_capacity(rows.len());
+    for mut c in rows {
+        // Rows from earlier files have fewer extra columns: pad to the final width.
+        c.extra.resize(n_extra, None);
+        groups.entry(c.id.clone()).or_default().push(c);
+    }
+    let mut out: Vec<(Complaint, Vec<Origin>)> = Vec::with_capacity(groups.len());
+    for (_, mut group) in groups {
+        if group.len() == 1 {
+            out.push((group.pop().expect("one"), Vec::new()));
+            continue;
+        }
+        group.sort_by(|a, b| rank(b).cmp(&rank(a)));
+        let mut it = group.into_iter();
+        let winner = it.next().expect("non-empty");
+        let mut merged = Vec::new();
+        for loser in it {
+            let at = format!(
+                "{}:{}",
+                paths
+                    .get(winner.origin.file as usize)
+                    .map_or_else(|| "?".into(), |p| display_path(p).display().to_string()),
+                winner.origin.line
+            );
+            let (code, message) = if same_content(&loser, &winner) {
+                (
+                    FindingCode::ExactDuplicate,
+                    format!("identical to the row at {at}; counted once"),
+                )
+            } else {
+                (
+                    FindingCode::Superseded,
+                    format!(
+                        "superseded by the row at {at} (its latest stage: `{}`)",
+                        winner.latest_stage().name()
+                    ),
+                )
+            };
+            rejects.find(Finding {
+                origin: loser.origin,
+                complaint_id: loser.id.to_string(),
+                field: Field::ComplaintId.name().to_owned(),
+                code,
+                message,
+            });
+            if let Some(field) = conflict(&loser, &winner) {
+                rejects.find(Finding {
+                    origin: loser.origin,
+                    complaint_id: loser.id.to_string(),
+                    field: field.name().to_owned(),
+                    code: FindingCode::DuplicateConflict,
+                    message: format!(
+                        "`{}` differs from the winning row at {at}; the winning row's value is used",
+                        field.name()
+                    ),
+                });
+            }
+            merged.push(loser.origin);
+        }
+        merged.sort_unstable();
+        out.push((winner, merged));
+    }
+    out.sort_by(|a, b| (a.0.received_at(), &a.0.id).cmp(&(b.0.received_at(), &b.0.id)));
+    out.into_iter().unzip()
+}
+
+/// Sort key for the duplicate policy (greater wins).
+fn rank(c: &Complaint) -> (Stage, usize, Ts, Origin) {
+    let n = c.times.iter().filter(|t| t.is_some()).count();
+    let latest = c.times.iter().flatten().copied().max().unwrap_or_default();
+    (c.latest_stage(), n, latest, c.origin)
+}
+
+fn same_content(a: &Complaint, b: &Complaint) -> bool {
+    a.times == b.times && Field::ALL.iter().all(|f| a.get(*f) == b.get(*f)) && a.extra == b.extra
+}
+
+/// The first descriptive field (not a later-stage fact) on which two rows of one complaint
+/// disagree, when both have a value.
+fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
+    use crate::model::FieldValue::Absent;
+    [
+        Field::ReceivedAt,
+        Field::Project,
+        Field::Building,
+        Field::Unit,
+        Field::Complainant,
+        Field::Phone,
+        Field::Channel,
+        Field::CategoryRaw,
+        Field::LevelRaw,
+        Field::Text,
+    ]
+    .into_iter()
+    .find(|f| {
+        let (x, y) = (a.get(*f), b.get(*f));
+        x != Absent && y != Absent && x != y
+    })
+}
+
+/// Shares equal strings.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Str>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Str {
+        if let Some(v) = self.0.get(s) {
+            return v.clone();
+        }
+        let v = Str::from(s);
+        self.0.insert(s.into(), v.clone());
+        v
+    }
+}

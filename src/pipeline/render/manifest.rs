@@ -1,0 +1,102 @@
+//! `manifest.json`: what a run read, with what rules, and what it counted. The only output that
+//! holds timings and the tool version, so the others stay byte-identical between runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::output::{names, write_atomic};
+use crate::pipeline::ingest::InputFile;
+use crate::pipeline::rules::RuleFile;
+use crate::pipeline::{Prepared, RowCounts, Timings};
+use crate::rejects::Rejects;
+
+/// The manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// `{ name, version }`.
+    pub tool: BTreeMap<&'static str, &'static str>,
+    /// `--as-of`, RFC 3339.
+    pub as_of: String,
+    /// Zone of wall-clock times.
+    pub timezone: String,
+    /// The config file and its hash.
+    pub config: Option<RuleFile>,
+    /// Input files.
+    pub inputs: Vec<InputFile>,
+    /// Rule files (scripts, tables, presets, calendars) with hashes.
+    pub rules: Vec<RuleFile>,
+    /// Template files with hashes.
+    pub templates: Vec<RuleFile>,
+    /// Calendars: name → sha256.
+    pub calendars: BTreeMap<String, String>,
+    /// Row accounting under `rows.read`, `rows.accepted`, `rows.rejected`.
+    pub rows: RowCounts,
+    /// Rejects per reason code.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+    /// Findings per code.
+    pub findings_by_code: BTreeMap<&'static str, usize>,
+    /// Whether personal data was left unmasked (`--unmask`).
+    pub unmasked: bool,
+    /// Report language.
+    pub lang: crate::config::Lang,
+    /// Wall time per stage, milliseconds.
+    pub timings_ms: BTreeMap<String, u64>,
+    /// Stage order of `timings_ms`.
+    pub stages: Vec<String>,
+    /// Warnings (calendar coverage).
+    pub warnings: Vec<String>,
+}
+
+impl Manifest {
+    /// Gathers the manifest.
+    pub fn new(
+        cfg: &Config,
+        prepared: &Prepared,
+        files: &[InputFile],
+        rows: RowCounts,
+        rejects: &Rejects,
+        timings: &Timings,
+        warnings: &[String],
+    ) -> Manifest {
+        let mut calendars = BTreeMap::new();
+        for (name, cal) in &prepared.rules.env.calendars {
+            calendars.insert(name.clone(), cal.sha256().to_owned());
+        }
+        Manifest {
+            tool: BTreeMap::from([
+                ("name", env!("CARGO_PKG_NAME")),
+                ("version", env!("CARGO_PKG_VERSION")),
+            ]),
+            as_of: cfg.zone.format_rfc3339(cfg.as_of),
+            timezone: cfg.zone.name().to_owned(),
+            config: cfg.path.as_ref().map(|p| RuleFile {
+                path: crate::diagnostic::display_path(p).display().to_string(),
+                sha256: cfg.sha256.clone().unwrap_or_default(),
+            }),
+            inputs: files.to_vec(),
+            rules: prepared.rules.files.clone(),
+            templates: prepared.templates.files.clone(),
+            calendars,
+            rows,
+            rejects_by_reason: rejects.counts_by_reason(),
+            findings_by_code: rejects.counts_by_finding(),
+            unmasked: cfg.unmask,
+            lang: cfg.lang,
+            timings_ms: timings.0.iter().cloned().collect(),
+            stages: timings.0.iter().map(|(s, _)| s.clone()).collect(),
+            warnings: warnings.to_vec(),
+        }
+    }
+
+    /// Writes `manifest.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let mut s = serde_json::to_string_pretty(self)
+            .map_err(|e| crate::error::Error::Other(e.to_string()))?;
+        s.push('\n');
+        write_atomic(&dir.join(names::MANIFEST_JSON), s.as_bytes())
+    }
+}

@@ -1,0 +1,312 @@
+//! Stage 6, render: the report context and the assessed records → files in `--out`.
+//!
+//! - Input: the [`ReportContext`] (for the HTML report) and the assessed records (for the
+//!   record-level CSV tables), rejects and findings.
+//! - Output: `report.html` (one self-contained file: inline CSS, no scripts or external
+//!   assets), `complaints.csv`, `sla.csv`, `rejects.csv`, `findings.csv`; the manifest is
+//!   written last by the pipeline.
+//! - Failure policy: templates are compiled when loaded (all problems reported together, with
+//!   `file:line`); a render error is fatal, because a half-rendered report is worse than none.
+//!   Every file is written under a temporary name and renamed into place.
+//!
+//! Templates are minijinja files in `report_templates/` (`*.html.j2`, autoescaped as HTML).
+//! User-visible words come from `report_templates/messages.toml` through `t("key")`, so the
+//! same templates render Simplified Chinese (default) and English.
+
+pub mod manifest;
+pub mod tables;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Error as TplError, ErrorKind, UndefinedBehavior, Value};
+
+use crate::config::{Config, Lang};
+use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
+use crate::error::{Error, Result};
+use crate::output::{names, write_atomic};
+use crate::pipeline::Prepared;
+use crate::pipeline::aggregate::ReportContext;
+use crate::pipeline::ingest::InputFile;
+use crate::pipeline::sla::Assessed;
+use crate::rejects::Rejects;
+
+/// The entry template of the report.
+pub const REPORT_TEMPLATE: &str = "report.html.j2";
+/// The message catalogue.
+pub const MESSAGES: &str = "messages.toml";
+/// Fuel for one render: stops a runaway template loop with an error.
+const FUEL: u64 = 50_000_000;
+
+/// Compiled templates and the message catalogue.
+pub struct Templates {
+    dir: PathBuf,
+    env: Environment<'static>,
+    /// lang → key → text.
+    messages: Arc<BTreeMap<String, BTreeMap<String, String>>>,
+    /// Template names, sorted.
+    pub names: Vec<String>,
+    /// Every file with its hash, for the manifest.
+    pub files: Vec<crate::pipeline::rules::RuleFile>,
+}
+
+impl Templates {
+    /// Loads and compiles every template in `dir`, reporting every problem.
+    pub fn load(dir: &Path) -> Result<Templates> {
+        let mut diags = Diagnostics::default();
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        // `.html.j2` names autoescape as HTML (minijinja strips `.j2`), which is what we want.
+        let mut files = Vec::new();
+        let mut names = Vec::new();
+        if !dir.is_dir() {
+            return Err(
+                Diagnostic::new(display_path(dir), "template folder not found")
+                    .help("pass --templates DIR or set `templates = \"...\"` in the config")
+                    .into(),
+            );
+        }
+        let mut paths = Vec::new();
+        collect_files(dir, &mut paths);
+        paths.sort();
+        let mut messages = BTreeMap::new();
+        for path in paths {
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                diags.push(Diagnostic::new(
+                    display_path(&path),
+                    "cannot read the file (is it UTF-8?)",
+                ));
+                continue;
+            };
+            files.push(crate::pipeline::rules::RuleFile {
+                path: display_path(&path).display().to_string(),
+                sha256: crate::output::sha256_hex(src.as_bytes()),
+            });
+            if rel == MESSAGES {
+                match toml::from_str::<BTreeMap<String, BTreeMap<String, String>>>(&src) {
+                    Ok(m) => messages = m,
+                    Err(e) => diags.push(crate::config::toml_diagnostic(
+                        &display_path(&path),
+                        &src,
+                        &e,
+                    )),
+                }
+                continue;
+            }
+            if !rel.ends_with(".j2") {
+                continue;
+            }
+            if let Err(e) = env.add_template_owned(rel.clone(), src.clone()) {
+                diags.push(template_diagnostic(dir, &e, Some(&src)));
+            }
+            names.push(rel);
+        }
+        if !names.iter().any(|n| n == REPORT_TEMPLATE) && diags.is_empty() {
+            diags.push(Diagnostic::new(
+                display_path(&dir.join(REPORT_TEMPLATE)),
+                "the report's entry template is missing",
+            ));
+        }
+        for lang in ["zh", "en"] {
+            if !messages.contains_key(lang) && diags.is_empty() {
+                diags.push(Diagnostic::new(
+                    display_path(&dir.join(MESSAGES)),
+                    format!("no `[{lang}]` section of messages"),
+                ));
+            }
+        }
+        diags.into_result()?;
+        let messages = Arc::new(messages);
+        register(&mut env, &messages);
+        Ok(Templates {
+            dir: dir.to_path_buf(),
+            env,
+            messages,
+            names,
+            files,
+        })
+    }
+
+    /// Renders a template with a context. `lang` selects the messages.
+    pub fn render(&self, name: &str, ctx: &ReportContext) -> Result<String> {
+        let tpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| Error::Render(template_diagnostic(&self.dir, &e, None).to_string()))?;
+        tpl.render(Value::from(Serde(ctx))).map_err(|e| {
+            let src = std::fs::read_to_string(self.dir.join(e.name().unwrap_or(name))).ok();
+            Error::Diagnostics(Diagnostics(vec![template_diagnostic(
+                &self.dir,
+                &e,
+                src.as_deref(),
+            )]))
+        })
+    }
+
+    /// The message catalogue keys for a language.
+    pub fn message_keys(&self, lang: &str) -> Vec<String> {
+        self.messages
+            .get(lang)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            // `tests/` holds template test fixtures, not templates.
+            if p.file_name().is_some_and(|n| n == "tests") {
+                continue;
+            }
+            collect_files(&p, out);
+        } else if !p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// A minijinja error as a diagnostic, pointing into the template.
+fn template_diagnostic(dir: &Path, e: &TplError, src: Option<&str>) -> Diagnostic {
+    let name = e.name().unwrap_or("?");
+    let path = display_path(&dir.join(name));
+    let mut msg = match e.detail() {
+        Some(d) => format!("{}: {d}", e.kind()),
+        None => e.kind().to_string(),
+    };
+    if e.kind() == ErrorKind::UndefinedError {
+        msg = format!("{msg} (a variable or attribute that the report context does not have)");
+    }
+    let mut d = Diagnostic::new(path, msg);
+    if let (Some(src), Some(line)) = (src, e.line()) {
+        let col = e
+            .range()
+            .map(|r| crate::diagnostic::line_col(src, r.start).1)
+            .unwrap_or(1);
+        d = d.at(src, line, col);
+    }
+    if e.kind() == ErrorKind::UndefinedError {
+        d = d.help("`complaints context` prints every field the templates receive; docs/TEMPLATES.md documents them");
+    }
+    d
+}
+
+/// Filters and functions the templates use (documented in docs/TEMPLATES.md).
+fn register(
+    env: &mut Environment<'static>,
+    messages: &Arc<BTreeMap<String, BTreeMap<String, String>>>,
+) {
+    let m = messages.clone();
+    env.add_function(
+        "t",
+        move |state: &minijinja::State<'_, '_>,
+              key: String|
+              -> std::result::Result<String, TplError> {
+            let lang = state
+                .lookup("lang")
+                .and_then(|l| l.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "zh".to_owned());
+            m.get(&lang)
+                .and_then(|t| t.get(&key))
+                .cloned()
+                .ok_or_else(|| {
+                    TplError::new(
+                        ErrorKind::UndefinedError,
+                        format!("no message `{key}` for language `{lang}` in {MESSAGES}"),
+                    )
+                })
+        },
+    );
+    env.add_filter("num", |v: Value| -> String {
+        match v.as_i64() {
+            Some(i) => thousands(i),
+            None => v.to_string(),
+        }
+    });
+    env.add_filter("pct", |v: Value| -> String {
+        if v.is_none() || v.is_undefined() {
+            return "—".to_owned();
+        }
+        f64::try_from(v).map_or_else(|_| "—".to_owned(), |f| format!("{:.1}%", f * 100.0))
+    });
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(i: i64) -> String {
+    let s = i.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (k, ch) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if i < 0 { format!("-{out}") } else { out }
+}
+
+/// What the render stage needs.
+pub struct RenderInput<'a> {
+    /// Run config.
+    pub cfg: &'a Config,
+    /// Rules and templates.
+    pub prepared: &'a Prepared,
+    /// Input files.
+    pub files: &'a [InputFile],
+    /// Assessed records.
+    pub assessed: &'a Assessed,
+    /// Rejects and findings.
+    pub rejects: &'a Rejects,
+    /// The report context.
+    pub context: &'a ReportContext,
+}
+
+/// Writes the report and the tables.
+pub fn run(input: &RenderInput<'_>) -> Result<()> {
+    let out = &input.cfg.out_dir;
+    let html = input
+        .prepared
+        .templates
+        .render(REPORT_TEMPLATE, input.context)?;
+    write_atomic(&out.join(names::REPORT_HTML), html.as_bytes())?;
+    tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
+    tables::sla_csv(&out.join(names::SLA_CSV), input)?;
+    tables::rejects_csv(&out.join(names::REJECTS_CSV), input.rejects, input.files)?;
+    tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
+    Ok(())
+}
+
+/// The language code for the templates.
+pub fn lang_code(l: Lang) -> &'static str {
+    match l {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(-1234567), "-1,234,567");
+    }
+}

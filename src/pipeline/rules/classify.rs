@@ -1,0 +1,415 @@
+//! The `classify` entry point: [`Normalized`] complaints → [`Classified`] (level, category and
+//! any other outputs the rule returns).
+//!
+//! Evaluation: when the analysis knows which fields `classify` reads, the rule runs once per
+//! distinct combination of those fields and the answer is shared by every complaint with that
+//! combination (rules are pure, so this equals per-row evaluation; `EvalMode::PerRow` exists to
+//! prove it in tests). Otherwise it runs per complaint. Either way the work is spread over
+//! the cores with rayon.
+//!
+//! Failure policy: a script error or a result without `level`/`category` rejects the complaint
+//! (stage `classify`, reason `rule_error`, message with `file:line:col`), and the rows merged
+//! into it with it; `--strict` turns the first one into a fatal error.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
+
+use super::analysis::Reads;
+use super::engine::{Time, innermost};
+use super::{Entry, RuleSet};
+use crate::diagnostic::display_path;
+use crate::error::{Error, Result};
+use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Origin, Str};
+use crate::pipeline::normalize::Normalized;
+use crate::rejects::{RejectReason, Rejects, RowIssue};
+
+/// A value a rule returned, as stored and written out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleValue {
+    /// `()`: no value.
+    Absent,
+    /// `true`/`false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// Text.
+    Str(Str),
+    /// An instant.
+    Time(crate::time::Ts),
+}
+
+impl RuleValue {
+    /// From a script value. Arrays become `a|b|c`; maps are not outputs.
+    pub fn from_dynamic(v: &Dynamic) -> std::result::Result<RuleValue, String> {
+        if v.is_unit() {
+            return Ok(RuleValue::Absent);
+        }
+        if let Ok(b) = v.as_bool() {
+            return Ok(RuleValue::Bool(b));
+        }
+        if let Ok(i) = v.as_int() {
+            return Ok(RuleValue::Int(i));
+        }
+        if let Ok(f) = v.as_float() {
+            return Ok(RuleValue::Float(f));
+        }
+        if let Some(s) = v.read_lock::<ImmutableString>() {
+            return Ok(RuleValue::Str(s.clone()));
+        }
+        if let Some(t) = v.read_lock::<Time>() {
+            return Ok(RuleValue::Time(t.0));
+        }
+        if v.is_array() {
+            let parts: Vec<String> = v
+                .clone()
+                .into_array()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            return Ok(RuleValue::Str(parts.join("|").into()));
+        }
+        Err(format!(
+            "a value of type `{}` cannot be an output",
+            v.type_name()
+        ))
+    }
+
+    /// Back to a script value.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match self {
+            RuleValue::Absent => Dynamic::UNIT,
+            RuleValue::Bool(b) => Dynamic::from_bool(*b),
+            RuleValue::Int(i) => Dynamic::from_int(*i),
+            RuleValue::Float(f) => Dynamic::from_float(*f),
+            RuleValue::Str(s) => Dynamic::from(s.clone()),
+            RuleValue::Time(t) => Dynamic::from(Time(*t)),
+        }
+    }
+
+    /// Text for CSV cells and grouping (`zone` formats instants).
+    pub fn text(&self, zone: &crate::time::Zone) -> String {
+        match self {
+            RuleValue::Absent => String::new(),
+            RuleValue::Bool(b) => b.to_string(),
+            RuleValue::Int(i) => i.to_string(),
+            RuleValue::Float(f) => format!("{f}"),
+            RuleValue::Str(s) => s.to_string(),
+            RuleValue::Time(t) => zone.format(*t),
+        }
+    }
+
+    /// The text, if a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            RuleValue::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// The classify stage's output.
+#[derive(Debug, Default)]
+pub struct Classified {
+    /// Complaints that classified, in the normalized order.
+    pub complaints: Vec<Complaint>,
+    /// Output column names: `level`, `category`, then the others alphabetically.
+    pub columns: Vec<String>,
+    /// Per complaint, values aligned with `columns`.
+    pub values: Vec<Vec<RuleValue>>,
+    /// Per complaint, the rows merged into it.
+    pub merged: Vec<Vec<Origin>>,
+    /// Carried-through column names.
+    pub extras: ExtraColumns,
+    /// Rows accepted by normalize (for the count reconciliation).
+    pub accepted: usize,
+    /// How many distinct inputs the rule was evaluated on.
+    pub evaluations: usize,
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalMode {
+    /// Once per distinct input when the fields read are known.
+    Auto,
+    /// Once per complaint (the reference behaviour).
+    PerRow,
+}
+
+/// A rule failure on one input.
+#[derive(Debug, Clone)]
+pub struct RuleFailure {
+    /// `rules/classify.rhai:12:5: message`
+    pub message: String,
+}
+
+/// Builds the record map a rule sees. `only` limits it to the fields the rule reads.
+pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&str>>) -> Map {
+    let mut m = Map::new();
+    for f in Field::ALL {
+        if only.is_some_and(|o| !o.contains(f.name())) {
+            continue;
+        }
+        let v = match c.get(f) {
+            FieldValue::Absent => Dynamic::UNIT,
+            FieldValue::Str(s) => Dynamic::from(s.clone()),
+            FieldValue::Ts(t) => Dynamic::from(Time(t)),
+            FieldValue::Num(n) => Dynamic::from_float(n),
+        };
+        m.insert(f.name().into(), v);
+    }
+    if only.is_none_or(|o| o.contains("extra")) {
+        let mut x = Map::new();
+        for (name, v) in extras.0.iter().zip(&c.extra) {
+            x.insert(
+                name.as_str().into(),
+                v.as_ref()
+                    .map_or(Dynamic::UNIT, |s| Dynamic::from(s.clone())),
+            );
+        }
+        m.insert("extra".into(), Dynamic::from_map(x));
+    }
+    m
+}
+
+/// Calls an entry function on one record map.
+pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dynamic, RuleFailure> {
+    let mut scope = Scope::new();
+    let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    rules
+        .engine
+        .call_fn_with_options::<Dynamic>(
+            opts,
+            &mut scope,
+            &entry.ast,
+            entry.name,
+            (Dynamic::from_map(arg),),
+        )
+        .map_err(|e| {
+            let (msg, pos) = innermost(&e);
+            let at = match (pos.line(), pos.position()) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", display_path(&entry.path).display()),
+                (Some(l), None) => format!("{}:{l}", display_path(&entry.path).display()),
+                _ => display_path(&entry.path).display().to_string(),
+            };
+            RuleFailure {
+                message: format!("{at}: {}", lower_first(&msg)),
+            }
+        })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Checks and converts a `classify` result.
+pub fn outputs(
+    rules: &RuleSet,
+    v: Dynamic,
+) -> std::result::Result<Vec<(String, RuleValue)>, RuleFailure> {
+    let fail = |m: String| RuleFailure {
+        message: format!("{}: {m}", display_path(&rules.classify.path).display()),
+    };
+    let ty = v.type_name().to_owned();
+    let map = v.try_cast::<Map>().ok_or_else(|| {
+        fail(format!(
+            "`classify` must return a map like #{{ level: \"I\", category: \"公共设施\" }}, not a `{ty}`"
+        ))
+    })?;
+    let mut out = Vec::with_capacity(map.len());
+    for (k, v) in &map {
+        if k.starts_with('_') {
+            continue;
+        }
+        let rv = RuleValue::from_dynamic(v).map_err(|e| fail(format!("output `{k}`: {e}")))?;
+        out.push((k.to_string(), rv));
+    }
+    for required in ["level", "category"] {
+        if !out
+            .iter()
+            .any(|(k, v)| k == required && *v != RuleValue::Absent)
+        {
+            return Err(fail(format!("`classify` returned no `{required}`")));
+        }
+    }
+    Ok(out)
+}
+
+/// A hashable key over the fields a rule reads.
+#[derive(Clone, PartialEq)]
+struct Key(Vec<KeyPart>);
+
+#[derive(Clone, PartialEq)]
+enum KeyPart {
+    Absent,
+    Str(Str),
+    Ts(i64),
+    Num(u64),
+    Extra(Vec<Option<Str>>),
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for p in &self.0 {
+            match p {
+                KeyPart::Absent => 0u8.hash(h),
+                KeyPart::Str(s) => s.as_str().hash(h),
+                KeyPart::Ts(t) => t.hash(h),
+                KeyPart::Num(n) => n.hash(h),
+                KeyPart::Extra(x) => {
+                    for v in x {
+                        v.as_deref().hash(h);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn key_of(c: &Complaint, fields: &[Option<Field>]) -> Key {
+    Key(fields
+        .iter()
+        .map(|f| match f {
+            None => KeyPart::Extra(c.extra.clone()),
+            Some(f) => match c.get(*f) {
+                FieldValue::Absent => KeyPart::Absent,
+                FieldValue::Str(s) => KeyPart::Str(s.clone()),
+                FieldValue::Ts(t) => KeyPart::Ts(t),
+                FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
+            },
+        })
+        .collect())
+}
+
+/// Runs `classify` over every complaint.
+pub fn run(
+    rules: &RuleSet,
+    normalized: Normalized,
+    mode: EvalMode,
+    strict: bool,
+    rejects: &mut Rejects,
+) -> Result<Classified> {
+    let Normalized {
+        complaints,
+        extras,
+        accepted,
+        merged,
+    } = normalized;
+    let entry = &rules.classify;
+    let only = entry.reads.names();
+    // Which complaint each evaluation stands for, and which evaluation each complaint uses.
+    let (reps, which): (Vec<usize>, Vec<usize>) = match (&entry.reads, mode) {
+        (Reads::Fields(_), EvalMode::Auto) => {
+            let fields: Vec<Option<Field>> = only
+                .as_ref()
+                .expect("fields known")
+                .iter()
+                .map(|n| Field::from_name(n))
+                .collect();
+            let mut index: HashMap<Key, usize> = HashMap::new();
+            let mut reps = Vec::new();
+            let which = complaints
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    *index.entry(key_of(c, &fields)).or_insert_with(|| {
+                        reps.push(i);
+                        reps.len() - 1
+                    })
+                })
+                .collect();
+            (reps, which)
+        }
+        _ => (
+            (0..complaints.len()).collect(),
+            (0..complaints.len()).collect(),
+        ),
+    };
+    let results: Vec<std::result::Result<Vec<(String, RuleValue)>, RuleFailure>> = reps
+        .par_iter()
+        .map(|&i| {
+            let arg = record_map(&complaints[i], &extras, only.as_ref());
+            call(rules, entry, arg).and_then(|v| outputs(rules, v))
+        })
+        .collect();
+    // Columns: level, category, then the rest alphabetically.
+    let mut others: BTreeSet<&str> = BTreeSet::new();
+    for (k, _) in results.iter().flatten().flatten() {
+        if k != "level" && k != "category" {
+            others.insert(k);
+        }
+    }
+    let columns: Vec<String> = ["level", "category"]
+        .into_iter()
+        .chain(others)
+        .map(str::to_owned)
+        .collect();
+    let aligned: Vec<Option<Vec<RuleValue>>> = results
+        .iter()
+        .map(|r| {
+            r.as_ref().ok().map(|outs| {
+                columns
+                    .iter()
+                    .map(|col| {
+                        outs.iter()
+                            .find(|(k, _)| k == col)
+                            .map_or(RuleValue::Absent, |(_, v)| v.clone())
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let mut out = Classified {
+        columns,
+        extras,
+        accepted,
+        evaluations: reps.len(),
+        ..Classified::default()
+    };
+    for ((c, m), w) in complaints.into_iter().zip(merged).zip(which) {
+        match &aligned[w] {
+            Some(v) => {
+                out.complaints.push(c);
+                out.values.push(v.clone());
+                out.merged.push(m);
+            }
+            None => {
+                let msg = match &results[w] {
+                    Err(f) => f.message.clone(),
+                    Ok(_) => unreachable!("aligned is None only for failures"),
+                };
+                if strict {
+                    return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
+                }
+                for origin in std::iter::once(c.origin).chain(m) {
+                    rejects.reject(RowIssue {
+                        origin,
+                        stage: "classify",
+                        field: String::new(),
+                        value: String::new(),
+                        reason: RejectReason::RuleError,
+                        message: if origin == c.origin {
+                            msg.clone()
+                        } else {
+                            format!(
+                                "merged into complaint `{}`, which the rule rejected: {msg}",
+                                c.id
+                            )
+                        },
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}

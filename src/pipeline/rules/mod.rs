@@ -1,0 +1,507 @@
+//! Stage 3, rules: everything in the rule folder, compiled before any data is read, and the
+//! `classify` entry point run over the complaints.
+//!
+//! The rule folder (`rules/` by default; documented in `docs/RULES.md`):
+//! - `rules.toml`: the rule set's name, its level and category vocabularies (codes, names,
+//!   report order) and settings per decision table;
+//! - `classify.rhai`: `fn classify(c)` returns `#{ level: .., category: .., ... }`;
+//! - `tables/`: decision tables (CSV, XLSX or TOML) scripts call with `table("name", c)`;
+//! - `sla/`: SLA target presets (TOML), see [`crate::pipeline::sla`];
+//! - `calendars/`: business calendars (TOML) and holiday tables;
+//! - `tests/`: test cases run by `complaints test`.
+//!
+//! Failure policy: any compile problem (syntax, a missing entry function, a property that is
+//! not a field, a broken table, preset or calendar) is a [`Diagnostic`] and all of them are
+//! reported together before the run starts. A script that fails on one record rejects that
+//! record (stage `classify`) and the run goes on, unless `--strict`.
+
+pub mod analysis;
+pub mod classify;
+pub mod engine;
+pub mod tables;
+pub mod text;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rhai::{AST, Engine};
+use serde::{Deserialize, Serialize};
+
+use self::analysis::Reads;
+use self::engine::RuleEnv;
+use self::tables::{HitPolicy, Table};
+use crate::calendar::Calendar;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::error::Result;
+use crate::model::Field;
+use crate::pipeline::sla::targets::TargetSet;
+
+/// The rule set's manifest file name.
+pub const MANIFEST: &str = "rules.toml";
+
+/// A code in a vocabulary (a level or a category) with its names.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    /// The value rules return (`I`, `公共设施`).
+    pub code: String,
+    /// The Chinese name shown in reports.
+    pub name: String,
+    /// The English name (`--lang en`).
+    pub name_en: Option<String>,
+    /// Short letter code (e.g. the owners' committee A–I codes).
+    pub letter: Option<String>,
+}
+
+/// Settings for one table.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSettings {
+    /// `first` (default) or `collect`.
+    pub hit: Option<HitPolicy>,
+    /// What the table decides.
+    pub description: Option<String>,
+}
+
+/// `rules/rules.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesManifest {
+    /// The rule set's name, shown in reports.
+    pub name: Option<String>,
+    /// Where the rules come from (procedure names, document references).
+    pub source: Option<String>,
+    /// Levels in report order.
+    #[serde(default)]
+    pub level: Vec<Term>,
+    /// Categories in report order.
+    #[serde(default)]
+    pub category: Vec<Term>,
+    /// Per-table settings.
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableSettings>,
+}
+
+/// A compiled entry script.
+pub struct Entry {
+    /// Entry function name (`classify`).
+    pub name: &'static str,
+    /// The script file.
+    pub path: PathBuf,
+    /// Its source (kept for diagnostics).
+    pub source: String,
+    /// Compiled.
+    pub ast: AST,
+    /// What the entry function reads from its record.
+    pub reads: Reads,
+}
+
+/// A file the rule set was built from, for the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleFile {
+    /// As shown.
+    pub path: String,
+    /// Hex sha256.
+    pub sha256: String,
+}
+
+/// Everything in the rule folder, compiled.
+pub struct RuleSet {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `rules.toml`.
+    pub manifest: RulesManifest,
+    /// Data the helpers use (tables, calendars, zone).
+    pub env: Arc<RuleEnv>,
+    /// The sandboxed engine.
+    pub engine: Engine,
+    /// `classify.rhai`.
+    pub classify: Entry,
+    /// Active SLA targets.
+    pub targets: TargetSet,
+    /// Every file read, with hashes.
+    pub files: Vec<RuleFile>,
+}
+
+impl RuleSet {
+    /// Compiles the rule folder named in the config. Every problem found is reported.
+    pub fn load(cfg: &Config) -> Result<RuleSet> {
+        let mut diags = Diagnostics::default();
+        let dir = cfg.rules_dir.clone();
+        let mut files = Vec::new();
+        if !dir.is_dir() {
+            return Err(Diagnostic::new(display_path(&dir), "rule folder not found")
+                .help("pass --rules DIR or set `rules = \"...\"` in the config")
+                .into());
+        }
+        let manifest = load_manifest(&dir, &mut files, &mut diags);
+        let tables = load_tables(&dir, &manifest, &mut files, &mut diags);
+        let (calendars, default_calendar) = load_calendars(&dir, cfg, &mut files, &mut diags);
+        let env = Arc::new(RuleEnv {
+            zone: cfg.zone.clone(),
+            tables,
+            calendars,
+            default_calendar,
+        });
+        let engine = engine::build(&env);
+        let classify = load_entry(
+            &engine,
+            &env,
+            &dir.join("classify.rhai"),
+            "classify",
+            1,
+            &mut files,
+            &mut diags,
+        );
+        let targets = crate::pipeline::sla::targets::load(
+            &dir.join("sla"),
+            cfg,
+            &env,
+            &engine,
+            &mut files,
+            &mut diags,
+        );
+        diags.into_result()?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(RuleSet {
+            dir,
+            manifest,
+            env,
+            engine,
+            classify: classify.expect("no diagnostics means the entry compiled"),
+            targets: targets.expect("no diagnostics means the targets loaded"),
+            files,
+        })
+    }
+
+    /// Resets decision-table hit counters (coverage is per run).
+    pub fn reset_coverage(&self) {
+        for t in self.env.tables.values() {
+            t.reset_hits();
+        }
+    }
+}
+
+fn record(files: &mut Vec<RuleFile>, path: &Path, bytes: &[u8]) {
+    files.push(RuleFile {
+        path: display_path(path).display().to_string(),
+        sha256: crate::output::sha256_hex(bytes),
+    });
+}
+
+fn load_manifest(dir: &Path, files: &mut Vec<RuleFile>, diags: &mut Diagnostics) -> RulesManifest {
+    let path = dir.join(MANIFEST);
+    let Ok(src) = std::fs::read_to_string(&path) else {
+        return RulesManifest::default();
+    };
+    record(files, &path, src.as_bytes());
+    match toml::from_str(&src) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(crate::config::toml_diagnostic(
+                &display_path(&path),
+                &src,
+                &e,
+            ));
+            RulesManifest::default()
+        }
+    }
+}
+
+/// Files directly in `dir` with one of the extensions, sorted.
+pub fn files_with(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn load_tables(
+    dir: &Path,
+    manifest: &RulesManifest,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> HashMap<String, Arc<Table>> {
+    let mut out = HashMap::new();
+    for path in files_with(&dir.join("tables"), &["csv", "xlsx", "toml"]) {
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if let Ok(bytes) = std::fs::read(&path) {
+            record(files, &path, &bytes);
+        }
+        if out.contains_key(&name) {
+            diags.push(Diagnostic::new(
+                display_path(&path),
+                format!("a second table named `{name}` (table names are file names without the extension)"),
+            ));
+            continue;
+        }
+        match tables::read_table_file(&path) {
+            Err(d) => diags.push(d),
+            Ok((header, rows, src, hit_in_file)) => {
+                let hit = manifest
+                    .tables
+                    .get(&name)
+                    .and_then(|s| s.hit)
+                    .or(hit_in_file)
+                    .unwrap_or(HitPolicy::First);
+                match Table::build(&name, &path, hit, &header, rows, src.as_deref()) {
+                    Ok(t) => {
+                        out.insert(name, Arc::new(t));
+                    }
+                    Err(ds) => ds.into_iter().for_each(|d| diags.push(d)),
+                }
+            }
+        }
+    }
+    for name in manifest.tables.keys() {
+        if !out.contains_key(name) && !diags.0.iter().any(|d| d.message.contains(name.as_str())) {
+            diags.push(Diagnostic::new(
+                display_path(&dir.join(MANIFEST)),
+                format!("settings for table `{name}` but no file tables/{name}.csv|xlsx|toml"),
+            ));
+        }
+    }
+    out
+}
+
+fn load_calendars(
+    dir: &Path,
+    cfg: &Config,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> (HashMap<String, Arc<Calendar>>, String) {
+    let mut out: HashMap<String, Arc<Calendar>> = HashMap::new();
+    out.insert(
+        "24x7".to_owned(),
+        Arc::new(Calendar::always("24x7", cfg.zone.tz())),
+    );
+    for path in files_with(&dir.join("calendars"), &["toml"]) {
+        let src = std::fs::read_to_string(&path).unwrap_or_default();
+        record(files, &path, src.as_bytes());
+        match Calendar::load(&path) {
+            Ok(c) => {
+                out.insert(c.name().to_owned(), Arc::new(c));
+            }
+            Err(e) => {
+                let mut d = Diagnostic::new(
+                    display_path(e.path.as_deref().unwrap_or(&path)),
+                    e.message.clone(),
+                );
+                if let Some(span) = &e.span {
+                    let text = e
+                        .path
+                        .as_deref()
+                        .and_then(|p| std::fs::read_to_string(p).ok())
+                        .unwrap_or(src);
+                    d = d.at_offset(&text, span.start);
+                }
+                diags.push(d);
+            }
+        }
+    }
+    let default = match &cfg.sla.calendar {
+        Some(name) => {
+            if !out.contains_key(name.get_ref()) {
+                let mut names: Vec<&str> = out.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let mut d = Diagnostic::new(
+                    cfg.path.as_deref().map(display_path).unwrap_or_default(),
+                    format!(
+                        "`sla.calendar` names `{}`, which is not a calendar",
+                        name.get_ref()
+                    ),
+                );
+                if let Some(src) = cfg
+                    .path
+                    .as_deref()
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                {
+                    d = d.at_offset(&src, name.span().start);
+                }
+                d = d.help(match did_you_mean(name.get_ref(), names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("calendars: {}", names.join(", ")),
+                });
+                diags.push(d);
+            }
+            name.get_ref().clone()
+        }
+        None if out.contains_key("cn_office") => "cn_office".to_owned(),
+        None => "24x7".to_owned(),
+    };
+    (out, default)
+}
+
+/// Field names a record carries into `classify`.
+pub fn record_field_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Field::ALL.iter().map(|f| f.name()).collect();
+    v.push("extra");
+    v
+}
+
+/// Compiles an entry script and checks its entry function and the fields it reads.
+fn load_entry(
+    engine: &Engine,
+    env: &RuleEnv,
+    path: &Path,
+    name: &'static str,
+    arity: usize,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> Option<Entry> {
+    let shown = display_path(path);
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                &shown,
+                format!("cannot read the `{name}` script: {e}"),
+            ));
+            return None;
+        }
+    };
+    record(files, path, source.as_bytes());
+    let ast = match compile(engine, &shown, &source) {
+        Ok(a) => a,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    if !ast
+        .iter_functions()
+        .any(|f| f.name == name && f.params.len() == arity)
+    {
+        let params = if arity == 1 { "c" } else { "c, as_of" };
+        let mut d = Diagnostic::new(
+            &shown,
+            format!("missing entry function `fn {name}({params})`"),
+        );
+        if let Some(f) = ast.iter_functions().find(|f| f.name == name) {
+            d = d.help(format!(
+                "`{name}` is defined with {} parameter(s); it takes {arity}",
+                f.params.len()
+            ));
+        } else if let Some(s) = did_you_mean(name, ast.iter_functions().map(|f| f.name)) {
+            d = d.help(format!("did you mean to name `fn {s}` `{name}`?"));
+        }
+        diags.push(d);
+        return None;
+    }
+    let table_inputs = |t: &str| env.tables.get(t).map(|t| t.input_fields());
+    let reads = analysis::fields_read(&ast, name, arity, 0, &table_inputs);
+    if let Reads::Fields(fields) = &reads {
+        let known = record_field_names();
+        for (f, pos) in fields {
+            if known.contains(&f.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::new(&shown, format!("`{f}` is not a field of the record"));
+            if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
+                d = d.at(&source, l, c);
+            }
+            d = d.help(match did_you_mean(f, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "the record fields are listed in docs/RULES.md".to_owned(),
+            });
+            diags.push(d);
+        }
+    }
+    for t in table_literals(&ast) {
+        if !env.tables.contains_key(&t.0) {
+            let mut names: Vec<&str> = env.tables.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let mut d = Diagnostic::new(&shown, format!("no table named `{}`", t.0));
+            if let (Some(l), Some(c)) = (t.1.line(), t.1.position()) {
+                d = d.at(&source, l, c);
+            }
+            d = d.help(match did_you_mean(&t.0, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("tables in rules/tables/: {}", names.join(", ")),
+            });
+            diags.push(d);
+        }
+    }
+    Some(Entry {
+        name,
+        path: path.to_path_buf(),
+        source,
+        ast,
+        reads,
+    })
+}
+
+/// Compiles a script, turning a parse error into a diagnostic.
+pub fn compile(
+    engine: &Engine,
+    shown: &Path,
+    source: &str,
+) -> std::result::Result<AST, Diagnostic> {
+    engine.compile(source).map_err(|e| {
+        let pos = e.position();
+        let mut msg = e.to_string();
+        if let Some(i) = msg.rfind(" (line ") {
+            msg.truncate(i);
+        }
+        let mut d = Diagnostic::new(shown, msg.to_lowercase_first());
+        if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
+            d = d.at(source, l, c);
+        }
+        if let rhai::ParseErrorType::VariableUndefined(v) = e.err_type() {
+            d = d.help(format!(
+                "variables must be declared with `let {v} = ...` before use; record fields are read as `c.{v}`"
+            ));
+        }
+        d
+    })
+}
+
+/// Table names used as string literals in `table("...", ..)` calls, with positions.
+fn table_literals(ast: &AST) -> Vec<(String, rhai::Position)> {
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(f, _))) = path.last()
+            && matches!(f.name.as_str(), "table" | "table_all")
+            && let Some(rhai::Expr::StringConstant(s, pos)) = f.args.first()
+        {
+            out.push((s.to_string(), *pos));
+        }
+        true
+    });
+    out
+}
+
+/// Lowercases the first letter of a message (rhai capitalises; our messages do not).
+trait LowerFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowerFirst for String {
+    fn to_lowercase_first(&self) -> String {
+        let mut c = self.chars();
+        match c.next() {
+            Some(f) => f.to_lowercase().chain(c).collect(),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,603 @@
+//! Stage 4, sla: [`Classified`] complaints → [`Assessed`] (a verdict per complaint and
+//! applicable target at `--as-of`).
+//!
+//! - Input: classified complaints, the active [`TargetSet`], the calendars, optionally the
+//!   event log (pauses, reopenings, level changes).
+//! - Output: for each complaint, one [`Verdict`] per target whose `when` matches it.
+//! - Failure policy: nothing here rejects a row. A verdict that cannot be computed is
+//!   `not_evaluable` with a note saying why (no start event, a stop before the start, an
+//!   unreadable deadline field). A computation on a year the holiday table does not cover is
+//!   recorded and warned about loudly.
+//!
+//! The boundary rules, stated in `docs/SLA.md` and tested: a stop at or before the due time is
+//! met; with no stop, a target is overdue once `as_of >= due`; events after `as_of` have not
+//! happened yet; a chained target whose start never happened is `not_applicable`.
+
+pub mod explain;
+pub mod targets;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::targets::{Limit, Policy, Start, Target, TargetSet, WorkingDays};
+use crate::calendar::Calendar;
+use crate::model::{Complaint, Stage, Str};
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::{Classified, RuleValue};
+use crate::time::{Ts, Zone};
+
+/// A verdict's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Stopped at or before the due time.
+    Met,
+    /// Stopped after the due time.
+    Breached,
+    /// Not stopped, not yet due.
+    Open,
+    /// Not stopped and past due.
+    Overdue,
+    /// The target's start never happened (a chained target).
+    NotApplicable,
+    /// Cannot be judged from the data (see the note).
+    NotEvaluable,
+}
+
+impl Status {
+    /// Every status, in report order.
+    pub const ALL: [Status; 6] = [
+        Status::Met,
+        Status::Breached,
+        Status::Open,
+        Status::Overdue,
+        Status::NotApplicable,
+        Status::NotEvaluable,
+    ];
+
+    /// The snake-case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Breached => "breached",
+            Status::Open => "open",
+            Status::Overdue => "overdue",
+            Status::NotApplicable => "not_applicable",
+            Status::NotEvaluable => "not_evaluable",
+        }
+    }
+}
+
+/// How a target's limit is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Real elapsed time.
+    Calendar,
+    /// Working time on the calendar.
+    Working,
+}
+
+/// One complaint's verdict on one target. Durations are seconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Index into the target set.
+    pub target: u16,
+    /// The verdict.
+    pub status: Status,
+    /// The calendar used for working time.
+    pub calendar: Str,
+    /// Measured in calendar or working time.
+    pub basis: Basis,
+    /// When the clock started.
+    pub start: Option<Ts>,
+    /// When it is due.
+    pub due: Option<Ts>,
+    /// When it stopped (at or before `as_of`).
+    pub stop: Option<Ts>,
+    /// Working seconds elapsed (to the stop, else to `as_of`), pauses excluded.
+    pub elapsed_work: i64,
+    /// Calendar seconds elapsed, pauses excluded.
+    pub elapsed_cal: i64,
+    /// The limit in the basis (for `N working days`, the working time from start to due).
+    pub limit: i64,
+    /// Calendar seconds past due (0 unless breached or overdue).
+    pub over_cal: i64,
+    /// Working seconds past due.
+    pub over_work: i64,
+    /// Elapsed as a share of the limit, in percent.
+    pub pct_used: Option<f64>,
+    /// Open and past the warning fraction.
+    pub warning: bool,
+    /// Calendar seconds paused.
+    pub paused: i64,
+    /// Why a verdict is `not_applicable` or `not_evaluable`, or which deadline field set the due.
+    pub note: Option<String>,
+}
+
+/// An event on a complaint's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedEvent {
+    /// Canonical event name.
+    pub name: Str,
+    /// When.
+    pub at: Ts,
+}
+
+/// What happened to one complaint up to `as_of`, in time order: its stage timestamps, plus
+/// any event-log entries.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline(pub Vec<TimedEvent>);
+
+impl Timeline {
+    /// The stage timestamps of a snapshot export, plus logged events, up to `as_of`.
+    pub fn new(c: &Complaint, logged: &[TimedEvent], as_of: Ts) -> Timeline {
+        let mut v: Vec<TimedEvent> = Stage::ALL
+            .iter()
+            .filter_map(|s| {
+                c.time(*s).map(|t| TimedEvent {
+                    name: Str::from(s.name()),
+                    at: t,
+                })
+            })
+            .chain(logged.iter().cloned())
+            .filter(|e| e.at <= as_of)
+            .collect();
+        v.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(&b.name)));
+        Timeline(v)
+    }
+
+    /// The first time `name` happened at or after `from`.
+    pub fn first(&self, name: &str, from: Ts) -> Option<Ts> {
+        self.0
+            .iter()
+            .find(|e| e.at >= from && e.name == name)
+            .map(|e| e.at)
+    }
+
+    /// The first time any of `names` happened at or after `from`.
+    pub fn first_of(&self, names: &[String], from: Ts) -> Option<(Ts, Str)> {
+        self.0
+            .iter()
+            .find(|e| e.at >= from && names.iter().any(|n| e.name == n.as_str()))
+            .map(|e| (e.at, e.name.clone()))
+    }
+
+    /// Every time `name` happened.
+    pub fn all(&self, name: &str) -> impl Iterator<Item = Ts> + '_ {
+        let name = name.to_owned();
+        self.0
+            .iter()
+            .filter(move |e| e.name == name.as_str())
+            .map(|e| e.at)
+    }
+}
+
+/// The stage's output.
+#[derive(Debug, Default)]
+pub struct Assessed {
+    /// Everything classify produced.
+    pub classified: Classified,
+    /// Per complaint, its verdicts (one per applicable target, in target order).
+    pub verdicts: Vec<Vec<Verdict>>,
+    /// Calendar years touched but not covered by holiday data: (calendar, year).
+    pub uncovered: BTreeSet<(String, i32)>,
+}
+
+/// What the stage needs besides the complaints.
+pub struct SlaOptions<'a> {
+    /// Zone (for "same day").
+    pub zone: &'a Zone,
+    /// Evaluation instant.
+    pub as_of: Ts,
+    /// Calendar per project.
+    pub project_calendars: &'a std::collections::BTreeMap<String, String>,
+    /// Logged events per complaint ID (from the event log), if any.
+    pub events: Option<&'a HashMap<Str, Vec<TimedEvent>>>,
+}
+
+/// Evaluates every applicable target for every complaint.
+pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> Assessed {
+    let set = &rules.targets;
+    let uncovered = Mutex::new(BTreeSet::new());
+    let verdicts: Vec<Vec<Verdict>> = classified
+        .complaints
+        .par_iter()
+        .zip(classified.values.par_iter())
+        .map(|(c, values)| {
+            let logged = opts
+                .events
+                .and_then(|m| m.get(&c.id))
+                .map_or(&[][..], Vec::as_slice);
+            let tl = Timeline::new(c, logged, opts.as_of);
+            let mut found = Vec::new();
+            let vs = assess(
+                rules,
+                set,
+                c,
+                &classified.columns,
+                values,
+                &classified.extras,
+                &tl,
+                opts,
+                &mut found,
+            );
+            if !found.is_empty() {
+                uncovered.lock().expect("lock").extend(found);
+            }
+            vs
+        })
+        .collect();
+    Assessed {
+        classified,
+        verdicts,
+        uncovered: uncovered.into_inner().expect("lock"),
+    }
+}
+
+/// A field or rule output as text, for `when` and deadline fields.
+pub fn value_text(
+    name: &str,
+    c: &Complaint,
+    columns: &[String],
+    values: &[RuleValue],
+    extras: &crate::model::ExtraColumns,
+    zone: &Zone,
+) -> Option<String> {
+    if let Some(i) = columns.iter().position(|k| k == name) {
+        return match &values[i] {
+            RuleValue::Absent => None,
+            v => Some(v.text(zone)),
+        };
+    }
+    if let Some(f) = crate::model::Field::from_name(name) {
+        return match c.get(f) {
+            crate::model::FieldValue::Absent => None,
+            crate::model::FieldValue::Str(s) => Some(s.to_string()),
+            crate::model::FieldValue::Ts(t) => Some(zone.format(t)),
+            crate::model::FieldValue::Num(n) => Some(format!("{n}")),
+        };
+    }
+    extras
+        .index(name)
+        .and_then(|i| c.extra.get(i).cloned().flatten())
+        .map(|s| s.to_string())
+}
+
+/// True when the target applies to the complaint.
+pub fn applies(
+    t: &Target,
+    c: &Complaint,
+    cls: &Classified,
+    values: &[RuleValue],
+    zone: &Zone,
+) -> bool {
+    t.when.iter().all(|(field, allowed)| {
+        value_text(field, c, &cls.columns, values, &cls.extras, zone)
+            .is_some_and(|v| allowed.iter().any(|a| *a == v))
+    })
+}
+
+/// The calendar for a target and complaint: the target's, else the project's, else the run's.
+pub fn calendar_for<'a>(
+    rules: &'a RuleSet,
+    t: &Target,
+    c: &Complaint,
+    project_calendars: &std::collections::BTreeMap<String, String>,
+) -> (&'a Arc<Calendar>, Str) {
+    let env = &rules.env;
+    let name = t
+        .calendar
+        .clone()
+        .or_else(|| {
+            c.project
+                .as_ref()
+                .and_then(|p| project_calendars.get(p.as_str()).cloned())
+        })
+        .unwrap_or_else(|| env.default_calendar.clone());
+    match env.calendars.get(&name) {
+        Some(cal) => (cal, Str::from(name)),
+        None => (
+            env.calendars
+                .get(&env.default_calendar)
+                .expect("default calendar exists"),
+            Str::from(env.default_calendar.as_str()),
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assess(
+    rules: &RuleSet,
+    set: &TargetSet,
+    c: &Complaint,
+    columns: &[String],
+    values: &[RuleValue],
+    extras: &crate::model::ExtraColumns,
+    tl: &Timeline,
+    opts: &SlaOptions<'_>,
+    uncovered: &mut Vec<(String, i32)>,
+) -> Vec<Verdict> {
+    let mut out: Vec<Verdict> = Vec::new();
+    // Stop instants by target index, for chained targets.
+    let mut stops: Vec<Option<Ts>> = vec![None; set.targets.len()];
+    for (i, t) in set.targets.iter().enumerate() {
+        let ok = t.when.iter().all(|(field, allowed)| {
+            value_text(field, c, columns, values, extras, opts.zone)
+                .is_some_and(|v| allowed.iter().any(|a| *a == v))
+        });
+        if !ok {
+            continue;
+        }
+        let (cal, cal_name) = calendar_for(rules, t, c, opts.project_calendars);
+        let deadline = t
+            .deadline_field
+            .as_ref()
+            .map(|f| value_text(f, c, columns, values, extras, opts.zone).map(|s| (f.clone(), s)));
+        let chained_start = match t.start {
+            Start::After(j) => Some(stops[j]),
+            Start::Event(_) => None,
+        };
+        let v = evaluate(
+            i,
+            t,
+            tl,
+            chained_start,
+            cal,
+            cal_name,
+            deadline.flatten(),
+            opts.zone,
+            opts.as_of,
+        );
+        if let (Some(s), Some(end)) = (v.start, v.due.max(v.stop).or(Some(opts.as_of))) {
+            for y in cal.uncovered_years(s, end.max(s)) {
+                uncovered.push((cal.name().to_owned(), y));
+            }
+        }
+        stops[i] = v.stop;
+        out.push(v);
+    }
+    out
+}
+
+/// Pause intervals within `[from, to)`: each pause event to the next resume (or `to`).
+pub fn pauses(t: &Target, tl: &Timeline, from: Ts, to: Ts) -> Vec<(Ts, Ts)> {
+    let (Some(p), Some(r)) = (&t.pause, &t.resume) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut open: Option<Ts> = None;
+    for e in &tl.0 {
+        if e.name == p.as_str() && open.is_none() {
+            open = Some(e.at);
+        } else if e.name == r.as_str()
+            && let Some(s) = open.take()
+        {
+            out.push((s, e.at));
+        }
+    }
+    if let Some(s) = open {
+        out.push((s, to));
+    }
+    out.into_iter()
+        .map(|(a, b)| (a.max(from), b.min(to)))
+        .filter(|(a, b)| b > a)
+        .collect()
+}
+
+/// The verdict of one target on one complaint. Also used by `explain`.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    index: usize,
+    t: &Target,
+    tl: &Timeline,
+    chained_start: Option<Option<Ts>>,
+    cal: &Calendar,
+    cal_name: Str,
+    deadline: Option<(String, String)>,
+    zone: &Zone,
+    as_of: Ts,
+) -> Verdict {
+    let mut v = Verdict {
+        target: u16::try_from(index).unwrap_or(u16::MAX),
+        status: Status::NotEvaluable,
+        calendar: cal_name,
+        basis: match t.limit {
+            Some(Limit::Working { .. } | Limit::WorkingDays { .. })
+                if t.deadline_field.is_none() || deadline.is_none() =>
+            {
+                Basis::Working
+            }
+            _ => Basis::Calendar,
+        },
+        start: None,
+        due: None,
+        stop: None,
+        elapsed_work: 0,
+        elapsed_cal: 0,
+        limit: 0,
+        over_cal: 0,
+        over_work: 0,
+        pct_used: None,
+        warning: false,
+        paused: 0,
+        note: None,
+    };
+    // 1. Start.
+    let (start_name, mut start) = match (&t.start, chained_start) {
+        (Start::After(_), Some(s)) => ("after".to_owned(), s),
+        (Start::Event(e), _) => (e.clone(), tl.first(e, i64::MIN)),
+        (Start::After(_), None) => ("after".to_owned(), None),
+    };
+    let chained = !t.starts_at_receipt();
+    let Some(mut s) = start else {
+        let stop_seen = tl.first_of(&t.stop, i64::MIN).is_some();
+        if chained && !stop_seen {
+            v.status = Status::NotApplicable;
+            v.note = Some(format!(
+                "the clock's start (`{start_name}`) has not happened"
+            ));
+        } else {
+            v.note = Some(format!("no `{start_name}` time to start the clock"));
+        }
+        return v;
+    };
+    let original_start = s;
+    // Policies: a level change or reopening may restart the clock.
+    if t.on_level_change == Policy::Restart
+        && let Some(lc) = tl.all("level_changed").filter(|x| *x > s).last()
+    {
+        s = lc;
+    }
+    let reopened: Option<Ts> = tl.all("reopened").filter(|x| *x > s).last();
+    if t.on_reopen == Policy::Restart
+        && let Some(r) = reopened
+    {
+        s = r;
+    }
+    start = Some(s);
+    v.start = start;
+    // 2. Stop: the first stop event at or after the start; with `keep`, a stop that was
+    // followed by a reopening does not count.
+    let stop_from = match (t.on_reopen, reopened) {
+        (Policy::Keep, Some(r)) => r,
+        _ => s,
+    };
+    let stop = tl.first_of(&t.stop, stop_from);
+    if stop.is_none()
+        && let Some(early) =
+            tl.0.iter()
+                .find(|e| e.at < original_start && t.stop.iter().any(|n| e.name == n.as_str()))
+    {
+        v.note = Some(format!(
+            "`{}` ({}) is before the clock's start ({}); check the data",
+            early.name,
+            zone.format(early.at),
+            zone.format(original_start)
+        ));
+        return v;
+    }
+    v.stop = stop.map(|x| x.0);
+    let end = v.stop.unwrap_or(as_of).max(s);
+    // 3. Pauses (to the stop, or to as_of while still open).
+    let ps = pauses(t, tl, s, end);
+    let paused_cal: i64 = ps.iter().map(|(a, b)| b - a).sum();
+    let paused_work: i64 = ps
+        .iter()
+        .map(|(a, b)| cal.working_seconds_between(*a, *b))
+        .sum();
+    v.paused = paused_cal;
+    // 4. Due.
+    let due = match &deadline {
+        Some((field, text)) => match crate::time::parse_timestamp(text, zone) {
+            Ok(d) => {
+                v.note = Some(format!("due time from `{field}`"));
+                v.limit = d - s;
+                d + paused_cal
+            }
+            Err(_) => {
+                v.note = Some(format!("`{field}` = `{text}` is not a timestamp"));
+                return v;
+            }
+        },
+        None => match &t.limit {
+            None => {
+                v.note = Some(format!(
+                    "no limit and no `{}`",
+                    t.deadline_field.as_deref().unwrap_or("deadline")
+                ));
+                return v;
+            }
+            Some(Limit::Calendar { secs }) => {
+                v.limit = *secs;
+                extend_calendar(s + secs, &ps)
+            }
+            Some(Limit::SameDay) => {
+                let date = zone.local_date(s);
+                let next = date
+                    .succ_opt()
+                    .expect("date")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight");
+                let d = zone.to_instant(next).unwrap_or(s + 86_400);
+                v.limit = d - s;
+                extend_calendar(d, &ps)
+            }
+            Some(Limit::Working { secs }) => {
+                v.limit = *secs;
+                extend_working(cal, s, *secs, &ps)
+            }
+            Some(Limit::WorkingDays {
+                days,
+                mode: WorkingDays::Duration,
+            }) => {
+                let secs = i64::from(*days) * cal.working_day_seconds();
+                v.limit = secs;
+                extend_working(cal, s, secs, &ps)
+            }
+            Some(Limit::WorkingDays {
+                days,
+                mode: WorkingDays::EndOfDay,
+            }) => {
+                let d = cal.end_of_nth_working_day_after(s, *days);
+                v.limit = cal.working_seconds_between(s, d);
+                if paused_work > 0 {
+                    cal.add_working(d, paused_work)
+                } else {
+                    d
+                }
+            }
+        },
+    };
+    v.due = Some(due);
+    // 5. Elapsed and verdict.
+    v.elapsed_cal = end - s - paused_cal;
+    v.elapsed_work = cal.working_seconds_between(s, end) - paused_work;
+    let (elapsed, limit) = match v.basis {
+        Basis::Calendar => (v.elapsed_cal, v.limit),
+        Basis::Working => (v.elapsed_work, v.limit),
+    };
+    v.pct_used = (limit > 0).then(|| (elapsed as f64) * 100.0 / (limit as f64));
+    v.status = match v.stop {
+        Some(stop) if stop <= due => Status::Met,
+        Some(_) => Status::Breached,
+        None if as_of >= due => Status::Overdue,
+        None => Status::Open,
+    };
+    if matches!(v.status, Status::Breached | Status::Overdue) {
+        v.over_cal = (end - due).max(0);
+        v.over_work = cal.working_seconds_between(due, end);
+    }
+    if v.status == Status::Open
+        && let (Some(w), Some(p)) = (t.warn_at, v.pct_used)
+    {
+        v.warning = p >= w * 100.0;
+    }
+    v
+}
+
+/// Calendar due time pushed back by the pauses that begin before it.
+fn extend_calendar(mut due: Ts, ps: &[(Ts, Ts)]) -> Ts {
+    for (a, b) in ps {
+        if *a < due {
+            due += b - a;
+        }
+    }
+    due
+}
+
+/// Working due time with the working time paused added to the budget.
+fn extend_working(cal: &Calendar, start: Ts, secs: i64, ps: &[(Ts, Ts)]) -> Ts {
+    let mut budget = secs;
+    let mut due = cal.add_working(start, budget);
+    for (a, b) in ps {
+        if *a < due {
+            budget += cal.working_seconds_between(*a, *b);
+            due = cal.add_working(start, budget);
+        }
+    }
+    due
+}
