@@ -1,1 +1,7 @@
+//! The integration suite: one binary, one module per area (ripgrep style).
 
+// Helpers: run the binary, golden files, temp folders.
+mod util;
+
+// `complaints run` end to end: outputs, row accounting, exit codes.
+mod cli_run;

@@ -1,0 +1,125 @@
+//! Test helpers: run the real binary, compare against golden files.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (tests run the binary there, as a user would).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `complaints` binary built for this test run.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_complaints"))
+}
+
+/// The fixed `--as-of` of the golden files.
+pub const AS_OF: &str = "2026-11-01T00:00:00+08:00";
+
+/// A finished command.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect(self, code: i32) -> Ran {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `complaints ARGS` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Ran {
+    let out: Output = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run complaints");
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `complaints ARGS` in the repository root.
+pub fn run(args: &[&str]) -> Ran {
+    run_in(&root(), args)
+}
+
+/// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites the file.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with UPDATE_GOLDEN=1", path.display()));
+    if expected != actual {
+        let diff = first_difference(&expected, actual);
+        panic!(
+            "{} differs from the golden file (UPDATE_GOLDEN=1 cargo test rewrites it after review):\n{diff}",
+            path.display()
+        );
+    }
+}
+
+/// The first differing line with a little context.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    for i in 0..e.len().max(a.len()) {
+        if e.get(i) != a.get(i) {
+            return format!(
+                "line {}:\n- {}\n+ {}\n({} expected lines, {} actual)",
+                i + 1,
+                e.get(i).unwrap_or(&"<none>"),
+                a.get(i).unwrap_or(&"<none>"),
+                e.len(),
+                a.len()
+            );
+        }
+    }
+    "identical lines; bytes differ (line endings or BOM?)".into()
+}
+
+/// A fresh temporary folder.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Reads a file as text.
+pub fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+}
+
+/// Copies the shipped rule and template folders into `dir` (to edit them in a test).
+pub fn copy_setup(dir: &Path) {
+    copy_dir(&root().join("rules"), &dir.join("rules"));
+    copy_dir(&root().join("report_templates"), &dir.join("report_templates"));
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
