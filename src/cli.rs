@@ -31,6 +31,8 @@ pub enum Command {
     Run(RunArgs),
     /// Compile the config, every rule, table, preset, calendar and template; report every problem.
     Check(CheckArgs),
+    /// Run the test cases kept beside the rules (rules/tests/*.test.toml).
+    Test(TestArgs),
     /// Show, for one complaint, how every output and verdict was reached.
     Explain(ExplainArgs),
     /// Print the data the report templates receive, as JSON.
@@ -95,6 +97,16 @@ pub struct RunArgs {
 /// Options of `check`.
 #[derive(Debug, Args, Clone)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub setup: SetupArgs,
+}
+
+/// Options of `test`.
+#[derive(Debug, Args, Clone)]
+pub struct TestArgs {
+    /// Test files or folders (default: the rule folder's `tests/`).
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,

@@ -152,6 +152,8 @@ pub struct Overrides {
     pub as_of: Option<String>,
     /// `--period`
     pub period: Option<String>,
+    /// Do not resolve input and event files (`check` and `test` read no data).
+    pub skip_inputs: bool,
 }
 
 /// The validated configuration.
@@ -359,7 +361,8 @@ impl Config {
 
         // Inputs: the command line replaces the file's list.
         let mut inputs = Vec::new();
-        if ov.inputs.is_empty() {
+        if ov.skip_inputs {
+        } else if ov.inputs.is_empty() {
             for i in &raw.inputs {
                 match expand_input(&rel(i.get_ref())) {
                     Ok(mut v) => inputs.append(&mut v),
@@ -374,7 +377,8 @@ impl Config {
         inputs.sort();
         inputs.dedup();
         let mut events = Vec::new();
-        if ov.events.is_empty() {
+        if ov.skip_inputs {
+        } else if ov.events.is_empty() {
             for e in &raw.events {
                 match expand_input(&rel(e.get_ref())) {
                     Ok(mut v) => events.append(&mut v),
@@ -471,6 +475,9 @@ pub fn toml_diagnostic(path: &Path, src: &str, e: &toml::de::Error) -> Diagnosti
     let mut d = Diagnostic::new(path, first_line(&msg));
     if let Some(span) = e.span() {
         d = d.at_offset(src, span.start);
+    }
+    if msg.contains("invalid unquoted key") {
+        d = d.help("keys with Chinese characters or spaces must be quoted, e.g. \"投诉内容\" = \"...\"");
     }
     // serde's unknown-field message lists the expected keys; turn that into a did-you-mean.
     if let Some((word, expected)) = unknown_field_parts(&msg) {

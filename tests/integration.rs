@@ -5,3 +5,6 @@ mod util;
 
 // `complaints run` end to end: outputs, row accounting, exit codes.
 mod cli_run;
+
+// `complaints test`: rule test cases beside the rules.
+mod cli_test;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod context;
 pub mod explain;
 pub mod run;
+pub mod test;
 
 use crate::cli::{Cli, Command, RunArgs, SetupArgs};
 use crate::config::{Config, Overrides};
@@ -16,6 +17,7 @@ pub fn run(cli: Cli, now: Ts) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run::run(&args, now, cli.quiet),
         Command::Check(args) => check::run(&args.setup, now, cli.quiet),
+        Command::Test(args) => test::run(&args, now),
         Command::Explain(args) => explain::run(&args, now),
         Command::Context(args) => context::run(&args, now),
     }
@@ -35,6 +37,7 @@ pub fn load_config(args: &RunArgs, now: Ts) -> Result<Config> {
         unmask: args.unmask,
         as_of: args.as_of.clone(),
         period: args.period.clone(),
+        skip_inputs: false,
     };
     Config::load(args.setup.config.as_deref(), &ov, now)
 }
@@ -44,6 +47,7 @@ pub fn load_setup(setup: &SetupArgs, now: Ts) -> Result<Config> {
     let ov = Overrides {
         rules: setup.rules.clone(),
         templates: setup.templates.clone(),
+        skip_inputs: true,
         ..Overrides::default()
     };
     Config::load(setup.config.as_deref(), &ov, now)

@@ -891,6 +891,17 @@ pub fn duration_text(secs: i64, lang: Lang) -> String {
     }
 }
 
+/// A working-time duration in hours and minutes (`44 h`, `3 h 30 min`), never in days: a
+/// "day" of working time would read as 24 hours.
+pub fn hours_text(secs: i64) -> String {
+    let mins = secs.max(0) / 60;
+    match (mins / 60, mins % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// The period of a context, for callers that need it typed.
 pub fn period_of(ctx: &ReportContext) -> Option<Period> {
     match period::parse(&ctx.period.key) {

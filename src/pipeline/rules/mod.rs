@@ -19,6 +19,7 @@ pub mod analysis;
 pub mod classify;
 pub mod engine;
 pub mod tables;
+pub mod testing;
 pub mod text;
 
 use std::collections::{BTreeMap, HashMap};

@@ -9,7 +9,7 @@ use super::targets::{Limit, Start, Target, WorkingDays};
 use super::{Basis, Status, Timeline, Verdict, pauses};
 use crate::calendar::{Calendar, DayKind};
 use crate::config::Lang;
-use crate::pipeline::aggregate::{duration_text, limit_text};
+use crate::pipeline::aggregate::{duration_text, hours_text, limit_text};
 use crate::time::{Ts, Zone};
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -117,7 +117,7 @@ pub fn verdict(
                 at(zone, *a),
                 at(zone, *b),
                 duration_text(b - a, Lang::En),
-                duration_text(cal.working_seconds_between(*a, *b), Lang::En)
+                hours_text(cal.working_seconds_between(*a, *b))
             ));
         }
     }
@@ -141,8 +141,8 @@ pub fn verdict(
         (Some(Limit::WorkingDays { days, mode: WorkingDays::Duration }), _) => out.push(format!(
             "  limit: {limit} = {} × {} = {} of working time on calendar `{}`",
             days,
-            duration_text(cal.working_day_seconds(), Lang::En),
-            duration_text(i64::from(*days) * cal.working_day_seconds(), Lang::En),
+            hours_text(cal.working_day_seconds()),
+            hours_text(i64::from(*days) * cal.working_day_seconds()),
             cal.name()
         )),
         (Some(Limit::Working { .. }), _) => out.push(format!(
@@ -189,10 +189,10 @@ pub fn verdict(
             out.push("    … (more days not listed)".into());
         }
         out.push(format!(
-            "    total {} working{} of a {} limit",
-            duration_text(v.elapsed_work, Lang::En),
+            "    total {} of working time{} of a {} limit",
+            hours_text(v.elapsed_work),
             if v.paused > 0 { " after pauses" } else { "" },
-            duration_text(v.limit, Lang::En)
+            hours_text(v.limit)
         ));
     } else {
         out.push(format!(
