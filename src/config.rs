@@ -53,6 +53,20 @@ pub struct RawConfig {
     /// SLA settings.
     #[serde(default)]
     pub sla: SlaConfig,
+    /// How the event log's headers and operation names map.
+    #[serde(default)]
+    pub event_log: crate::pipeline::events::EventsConfig,
+    /// Escalation audit settings.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Duty presets in `rules/duties/` to load (file stems); all of them when absent.
+    pub duties: Option<Vec<Spanned<String>>>,
 }
 
 /// `[ingest]`
@@ -187,6 +201,10 @@ pub struct Config {
     pub profile: ProfileConfig,
     /// SLA settings.
     pub sla: SlaConfig,
+    /// Event-log mapping.
+    pub event_log: crate::pipeline::events::EventsConfig,
+    /// Audit settings.
+    pub audit: AuditConfig,
     /// `--max-rejects`.
     pub max_rejects: Option<RejectLimit>,
     /// `--strict`.
@@ -423,6 +441,8 @@ impl Config {
             sheet: raw.ingest.sheet.clone().filter(|s| !s.is_empty()),
             profile: raw.profile,
             sla: raw.sla,
+            event_log: raw.event_log,
+            audit: raw.audit,
             max_rejects,
             strict: ov.strict,
             unmask: ov.unmask,
@@ -477,7 +497,9 @@ pub fn toml_diagnostic(path: &Path, src: &str, e: &toml::de::Error) -> Diagnosti
         d = d.at_offset(src, span.start);
     }
     if msg.contains("invalid unquoted key") {
-        d = d.help("keys with Chinese characters or spaces must be quoted, e.g. \"投诉内容\" = \"...\"");
+        d = d.help(
+            "keys with Chinese characters or spaces must be quoted, e.g. \"投诉内容\" = \"...\"",
+        );
     }
     // serde's unknown-field message lists the expected keys; turn that into a did-you-mean.
     if let Some((word, expected)) = unknown_field_parts(&msg) {

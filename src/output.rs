@@ -23,6 +23,10 @@ pub mod names {
     pub const FINDINGS_CSV: &str = "findings.csv";
     /// One row per complaint and SLA target.
     pub const SLA_CSV: &str = "sla.csv";
+    /// The auditor's pack.
+    pub const AUDIT_HTML: &str = "audit.html";
+    /// One row per complaint (or team and month) and escalation duty.
+    pub const ESCALATIONS_CSV: &str = "escalations.csv";
     /// Run manifest.
     pub const MANIFEST_JSON: &str = "manifest.json";
 }

@@ -37,6 +37,10 @@ pub enum RejectReason {
     ErrorCell,
     /// A rule script failed on this record.
     RuleError,
+    /// An event whose complaint ID matches no accepted complaint.
+    UnknownComplaint,
+    /// An event whose operation name is not mapped to an event type.
+    UnknownEventType,
 }
 
 impl RejectReason {
@@ -54,6 +58,8 @@ impl RejectReason {
             RejectReason::BadSatisfaction => "bad_satisfaction",
             RejectReason::ErrorCell => "error_cell",
             RejectReason::RuleError => "rule_error",
+            RejectReason::UnknownComplaint => "unknown_complaint",
+            RejectReason::UnknownEventType => "unknown_event_type",
         }
     }
 }
@@ -98,6 +104,8 @@ pub enum FindingCode {
     DuplicateHeader,
     /// A spreadsheet error value in a carried-through column (kept as written).
     ErrorCellInExtra,
+    /// An event timed before its complaint was received.
+    EventBeforeReceived,
 }
 
 impl FindingCode {
@@ -113,6 +121,7 @@ impl FindingCode {
             FindingCode::DuplicateConflict => "duplicate_conflict",
             FindingCode::DuplicateHeader => "duplicate_header",
             FindingCode::ErrorCellInExtra => "error_cell_in_extra",
+            FindingCode::EventBeforeReceived => "event_before_received",
         }
     }
 }
@@ -152,9 +161,14 @@ impl Rejects {
         self.findings.push(finding);
     }
 
-    /// Number of rejected records.
+    /// Number of rejected records (all inputs).
     pub fn rejected(&self) -> usize {
         self.issues.len()
+    }
+
+    /// Number of rejected complaint rows (not event-log rows).
+    pub fn rejected_complaint_rows(&self) -> usize {
+        self.issues.iter().filter(|i| i.stage != "events").count()
     }
 
     /// Appends another collection (e.g. from a parallel chunk).

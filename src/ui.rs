@@ -48,6 +48,15 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
                 .display()
         ));
     }
+    if outcome.event_rows.0 > 0 {
+        let (read, ok) = outcome.event_rows;
+        s.push_str(&format!(
+            "\nevent log: {} rows: {} accepted, {} rejected",
+            n(read),
+            n(ok),
+            n(read - ok)
+        ));
+    }
     s.push_str(&format!(
         "\nreport written to {}",
         cfg.out_dir

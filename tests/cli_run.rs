@@ -9,15 +9,38 @@ fn run_writes_every_output_and_rows_reconcile() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
     let r = run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
-    assert!(r.stderr.contains("read 7 rows: 4 accepted (3 complaints + 1 merged duplicates), 3 rejected"), "{}", r.stderr);
-    for f in ["report.html", "complaints.csv", "rejects.csv", "findings.csv", "sla.csv", "manifest.json"] {
+    assert!(
+        r.stderr
+            .contains("read 7 rows: 4 accepted (3 complaints + 1 merged duplicates), 3 rejected"),
+        "{}",
+        r.stderr
+    );
+    for f in [
+        "report.html",
+        "complaints.csv",
+        "rejects.csv",
+        "findings.csv",
+        "sla.csv",
+        "manifest.json",
+    ] {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
-    let manifest: serde_json::Value = serde_json::from_str(&read(dir.path().join("manifest.json"))).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("manifest.json"))).unwrap();
     let rows = &manifest["rows"];
-    assert_eq!((rows["read"].as_u64(), rows["accepted"].as_u64(), rows["rejected"].as_u64()), (Some(7), Some(4), Some(3)));
+    assert_eq!(
+        (
+            rows["read"].as_u64(),
+            rows["accepted"].as_u64(),
+            rows["rejected"].as_u64()
+        ),
+        (Some(7), Some(4), Some(3))
+    );
     let report = read(dir.path().join("report.html"));
-    assert!(report.contains("读取行数 <b>7</b> = 接收 <b>4</b> + 拒收 <b>3</b>"), "report does not reconcile rows");
+    assert!(
+        report.contains("读取行数 <b>7</b> = 接收 <b>4</b> + 拒收 <b>3</b>"),
+        "report does not reconcile rows"
+    );
     // Every rejected record is in rejects.csv exactly once, with its line.
     let rejects = read(dir.path().join("rejects.csv"));
     assert_eq!(rejects.lines().count(), 1 + 3);
@@ -29,24 +52,82 @@ fn run_writes_every_output_and_rows_reconcile() {
 fn max_rejects_fails_with_exit_1_after_writing_outputs() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    let r = run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--max-rejects", "2"]).expect(1);
-    assert!(r.stderr.contains("3 of 7 rows rejected, over the limit of 2"), "{}", r.stderr);
+    let r = run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        "2",
+    ])
+    .expect(1);
+    assert!(
+        r.stderr
+            .contains("3 of 7 rows rejected, over the limit of 2"),
+        "{}",
+        r.stderr
+    );
     assert!(dir.path().join("rejects.csv").exists());
-    run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--max-rejects", "50%"]).expect(0);
-    run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--max-rejects", "40%"]).expect(1);
+    run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        "50%",
+    ])
+    .expect(0);
+    run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        "40%",
+    ])
+    .expect(1);
 }
 
 #[test]
 fn strict_stops_at_the_first_bad_row() {
     let dir = tempdir();
-    let r = run(&["run", "--input", MINI, "--out", dir.path().to_str().unwrap(), "--as-of", AS_OF, "--strict"]).expect(1);
-    assert!(r.stderr.contains("--strict: tests/fixtures/inputs/mini.csv:5: `complaint_id` is blank (missing_id)"), "{}", r.stderr);
+    let r = run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--strict",
+    ])
+    .expect(1);
+    assert!(
+        r.stderr.contains(
+            "--strict: tests/fixtures/inputs/mini.csv:5: `complaint_id` is blank (missing_id)"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn bad_as_of_is_a_usage_error() {
     let r = run(&["run", "--input", MINI, "--as-of", "yesterday"]).expect(2);
-    assert!(r.stderr.contains("error: --as-of: cannot read `yesterday`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: --as-of: cannot read `yesterday`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -55,9 +136,15 @@ fn personal_data_is_masked_by_default_and_shown_with_unmask() {
     let out = dir.path().to_str().unwrap();
     run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
     let csv = read(dir.path().join("complaints.csv"));
-    assert!(!csv.contains("13812345678") && !csv.contains("王建国"), "{csv}");
+    assert!(
+        !csv.contains("13812345678") && !csv.contains("王建国"),
+        "{csv}"
+    );
     assert!(csv.contains("138****5678") && csv.contains("王**"));
-    run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--unmask"]).expect(0);
+    run(&[
+        "run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--unmask",
+    ])
+    .expect(0);
     assert!(read(dir.path().join("complaints.csv")).contains("13812345678"));
     assert!(read(dir.path().join("manifest.json")).contains("\"unmasked\": true"));
 }

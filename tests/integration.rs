@@ -8,3 +8,6 @@ mod cli_run;
 
 // `complaints test`: rule test cases beside the rules.
 mod cli_test;
+
+// The escalation-compliance audit over an event log.
+mod cli_audit;

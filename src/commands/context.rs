@@ -32,6 +32,8 @@ pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
         rejects: &ev.rejects,
         counts: ev.counts,
         warnings: &warnings,
+        events: &ev.events,
+        audited: &ev.audited,
     })?;
     let mut json = serde_json::to_string_pretty(&ctx).map_err(|e| Error::Other(e.to_string()))?;
     json.push('\n');

@@ -161,7 +161,7 @@ pub fn explain(
     let tl = Timeline::new(c, &[], cfg.as_of);
     for v in verdicts {
         let t = &rules.targets.targets[v.target as usize];
-        let (cal, _) = calendar_for(rules, t, c, &cfg.sla.project_calendars);
+        let (cal, _) = calendar_for(rules, t.calendar.as_deref(), c, &cfg.sla.project_calendars);
         for line in crate::pipeline::sla::explain::verdict(
             t,
             v,

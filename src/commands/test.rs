@@ -33,7 +33,12 @@ pub fn run(args: &TestArgs, now: Ts) -> Result<i32> {
             Ok(results) => {
                 for r in results {
                     let ok = r.failure.is_none();
-                    println!("test {}: {} ... {}", r.rule, r.name, if ok { "ok" } else { "FAILED" });
+                    println!(
+                        "test {}: {} ... {}",
+                        r.rule,
+                        r.name,
+                        if ok { "ok" } else { "FAILED" }
+                    );
                     if ok {
                         passed += 1;
                     } else {

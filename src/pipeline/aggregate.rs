@@ -44,6 +44,10 @@ pub struct AggregateInput<'a> {
     pub counts: RowCounts,
     /// Warnings to show in the report.
     pub warnings: &'a [String],
+    /// The event log.
+    pub events: &'a crate::pipeline::events::EventLog,
+    /// Escalation-duty findings.
+    pub audited: &'a crate::pipeline::audit::Audited,
 }
 
 /// Counts of verdict statuses and the met rate over judged verdicts.
@@ -225,6 +229,96 @@ pub struct PeriodInfo {
     pub resolved: u64,
 }
 
+/// Compliance counts of a group of audit findings.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Compliance {
+    /// Group key (duty name, project, level, team).
+    pub key: String,
+    /// Display label.
+    pub label: String,
+    #[allow(missing_docs)]
+    pub compliant: u64,
+    #[allow(missing_docs)]
+    pub late: u64,
+    #[allow(missing_docs)]
+    pub missing: u64,
+    #[allow(missing_docs)]
+    pub pending: u64,
+    #[allow(missing_docs)]
+    pub not_applicable: u64,
+    #[allow(missing_docs)]
+    pub not_auditable: u64,
+    /// compliant / (compliant + late + missing), 4 decimals.
+    pub rate: Option<f64>,
+    /// `92.3%` or `—`.
+    pub rate_text: String,
+}
+
+/// An event shown as evidence.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvidenceRow {
+    /// `file:line`.
+    pub at: String,
+    /// Event type (or `complaint row`).
+    pub kind: String,
+    /// Local time.
+    pub time: String,
+    /// Actor.
+    pub actor: String,
+    /// Role.
+    pub role: String,
+    /// Escalated/referred to.
+    pub to_role: String,
+}
+
+/// A non-compliant finding with its evidence.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditRow {
+    /// Complaint ID (empty for team duties).
+    pub complaint_id: String,
+    /// Team.
+    pub team: String,
+    /// Month.
+    pub month: String,
+    /// Duty label.
+    pub duty: String,
+    /// Status.
+    pub status: String,
+    /// Triggered, local.
+    pub triggered_at: String,
+    /// Required by, local.
+    pub required_by: String,
+    /// Done, local, or empty.
+    pub done_at: String,
+    /// Who acted.
+    pub actor: String,
+    /// The deadline arithmetic and what did not count.
+    pub note: String,
+    /// The events behind it.
+    pub evidence: Vec<EvidenceRow>,
+}
+
+/// The audit section.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct AuditSection {
+    /// True when a real event log was read (else duties needing one are not auditable).
+    pub logged: bool,
+    /// Event-log rows read, accepted.
+    pub events_read: usize,
+    /// Accepted event rows.
+    pub events_accepted: usize,
+    /// Per duty (all findings of complaints received in the period, and team months in it).
+    pub by_duty: Vec<Compliance>,
+    /// Per project.
+    pub by_project: Vec<Compliance>,
+    /// Per level.
+    pub by_level: Vec<Compliance>,
+    /// Per team.
+    pub by_team: Vec<Compliance>,
+    /// Late and missing findings in the period, with evidence.
+    pub noncompliant: List<AuditRow>,
+}
+
 /// The template contract. Every field is documented in `docs/TEMPLATES.md`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ReportContext {
@@ -270,6 +364,10 @@ pub struct ReportContext {
     pub inputs: Vec<InputRow>,
     /// Level vocabulary: (code, name).
     pub levels: Vec<(String, String)>,
+    /// Escalation-compliance audit.
+    pub audit: AuditSection,
+    /// True when personal data is shown (`--unmask`): every page says 内部资料.
+    pub unmasked: bool,
 }
 
 /// Rows listed in the report before "and N more" (the CSVs have them all).
@@ -576,6 +674,223 @@ pub fn run(input: &AggregateInput<'_>) -> Result<ReportContext> {
             .iter()
             .map(|t| (t.code.clone(), term_name(t, lang)))
             .collect(),
+        audit: audit_section(input, &period, &project, &level, &level_names)?,
+        unmasked: cfg.unmask,
+    })
+}
+
+/// The audit section: compliance per duty, project, level and team (polars), and the late and
+/// missing findings with their evidence.
+fn audit_section(
+    input: &AggregateInput<'_>,
+    period: &Period,
+    project: &[String],
+    level: &[String],
+    level_names: &BTreeMap<String, String>,
+) -> Result<AuditSection> {
+    use crate::pipeline::audit::AuditStatus;
+    let cfg = input.cfg;
+    let zone = &cfg.zone;
+    let lang = cfg.lang;
+    let cls = &input.assessed.classified;
+    let duties = &input.rules.duties;
+    let label_of = |name: &str| -> String {
+        duties
+            .duties
+            .iter()
+            .map(|d| (&d.name, &d.label, &d.label_en))
+            .chain(
+                duties
+                    .team_duties
+                    .iter()
+                    .map(|d| (&d.name, &d.label, &d.label_en)),
+            )
+            .find(|(n, _, _)| n.as_str() == name)
+            .map_or_else(
+                || name.to_owned(),
+                |(_, zh, en)| {
+                    if lang == Lang::En {
+                        en.clone()
+                    } else {
+                        zh.clone()
+                    }
+                },
+            )
+    };
+    let in_period = |f: &crate::pipeline::audit::AuditFinding| match f.complaint {
+        Some(i) => period.contains(zone.local_date(cls.complaints[i as usize].received_at())),
+        None => match crate::period::parse(&f.month) {
+            Ok(PeriodSpec::One(m)) => period.contains(m.start),
+            _ => false,
+        },
+    };
+    let findings: Vec<&crate::pipeline::audit::AuditFinding> = input
+        .audited
+        .findings
+        .iter()
+        .filter(|f| in_period(f))
+        .collect();
+    let column_of = |get: &dyn Fn(&crate::pipeline::audit::AuditFinding) -> String| -> Vec<String> {
+        findings.iter().map(|f| get(f)).collect()
+    };
+    let df = df!(
+        "duty" => column_of(&|f| f.duty.clone()),
+        "project" => column_of(&|f| f.complaint.map(|i| project[i as usize].clone()).unwrap_or_default()),
+        "level" => column_of(&|f| f.complaint.map(|i| level[i as usize].clone()).unwrap_or_default()),
+        "team" => column_of(&|f| f.team.clone()),
+        "status" => column_of(&|f| f.status.name().to_owned()),
+    )
+    .map_err(pe)?;
+    let group = |key: &str, label: &dyn Fn(&str) -> String| -> Result<Vec<Compliance>> {
+        let mut aggs = Vec::new();
+        for s in AuditStatus::ALL {
+            aggs.push(
+                col("status")
+                    .eq(lit(s.name()))
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias(s.name()),
+            );
+        }
+        let g = df
+            .clone()
+            .lazy()
+            .group_by([col(key)])
+            .agg(aggs)
+            .sort([key], SortMultipleOptions::default())
+            .collect()
+            .map_err(pe)?;
+        let keys: Vec<String> = g
+            .column(key)
+            .map_err(pe)?
+            .str()
+            .map_err(pe)?
+            .iter()
+            .map(|s| s.unwrap_or("").to_owned())
+            .collect();
+        let num = |n: &str| -> Result<Vec<u64>> {
+            Ok(g.column(n)
+                .map_err(pe)?
+                .u64()
+                .map_err(pe)?
+                .iter()
+                .map(|x| x.unwrap_or(0))
+                .collect())
+        };
+        let cols: Vec<Vec<u64>> = AuditStatus::ALL
+            .iter()
+            .map(|s| num(s.name()))
+            .collect::<Result<_>>()?;
+        Ok(keys
+            .into_iter()
+            .enumerate()
+            .filter(|(_, k)| !k.is_empty())
+            .map(|(i, k)| {
+                let (c, l, m) = (cols[0][i], cols[1][i], cols[2][i]);
+                let rate = (c + l + m > 0).then(|| round4(c as f64 / (c + l + m) as f64));
+                Compliance {
+                    label: label(&k),
+                    key: k,
+                    compliant: c,
+                    late: l,
+                    missing: m,
+                    pending: cols[3][i],
+                    not_applicable: cols[4][i],
+                    not_auditable: cols[5][i],
+                    rate,
+                    rate_text: pct_text(rate),
+                }
+            })
+            .collect())
+    };
+    let mut by_duty = group("duty", &|k| label_of(k))?;
+    let order: Vec<&str> = duties
+        .duties
+        .iter()
+        .map(|d| d.name.as_str())
+        .chain(duties.team_duties.iter().map(|d| d.name.as_str()))
+        .collect();
+    by_duty.sort_by_key(|r| order.iter().position(|n| *n == r.key).unwrap_or(usize::MAX));
+    let by_project = group("project", &|k| k.to_owned())?;
+    let by_level = group("level", &|k| {
+        level_names.get(k).cloned().unwrap_or_else(|| k.to_owned())
+    })?;
+    let by_team = group("team", &|k| k.to_owned())?;
+    // Evidence: events by their origin.
+    let mut by_origin: std::collections::HashMap<
+        crate::model::Origin,
+        &crate::pipeline::events::Event,
+    > = std::collections::HashMap::new();
+    for evs in input.events.by_complaint.values() {
+        for e in evs {
+            by_origin.insert(e.origin, e);
+        }
+    }
+    let files = input.files;
+    let at = |o: &crate::model::Origin| {
+        format!(
+            "{}:{}",
+            files
+                .get(o.file as usize)
+                .map_or("?", |f| f.display.as_str()),
+            o.line
+        )
+    };
+    let mut noncompliant = List::default();
+    for f in findings
+        .iter()
+        .filter(|f| matches!(f.status, AuditStatus::Late | AuditStatus::Missing))
+    {
+        noncompliant.total += 1;
+        if noncompliant.rows.len() >= LIST_LIMIT {
+            continue;
+        }
+        let evidence = f
+            .evidence
+            .iter()
+            .map(|o| match by_origin.get(o) {
+                Some(e) if !e.derived => EvidenceRow {
+                    at: at(o),
+                    kind: e.kind.to_string(),
+                    time: zone.format(e.at),
+                    actor: e.actor.as_deref().unwrap_or("").to_owned(),
+                    role: e.role.as_deref().unwrap_or("").to_owned(),
+                    to_role: e.to_role.as_deref().unwrap_or("").to_owned(),
+                },
+                _ => EvidenceRow {
+                    at: at(o),
+                    kind: "complaint row".into(),
+                    time: String::new(),
+                    actor: String::new(),
+                    role: String::new(),
+                    to_role: String::new(),
+                },
+            })
+            .collect();
+        let t = |x: Option<crate::time::Ts>| x.map(|t| zone.format(t)).unwrap_or_default();
+        noncompliant.rows.push(AuditRow {
+            complaint_id: f.complaint_id.clone(),
+            team: f.team.clone(),
+            month: f.month.clone(),
+            duty: label_of(&f.duty),
+            status: f.status.name().to_owned(),
+            triggered_at: t(f.triggered_at),
+            required_by: t(f.required_by),
+            done_at: t(f.done_at),
+            actor: f.actor.as_deref().unwrap_or("").to_owned(),
+            note: f.note.clone(),
+            evidence,
+        });
+    }
+    Ok(AuditSection {
+        logged: input.audited.logged,
+        events_read: input.events.read,
+        events_accepted: input.events.accepted,
+        by_duty,
+        by_project,
+        by_level,
+        by_team,
+        noncompliant,
     })
 }
 

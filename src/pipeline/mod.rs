@@ -17,13 +17,19 @@ pub mod normalize;
 // Stage 3: compile the rule folder; classify each complaint.
 pub mod rules;
 
+// Stage 3b: the event log, normalized against the accepted complaints.
+pub mod events;
+
 // Stage 4: evaluate SLA targets on business calendars.
 pub mod sla;
 
-// Stage 5: aggregate with polars into the report context (the only polars user).
+// Stage 5: audit escalation duties against the event log.
+pub mod audit;
+
+// Stage 6: aggregate with polars into the report context (the only polars user).
 pub mod aggregate;
 
-// Stage 6: write the report, the tables and the quality files.
+// Stage 7: write the report, the tables and the quality files.
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -97,6 +103,8 @@ pub struct RunOutcome {
     pub warnings: Vec<String>,
     /// The manifest written.
     pub manifest: render::manifest::Manifest,
+    /// Event-log rows: read, accepted (0, 0 without an event log).
+    pub event_rows: (usize, usize),
 }
 
 /// How the rules are evaluated (per distinct input, or per row as a reference).
@@ -123,6 +131,10 @@ pub struct Evaluated {
     pub files: Vec<ingest::InputFile>,
     /// Classified complaints and their verdicts.
     pub assessed: sla::Assessed,
+    /// The event log (read, or derived from the export's timestamps).
+    pub events: events::EventLog,
+    /// Escalation-duty findings.
+    pub audited: audit::Audited,
     /// Rejects and findings.
     pub rejects: Rejects,
     /// Row accounting.
@@ -187,6 +199,34 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             first.reason.code()
         )));
     }
+    // The event log, checked against the accepted complaints.
+    let event_log = if cfg.events.is_empty() {
+        None
+    } else {
+        let profile = events::EventProfile::new(&cfg.event_log);
+        let is_header = |cells: &[String]| profile.is_header(cells);
+        let opts = ingest::IngestOptions {
+            encoding: cfg.encoding,
+            sheet: None,
+            is_header: &is_header,
+        };
+        let mut ev_rejects = Rejects::default();
+        let all_paths: Vec<std::path::PathBuf> =
+            cfg.inputs.iter().chain(&cfg.events).cloned().collect();
+        let tables = ingest::run(&cfg.events, &opts, &mut files, &mut ev_rejects);
+        let log = events::run(
+            tables,
+            &all_paths,
+            &profile,
+            &normalized.complaints,
+            &cfg.zone,
+            cfg.as_of,
+            &mut rejects,
+        )?;
+        rejects.extend(ev_rejects);
+        Some(log)
+    };
+    timings.lap("events", &mut clock);
     prepared.rules.reset_coverage();
     let classified = rules::classify::run(
         &prepared.rules,
@@ -203,18 +243,36 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             zone: &cfg.zone,
             as_of: cfg.as_of,
             project_calendars: &cfg.sla.project_calendars,
-            events: None,
+            events: event_log.as_ref(),
         },
     );
     timings.lap("sla", &mut clock);
+    let event_log = event_log
+        .unwrap_or_else(|| events::EventLog::from_snapshot(&assessed.classified.complaints));
+    let roster = match &cfg.roster {
+        Some(p) => Some(audit::roster::Roster::load(p, cfg.encoding)?),
+        None => None,
+    };
+    let audited = audit::run(
+        &prepared.rules,
+        &assessed,
+        &event_log,
+        &audit::AuditOptions {
+            zone: &cfg.zone,
+            as_of: cfg.as_of,
+            project_calendars: &cfg.sla.project_calendars,
+            roster: roster.as_ref(),
+        },
+    );
+    timings.lap("audit", &mut clock);
     rejects.sort();
-    let read: usize = files.iter().map(|f| f.records).sum();
+    let read: usize = files.iter().take(cfg.inputs.len()).map(|f| f.records).sum();
     let merged: usize = assessed.classified.merged.iter().map(Vec::len).sum();
     let complaints = assessed.classified.complaints.len();
     let counts = RowCounts {
         read,
         accepted: complaints + merged,
-        rejected: rejects.rejected(),
+        rejected: rejects.rejected_complaint_rows(),
         complaints,
         merged,
     };
@@ -228,6 +286,8 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
     Ok(Evaluated {
         files,
         assessed,
+        events: event_log,
+        audited,
         rejects,
         counts,
         timings,
@@ -240,6 +300,8 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
     let Evaluated {
         files,
         assessed,
+        events,
+        audited,
         rejects,
         counts,
         mut timings,
@@ -262,6 +324,8 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         rejects: &rejects,
         counts,
         warnings: &warnings,
+        events: &events,
+        audited: &audited,
     })?;
     timings.lap("aggregate", &mut clock);
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
@@ -272,6 +336,7 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         assessed: &assessed,
         rejects: &rejects,
         context: &context,
+        audited: &audited,
     })?;
     timings.lap("render", &mut clock);
     let manifest = render::manifest::Manifest::new(
@@ -294,6 +359,7 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         rejects,
         warnings,
         manifest,
+        event_rows: (events.read, events.accepted),
     })
 }
 

@@ -65,8 +65,12 @@ pub fn assert_golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with UPDATE_GOLDEN=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
     if expected != actual {
         let diff = first_difference(&expected, actual);
         panic!(
@@ -107,7 +111,10 @@ pub fn read(p: impl AsRef<Path>) -> String {
 /// Copies the shipped rule and template folders into `dir` (to edit them in a test).
 pub fn copy_setup(dir: &Path) {
     copy_dir(&root().join("rules"), &dir.join("rules"));
-    copy_dir(&root().join("report_templates"), &dir.join("report_templates"));
+    copy_dir(
+        &root().join("report_templates"),
+        &dir.join("report_templates"),
+    );
 }
 
 /// Copies a folder recursively.

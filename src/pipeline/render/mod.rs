@@ -35,6 +35,8 @@ use crate::rejects::Rejects;
 
 /// The entry template of the report.
 pub const REPORT_TEMPLATE: &str = "report.html.j2";
+/// The auditor's pack.
+pub const AUDIT_TEMPLATE: &str = "audit.html.j2";
 /// The message catalogue.
 pub const MESSAGES: &str = "messages.toml";
 /// Fuel for one render: stops a runaway template loop with an error.
@@ -274,6 +276,8 @@ pub struct RenderInput<'a> {
     pub rejects: &'a Rejects,
     /// The report context.
     pub context: &'a ReportContext,
+    /// Escalation-duty findings.
+    pub audited: &'a crate::pipeline::audit::Audited,
 }
 
 /// Writes the report and the tables.
@@ -284,6 +288,12 @@ pub fn run(input: &RenderInput<'_>) -> Result<()> {
         .templates
         .render(REPORT_TEMPLATE, input.context)?;
     write_atomic(&out.join(names::REPORT_HTML), html.as_bytes())?;
+    let audit = input
+        .prepared
+        .templates
+        .render(AUDIT_TEMPLATE, input.context)?;
+    write_atomic(&out.join(names::AUDIT_HTML), audit.as_bytes())?;
+    tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
     tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
     tables::sla_csv(&out.join(names::SLA_CSV), input)?;
     tables::rejects_csv(&out.join(names::REJECTS_CSV), input.rejects, input.files)?;

@@ -203,3 +203,77 @@ pub fn findings_csv(path: &Path, rejects: &Rejects, files: &[InputFile]) -> Resu
     }
     out.finish()
 }
+
+/// One row per complaint and applicable duty, then team duties by team and month.
+pub fn escalations_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
+    let zone = &input.cfg.zone;
+    let duties = &input.prepared.rules.duties;
+    let mut out = CsvOut::create(
+        path,
+        &[
+            "complaint_id",
+            "team",
+            "month",
+            "duty",
+            "triggered_at",
+            "required_by",
+            "done_at",
+            "actor",
+            "actor_role",
+            "status",
+            "evidence",
+            "note",
+            "rule",
+        ],
+    )?;
+    let t = |x: Option<crate::time::Ts>| x.map(|t| zone.format(t)).unwrap_or_default();
+    for f in &input.audited.findings {
+        let preset = duties
+            .duties
+            .iter()
+            .find(|d| d.name == f.duty)
+            .map(|d| d.preset.as_str())
+            .or_else(|| {
+                duties
+                    .team_duties
+                    .iter()
+                    .find(|d| d.name == f.duty)
+                    .map(|d| d.preset.as_str())
+            });
+        let rule = duties
+            .presets
+            .iter()
+            .find(|p| Some(p.name.as_str()) == preset)
+            .map_or_else(
+                || f.duty.clone(),
+                |p| {
+                    format!(
+                        "{}#{}",
+                        crate::diagnostic::display_path(&p.path).display(),
+                        f.duty
+                    )
+                },
+            );
+        let evidence: Vec<String> = f
+            .evidence
+            .iter()
+            .map(|o| format!("{}:{}", file_name(input.files, o.file), o.line))
+            .collect();
+        out.row([
+            f.complaint_id.clone(),
+            f.team.clone(),
+            f.month.clone(),
+            f.duty.clone(),
+            t(f.triggered_at),
+            t(f.required_by),
+            t(f.done_at),
+            f.actor.as_deref().unwrap_or("").to_owned(),
+            f.actor_role.as_deref().unwrap_or("").to_owned(),
+            f.status.name().to_owned(),
+            evidence.join(" "),
+            f.note.clone(),
+            rule,
+        ])?;
+    }
+    out.finish()
+}

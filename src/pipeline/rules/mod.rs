@@ -7,6 +7,7 @@
 //! - `classify.rhai`: `fn classify(c)` returns `#{ level: .., category: .., ... }`;
 //! - `tables/`: decision tables (CSV, XLSX or TOML) scripts call with `table("name", c)`;
 //! - `sla/`: SLA target presets (TOML), see [`crate::pipeline::sla`];
+//! - `duties/`: escalation duties (TOML) the audit checks, see [`crate::pipeline::audit`];
 //! - `calendars/`: business calendars (TOML) and holiday tables;
 //! - `tests/`: test cases run by `complaints test`.
 //!
@@ -122,6 +123,8 @@ pub struct RuleSet {
     pub classify: Entry,
     /// Active SLA targets.
     pub targets: TargetSet,
+    /// Active escalation duties.
+    pub duties: crate::pipeline::audit::duties::DutySet,
     /// Every file read, with hashes.
     pub files: Vec<RuleFile>,
 }
@@ -164,6 +167,13 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
+        let duties = crate::pipeline::audit::duties::load(
+            &dir.join("duties"),
+            cfg,
+            targets.as_ref().unwrap_or(&TargetSet::default()),
+            &mut files,
+            &mut diags,
+        );
         diags.into_result()?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(RuleSet {
@@ -173,6 +183,7 @@ impl RuleSet {
             engine,
             classify: classify.expect("no diagnostics means the entry compiled"),
             targets: targets.expect("no diagnostics means the targets loaded"),
+            duties,
             files,
         })
     }

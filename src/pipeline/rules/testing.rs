@@ -113,7 +113,8 @@ pub fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub fn run_file(path: &Path, cfg: &Config, rules: &RuleSet) -> Result<Vec<CaseResult>, Diagnostic> {
     let shown = display_path(path);
     let src = std::fs::read_to_string(path).map_err(|e| Diagnostic::new(&shown, e.to_string()))?;
-    let file: TestFile = toml::from_str(&src).map_err(|e| crate::config::toml_diagnostic(&shown, &src, &e))?;
+    let file: TestFile =
+        toml::from_str(&src).map_err(|e| crate::config::toml_diagnostic(&shown, &src, &e))?;
     let mut cache: BTreeMap<Vec<String>, RuleSet> = BTreeMap::new();
     let mut out = Vec::new();
     for (i, case) in file.case.into_iter().enumerate() {
@@ -138,7 +139,14 @@ pub fn run_file(path: &Path, cfg: &Config, rules: &RuleSet) -> Result<Vec<CaseRe
             Some(p) => {
                 if !cache.contains_key(p) {
                     let mut c = cfg.clone();
-                    c.sla.presets = Some(p.iter().map(|s| toml::Spanned::new(0..0, s.clone())).collect());
+                    c.sla.presets = Some(
+                        p.iter()
+                            .map(|s| toml::Spanned::new(0..0, s.clone()))
+                            .collect(),
+                    );
+                    // Duties may name targets of presets a case does not load; cases do not
+                    // exercise duties.
+                    c.audit.duties = Some(Vec::new());
                     match RuleSet::load(&c) {
                         Ok(r) => {
                             cache.insert(p.clone(), r);
@@ -194,7 +202,11 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
         file: 0,
         headers,
         records: vec![RawRecord {
-            origin: Origin { file: 0, line: 1, record: 1 },
+            origin: Origin {
+                file: 0,
+                line: 1,
+                record: 1,
+            },
             fields: csv::StringRecord::from(cells),
         }],
     };
@@ -202,21 +214,33 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
     let normalized = normalize::run(
         std::iter::once(Ok(table)),
         &[PathBuf::from("input")],
-        &NormalizeOptions { profile: &profile, zone, as_of },
+        &NormalizeOptions {
+            profile: &profile,
+            zone,
+            as_of,
+        },
         &mut rejects,
     )
     .map_err(|e| e.to_string())?;
     if let Some(r) = rejects.issues.first() {
-        return expect_error(case, &format!("rejected ({}): {}", r.reason.code(), r.message), "");
+        return expect_error(
+            case,
+            &format!("rejected ({}): {}", r.reason.code(), r.message),
+            "",
+        );
     }
     let c = &normalized.complaints[0];
     // Classification: run the rule, or take the case's `outputs`.
     let (result, trace) = if case.outputs.is_empty() {
         without_hit_counting(|| {
             with_trace(|| {
-                call(rules, &rules.classify, record_map(c, &normalized.extras, None))
-                    .and_then(|v| outputs(rules, v))
-                    .map_err(|f| f.message)
+                call(
+                    rules,
+                    &rules.classify,
+                    record_map(c, &normalized.extras, None),
+                )
+                .and_then(|v| outputs(rules, v))
+                .map_err(|f| f.message)
             })
         })
     } else {
@@ -246,7 +270,10 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
     match case.rule.as_str() {
         "classify" => {
             if case.expect_error.is_some() {
-                return Err(format!("expected an error, got Ok:\n    {}{prints}", show_outputs(&outs)));
+                return Err(format!(
+                    "expected an error, got Ok:\n    {}{prints}",
+                    show_outputs(&outs)
+                ));
             }
             for (k, want) in &case.expect {
                 let got = outs.iter().find(|(n, _)| n == k).map(|(_, v)| v.text(zone));
@@ -287,8 +314,16 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
             let verdicts = &assessed.verdicts[0];
             for (target, want) in &case.expect {
                 let Some(ti) = rules.targets.index(target) else {
-                    let names: Vec<&str> = rules.targets.targets.iter().map(|t| t.name.as_str()).collect();
-                    return Err(format!("no target `{target}` is loaded (loaded: {})", names.join(", ")));
+                    let names: Vec<&str> = rules
+                        .targets
+                        .targets
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect();
+                    return Err(format!(
+                        "no target `{target}` is loaded (loaded: {})",
+                        names.join(", ")
+                    ));
                 };
                 let got = verdicts.iter().find(|v| v.target as usize == ti);
                 let want = match want {
@@ -296,13 +331,22 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
                     toml::Value::String(s) if s == "none" => {
                         return match got {
                             None => continue,
-                            Some(v) => Err(format!("`{target}` should not apply, but has status {}", v.status.name())),
+                            Some(v) => Err(format!(
+                                "`{target}` should not apply, but has status {}",
+                                v.status.name()
+                            )),
                         };
                     }
-                    _ => return Err(format!("expect.{target} must be a table of verdict fields, or \"none\"")),
+                    _ => {
+                        return Err(format!(
+                            "expect.{target} must be a table of verdict fields, or \"none\""
+                        ));
+                    }
                 };
                 let Some(v) = got else {
-                    return Err(format!("`{target}` does not apply to this complaint (its `when` did not match)"));
+                    return Err(format!(
+                        "`{target}` does not apply to this complaint (its `when` did not match)"
+                    ));
                 };
                 let fields = verdict_fields(v, zone);
                 for (k, w) in &want {
@@ -314,8 +358,22 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
                     })?;
                     if g != value_text(w) {
                         let t = &rules.targets.targets[ti];
-                        let (cal, _) = calendar_for(rules, t, c, &cfg.sla.project_calendars);
-                        let why = sla::explain::verdict(t, v, &tl, cal, zone, as_of, &rules.targets.targets).join("\n    ");
+                        let (cal, _) = calendar_for(
+                            rules,
+                            t.calendar.as_deref(),
+                            c,
+                            &cfg.sla.project_calendars,
+                        );
+                        let why = sla::explain::verdict(
+                            t,
+                            v,
+                            &tl,
+                            cal,
+                            zone,
+                            as_of,
+                            &rules.targets.targets,
+                        )
+                        .join("\n    ");
                         return Err(format!(
                             "`{target}.{k}`: expected {}, got {}\n    {why}",
                             show(&value_text(w)),
@@ -333,7 +391,10 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
 fn expect_error(case: &RawCase, msg: &str, prints: &str) -> Result<(), String> {
     match &case.expect_error {
         Some(want) if msg.contains(want.as_str()) => Ok(()),
-        Some(want) => Err(format!("expected an error containing {}, got:\n    {msg}{prints}", show(want))),
+        Some(want) => Err(format!(
+            "expected an error containing {}, got:\n    {msg}{prints}",
+            show(want)
+        )),
         None => Err(format!("error: {msg}{prints}")),
     }
 }
@@ -344,7 +405,10 @@ fn show(s: &str) -> String {
 
 fn show_outputs(o: &[(String, RuleValue)]) -> String {
     let zone = crate::time::Zone::from_name("UTC").expect("utc");
-    let parts: Vec<String> = o.iter().map(|(k, v)| format!("{k} = {}", show(&v.text(&zone)))).collect();
+    let parts: Vec<String> = o
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", show(&v.text(&zone))))
+        .collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -357,8 +421,14 @@ pub fn verdict_fields(v: &Verdict, zone: &crate::time::Zone) -> BTreeMap<&'stati
         ("due_at", t(v.due)),
         ("stopped_at", t(v.stop)),
         ("calendar", v.calendar.to_string()),
-        ("elapsed_working_minutes", crate::output::minutes(v.elapsed_work)),
-        ("elapsed_calendar_minutes", crate::output::minutes(v.elapsed_cal)),
+        (
+            "elapsed_working_minutes",
+            crate::output::minutes(v.elapsed_work),
+        ),
+        (
+            "elapsed_calendar_minutes",
+            crate::output::minutes(v.elapsed_cal),
+        ),
         ("limit_minutes", crate::output::minutes(v.limit)),
         ("minutes_over", crate::output::minutes(v.over_cal)),
         ("working_minutes_over", crate::output::minutes(v.over_work)),

@@ -16,7 +16,7 @@
 pub mod explain;
 pub mod targets;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -118,7 +118,7 @@ pub struct Verdict {
     pub note: Option<String>,
 }
 
-/// An event on a complaint's timeline.
+/// An event on a complaint's timeline (its type and time only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimedEvent {
     /// Canonical event name.
@@ -134,7 +134,7 @@ pub struct Timeline(pub Vec<TimedEvent>);
 
 impl Timeline {
     /// The stage timestamps of a snapshot export, plus logged events, up to `as_of`.
-    pub fn new(c: &Complaint, logged: &[TimedEvent], as_of: Ts) -> Timeline {
+    pub fn new(c: &Complaint, logged: &[crate::pipeline::events::Event], as_of: Ts) -> Timeline {
         let mut v: Vec<TimedEvent> = Stage::ALL
             .iter()
             .filter_map(|s| {
@@ -143,7 +143,10 @@ impl Timeline {
                     at: t,
                 })
             })
-            .chain(logged.iter().cloned())
+            .chain(logged.iter().map(|e| TimedEvent {
+                name: e.kind.clone(),
+                at: e.at,
+            }))
             .filter(|e| e.at <= as_of)
             .collect();
         v.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(&b.name)));
@@ -195,8 +198,8 @@ pub struct SlaOptions<'a> {
     pub as_of: Ts,
     /// Calendar per project.
     pub project_calendars: &'a std::collections::BTreeMap<String, String>,
-    /// Logged events per complaint ID (from the event log), if any.
-    pub events: Option<&'a HashMap<Str, Vec<TimedEvent>>>,
+    /// The event log, if one was read.
+    pub events: Option<&'a crate::pipeline::events::EventLog>,
 }
 
 /// Evaluates every applicable target for every complaint.
@@ -208,10 +211,7 @@ pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> As
         .par_iter()
         .zip(classified.values.par_iter())
         .map(|(c, values)| {
-            let logged = opts
-                .events
-                .and_then(|m| m.get(&c.id))
-                .map_or(&[][..], Vec::as_slice);
+            let logged = opts.events.map_or(&[][..], |log| log.of(&c.id));
             let tl = Timeline::new(c, logged, opts.as_of);
             let mut found = Vec::new();
             let vs = assess(
@@ -281,17 +281,17 @@ pub fn applies(
     })
 }
 
-/// The calendar for a target and complaint: the target's, else the project's, else the run's.
+/// The calendar for a complaint: `chosen` (a target's own), else the project's, else the
+/// run's default.
 pub fn calendar_for<'a>(
     rules: &'a RuleSet,
-    t: &Target,
+    chosen: Option<&str>,
     c: &Complaint,
     project_calendars: &std::collections::BTreeMap<String, String>,
 ) -> (&'a Arc<Calendar>, Str) {
     let env = &rules.env;
-    let name = t
-        .calendar
-        .clone()
+    let name = chosen
+        .map(str::to_owned)
         .or_else(|| {
             c.project
                 .as_ref()
@@ -332,7 +332,7 @@ fn assess(
         if !ok {
             continue;
         }
-        let (cal, cal_name) = calendar_for(rules, t, c, opts.project_calendars);
+        let (cal, cal_name) = calendar_for(rules, t.calendar.as_deref(), c, opts.project_calendars);
         let deadline = t
             .deadline_field
             .as_ref()

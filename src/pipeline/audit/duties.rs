@@ -1,0 +1,487 @@
+//! Escalation-duty declarations: the preset files in `rules/duties/`, selected by
+//! `[audit] duties` in the config. `docs/AUDIT.md` documents every key; in short:
+//!
+//! ```toml
+//! [[duty]]
+//! name = "important_to_supervisor"
+//! label = "重要投诉受理后1小时内转主管或经理"
+//! source = "003-H11 L183 (E26)"
+//! when = { importance = ["重要"] }           # which complaints owe it (fields, rule outputs,
+//!                                            # `satisfaction = "< 80"`, target statuses)
+//! trigger = ["acknowledged", "received"]     # the first of these that happened starts it;
+//!                                            # or "due of <target>"
+//! action = "escalated"                       # the event that discharges it
+//! to_roles = ["客服主管", "项目经理"]         # escalated/referred to one of these roles, and/or
+//! by_roles = ["客服主管"]                     # done by someone in one of these roles
+//! deadline = "1 hour"                        # limit grammar of the SLA targets, or "due of <target>"
+//!
+//! [[team_duty]]                              # per team and month
+//! name = "team_overdue_interview"
+//! targets = ["resolve_7wd"]                  # "overdue" = breached or overdue on these
+//! consecutive = 3
+//! action = "interview"
+//! by = "team_leader"                         # the team's leader (roster) must take part
+//! deadline = "30 days"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::pipeline::rules::{RuleFile, files_with};
+use crate::pipeline::sla::targets::{EVENTS, Limit, TargetSet, WorkingDays, parse_limit};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    title: Option<String>,
+    title_en: Option<String>,
+    source: Option<String>,
+    #[serde(default)]
+    duty: Vec<RawDuty>,
+    #[serde(default)]
+    team_duty: Vec<RawTeamDuty>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDuty {
+    name: Spanned<String>,
+    label: Option<String>,
+    label_en: Option<String>,
+    source: Option<String>,
+    #[serde(default)]
+    when: BTreeMap<String, toml::Value>,
+    trigger: Spanned<toml::Value>,
+    action: Spanned<String>,
+    #[serde(default)]
+    to_roles: Vec<String>,
+    #[serde(default)]
+    by_roles: Vec<String>,
+    deadline: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTeamDuty {
+    name: Spanned<String>,
+    label: Option<String>,
+    label_en: Option<String>,
+    source: Option<String>,
+    targets: Vec<Spanned<String>>,
+    consecutive: u32,
+    action: Spanned<String>,
+    by: Option<String>,
+    #[serde(default)]
+    by_roles: Vec<String>,
+    deadline: Spanned<String>,
+}
+
+/// A condition on one complaint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Condition {
+    /// The field or rule output equals one of the values.
+    OneOf {
+        /// Field, rule output, or `target:<name>` (its verdict status).
+        field: String,
+        /// Accepted values.
+        values: Vec<String>,
+    },
+    /// A numeric comparison (`< 80`).
+    Compare {
+        /// Field.
+        field: String,
+        /// `<`, `<=`, `>`, `>=`, `=`.
+        op: String,
+        /// Right-hand side.
+        value: f64,
+    },
+}
+
+/// When a duty starts, or is due.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Point {
+    /// The first of these events.
+    Events(Vec<String>),
+    /// The due time of an SLA target.
+    DueOf(String),
+}
+
+/// How long the duty may take.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Deadline {
+    /// A limit from the trigger.
+    Limit(Limit),
+    /// By the due time of an SLA target.
+    DueOf(String),
+}
+
+/// A validated complaint-level duty.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Duty {
+    /// Unique name.
+    pub name: String,
+    /// Chinese label.
+    pub label: String,
+    /// English label.
+    pub label_en: String,
+    /// Preset (file stem).
+    pub preset: String,
+    /// Source procedure.
+    pub source: Option<String>,
+    /// All must hold.
+    pub when: Vec<Condition>,
+    /// When it starts.
+    pub trigger: Point,
+    /// The discharging event type.
+    pub action: String,
+    /// Accepted `to_role` values (escalated/referred to).
+    pub to_roles: Vec<String>,
+    /// Accepted roles of whoever acts.
+    pub by_roles: Vec<String>,
+    /// The deadline.
+    pub deadline: Deadline,
+}
+
+/// A validated team-level duty.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TeamDuty {
+    /// Unique name.
+    pub name: String,
+    /// Chinese label.
+    pub label: String,
+    /// English label.
+    pub label_en: String,
+    /// Preset (file stem).
+    pub preset: String,
+    /// Source procedure.
+    pub source: Option<String>,
+    /// Targets whose breached/overdue verdicts count.
+    pub targets: Vec<String>,
+    /// Run length that triggers the duty.
+    pub consecutive: u32,
+    /// The discharging event type.
+    pub action: String,
+    /// `team_leader`: the team's leader must be the actor.
+    pub by_team_leader: bool,
+    /// Or: accepted roles of whoever acts.
+    pub by_roles: Vec<String>,
+    /// The deadline from the run's last overdue complaint.
+    pub deadline: Limit,
+}
+
+/// A loaded duty preset.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DutyPreset {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// English title.
+    pub title_en: String,
+    /// Source.
+    pub source: Option<String>,
+    /// File.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// Every active duty.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DutySet {
+    /// Presets.
+    pub presets: Vec<DutyPreset>,
+    /// Complaint duties.
+    pub duties: Vec<Duty>,
+    /// Team duties.
+    pub team_duties: Vec<TeamDuty>,
+}
+
+/// Event types a duty may name: the canonical ones plus `interview` and user-defined types
+/// from `[event_log.types]`.
+fn known_events(cfg: &Config) -> Vec<String> {
+    let mut v: Vec<String> = EVENTS.iter().map(|s| (*s).to_owned()).collect();
+    v.push("interview".into());
+    v.extend(cfg.event_log.types.values().cloned());
+    v
+}
+
+fn parse_point(v: &toml::Value) -> Result<Point, String> {
+    match v {
+        toml::Value::String(s) => match s.strip_prefix("due of ") {
+            Some(t) => Ok(Point::DueOf(t.trim().to_owned())),
+            None => Ok(Point::Events(vec![s.clone()])),
+        },
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .ok_or("a list of event names".to_owned())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Point::Events),
+        _ => Err("expected an event name, a list of them, or \"due of <target>\"".into()),
+    }
+}
+
+fn parse_condition(field: &str, v: &toml::Value) -> Result<Condition, String> {
+    match v {
+        toml::Value::String(s) => {
+            let t = s.trim();
+            for op in ["<=", ">=", "<", ">", "="] {
+                if let Some(rest) = t.strip_prefix(op) {
+                    return rest
+                        .trim()
+                        .parse()
+                        .map(|value| Condition::Compare {
+                            field: field.to_owned(),
+                            op: op.to_owned(),
+                            value,
+                        })
+                        .map_err(|_| {
+                            format!("`{field} = \"{s}\"`: expected a number after `{op}`")
+                        });
+                }
+            }
+            Ok(Condition::OneOf {
+                field: field.to_owned(),
+                values: vec![s.clone()],
+            })
+        }
+        toml::Value::Array(a) => Ok(Condition::OneOf {
+            field: field.to_owned(),
+            values: a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                .collect(),
+        }),
+        other => Ok(Condition::OneOf {
+            field: field.to_owned(),
+            values: vec![other.to_string()],
+        }),
+    }
+}
+
+/// Loads the selected duty presets from `dir`.
+pub fn load(
+    dir: &Path,
+    cfg: &Config,
+    targets: &TargetSet,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> DutySet {
+    let available = files_with(dir, &["toml"]);
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let selected: Vec<PathBuf> = match &cfg.audit.duties {
+        None => available.clone(),
+        Some(list) => list
+            .iter()
+            .filter_map(|n| {
+                let found = available.iter().find(|p| stem(p) == *n.get_ref()).cloned();
+                if found.is_none() {
+                    let names: Vec<String> = available.iter().map(&stem).collect();
+                    let mut d = Diagnostic::new(
+                        cfg.path.as_deref().map(display_path).unwrap_or_default(),
+                        format!(
+                            "duty preset `{}` not found in {}",
+                            n.get_ref(),
+                            display_path(dir).display()
+                        ),
+                    );
+                    if let Some(src) = cfg
+                        .path
+                        .as_deref()
+                        .and_then(|p| std::fs::read_to_string(p).ok())
+                    {
+                        d = d.at_offset(&src, n.span().start);
+                    }
+                    if let Some(s) = did_you_mean(n.get_ref(), names.iter().map(String::as_str)) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(d);
+                }
+                found
+            })
+            .collect(),
+    };
+    let events = known_events(cfg);
+    let mut set = DutySet::default();
+    for path in &selected {
+        let shown = display_path(path);
+        let Ok(src) = std::fs::read_to_string(path) else {
+            diags.push(Diagnostic::new(&shown, "cannot read the duty preset"));
+            continue;
+        };
+        files.push(RuleFile {
+            path: shown.display().to_string(),
+            sha256: crate::output::sha256_hex(src.as_bytes()),
+        });
+        let raw: RawFile = match toml::from_str(&src) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(crate::config::toml_diagnostic(&shown, &src, &e));
+                continue;
+            }
+        };
+        let preset = stem(path);
+        set.presets.push(DutyPreset {
+            name: preset.clone(),
+            title: raw.title.clone().unwrap_or_else(|| preset.clone()),
+            title_en: raw
+                .title_en
+                .clone()
+                .or(raw.title.clone())
+                .unwrap_or_else(|| preset.clone()),
+            source: raw.source.clone(),
+            path: path.clone(),
+        });
+        let at = |sp: std::ops::Range<usize>, msg: String| {
+            Diagnostic::new(&shown, msg).at_offset(&src, sp.start)
+        };
+        let check_event = |e: &str, sp: std::ops::Range<usize>, diags: &mut Diagnostics| {
+            if !events.iter().any(|x| x == e) {
+                let mut d = at(sp, format!("unknown event `{e}`"));
+                if let Some(s) = did_you_mean(e, events.iter().map(String::as_str)) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                diags.push(d);
+            }
+        };
+        let check_target = |t: &str, sp: std::ops::Range<usize>, diags: &mut Diagnostics| {
+            if targets.index(t).is_none() {
+                let names: Vec<&str> = targets.targets.iter().map(|x| x.name.as_str()).collect();
+                let mut d = at(sp, format!("no loaded SLA target `{t}`"));
+                d = d.help(match did_you_mean(t, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "load its preset in `[sla] presets`; loaded targets: {}",
+                        names.join(", ")
+                    ),
+                });
+                diags.push(d);
+            }
+        };
+        for d in raw.duty {
+            let name = d.name.get_ref().clone();
+            if set.duties.iter().any(|x| x.name == name) {
+                diags.push(at(d.name.span(), format!("a second duty named `{name}`")));
+                continue;
+            }
+            let trigger = match parse_point(d.trigger.get_ref()) {
+                Ok(p) => p,
+                Err(e) => {
+                    diags.push(at(d.trigger.span(), format!("`trigger`: {e}")));
+                    continue;
+                }
+            };
+            match &trigger {
+                Point::Events(v) => v
+                    .iter()
+                    .for_each(|e| check_event(e, d.trigger.span(), diags)),
+                Point::DueOf(t) => check_target(t, d.trigger.span(), diags),
+            }
+            check_event(d.action.get_ref(), d.action.span(), diags);
+            let deadline = match d.deadline.get_ref().strip_prefix("due of ") {
+                Some(t) => {
+                    check_target(t.trim(), d.deadline.span(), diags);
+                    Deadline::DueOf(t.trim().to_owned())
+                }
+                None => match parse_limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
+                    Ok(l) => Deadline::Limit(l),
+                    Err(e) => {
+                        diags.push(at(d.deadline.span(), e));
+                        continue;
+                    }
+                },
+            };
+            let mut when = Vec::new();
+            for (k, v) in &d.when {
+                match parse_condition(k, v) {
+                    Ok(c) => {
+                        if let Some(t) = k.strip_prefix("target:") {
+                            check_target(t, d.name.span(), diags);
+                        }
+                        when.push(c);
+                    }
+                    Err(e) => diags.push(at(d.name.span(), format!("duty `{name}`: {e}"))),
+                }
+            }
+            set.duties.push(Duty {
+                label: d.label.clone().unwrap_or_else(|| name.clone()),
+                label_en: d
+                    .label_en
+                    .clone()
+                    .or(d.label.clone())
+                    .unwrap_or_else(|| name.clone()),
+                name,
+                preset: preset.clone(),
+                source: d.source,
+                when,
+                trigger,
+                action: d.action.into_inner(),
+                to_roles: d.to_roles,
+                by_roles: d.by_roles,
+                deadline,
+            });
+        }
+        for d in raw.team_duty {
+            let name = d.name.get_ref().clone();
+            for t in &d.targets {
+                check_target(t.get_ref(), t.span(), diags);
+            }
+            check_event(d.action.get_ref(), d.action.span(), diags);
+            let deadline = match parse_limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
+                Ok(l) => l,
+                Err(e) => {
+                    diags.push(at(d.deadline.span(), e));
+                    continue;
+                }
+            };
+            let by_team_leader = match d.by.as_deref() {
+                None => false,
+                Some("team_leader") => true,
+                Some(other) => {
+                    diags.push(at(
+                        d.name.span(),
+                        format!("`by = \"{other}\"`: the only value is `team_leader`"),
+                    ));
+                    false
+                }
+            };
+            if d.consecutive == 0 {
+                diags.push(at(d.name.span(), "`consecutive` must be at least 1".into()));
+            }
+            set.team_duties.push(TeamDuty {
+                label: d.label.clone().unwrap_or_else(|| name.clone()),
+                label_en: d
+                    .label_en
+                    .clone()
+                    .or(d.label.clone())
+                    .unwrap_or_else(|| name.clone()),
+                name,
+                preset: preset.clone(),
+                source: d.source,
+                targets: d.targets.into_iter().map(Spanned::into_inner).collect(),
+                consecutive: d.consecutive,
+                action: d.action.into_inner(),
+                by_team_leader,
+                by_roles: d.by_roles,
+                deadline,
+            });
+        }
+    }
+    set
+}

@@ -1,0 +1,648 @@
+//! Stage 5, audit: did people do what the procedure says, and when? [`Assessed`] complaints
+//! and the [`EventLog`] → [`Audited`] findings, one per complaint and applicable duty, plus
+//! team-level findings keyed by team and month.
+//!
+//! - Input: assessed complaints (rule outputs and SLA verdicts), the event log (real, or derived
+//!   from the export's timestamps), the roster, the duties of `rules/duties/`.
+//! - Output: findings with the trigger, the deadline, the discharging event, who acted, a
+//!   status (`compliant`, `late`, `missing`, `pending`, `not_applicable`, `not_auditable`) and
+//!   the evidence as `file:line` references.
+//! - Failure policy: nothing here rejects data. A duty whose action a snapshot export cannot
+//!   show (escalations, second handling, look-backs, ...) is `not_auditable`, plainly.
+//!
+//! An action by the wrong role does not discharge a duty: the finding stays `missing` (or
+//! `late` if the right role acted later) and its note names what was done instead.
+
+pub mod duties;
+pub mod roster;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::duties::{Condition, Deadline, Duty, Point, TeamDuty};
+use self::roster::Roster;
+use crate::model::{Complaint, Origin, Str};
+use crate::pipeline::events::{Event, EventLog};
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::RuleValue;
+use crate::pipeline::sla::targets::{Limit, WorkingDays};
+use crate::pipeline::sla::{Assessed, Status, Verdict, value_text};
+use crate::time::{Ts, Zone};
+
+/// Event types a snapshot export's timestamp columns can show.
+pub const SNAPSHOT_EVENTS: &[&str] = &[
+    "registered",
+    "received",
+    "acknowledged",
+    "dispatched",
+    "on_site",
+    "resolved",
+    "replied",
+    "follow_up",
+    "closed",
+];
+
+/// A finding's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStatus {
+    /// Done, by the right role, in time.
+    Compliant,
+    /// Done by the right role, after the deadline.
+    Late,
+    /// Not done by the right role, and the deadline has passed.
+    Missing,
+    /// Not done yet, not yet due at `as_of`.
+    Pending,
+    /// The duty's trigger has not happened.
+    NotApplicable,
+    /// The data cannot show it (a snapshot export without an event log).
+    NotAuditable,
+}
+
+impl AuditStatus {
+    /// Every status, in report order.
+    pub const ALL: [AuditStatus; 6] = [
+        AuditStatus::Compliant,
+        AuditStatus::Late,
+        AuditStatus::Missing,
+        AuditStatus::Pending,
+        AuditStatus::NotApplicable,
+        AuditStatus::NotAuditable,
+    ];
+
+    /// Output name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditStatus::Compliant => "compliant",
+            AuditStatus::Late => "late",
+            AuditStatus::Missing => "missing",
+            AuditStatus::Pending => "pending",
+            AuditStatus::NotApplicable => "not_applicable",
+            AuditStatus::NotAuditable => "not_auditable",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditFinding {
+    /// Index of the complaint (complaint duties), else `None`.
+    pub complaint: Option<u32>,
+    /// Complaint ID (empty for team duties).
+    pub complaint_id: String,
+    /// Team.
+    pub team: String,
+    /// `YYYY-MM` of receipt.
+    pub month: String,
+    /// Duty name.
+    pub duty: String,
+    /// True for team duties.
+    pub team_level: bool,
+    /// When the duty arose.
+    pub triggered_at: Option<Ts>,
+    /// By when it had to be done.
+    pub required_by: Option<Ts>,
+    /// When it was done (by the right role).
+    pub done_at: Option<Ts>,
+    /// Who did it.
+    pub actor: Option<Str>,
+    /// Their role.
+    pub actor_role: Option<Str>,
+    /// Verdict.
+    pub status: AuditStatus,
+    /// Events behind the finding.
+    pub evidence: Vec<Origin>,
+    /// What the auditor should know (wrong role, deadline arithmetic).
+    pub note: String,
+}
+
+/// The stage's output.
+#[derive(Debug, Default)]
+pub struct Audited {
+    /// Findings: complaint duties in complaint order, then team duties by team and month.
+    pub findings: Vec<AuditFinding>,
+    /// True when a real event log was read.
+    pub logged: bool,
+}
+
+/// What the stage needs.
+pub struct AuditOptions<'a> {
+    /// Zone.
+    pub zone: &'a Zone,
+    /// Evaluation instant.
+    pub as_of: Ts,
+    /// Calendar per project.
+    pub project_calendars: &'a BTreeMap<String, String>,
+    /// Roster, if any.
+    pub roster: Option<&'a Roster>,
+}
+
+/// Runs every duty.
+pub fn run(
+    rules: &RuleSet,
+    assessed: &Assessed,
+    log: &EventLog,
+    opts: &AuditOptions<'_>,
+) -> Audited {
+    let set = &rules.duties;
+    let cls = &assessed.classified;
+    let mut findings: Vec<AuditFinding> = cls
+        .complaints
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, c)| {
+            let events = merged_events(c, log);
+            set.duties
+                .iter()
+                .filter_map(|d| {
+                    complaint_duty(
+                        rules,
+                        d,
+                        i,
+                        c,
+                        &cls.values[i],
+                        &assessed.verdicts[i],
+                        &events,
+                        log.logged,
+                        opts,
+                        assessed,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for td in &set.team_duties {
+        findings.extend(team_duty(rules, td, assessed, log, opts));
+    }
+    Audited {
+        findings,
+        logged: log.logged,
+    }
+}
+
+/// The complaint's events: the log's, plus the export's stage timestamps for stages the log
+/// does not show, in time order.
+fn merged_events(c: &Complaint, log: &EventLog) -> Vec<Event> {
+    let logged = log.of(&c.id);
+    let mut v: Vec<Event> = logged.to_vec();
+    if log.logged {
+        for e in EventLog::from_snapshot(std::slice::from_ref(c)).of(&c.id) {
+            if !logged.iter().any(|l| l.kind == e.kind) {
+                v.push(e.clone());
+            }
+        }
+    } else if v.is_empty() {
+        v = EventLog::from_snapshot(std::slice::from_ref(c))
+            .of(&c.id)
+            .to_vec();
+    }
+    v.sort_by(|a, b| a.at.cmp(&b.at).then(a.origin.cmp(&b.origin)));
+    v
+}
+
+/// Event-type match; `received` and `registered` name the same moment (the export's receipt
+/// time, the log's 登记).
+fn kind_is(kind: &str, wanted: &str) -> bool {
+    kind == wanted
+        || matches!(
+            (kind, wanted),
+            ("registered", "received") | ("received", "registered")
+        )
+}
+
+fn verdict_of<'a>(rules: &RuleSet, verdicts: &'a [Verdict], target: &str) -> Option<&'a Verdict> {
+    let i = rules.targets.index(target)?;
+    verdicts.iter().find(|v| v.target as usize == i)
+}
+
+fn holds(
+    cond: &Condition,
+    rules: &RuleSet,
+    c: &Complaint,
+    values: &[RuleValue],
+    verdicts: &[Verdict],
+    assessed: &Assessed,
+    zone: &Zone,
+) -> bool {
+    let cls = &assessed.classified;
+    match cond {
+        Condition::OneOf { field, values: ok } => {
+            let v = match field.strip_prefix("target:") {
+                Some(t) => verdict_of(rules, verdicts, t).map(|v| v.status.name().to_owned()),
+                None => value_text(field, c, &cls.columns, values, &cls.extras, zone),
+            };
+            v.is_some_and(|v| ok.iter().any(|o| *o == v))
+        }
+        Condition::Compare { field, op, value } => {
+            let v = if field == "satisfaction" {
+                c.satisfaction
+            } else {
+                value_text(field, c, &cls.columns, values, &cls.extras, zone)
+                    .and_then(|s| s.parse().ok())
+            };
+            v.is_some_and(|x| match op.as_str() {
+                "<" => x < *value,
+                "<=" => x <= *value,
+                ">" => x > *value,
+                ">=" => x >= *value,
+                _ => (x - value).abs() < f64::EPSILON,
+            })
+        }
+    }
+}
+
+/// Adds a limit to an instant on a calendar.
+pub fn add_limit(limit: &Limit, t: Ts, cal: &crate::calendar::Calendar, zone: &Zone) -> Ts {
+    match limit {
+        Limit::Calendar { secs } => t + secs,
+        Limit::Working { secs } => cal.add_working(t, *secs),
+        Limit::WorkingDays {
+            days,
+            mode: WorkingDays::EndOfDay,
+        } => cal.end_of_nth_working_day_after(t, *days),
+        Limit::WorkingDays {
+            days,
+            mode: WorkingDays::Duration,
+        } => cal.add_working(t, i64::from(*days) * cal.working_day_seconds()),
+        Limit::SameDay => {
+            let next = zone
+                .local_date(t)
+                .succ_opt()
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight");
+            zone.to_instant(next).unwrap_or(t + 86_400)
+        }
+    }
+}
+
+fn role_of<'a>(e: &'a Event, roster: Option<&'a Roster>) -> Option<&'a str> {
+    e.role
+        .as_deref()
+        .or_else(|| roster.and_then(|r| e.actor.as_deref().and_then(|a| r.role_of(a))))
+}
+
+fn any_role(have: Option<&str>, wanted: &[String]) -> bool {
+    wanted.is_empty() || have.is_some_and(|h| wanted.iter().any(|w| h.contains(w.as_str())))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn complaint_duty(
+    rules: &RuleSet,
+    d: &Duty,
+    i: usize,
+    c: &Complaint,
+    values: &[RuleValue],
+    verdicts: &[Verdict],
+    events: &[Event],
+    logged: bool,
+    opts: &AuditOptions<'_>,
+    assessed: &Assessed,
+) -> Option<AuditFinding> {
+    let zone = opts.zone;
+    if !d
+        .when
+        .iter()
+        .all(|w| holds(w, rules, c, values, verdicts, assessed, zone))
+    {
+        return None;
+    }
+    let mut f = AuditFinding {
+        complaint: Some(u32::try_from(i).unwrap_or(u32::MAX)),
+        complaint_id: c.id.to_string(),
+        team: c.team.as_deref().unwrap_or("").to_owned(),
+        month: crate::time::month_key(zone, c.received_at()),
+        duty: d.name.clone(),
+        team_level: false,
+        triggered_at: None,
+        required_by: None,
+        done_at: None,
+        actor: None,
+        actor_role: None,
+        status: AuditStatus::NotApplicable,
+        evidence: Vec::new(),
+        note: String::new(),
+    };
+    let visible: Vec<&Event> = events.iter().filter(|e| e.at <= opts.as_of).collect();
+    // 1. Trigger.
+    let (trigger, trigger_desc) = match &d.trigger {
+        Point::Events(kinds) => {
+            let found = kinds.iter().find_map(|k| {
+                visible
+                    .iter()
+                    .find(|e| kind_is(&e.kind, k))
+                    .map(|e| (*e, k))
+            });
+            match found {
+                Some((e, k)) => {
+                    f.evidence.push(e.origin);
+                    (e.at, format!("`{k}` at {}", zone.format(e.at)))
+                }
+                None => {
+                    f.note = format!("not triggered: no {} event", kinds.join("/"));
+                    return Some(f);
+                }
+            }
+        }
+        Point::DueOf(t) => match verdict_of(rules, verdicts, t).and_then(|v| v.due) {
+            Some(due) if due <= opts.as_of => {
+                (due, format!("the due time of `{t}` ({})", zone.format(due)))
+            }
+            Some(due) => {
+                f.note = format!("not triggered yet: `{t}` is due {}", zone.format(due));
+                return Some(f);
+            }
+            None => {
+                f.note = format!("not triggered: target `{t}` has no due time for this complaint");
+                return Some(f);
+            }
+        },
+    };
+    f.triggered_at = Some(trigger);
+    // 2. Deadline.
+    let (cal, _) = crate::pipeline::sla::calendar_for(rules, None, c, opts.project_calendars);
+    let required = match &d.deadline {
+        Deadline::Limit(l) => add_limit(l, trigger, cal, zone),
+        Deadline::DueOf(t) => match verdict_of(rules, verdicts, t).and_then(|v| v.due) {
+            Some(due) => due,
+            None => {
+                f.note = format!("target `{t}` has no due time for this complaint");
+                return Some(f);
+            }
+        },
+    };
+    f.required_by = Some(required);
+    // 3. Can the data show the action at all?
+    if !logged && !SNAPSHOT_EVENTS.contains(&d.action.as_str()) {
+        f.status = AuditStatus::NotAuditable;
+        f.note = format!(
+            "needs an event log: a snapshot export has no `{}` events (triggered by {trigger_desc})",
+            d.action
+        );
+        return Some(f);
+    }
+    if !logged && !(d.by_roles.is_empty() && d.to_roles.is_empty()) {
+        f.status = AuditStatus::NotAuditable;
+        f.note = format!(
+            "needs an event log: a snapshot export shows when `{}` happened but not who did it (triggered by {trigger_desc})",
+            d.action
+        );
+        return Some(f);
+    }
+    // 4. The action, by the right role. Actions on the complaint from its receipt count for
+    // duties triggered at intake (an escalation may precede the formal acceptance); later
+    // triggers need an action after them.
+    let window_start = match &d.trigger {
+        Point::Events(k)
+            if k.iter()
+                .all(|x| matches!(x.as_str(), "received" | "registered" | "acknowledged")) =>
+        {
+            c.received_at()
+        }
+        _ => trigger,
+    };
+    let mut wrong: Vec<String> = Vec::new();
+    let mut done: Option<&Event> = None;
+    for e in visible
+        .iter()
+        .filter(|e| kind_is(&e.kind, &d.action) && e.at >= window_start)
+    {
+        let role = role_of(e, opts.roster);
+        let to_ok = d.to_roles.is_empty()
+            || e.to_role
+                .as_deref()
+                .is_some_and(|r| any_role(Some(r), &d.to_roles));
+        let by_ok = any_role(role, &d.by_roles);
+        if to_ok && by_ok {
+            done = Some(e);
+            break;
+        }
+        f.evidence.push(e.origin);
+        let who = e.actor.as_deref().unwrap_or("?");
+        wrong.push(if !to_ok {
+            format!(
+                "`{}` at {} went to {} (needs {})",
+                d.action,
+                zone.format(e.at),
+                e.to_role.as_deref().unwrap_or("no role"),
+                d.to_roles.join("/")
+            )
+        } else {
+            format!(
+                "`{}` at {} by {who} ({}) (needs {})",
+                d.action,
+                zone.format(e.at),
+                role.unwrap_or("role unknown"),
+                d.by_roles.join("/")
+            )
+        });
+    }
+    let deadline_desc = match &d.deadline {
+        Deadline::Limit(l) => format!(
+            "{trigger_desc} + {} = {}",
+            crate::pipeline::aggregate::limit_text(Some(l), None, crate::config::Lang::En),
+            zone.format(required)
+        ),
+        Deadline::DueOf(t) => format!("before the due time of `{t}` ({})", zone.format(required)),
+    };
+    match done {
+        Some(e) => {
+            f.evidence.push(e.origin);
+            f.done_at = Some(e.at);
+            f.actor = e.actor.clone();
+            f.actor_role = role_of(e, opts.roster).map(Str::from);
+            f.status = if e.at <= required {
+                AuditStatus::Compliant
+            } else {
+                AuditStatus::Late
+            };
+            f.note = format!(
+                "required by {deadline_desc}; done {} {} {}",
+                zone.format(e.at),
+                if e.at <= required { "≤" } else { ">" },
+                zone.format(required)
+            );
+        }
+        None => {
+            f.status = if opts.as_of >= required {
+                AuditStatus::Missing
+            } else {
+                AuditStatus::Pending
+            };
+            f.note = format!("required by {deadline_desc}; not done");
+        }
+    }
+    if !wrong.is_empty() {
+        f.note.push_str("; does not count: ");
+        f.note.push_str(&wrong.join("; "));
+    }
+    f.evidence.sort_unstable();
+    f.evidence.dedup();
+    Some(f)
+}
+
+/// Runs of consecutive overdue complaints per team and month of receipt ("consecutive" in
+/// receipt order; a met verdict ends a run; open or not-applicable verdicts neither count nor
+/// end it), each run reaching the length raising one finding.
+fn team_duty(
+    rules: &RuleSet,
+    td: &TeamDuty,
+    assessed: &Assessed,
+    log: &EventLog,
+    opts: &AuditOptions<'_>,
+) -> Vec<AuditFinding> {
+    let zone = opts.zone;
+    let cls = &assessed.classified;
+    let idx: Vec<usize> = td
+        .targets
+        .iter()
+        .filter_map(|t| rules.targets.index(t))
+        .collect();
+    // (team, month) → complaint indices in receipt order (complaints are sorted by receipt).
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, c) in cls.complaints.iter().enumerate() {
+        let Some(team) = c.team.as_deref() else {
+            continue;
+        };
+        groups
+            .entry((
+                team.to_owned(),
+                crate::time::month_key(zone, c.received_at()),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let mut out = Vec::new();
+    for ((team, month), members) in groups {
+        let mut run: Vec<(usize, Ts)> = Vec::new();
+        for i in members {
+            let vs: Vec<&Verdict> = assessed.verdicts[i]
+                .iter()
+                .filter(|v| idx.contains(&(v.target as usize)))
+                .collect();
+            let overdue = vs
+                .iter()
+                .find(|v| matches!(v.status, Status::Breached | Status::Overdue));
+            if let Some(v) = overdue {
+                run.push((i, v.due.unwrap_or_default()));
+                if run.len() as u32 == td.consecutive {
+                    out.push(team_finding(td, &team, &month, &run, cls, log, opts));
+                    run.clear();
+                }
+            } else if vs.iter().any(|v| v.status == Status::Met) {
+                run.clear();
+            }
+        }
+    }
+    out
+}
+
+fn team_finding(
+    td: &TeamDuty,
+    team: &str,
+    month: &str,
+    run: &[(usize, Ts)],
+    cls: &crate::pipeline::rules::classify::Classified,
+    log: &EventLog,
+    opts: &AuditOptions<'_>,
+) -> AuditFinding {
+    let zone = opts.zone;
+    let trigger = run.iter().map(|(_, t)| *t).max().unwrap_or_default();
+    let required = add_limit(
+        &td.deadline,
+        trigger,
+        &crate::calendar::Calendar::always("24x7", zone.tz()),
+        zone,
+    );
+    let ids: Vec<&str> = run
+        .iter()
+        .map(|(i, _)| cls.complaints[*i].id.as_str())
+        .collect();
+    let mut f = AuditFinding {
+        complaint: None,
+        complaint_id: String::new(),
+        team: team.to_owned(),
+        month: month.to_owned(),
+        duty: td.name.clone(),
+        team_level: true,
+        triggered_at: Some(trigger),
+        required_by: Some(required),
+        done_at: None,
+        actor: None,
+        actor_role: None,
+        status: AuditStatus::Missing,
+        evidence: run.iter().map(|(i, _)| cls.complaints[*i].origin).collect(),
+        note: format!(
+            "{} consecutive overdue complaints: {}",
+            td.consecutive,
+            ids.join(", ")
+        ),
+    };
+    if !log.logged {
+        f.status = AuditStatus::NotAuditable;
+        f.note
+            .push_str(&format!("; needs an event log to show the `{}`", td.action));
+        return f;
+    }
+    let leader = opts.roster.and_then(|r| r.leader_of(team));
+    // The action may be logged on any complaint of the team.
+    let mut best: Option<&Event> = None;
+    for c in cls
+        .complaints
+        .iter()
+        .filter(|c| c.team.as_deref() == Some(team))
+    {
+        for e in log.of(&c.id) {
+            if e.kind != td.action.as_str() || e.at < trigger || e.at > opts.as_of {
+                continue;
+            }
+            let ok = if td.by_team_leader {
+                match (leader, e.actor.as_deref()) {
+                    (Some(l), Some(a)) => {
+                        a == l || e.note.as_deref().is_some_and(|n| n.contains(l))
+                    }
+                    _ => role_of(e, opts.roster).is_some_and(|r| r.contains("班组长")),
+                }
+            } else {
+                any_role(role_of(e, opts.roster), &td.by_roles)
+            };
+            if ok && best.is_none_or(|b| e.at < b.at) {
+                best = Some(e);
+            }
+        }
+    }
+    match best {
+        Some(e) => {
+            f.evidence.push(e.origin);
+            f.done_at = Some(e.at);
+            f.actor = e.actor.clone();
+            f.actor_role = role_of(e, opts.roster).map(Str::from);
+            f.status = if e.at <= required {
+                AuditStatus::Compliant
+            } else {
+                AuditStatus::Late
+            };
+        }
+        None => {
+            f.status = if opts.as_of >= required {
+                AuditStatus::Missing
+            } else {
+                AuditStatus::Pending
+            };
+            if td.by_team_leader && leader.is_none() {
+                f.note
+                    .push_str("; the roster names no leader for this team");
+            }
+        }
+    }
+    f.note.push_str(&format!(
+        "; `{}` required by {} (+{})",
+        td.action,
+        zone.format(required),
+        crate::pipeline::aggregate::limit_text(Some(&td.deadline), None, crate::config::Lang::En)
+    ));
+    f
+}
