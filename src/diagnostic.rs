@@ -21,6 +21,8 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// A guess at the fix ("did you mean `received_at`?").
     pub help: Option<String>,
+    /// A warning does not fail `check` (a table without a default row, say).
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -33,7 +35,14 @@ impl Diagnostic {
             message: message.into(),
             source_line: None,
             help: None,
+            warning: false,
         }
+    }
+
+    /// Marks it as a warning.
+    pub fn warning(mut self) -> Diagnostic {
+        self.warning = true;
+        self
     }
 
     /// Points at `line:col` (1-based) and captures that line of `source` for the caret.
@@ -72,7 +81,12 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(
+            f,
+            "{}: {}",
+            if self.warning { "warning" } else { "error" },
+            self.message
+        )?;
         write!(f, "  --> {}", self.location())?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             let num = line.to_string();
@@ -110,9 +124,14 @@ impl Diagnostics {
         self.0.push(d);
     }
 
-    /// `Ok(())` when empty, else the error.
+    /// Number of errors (not warnings).
+    pub fn errors(&self) -> usize {
+        self.0.iter().filter(|d| !d.warning).count()
+    }
+
+    /// `Ok(())` when there is no error (warnings alone pass), else the error.
     pub fn into_result(self) -> crate::error::Result<()> {
-        if self.0.is_empty() {
+        if self.errors() == 0 {
             Ok(())
         } else {
             Err(crate::error::Error::Diagnostics(self))

@@ -11,3 +11,6 @@ mod cli_test;
 
 // The escalation-compliance audit over an event log.
 mod cli_audit;
+
+// `complaints check`: diagnostics in rules, tables and templates.
+mod cli_check;

@@ -3,10 +3,67 @@
 //! fails.
 
 use crate::cli::SetupArgs;
+use crate::config::{Config, Lang};
+use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
-use crate::pipeline;
+use crate::pipeline::{self, Prepared, RunOptions, aggregate, render};
 use crate::time::Ts;
 use crate::ui;
+
+/// A few synthetic complaints (an emergency, a breach, an open suggestion, an overdue
+/// complaint, a rejected row) to render the templates against: enough to reach every list and
+/// table, and none of the user's data.
+const SAMPLE: &str = include_str!("check_sample.csv");
+
+/// Renders every entry template in both languages against the built-in sample.
+fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
+    let dir = std::env::temp_dir().join(format!("complaints-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let input = dir.join("sample.csv");
+    std::fs::write(&input, SAMPLE).map_err(|e| Error::io(&input, e))?;
+    let mut c = cfg.clone();
+    c.inputs = vec![input];
+    c.events = Vec::new();
+    c.roster = None;
+    c.out_dir = dir.clone();
+    c.as_of =
+        crate::config::parse_as_of("2026-11-01T00:00:00+08:00", &c.zone).map_err(Error::Usage)?;
+    c.period = None;
+    let result = (|| -> Result<Diagnostics> {
+        let ev = pipeline::evaluate(&c, p, RunOptions::default())?;
+        let mut diags = Diagnostics::default();
+        for lang in [Lang::Zh, Lang::En] {
+            c.lang = lang;
+            let ctx = aggregate::run(&aggregate::AggregateInput {
+                cfg: &c,
+                rules: &p.rules,
+                files: &ev.files,
+                assessed: &ev.assessed,
+                rejects: &ev.rejects,
+                counts: ev.counts,
+                warnings: &[],
+                events: &ev.events,
+                audited: &ev.audited,
+            })?;
+            for name in [render::REPORT_TEMPLATE, render::AUDIT_TEMPLATE] {
+                match p.templates.render(name, &ctx) {
+                    Ok(_) => {}
+                    Err(Error::Diagnostics(d)) => {
+                        for x in d.0 {
+                            if !diags.0.contains(&x) {
+                                diags.push(x);
+                            }
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(diags)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
 
 /// Runs the checks.
 pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
@@ -21,13 +78,28 @@ pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
     };
     match pipeline::prepare(&cfg) {
         Ok(p) => {
+            for w in &p.rules.warnings {
+                eprintln!("{w}\n");
+            }
+            let rendered = render_templates(&cfg, &p)?;
+            if !rendered.is_empty() {
+                eprintln!("{rendered}");
+                eprintln!(
+                    "\n{} error(s) rendering the templates against the built-in sample",
+                    rendered.errors()
+                );
+                return Ok(1);
+            }
             ui::note(
                 quiet,
                 &format!(
-                    "ok: config, {} rule file(s), {} SLA target(s) in {} preset(s), {} calendar(s), {} template(s)",
+                    "ok: config, {} rule file(s), {} decision table(s), {} SLA target(s) in {} preset(s), {} duties in {} preset(s), {} calendar(s), {} template(s)",
                     p.rules.files.len(),
+                    p.rules.env.tables.len(),
                     p.rules.targets.targets.len(),
                     p.rules.targets.presets.len(),
+                    p.rules.duties.duties.len() + p.rules.duties.team_duties.len(),
+                    p.rules.duties.presets.len(),
                     p.rules.env.calendars.len(),
                     p.templates.names.len()
                 ),
@@ -36,7 +108,11 @@ pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
         }
         Err(Error::Diagnostics(d)) => {
             eprintln!("{d}");
-            eprintln!("\n{} problem(s) found", d.0.len());
+            eprintln!(
+                "\n{} error(s), {} warning(s)",
+                d.errors(),
+                d.0.len() - d.errors()
+            );
             Ok(1)
         }
         Err(e) => Err(e),

@@ -56,6 +56,7 @@ pub fn prepare(cfg: &Config) -> Result<Prepared> {
     match (rules, templates) {
         (Ok(rules), Ok(templates)) => Ok(Prepared { rules, templates }),
         (Err(Error::Diagnostics(mut a)), Err(Error::Diagnostics(b))) => {
+            // Rule errors and template errors, reported together.
             a.0.extend(b.0);
             Err(Error::Diagnostics(a))
         }

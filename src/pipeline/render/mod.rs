@@ -184,8 +184,23 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A minijinja error as a diagnostic, pointing into the template.
-fn template_diagnostic(dir: &Path, e: &TplError, src: Option<&str>) -> Diagnostic {
+/// A minijinja error as a diagnostic, pointing into the template. An error inside an included
+/// partial arrives wrapped in the include's error; the innermost one says where it really is.
+fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagnostic {
+    let mut e = outer;
+    while let Some(inner) = std::error::Error::source(e).and_then(|x| x.downcast_ref::<TplError>())
+    {
+        e = inner;
+    }
+    let inner_src;
+    let src = if std::ptr::eq(e, outer) {
+        src
+    } else {
+        inner_src = e
+            .name()
+            .and_then(|n| std::fs::read_to_string(dir.join(n)).ok());
+        inner_src.as_deref()
+    };
     let name = e.name().unwrap_or("?");
     let path = display_path(&dir.join(name));
     let mut msg = match e.detail() {
@@ -205,6 +220,8 @@ fn template_diagnostic(dir: &Path, e: &TplError, src: Option<&str>) -> Diagnosti
     }
     if e.kind() == ErrorKind::UndefinedError {
         d = d.help("`complaints context` prints every field the templates receive; docs/TEMPLATES.md documents them");
+    } else if e.detail().is_some_and(|x| x.contains("expected end of")) {
+        d = d.help("a `{% for %}`, `{% if %}`, `{% block %}` or `{% macro %}` is not closed (`{% endfor %}`, `{% endif %}`, ...)");
     }
     d
 }

@@ -65,6 +65,9 @@ pub struct TableSettings {
     pub hit: Option<HitPolicy>,
     /// What the table decides.
     pub description: Option<String>,
+    /// The table has no default row on purpose (a script falls back with `??`).
+    #[serde(default)]
+    pub no_default: bool,
 }
 
 /// `rules/rules.toml`.
@@ -127,6 +130,8 @@ pub struct RuleSet {
     pub duties: crate::pipeline::audit::duties::DutySet,
     /// Every file read, with hashes.
     pub files: Vec<RuleFile>,
+    /// Warnings found while compiling (shown by `check` and `run`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl RuleSet {
@@ -174,6 +179,7 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
+        let warnings: Vec<Diagnostic> = diags.0.iter().filter(|d| d.warning).cloned().collect();
         diags.into_result()?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(RuleSet {
@@ -185,6 +191,7 @@ impl RuleSet {
             targets: targets.expect("no diagnostics means the targets loaded"),
             duties,
             files,
+            warnings,
         })
     }
 
@@ -278,6 +285,10 @@ fn load_tables(
                     .unwrap_or(HitPolicy::First);
                 match Table::build(&name, &path, hit, &header, rows, src.as_deref()) {
                     Ok(t) => {
+                        let no_default = manifest.tables.get(&name).is_some_and(|s| s.no_default);
+                        for d in t.lint(src.as_deref(), no_default) {
+                            diags.push(d);
+                        }
                         out.insert(name, Arc::new(t));
                     }
                     Err(ds) => ds.into_iter().for_each(|d| diags.push(d)),

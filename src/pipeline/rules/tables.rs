@@ -438,6 +438,138 @@ impl Table {
     }
 }
 
+/// True when every text an alternative list `r` accepts is accepted by `e` in a `contains`
+/// column: each of `r`'s keywords contains one of `e`'s (empty = anything).
+fn covers_contains(e: &[String], r: &[String]) -> bool {
+    e.is_empty() || (!r.is_empty() && r.iter().all(|x| e.iter().any(|y| x.contains(y.as_str()))))
+}
+
+/// Same for an `is` column: `r`'s values are among `e`'s.
+fn covers_is(e: &[String], r: &[String]) -> bool {
+    e.is_empty() || (!r.is_empty() && r.iter().all(|x| e.contains(x)))
+}
+
+impl Table {
+    fn covers(&self, earlier: &Row, later: &Row) -> bool {
+        self.inputs.iter().enumerate().all(|(k, input)| {
+            let (e, r) = (&earlier.conditions[k], &later.conditions[k]);
+            match input.op {
+                Op::Contains => covers_contains(e, r),
+                Op::Is => covers_is(e, r),
+                Op::Matches => e.is_empty() || e == r,
+            }
+        })
+    }
+
+    /// Static checks: duplicate conditions and rows that can never match (errors), keywords
+    /// that an earlier row always answers first, and a missing default row (warnings).
+    /// `src` is the file text for carets; `no_default` silences the default-row warning.
+    pub fn lint(&self, src: Option<&str>, no_default: bool) -> Vec<Diagnostic> {
+        let shown = display_path(&self.path);
+        let at = |line: u32, msg: String| {
+            let d = Diagnostic::new(&shown, msg);
+            match src {
+                Some(s) if line > 0 => d.at(s, line as usize, 1),
+                _ => d,
+            }
+        };
+        let mut out = Vec::new();
+        for (j, later) in self.rows.iter().enumerate() {
+            for (i, earlier) in self.rows[..j].iter().enumerate() {
+                if earlier.conditions == later.conditions {
+                    out.push(
+                        at(
+                            later.line,
+                            format!(
+                                "table `{}`: row {} repeats the conditions of row {} (line {})",
+                                self.name,
+                                j + 1,
+                                i + 1,
+                                earlier.line
+                            ),
+                        )
+                        .help("merge the rows or make their conditions differ"),
+                    );
+                    break;
+                }
+                if self.hit == HitPolicy::First && self.covers(earlier, later) {
+                    out.push(
+                        at(
+                            later.line,
+                            format!(
+                                "table `{}`: row {} can never match: row {} (line {}) matches everything it does and answers first",
+                                self.name,
+                                j + 1,
+                                i + 1,
+                                earlier.line
+                            ),
+                        )
+                        .help("move the more specific row up, or delete it"),
+                    );
+                    break;
+                }
+            }
+        }
+        if self.hit == HitPolicy::First {
+            // Keyword-level shadowing inside rows that can still match.
+            for (j, later) in self.rows.iter().enumerate() {
+                if self.rows[..j]
+                    .iter()
+                    .any(|e| e.conditions == later.conditions || self.covers(e, later))
+                {
+                    continue;
+                }
+                for (k, input) in self.inputs.iter().enumerate() {
+                    if input.op != Op::Contains {
+                        continue;
+                    }
+                    for kw in &later.conditions[k] {
+                        let mut single = later.clone();
+                        single.conditions[k] = vec![kw.clone()];
+                        if let Some((i, e)) = self.rows[..j]
+                            .iter()
+                            .enumerate()
+                            .find(|(_, e)| self.covers(e, &single))
+                        {
+                            let by: Vec<&str> = e.conditions[k]
+                                .iter()
+                                .filter(|y| kw.contains(y.as_str()))
+                                .map(String::as_str)
+                                .collect();
+                            out.push(
+                                at(
+                                    later.line,
+                                    format!(
+                                        "table `{}`: keyword `{kw}` in row {} never decides: row {} (line {}) already matches `{}`",
+                                        self.name,
+                                        j + 1,
+                                        i + 1,
+                                        e.line,
+                                        if by.is_empty() { "anything".to_owned() } else { by.join("|") }
+                                    ),
+                                )
+                                .warning(),
+                            );
+                        }
+                    }
+                }
+            }
+            let has_default = self
+                .rows
+                .iter()
+                .any(|r| r.conditions.iter().all(Vec::is_empty));
+            if !has_default && !no_default {
+                out.push(
+                    Diagnostic::new(&shown, format!("table `{}` has no default row: a complaint that matches no row gets `()`", self.name))
+                        .help(format!("add a last row with empty conditions, or declare `[tables.{}] no_default = true` in rules.toml if a script falls back with `??`", self.name))
+                        .warning(),
+                );
+            }
+        }
+        out
+    }
+}
+
 /// Splits `a|b｜c、d` into normalised alternatives.
 fn split_alternatives(cell: &str) -> Vec<String> {
     cell.split(['|', '｜', '、'])
