@@ -203,13 +203,30 @@ pub fn did_you_mean<'a>(
 
 /// The path as shown to users: relative to the working directory when below it.
 pub fn display_path(path: &Path) -> PathBuf {
+    let path = lexical(path);
     if path.is_relative() {
-        return path.components().collect();
+        return path;
     }
     std::env::current_dir()
         .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
+        .and_then(|cwd| path.strip_prefix(lexical(&cwd)).ok().map(Path::to_path_buf))
+        .unwrap_or(path)
+}
+
+/// Resolves `.` and `..` without touching the file system (`a/b/../c` → `a/c`).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
 }
 
 #[cfg(test)]
@@ -233,6 +250,19 @@ mod tests {
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\n电梯x", 9), (2, 3));
         assert_eq!(line_col("abc", 0), (1, 1));
+    }
+
+    #[test]
+    fn shown_paths_are_lexically_normalised() {
+        assert_eq!(
+            display_path(Path::new("tests/fixtures/audit/../../../rules/x.csv")),
+            PathBuf::from("rules/x.csv")
+        );
+        assert_eq!(
+            display_path(Path::new("./rules/./a.rhai")),
+            PathBuf::from("rules/a.rhai")
+        );
+        assert_eq!(display_path(Path::new("../x")), PathBuf::from("../x"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
 use crate::model::Stage;
 use crate::pipeline::rules::classify::{call, record_map};
-use crate::pipeline::rules::engine::{TraceEvent, with_trace, without_hit_counting};
+use crate::pipeline::rules::engine::{TraceEvent, with_trace};
 use crate::pipeline::sla::{Timeline, calendar_for};
 use crate::pipeline::{self, RunOptions};
 use crate::time::Ts;
@@ -102,14 +102,12 @@ pub fn explain(
             let _ = writeln!(s, "  reads the whole record");
         }
     }
-    let (result, trace) = without_hit_counting(|| {
-        with_trace(|| {
-            call(
-                rules,
-                &rules.classify,
-                record_map(c, &cls.extras, reads.as_ref()),
-            )
-        })
+    let (result, trace) = with_trace(|| {
+        call(
+            rules,
+            &rules.classify,
+            record_map(c, &cls.extras, reads.as_ref()),
+        )
     });
     if let Err(f) = &result {
         let _ = writeln!(s, "  error: {}", f.message);

@@ -368,6 +368,9 @@ pub struct ReportContext {
     pub audit: AuditSection,
     /// True when personal data is shown (`--unmask`): every page says 内部资料.
     pub unmasked: bool,
+    /// Rule coverage: table rows that never answered, complaints that matched several rows,
+    /// targets and duties that never applied.
+    pub coverage: crate::pipeline::rules::coverage::CoverageReport,
 }
 
 /// Rows listed in the report before "and N more" (the CSVs have them all).
@@ -676,6 +679,13 @@ pub fn run(input: &AggregateInput<'_>) -> Result<ReportContext> {
             .collect(),
         audit: audit_section(input, &period, &project, &level, &level_names)?,
         unmasked: cfg.unmask,
+        coverage: crate::pipeline::rules::coverage::CoverageReport::new(
+            input.rules,
+            &cls.coverage,
+            None,
+            &input.assessed.verdicts,
+            &input.audited.findings,
+        ),
     })
 }
 

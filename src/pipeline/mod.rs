@@ -228,7 +228,6 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
         Some(log)
     };
     timings.lap("events", &mut clock);
-    prepared.rules.reset_coverage();
     let classified = rules::classify::run(
         &prepared.rules,
         normalized,
@@ -340,8 +339,15 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         audited: &audited,
     })?;
     timings.lap("render", &mut clock);
+    let coverage = rules::coverage::CoverageReport::new(
+        &prepared.rules,
+        &assessed.classified.coverage,
+        Some(assessed.classified.evaluations),
+        &assessed.verdicts,
+        &audited.findings,
+    );
     let manifest = render::manifest::Manifest::new(
-        cfg, prepared, &files, counts, &rejects, &timings, &warnings,
+        cfg, prepared, &files, counts, &rejects, &timings, &warnings, coverage,
     );
     manifest.write(&cfg.out_dir)?;
     if let Some(limit) = cfg.max_rejects

@@ -49,6 +49,8 @@ pub struct Manifest {
     pub stages: Vec<String>,
     /// Warnings (calendar coverage).
     pub warnings: Vec<String>,
+    /// Rule coverage.
+    pub coverage: crate::pipeline::rules::coverage::CoverageReport,
 }
 
 impl Manifest {
@@ -61,6 +63,7 @@ impl Manifest {
         rejects: &Rejects,
         timings: &Timings,
         warnings: &[String],
+        coverage: crate::pipeline::rules::coverage::CoverageReport,
     ) -> Manifest {
         let mut calendars = BTreeMap::new();
         for (name, cal) in &prepared.rules.env.calendars {
@@ -89,6 +92,7 @@ impl Manifest {
             timings_ms: timings.0.iter().cloned().collect(),
             stages: timings.0.iter().map(|(s, _)| s.clone()).collect(),
             warnings: warnings.to_vec(),
+            coverage,
         }
     }
 

@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
 
 use super::analysis::Reads;
-use super::engine::{Time, innermost};
+use super::coverage::Coverage;
+use super::engine::{Time, innermost, with_hits};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
@@ -130,6 +131,8 @@ pub struct Classified {
     pub accepted: usize,
     /// How many distinct inputs the rule was evaluated on.
     pub evaluations: usize,
+    /// Which table rows answered, for how many complaints.
+    pub coverage: Coverage,
 }
 
 /// How to evaluate.
@@ -195,7 +198,11 @@ pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dyn
             let at = match (pos.line(), pos.position()) {
                 (Some(l), Some(c)) => format!("{}:{l}:{c}", display_path(&entry.path).display()),
                 (Some(l), None) => format!("{}:{l}", display_path(&entry.path).display()),
-                _ => display_path(&entry.path).display().to_string(),
+                _ => format!(
+                    "{} (fn {})",
+                    display_path(&entry.path).display(),
+                    entry.name
+                ),
             };
             RuleFailure {
                 message: format!("{at}: {}", lower_first(&msg)),
@@ -335,13 +342,52 @@ pub fn run(
             (0..complaints.len()).collect(),
         ),
     };
-    let results: Vec<std::result::Result<Vec<(String, RuleValue)>, RuleFailure>> = reps
+    // How many complaints each evaluation stands for (hits count once per complaint).
+    let mut weight = vec![0u64; reps.len()];
+    for &w in &which {
+        weight[w] += 1;
+    }
+    let evaluated: Vec<(
+        std::result::Result<Vec<(String, RuleValue)>, RuleFailure>,
+        Coverage,
+    )> = reps
         .par_iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(k, &i)| {
             let arg = record_map(&complaints[i], &extras, only.as_ref());
-            call(rules, entry, arg).and_then(|v| outputs(rules, v))
+            let (r, hits) = with_hits(|| call(rules, entry, arg).and_then(|v| outputs(rules, v)));
+            let mut cov = Coverage::default();
+            if !hits.is_empty() {
+                cov.add(rules, &hits, weight[k], i);
+            }
+            (r, cov)
         })
         .collect();
+    let mut coverage = Coverage::default();
+    let mut results = Vec::with_capacity(evaluated.len());
+    for (r, cov) in evaluated {
+        if cov != Coverage::default() {
+            coverage = coverage.merge(cov);
+        }
+        results.push(r);
+    }
+    coverage.examples = coverage
+        .multi
+        .iter()
+        .map(|(t, (_, ex))| {
+            (
+                t.clone(),
+                ex.iter().map(|&i| complaints[i].id.to_string()).collect(),
+            )
+        })
+        .collect();
+    // Tables no complaint reached still get a row of zeros.
+    for (name, t) in &rules.env.tables {
+        coverage
+            .rows
+            .entry(name.clone())
+            .or_insert_with(|| vec![0; t.rows.len()]);
+    }
     // Columns: level, category, then the rest alphabetically.
     let mut others: BTreeSet<&str> = BTreeSet::new();
     for (k, _) in results.iter().flatten().flatten() {
@@ -374,6 +420,7 @@ pub fn run(
         extras,
         accepted,
         evaluations: reps.len(),
+        coverage,
         ..Classified::default()
     };
     for ((c, m), w) in complaints.into_iter().zip(merged).zip(which) {

@@ -77,11 +77,22 @@ pub enum TraceEvent {
     },
 }
 
+/// A decision-table row that answered during one evaluation, for rule coverage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Table name.
+    pub table: String,
+    /// Row index (0-based).
+    pub row: usize,
+    /// How many rows matched the record (more than one: the table order decided).
+    pub matched: usize,
+}
+
 thread_local! {
     /// The current evaluation's trace, when tracing is on for this thread.
     static TRACE: RefCell<Option<Vec<TraceEvent>>> = const { RefCell::new(None) };
-    /// Whether table hits are counted (off while the equivalence check re-evaluates).
-    static COUNT_HITS: RefCell<bool> = const { RefCell::new(true) };
+    /// Table rows that answered during the current evaluation, when collecting coverage.
+    static HITS: RefCell<Option<Vec<Hit>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with tracing on, returning its result and the trace.
@@ -100,12 +111,12 @@ fn trace(ev: impl FnOnce() -> TraceEvent) {
     });
 }
 
-/// Runs `f` without counting table hits (coverage counts the real run only).
-pub fn without_hit_counting<T>(f: impl FnOnce() -> T) -> T {
-    COUNT_HITS.with(|c| *c.borrow_mut() = false);
+/// Runs `f` collecting the table rows that answered.
+pub fn with_hits<T>(f: impl FnOnce() -> T) -> (T, Vec<Hit>) {
+    HITS.with(|h| *h.borrow_mut() = Some(Vec::new()));
     let out = f();
-    COUNT_HITS.with(|c| *c.borrow_mut() = true);
-    out
+    let hits = HITS.with(|h| h.borrow_mut().take()).unwrap_or_default();
+    (out, hits)
 }
 
 /// Builds the sandboxed engine with the rule API.
@@ -338,13 +349,24 @@ fn lookup(env: &RuleEnv, name: &str, c: &Map, all: bool) -> Result<Dynamic, Box<
         Box::<EvalAltResult>::from(format!("no table named `{name}`{hint}"))
     })?;
     let get = |f: &str| field_text(c, f);
+    // All matching rows, so coverage can tell when the table order decided.
+    let matching = t.matching_rows(&get, false);
     let first_only = !all && t.hit == HitPolicy::First;
-    let rows = t.matching_rows(&get, first_only);
-    let counting = COUNT_HITS.with(|c| *c.borrow());
-    for &r in &rows {
-        if counting {
-            t.count_hit(r);
+    let rows: Vec<usize> = if first_only {
+        matching.iter().copied().take(1).collect()
+    } else {
+        matching.clone()
+    };
+    HITS.with(|h| {
+        if let Some(v) = h.borrow_mut().as_mut() {
+            v.extend(rows.iter().map(|&row| Hit {
+                table: name.to_owned(),
+                row,
+                matched: matching.len(),
+            }));
         }
+    });
+    for &r in &rows {
         trace(|| TraceEvent::TableHit {
             table: name.to_owned(),
             row: r,
@@ -470,18 +492,85 @@ fn register_calendar(engine: &mut Engine, env: &Arc<RuleEnv>) {
     );
 }
 
-/// A runtime error's innermost message and position (rhai wraps errors raised inside a
-/// function in `ErrorInFunctionCall`, whose own position is the call site).
+/// A runtime error's innermost message and the innermost position known (rhai wraps errors
+/// raised inside a function in `ErrorInFunctionCall`, whose own position is the call site;
+/// limit errors raised by the engine may carry no position of their own).
 pub fn innermost(err: &EvalAltResult) -> (String, Position) {
     let mut e = err;
+    let mut pos = e.position();
     while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = e {
         e = inner;
+        if !e.position().is_none() {
+            pos = e.position();
+        }
     }
-    let pos = e.position();
     let mut msg = e.to_string();
     // Display appends " (line N, position M)"; the diagnostic shows the position itself.
     if let Some(i) = msg.rfind(" (line ") {
         msg.truncate(i);
     }
+    let hint = match e {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            format!(" (more than {MAX_OPERATIONS} operations for one complaint: an endless loop?)")
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            format!(" (calls nested deeper than {MAX_CALL_LEVELS}: endless recursion?)")
+        }
+        EvalAltResult::ErrorDataTooLarge(..) => format!(
+            " (limits: strings {} KiB, arrays {MAX_ARRAY_SIZE} items, maps {MAX_MAP_SIZE} keys)",
+            MAX_STRING_SIZE / 1024
+        ),
+        _ => String::new(),
+    };
+    msg.push_str(&hint);
     (msg, pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(script: &str) -> (String, Position, Box<EvalAltResult>) {
+        let env = Arc::new(RuleEnv {
+            zone: Zone::from_name("Asia/Shanghai").unwrap(),
+            tables: HashMap::new(),
+            calendars: HashMap::new(),
+            default_calendar: "24x7".into(),
+        });
+        let engine = build(&env);
+        let ast = engine.compile(script).unwrap();
+        let mut scope = rhai::Scope::new();
+        let err = engine
+            .call_fn::<Dynamic>(
+                &mut scope,
+                &ast,
+                "classify",
+                (Dynamic::from_map(Map::new()),),
+            )
+            .unwrap_err();
+        let (m, p) = innermost(&err);
+        (m, p, err)
+    }
+
+    #[test]
+    fn runaway_scripts_are_stopped_by_the_limits() {
+        // The engine raises limit errors without a source position; the message names the
+        // limit, and the caller adds the script and the row.
+        let (m, _, e) = failure("fn classify(c) {\n  let n = 0;\n  while true { n += 1; }\n}");
+        assert!(
+            matches!(*e, EvalAltResult::ErrorTooManyOperations(_)),
+            "{e:?}"
+        );
+        assert!(m.contains("an endless loop?"), "{m}");
+        let (m, _, e) = failure("fn deeper(n) { deeper(n + 1) }\nfn classify(c) {\n  deeper(0)\n}");
+        assert!(
+            m.starts_with("Stack overflow") && m.contains("endless recursion?"),
+            "{m} {e:?}"
+        );
+        let (m, _, e) = failure("fn classify(c) {\n  let s = \"电梯\";\n  loop { s += s; }\n}");
+        assert!(
+            m.starts_with("Length of string too large") && m.contains("64 KiB"),
+            "{m} {e:?}"
+        );
+    }
 }

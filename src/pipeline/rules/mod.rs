@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod coverage;
 pub mod engine;
 pub mod tables;
 pub mod testing;
@@ -193,13 +194,6 @@ impl RuleSet {
             files,
             warnings,
         })
-    }
-
-    /// Resets decision-table hit counters (coverage is per run).
-    pub fn reset_coverage(&self) {
-        for t in self.env.tables.values() {
-            t.reset_hits();
-        }
     }
 }
 

@@ -19,7 +19,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -113,7 +112,6 @@ pub struct Table {
     /// Rows in file order.
     pub rows: Vec<Row>,
     matchers: Vec<Matcher>,
-    hits: Vec<AtomicU64>,
 }
 
 /// Bitset helpers over row indices.
@@ -296,7 +294,6 @@ impl Table {
         if !diags.is_empty() {
             return Err(diags);
         }
-        let hits = (0..n).map(|_| AtomicU64::new(0)).collect();
         Ok(Table {
             name: name.to_owned(),
             path: path.to_path_buf(),
@@ -305,7 +302,6 @@ impl Table {
             outputs,
             rows: table_rows,
             matchers,
-            hits,
         })
     }
 
@@ -391,28 +387,6 @@ impl Table {
             }
         }
         out
-    }
-
-    /// Counts a hit on a row (coverage).
-    pub fn count_hit(&self, row: usize) {
-        if let Some(h) = self.hits.get(row) {
-            h.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Hits per row so far.
-    pub fn hit_counts(&self) -> Vec<u64> {
-        self.hits
-            .iter()
-            .map(|h| h.load(Ordering::Relaxed))
-            .collect()
-    }
-
-    /// Resets the hit counters (before a run).
-    pub fn reset_hits(&self) {
-        for h in &self.hits {
-            h.store(0, Ordering::Relaxed);
-        }
     }
 
     /// A short description of a row for traces: `level_keywords.csv:7 (text contains 电梯困人)`.

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use super::RuleSet;
 use super::classify::{RuleValue, call, outputs, record_map};
-use super::engine::{TraceEvent, with_trace, without_hit_counting};
+use super::engine::{TraceEvent, with_trace};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::model::Origin;
@@ -232,16 +232,14 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
     let c = &normalized.complaints[0];
     // Classification: run the rule, or take the case's `outputs`.
     let (result, trace) = if case.outputs.is_empty() {
-        without_hit_counting(|| {
-            with_trace(|| {
-                call(
-                    rules,
-                    &rules.classify,
-                    record_map(c, &normalized.extras, None),
-                )
-                .and_then(|v| outputs(rules, v))
-                .map_err(|f| f.message)
-            })
+        with_trace(|| {
+            call(
+                rules,
+                &rules.classify,
+                record_map(c, &normalized.extras, None),
+            )
+            .and_then(|v| outputs(rules, v))
+            .map_err(|f| f.message)
         })
     } else {
         let mut v: Vec<(String, RuleValue)> = case
@@ -299,6 +297,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
                 extras: normalized.extras.clone(),
                 accepted: 1,
                 evaluations: 1,
+                coverage: Default::default(),
             };
             let tl = Timeline::new(c, &[], as_of);
             let assessed = sla::run(
