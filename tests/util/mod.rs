@@ -6,28 +6,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository root (tests run the binary there, as a user would).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The `complaints` binary built for this test run.
-pub fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_complaints"))
 }
 
 /// The fixed `--as-of` of the golden files.
-pub const AS_OF: &str = "2026-11-01T00:00:00+08:00";
+pub(crate) const AS_OF: &str = "2026-11-01T00:00:00+08:00";
 
 /// A finished command.
-pub struct Ran {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Ran {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Ran {
     /// Panics with both streams unless the exit code is `code`.
-    pub fn expect(self, code: i32) -> Ran {
+    pub(crate) fn expect(self, code: i32) -> Ran {
         assert_eq!(
             self.code, code,
             "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
@@ -38,7 +38,7 @@ impl Ran {
 }
 
 /// Runs `complaints ARGS` in `dir`.
-pub fn run_in(dir: &Path, args: &[&str]) -> Ran {
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> Ran {
     let out: Output = Command::new(bin())
         .args(args)
         .current_dir(dir)
@@ -53,12 +53,12 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Ran {
 }
 
 /// Runs `complaints ARGS` in the repository root.
-pub fn run(args: &[&str]) -> Ran {
+pub(crate) fn run(args: &[&str]) -> Ran {
     run_in(&root(), args)
 }
 
 /// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites the file.
-pub fn assert_golden(name: &str, actual: &str) {
+pub(crate) fn assert_golden(name: &str, actual: &str) {
     let path = root().join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -81,7 +81,7 @@ pub fn assert_golden(name: &str, actual: &str) {
 }
 
 /// The first differing line with a little context.
-pub fn first_difference(expected: &str, actual: &str) -> String {
+pub(crate) fn first_difference(expected: &str, actual: &str) -> String {
     let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
     for i in 0..e.len().max(a.len()) {
         if e.get(i) != a.get(i) {
@@ -99,17 +99,17 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
 }
 
 /// A fresh temporary folder.
-pub fn tempdir() -> tempfile::TempDir {
+pub(crate) fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
 /// Reads a file as text.
-pub fn read(p: impl AsRef<Path>) -> String {
+pub(crate) fn read(p: impl AsRef<Path>) -> String {
     std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
 }
 
 /// Copies the shipped rule and template folders into `dir` (to edit them in a test).
-pub fn copy_setup(dir: &Path) {
+pub(crate) fn copy_setup(dir: &Path) {
     copy_dir(&root().join("rules"), &dir.join("rules"));
     copy_dir(
         &root().join("report_templates"),
@@ -118,7 +118,7 @@ pub fn copy_setup(dir: &Path) {
 }
 
 /// Copies a folder recursively.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
