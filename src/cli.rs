@@ -37,6 +37,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the data the report templates receive, as JSON.
     Context(RunArgs),
+    /// What-if: run the same inputs under two rule folders and list what changes.
+    Diff(DiffArgs),
 }
 
 /// Where the config, rules and templates are.
@@ -110,6 +112,18 @@ pub struct TestArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    /// The current rule folder.
+    pub rules_a: PathBuf,
+    /// The changed rule folder.
+    pub rules_b: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub run: RunArgs,
 }
 
 /// Options of `explain`.

@@ -27,6 +27,10 @@ pub mod names {
     pub const AUDIT_HTML: &str = "audit.html";
     /// One row per complaint (or team and month) and escalation duty.
     pub const ESCALATIONS_CSV: &str = "escalations.csv";
+    /// `complaints diff`: one row per change.
+    pub const DIFF_CSV: &str = "diff.csv";
+    /// `complaints diff`: the same as a page.
+    pub const DIFF_HTML: &str = "diff.html";
     /// Run manifest.
     pub const MANIFEST_JSON: &str = "manifest.json";
 }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod context;
+pub mod diff;
 pub mod explain;
 pub mod run;
 pub mod test;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli, now: Ts) -> Result<i32> {
         Command::Test(args) => test::run(&args, now),
         Command::Explain(args) => explain::run(&args, now),
         Command::Context(args) => context::run(&args, now),
+        Command::Diff(args) => diff::run(&args, now, cli.quiet),
     }
 }
 
