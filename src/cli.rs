@@ -39,6 +39,8 @@ pub enum Command {
     Context(RunArgs),
     /// What-if: run the same inputs under two rule folders and list what changes.
     Diff(DiffArgs),
+    /// Generate synthetic sample data of any size (deterministic for a seed).
+    Sample(SampleArgs),
 }
 
 /// Where the config, rules and templates are.
@@ -142,14 +144,11 @@ pub struct SampleArgs {
     /// Number of complaints.
     #[arg(long, default_value_t = 6000)]
     pub rows: usize,
-    /// Random seed (same seed and options → byte-identical files).
+    /// Random seed (the same seed and options give byte-identical files).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-    /// Output folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// First month, YYYY-MM.
-    #[arg(long, default_value = "2025-09")]
+    /// First day of the first month, YYYY-MM-DD.
+    #[arg(long, default_value = "2025-09-01")]
     pub start: String,
     /// Number of months.
     #[arg(long, default_value_t = 14)]
@@ -157,13 +156,16 @@ pub struct SampleArgs {
     /// Formats to write: any of utf8, gbk, xlsx (comma-separated).
     #[arg(long, default_value = "utf8", value_delimiter = ',')]
     pub formats: Vec<String>,
-    /// How to split the export: single, halves or monthly.
+    /// Also write the event log (events.csv) and the roster.
+    #[arg(long)]
+    pub events: bool,
+    /// Inject dirty rows and data-quality cases (listed in the README it writes).
+    #[arg(long)]
+    pub dirty: bool,
+    /// How to split the export: single, halves or per-month.
     #[arg(long, default_value = "single")]
-    pub split: String,
-    /// Do not write the event log.
-    #[arg(long)]
-    pub no_events: bool,
-    /// Do not inject dirty rows.
-    #[arg(long)]
-    pub clean: bool,
+    pub files: String,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }

@@ -20,5 +20,6 @@ pub mod period;
 pub mod pipeline;
 pub mod privacy;
 pub mod rejects;
+pub mod sample;
 pub mod time;
 pub mod ui;

@@ -29,7 +29,7 @@ pub enum RejectReason {
     BadTimestamp,
     /// A timestamp names a date or time that does not exist (`2026-02-30`, `25:61`, a DST gap).
     InvalidTimestamp,
-    /// A timestamp outside 2000–2099: a placeholder or typo, not a real event.
+    /// A timestamp before 2000 or more than a year after `--as-of`: a placeholder or a typo.
     ImplausibleTimestamp,
     /// A satisfaction cell that is neither a number on the declared scale nor a known word.
     BadSatisfaction,

@@ -284,6 +284,16 @@ pub fn parse_timestamp(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
     }
 }
 
+/// Like [`parse_timestamp`] but for text only: a bare number is never read as an Excel serial
+/// (used for carried-through columns, where `46296` is more likely a reference number).
+pub fn parse_timestamp_text(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
+    let t = s.trim();
+    if t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        return Err(TimestampError::Unparseable);
+    }
+    parse_timestamp(t, zone)
+}
+
 /// True for a bare number that looks like an Excel serial date (1900 date system), between
 /// 1954 and 2173: five digits before an optional fraction. Four-digit numbers are years, not
 /// serials, and would be rejected as unparseable instead.
@@ -300,9 +310,10 @@ pub fn excel_serial_to_naive(serial: f64) -> Option<NaiveDateTime> {
     if !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
-    // Serials from 61 on are one day ahead because of the phantom leap day; the epoch
-    // 1899-12-30 absorbs it for every date after February 1900.
-    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    // Serial 1 is 1900-01-01. Excel counts a phantom 1900-02-29 (serial 60), so from serial 61
+    // on the epoch is 1899-12-30; before it, 1899-12-31.
+    let epoch_day = if serial < 61.0 { 31 } else { 30 };
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, epoch_day)?.and_hms_opt(0, 0, 0)?;
     let secs = (serial * 86_400.0).round() as i64;
     epoch.checked_add_signed(chrono::Duration::seconds(secs))
 }
@@ -417,6 +428,15 @@ mod tests {
             parse_timestamp("46296", &z),
             Ok(at(&z, 2026, 10, 1, 0, 0, 0))
         );
+    }
+
+    #[test]
+    fn early_serials_account_for_the_phantom_leap_day() {
+        let d = |x: f64| excel_serial_to_naive(x).unwrap().date().to_string();
+        assert_eq!(d(1.0), "1900-01-01");
+        assert_eq!(d(59.0), "1900-02-28");
+        assert_eq!(d(61.0), "1900-03-01");
+        assert_eq!(d(46296.0), "2026-10-01");
     }
 
     #[test]

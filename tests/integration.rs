@@ -14,3 +14,6 @@ mod cli_audit;
 
 // `complaints check`: diagnostics in rules, tables and templates.
 mod cli_check;
+
+// The bundled sample: goldens, CSV/GBK/XLSX parity, determinism, regeneration.
+mod cli_sample;

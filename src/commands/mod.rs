@@ -6,6 +6,7 @@ pub mod context;
 pub mod diff;
 pub mod explain;
 pub mod run;
+pub mod sample;
 pub mod test;
 
 use crate::cli::{Cli, Command, RunArgs, SetupArgs};
@@ -22,6 +23,7 @@ pub fn run(cli: Cli, now: Ts) -> Result<i32> {
         Command::Explain(args) => explain::run(&args, now),
         Command::Context(args) => context::run(&args, now),
         Command::Diff(args) => diff::run(&args, now, cli.quiet),
+        Command::Sample(args) => sample::run(&args, cli.quiet),
     }
 }
 

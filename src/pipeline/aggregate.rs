@@ -195,19 +195,15 @@ pub struct RejectRow {
     pub message: String,
 }
 
-/// An input file as the report's manifest footer shows it.
+/// An input file as the report's footer shows it: by name without folder or extension, so a
+/// CSV, GBK and XLSX copy of one export give the same report (paths, encodings and hashes are
+/// in `manifest.json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InputRow {
-    /// File as shown.
+    /// File name without folder and extension.
     pub file: String,
-    /// `csv`/`xlsx`.
-    pub format: String,
-    /// Encoding read.
-    pub encoding: String,
     /// Records read.
     pub records: usize,
-    /// First 12 hex digits of its sha256.
-    pub sha256: String,
 }
 
 /// The report's period and how complaints are attributed to it.
@@ -611,9 +607,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<ReportContext> {
     let at = |o: &crate::model::Origin| {
         format!(
             "{}:{}",
-            files
-                .get(o.file as usize)
-                .map_or("?", |f| f.display.as_str()),
+            files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
             o.line
         )
     };
@@ -663,11 +657,8 @@ pub fn run(input: &AggregateInput<'_>) -> Result<ReportContext> {
         inputs: files
             .iter()
             .map(|f| InputRow {
-                file: f.display.clone(),
-                format: f.format.to_owned(),
-                encoding: f.encoding.clone(),
+                file: f.stem.clone(),
                 records: f.records,
-                sha256: f.sha256.chars().take(12).collect(),
             })
             .collect(),
         levels: input
@@ -840,9 +831,7 @@ fn audit_section(
     let at = |o: &crate::model::Origin| {
         format!(
             "{}:{}",
-            files
-                .get(o.file as usize)
-                .map_or("?", |f| f.display.as_str()),
+            files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
             o.line
         )
     };

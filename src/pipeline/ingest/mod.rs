@@ -10,8 +10,7 @@
 //!   other record goes on to normalize untouched.
 //!
 //! Spreadsheet cells become the text a CSV export of the same sheet would hold: numbers in
-//! their shortest form, date cells as `YYYY-MM-DD HH:MM:SS` local wall time (`YYYY-MM-DD` at
-//! midnight), error cells as their code (`#N/A`). That is what makes a CSV and an XLSX copy of
+//! their shortest form, date cells as `YYYY-MM-DD HH:MM:SS` local wall time, error cells as their code (`#N/A`). That is what makes a CSV and an XLSX copy of
 //! one export produce identical results.
 
 mod csv_file;
@@ -40,6 +39,9 @@ pub struct InputFile {
     pub path: PathBuf,
     /// The path as shown in outputs (relative to the working directory where possible).
     pub display: String,
+    /// The file name without folder or extension: what the report and `complaints.csv` cite,
+    /// so a CSV, GBK and XLSX copy of one export give identical outputs.
+    pub stem: String,
     /// `csv` or `xlsx` (any calamine workbook).
     pub format: &'static str,
     /// The encoding read (`utf-8`, `utf-8-bom`, `utf-16le`, `gb18030`) or `xlsx`.
@@ -117,6 +119,10 @@ pub fn read_file(
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let display = display_path(path).display().to_string();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let is_workbook = matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods");
     let (format, encoding, sheet, rows) = if is_workbook {
         let t = xlsx::read(path, bytes, opts.sheet)?;
@@ -136,6 +142,7 @@ pub fn read_file(
     let file = InputFile {
         path: path.to_path_buf(),
         display,
+        stem,
         format,
         encoding,
         sheet,

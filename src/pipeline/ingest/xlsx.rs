@@ -75,8 +75,9 @@ pub(crate) fn cell_text(c: &Data) -> String {
             if dt.is_duration() {
                 return number_text(dt.as_f64());
             }
+            // Always with the time: the cell's number format (date-only or not) is not
+            // available, and exports print full timestamps; midnight reads the same either way.
             match crate::time::excel_serial_to_naive(dt.as_f64()) {
-                Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
                 Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                 None => number_text(dt.as_f64()),
             }

@@ -10,6 +10,9 @@
 //!   canonical field is rejected (stage `normalize`), listing every problem in the record.
 //!   Problems that leave the record usable are findings (see [`crate::rejects::FindingCode`]).
 //!
+//! Carried-through columns keep their cells as written, except that a cell holding a whole
+//! timestamp in an accepted textual form is written as `YYYY-MM-DD HH:MM:SS`.
+//!
 //! Duplicate policy: when one complaint ID appears in several rows (monthly exports re-export
 //! a complaint with its later stages filled in), the row with the most advanced lifecycle stage
 //! wins; ties go to the row with more stages recorded, then the latest recorded instant, then
@@ -32,8 +35,11 @@ use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
 
 pub use profile::Profile;
 
-/// Timestamps outside these years are placeholders or typos (`1900-01-00`, `2099-12-31`).
-const PLAUSIBLE_YEARS: std::ops::Range<i32> = 2000..2100;
+/// Timestamps before 2000 are placeholders or typos (`1900-01-00`).
+const FIRST_PLAUSIBLE_YEAR: i32 = 2000;
+/// A timestamp more than this far after `--as-of` is a placeholder (`2099-12-31`), not an
+/// event still to come; nearer future times are kept and flagged.
+const MAX_FUTURE_SECS: i64 = 366 * 86_400;
 
 /// The normalize stage's output.
 #[derive(Debug, Default)]
@@ -160,7 +166,12 @@ fn normalize_table(
                     if is_error_cell(cell) {
                         error_extras.push(i);
                     }
-                    c.extra[x] = Some(Str::from(cell));
+                    // A cell that is a whole timestamp is written in one form, so a CSV and an
+                    // XLSX copy of an export (text vs. a date cell) carry the same value.
+                    c.extra[x] = Some(match crate::time::parse_timestamp_text(cell, opts.zone) {
+                        Ok(t) => Str::from(opts.zone.format(t)),
+                        Err(_) => Str::from(cell),
+                    });
                 }
                 Slot::Field(f) => {
                     if is_error_cell(cell) {
@@ -282,10 +293,22 @@ fn set_field(
                 ),
             })?;
             let year = opts.zone.to_local(t).year();
-            if !PLAUSIBLE_YEARS.contains(&year) {
+            if year < FIRST_PLAUSIBLE_YEAR {
                 return Err((
                     RejectReason::ImplausibleTimestamp,
-                    format!("`{}` = `{cell}` is in {year}, outside 2000–2099", f.name()),
+                    format!(
+                        "`{}` = `{cell}` is in {year}, before {FIRST_PLAUSIBLE_YEAR}: a placeholder or a typo",
+                        f.name()
+                    ),
+                ));
+            }
+            if t > opts.as_of + MAX_FUTURE_SECS {
+                return Err((
+                    RejectReason::ImplausibleTimestamp,
+                    format!(
+                        "`{}` = `{cell}` is more than a year after --as-of: a placeholder or a typo",
+                        f.name()
+                    ),
                 ));
             }
             c.times[stage.index()] = Some(t);

@@ -70,7 +70,13 @@ pub fn complaints_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
                 .iter()
                 .map(|v| v.as_deref().unwrap_or("").to_owned()),
         );
-        row.push(file_name(input.files, c.origin.file).to_owned());
+        row.push(
+            input
+                .files
+                .get(c.origin.file as usize)
+                .map_or("?", |f| f.stem.as_str())
+                .to_owned(),
+        );
         row.push(c.origin.line.to_string());
         row.push(cls.merged[i].len().to_string());
         out.row(&row)?;

@@ -1,0 +1,215 @@
+//! The bundled sample: golden files, format parity, determinism, and regeneration.
+
+use std::path::Path;
+
+use crate::util::{AS_OF, assert_golden, read, root, run, tempdir};
+
+/// Outputs pinned in full.
+const PINNED: &[&str] = &[
+    "report.html",
+    "complaints.csv",
+    "rejects.csv",
+    "findings.csv",
+    "audit.html",
+];
+/// Outputs pinned by digest (large, and covered line by line by `complaints.csv`).
+const DIGESTED: &[&str] = &["sla.csv", "escalations.csv"];
+
+fn run_sample(out: &Path, inputs: &[&str]) {
+    let mut args = vec!["run", "--out", out.to_str().unwrap(), "--as-of", AS_OF];
+    if !inputs.is_empty() {
+        args.push("--input");
+        args.extend(inputs);
+    }
+    run(&args).expect(0);
+}
+
+fn digest(p: &Path) -> String {
+    complaints::output::sha256_hex(&std::fs::read(p).unwrap())
+}
+
+#[test]
+fn sample_outputs_match_the_golden_files() {
+    let dir = tempdir();
+    run_sample(dir.path(), &[]);
+    for f in PINNED {
+        assert_golden(&format!("sample/{f}"), &read(dir.path().join(f)));
+    }
+    let digests: String = DIGESTED
+        .iter()
+        .map(|f| format!("{}  {f}\n", digest(&dir.path().join(f))))
+        .collect();
+    assert_golden("sample/digests.txt", &digests);
+    // The manifest and the report both say read = accepted + rejected.
+    let m: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("manifest.json"))).unwrap();
+    let rows = &m["rows"];
+    let (r, a, j) = (
+        rows["read"].as_u64().unwrap(),
+        rows["accepted"].as_u64().unwrap(),
+        rows["rejected"].as_u64().unwrap(),
+    );
+    assert_eq!(r, a + j);
+    assert!(read(dir.path().join("report.html")).contains(&format!(
+        "读取行数 <b>{}</b>",
+        complaints::pipeline::render::thousands(r as i64)
+    )));
+}
+
+#[test]
+fn csv_gbk_and_xlsx_copies_give_identical_outputs() {
+    let (a, b, c) = (tempdir(), tempdir(), tempdir());
+    run_sample(
+        a.path(),
+        &[
+            "sample_data/complaints_2025H2.csv",
+            "sample_data/complaints_2026.csv",
+        ],
+    );
+    run_sample(
+        b.path(),
+        &[
+            "sample_data/gbk/complaints_2025H2.csv",
+            "sample_data/gbk/complaints_2026.csv",
+        ],
+    );
+    run_sample(
+        c.path(),
+        &[
+            "sample_data/xlsx/complaints_2025H2.xlsx",
+            "sample_data/xlsx/complaints_2026.xlsx",
+        ],
+    );
+    for other in [b.path(), c.path()] {
+        for f in ["complaints.csv", "report.html", "sla.csv", "audit.html"] {
+            assert!(
+                read(a.path().join(f)) == read(other.join(f)),
+                "{f} differs for {}",
+                other.display()
+            );
+        }
+        // rejects.csv differs only in the input file's name.
+        let normalise = |s: String| {
+            s.replace("sample_data/gbk/", "sample_data/")
+                .replace("sample_data/xlsx/", "sample_data/")
+                .replace(".xlsx,", ".csv,")
+        };
+        assert_eq!(
+            normalise(read(a.path().join("rejects.csv"))),
+            normalise(read(other.join("rejects.csv")))
+        );
+    }
+    let m: serde_json::Value = serde_json::from_str(&read(b.path().join("manifest.json"))).unwrap();
+    assert_eq!(m["inputs"][0]["encoding"], "gb18030");
+    let m: serde_json::Value = serde_json::from_str(&read(c.path().join("manifest.json"))).unwrap();
+    assert_eq!(m["inputs"][0]["format"], "xlsx");
+}
+
+#[test]
+fn two_runs_into_different_folders_are_byte_identical() {
+    let (a, b) = (tempdir(), tempdir());
+    run_sample(a.path(), &[]);
+    run_sample(b.path(), &[]);
+    for f in PINNED.iter().chain(DIGESTED) {
+        assert!(
+            std::fs::read(a.path().join(f)).unwrap() == std::fs::read(b.path().join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    // No temporary files are left behind.
+    for e in std::fs::read_dir(a.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "leftover {name}");
+    }
+}
+
+#[test]
+fn the_generator_reproduces_the_bundled_sample_byte_for_byte() {
+    let dir = tempdir();
+    let out = dir.path().join("s");
+    run(&[
+        "sample",
+        "--rows",
+        "6000",
+        "--seed",
+        "2026",
+        "--start",
+        "2025-09-01",
+        "--months",
+        "14",
+        "--formats",
+        "utf8,gbk,xlsx",
+        "--events",
+        "--dirty",
+        "--files",
+        "halves",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(0);
+    let mut checked = 0;
+    for sub in ["", "gbk", "xlsx"] {
+        for e in std::fs::read_dir(root().join("sample_data").join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                let generated = out.join(sub).join(p.file_name().unwrap());
+                assert!(
+                    std::fs::read(&p).unwrap() == std::fs::read(&generated).unwrap(),
+                    "{} differs",
+                    p.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} files compared");
+}
+
+#[test]
+fn an_export_with_unfamiliar_headers_works_with_aliases_only() {
+    let dir = tempdir();
+    let out = dir.path().to_str().unwrap();
+    // Without the aliases the required columns are missing, and the error says how to map them.
+    let r = run(&[
+        "run",
+        "--input",
+        "tests/fixtures/unfamiliar/export.csv",
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+    ])
+    .expect(2);
+    assert!(
+        r.stderr
+            .contains("missing required column(s) `complaint_id`, `received_at`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("[profile.aliases]"), "{}", r.stderr);
+    // With them, it runs: the fields are mapped, the stars scaled, the unknown column carried.
+    run(&[
+        "run",
+        "--config",
+        "tests/fixtures/unfamiliar/complaints.toml",
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+    ])
+    .expect(0);
+    let csv = read(dir.path().join("complaints.csv"));
+    let first = csv.lines().nth(1).unwrap();
+    assert!(
+        first.starts_with("BS-001,2026-10-12 09:00:00,2026-10-12 09:20:00,"),
+        "{first}"
+    );
+    assert!(
+        first.contains(",望江花园,") && first.contains(",100,5,") && first.contains(",I,电梯,"),
+        "{first}"
+    );
+    assert!(
+        csv.lines().next().unwrap().contains(",客户编码,"),
+        "unknown column not carried"
+    );
+}
