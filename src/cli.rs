@@ -63,7 +63,8 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,
-    /// Input export(s): CSV or XLSX files, or folders of them (replaces the config's list).
+    /// Input export(s): CSV or XLSX files, or folders of them. Replaces the config's inputs, and
+    /// its event log unless --events is given too.
     #[arg(long = "input", value_name = "FILE", num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Event log(s), one row per event (replaces the config's list).

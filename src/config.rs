@@ -395,7 +395,9 @@ impl Config {
         inputs.sort();
         inputs.dedup();
         let mut events = Vec::new();
-        if ov.skip_inputs {
+        // The config's event log belongs to the config's inputs: `--input` without `--events`
+        // runs without one (a snapshot export) rather than against the wrong complaints.
+        if ov.skip_inputs || (!ov.inputs.is_empty() && ov.events.is_empty()) {
         } else if ov.events.is_empty() {
             for e in &raw.events {
                 match expand_input(&rel(e.get_ref())) {
