@@ -17,3 +17,9 @@ mod cli_check;
 
 // The bundled sample: goldens, CSV/GBK/XLSX parity, determinism, regeneration.
 mod cli_sample;
+
+// `complaints explain`: verdict arithmetic pinned.
+mod cli_explain;
+
+// `complaints diff`: what-if under two rule folders.
+mod cli_diff;

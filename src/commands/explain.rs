@@ -124,8 +124,17 @@ pub fn explain(
             } => rules.env.tables.get(table).and_then(|t| {
                 let k = t.outputs.iter().position(|o| o == col)?;
                 (t.rows[*row].outputs[k].as_deref() == Some(value.as_str())).then(|| {
-                    let seen: Vec<String> =
-                        inputs.iter().map(|(f, v)| format!("{f}={v}")).collect();
+                    let seen: Vec<String> = inputs
+                        .iter()
+                        .map(|(f, v)| {
+                            let v = if cfg.unmask {
+                                v.clone()
+                            } else {
+                                masked(f, v, c)
+                            };
+                            format!("{f}={v}")
+                        })
+                        .collect();
                     format!("table {table} row {row_ref}, which saw {}", seen.join(", "))
                 })
             }),
@@ -174,4 +183,14 @@ pub fn explain(
         s.push('\n');
     }
     Ok(s)
+}
+
+/// A traced input as `explain` shows it: personal data masked unless `--unmask`.
+fn masked(field: &str, value: &str, c: &crate::model::Complaint) -> String {
+    let names: Vec<&str> = c.complainant.as_deref().into_iter().collect();
+    match field {
+        "complainant" => crate::privacy::mask_name(value),
+        "phone" => crate::privacy::mask_phone(value),
+        _ => crate::privacy::mask_text(value, &names),
+    }
 }

@@ -74,6 +74,8 @@ pub struct Row {
     pub line: u32,
     /// Per input column: the alternatives (normalised), empty = matches anything.
     pub conditions: Vec<Vec<String>>,
+    /// Per input column: the cell as written (for messages).
+    pub written: Vec<String>,
     /// Per output column: the value, `None` when blank.
     pub outputs: Vec<Option<String>>,
 }
@@ -186,6 +188,7 @@ impl Table {
                 continue;
             }
             let mut conditions = vec![Vec::new(); inputs.len()];
+            let mut written = vec![String::new(); inputs.len()];
             let mut outs = vec![None; outputs.len()];
             for (i, kind) in kinds.iter().enumerate() {
                 let cell = cells.get(i).map(|c| c.trim()).unwrap_or("");
@@ -194,6 +197,7 @@ impl Table {
                         if cell.is_empty() || cell == "-" {
                             continue;
                         }
+                        written[*k] = cell.to_owned();
                         conditions[*k] = if inputs[*k].op == Op::Matches {
                             vec![cell.to_owned()]
                         } else {
@@ -211,6 +215,7 @@ impl Table {
             table_rows.push(Row {
                 line,
                 conditions,
+                written,
                 outputs: outs,
             });
         }
@@ -395,9 +400,9 @@ impl Table {
         let conds: Vec<String> = self
             .inputs
             .iter()
-            .zip(&row.conditions)
+            .zip(&row.written)
             .filter(|(_, c)| !c.is_empty())
-            .map(|(i, c)| format!("{} {} {}", i.field, i.op.word(), c.join("|")))
+            .map(|(i, c)| format!("{} {} {c}", i.field, i.op.word()))
             .collect();
         format!(
             "{}:{} ({})",
