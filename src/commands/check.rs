@@ -45,8 +45,14 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                 events: &ev.events,
                 audited: &ev.audited,
             })?;
-            for name in [render::REPORT_TEMPLATE, render::AUDIT_TEMPLATE] {
-                match p.templates.render(name, &ctx) {
+            // A company page and a project page (the templates branch on the scope).
+            let pages: Vec<&aggregate::ReportContext> =
+                ctx.pages.iter().take(2).map(|x| &x.context).collect();
+            for (name, page) in [render::REPORT_TEMPLATE, render::AUDIT_TEMPLATE]
+                .into_iter()
+                .flat_map(|n| pages.iter().map(move |pg| (n, *pg)))
+            {
+                match p.templates.render(name, page) {
                     Ok(_) => {}
                     Err(Error::Diagnostics(d)) => {
                         for x in d.0 {

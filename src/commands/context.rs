@@ -35,7 +35,8 @@ pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
         events: &ev.events,
         audited: &ev.audited,
     })?;
-    let mut json = serde_json::to_string_pretty(&ctx).map_err(|e| Error::Other(e.to_string()))?;
+    let mut json =
+        serde_json::to_string_pretty(ctx.main()).map_err(|e| Error::Other(e.to_string()))?;
     json.push('\n');
     let mut out = std::io::stdout().lock();
     match out.write_all(json.as_bytes()) {

@@ -32,6 +32,9 @@ pub mod aggregate;
 // Stage 7: write the report, the tables and the quality files.
 pub mod render;
 
+// The explanation of one complaint (for `explain` and the report's explanation pages).
+pub mod explain;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -316,7 +319,7 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
             )
         })
         .collect();
-    let context = aggregate::run(&aggregate::AggregateInput {
+    let pages = aggregate::run(&aggregate::AggregateInput {
         cfg,
         rules: &prepared.rules,
         files: &files,
@@ -335,8 +338,9 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         files: &files,
         assessed: &assessed,
         rejects: &rejects,
-        context: &context,
+        pages: &pages,
         audited: &audited,
+        events: &events,
     })?;
     timings.lap("render", &mut clock);
     let coverage = rules::coverage::CoverageReport::new(

@@ -207,7 +207,8 @@ fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagn
         Some(d) => format!("{}: {d}", e.kind()),
         None => e.kind().to_string(),
     };
-    if e.kind() == ErrorKind::UndefinedError {
+    let missing_message = e.detail().is_some_and(|x| x.starts_with("no message"));
+    if e.kind() == ErrorKind::UndefinedError && !missing_message {
         msg = format!("{msg} (a variable or attribute that the report context does not have)");
     }
     let mut d = Diagnostic::new(path, msg);
@@ -218,7 +219,11 @@ fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagn
             .unwrap_or(1);
         d = d.at(src, line, col);
     }
-    if e.kind() == ErrorKind::UndefinedError {
+    if missing_message {
+        d = d.help(format!(
+            "add the key to both the [zh] and [en] sections of {MESSAGES}"
+        ));
+    } else if e.kind() == ErrorKind::UndefinedError {
         d = d.help("`complaints context` prints every field the templates receive; docs/TEMPLATES.md documents them");
     } else if e.detail().is_some_and(|x| x.contains("expected end of")) {
         d = d.help("a `{% for %}`, `{% if %}`, `{% block %}` or `{% macro %}` is not closed (`{% endfor %}`, `{% endif %}`, ...)");
@@ -291,31 +296,91 @@ pub struct RenderInput<'a> {
     pub assessed: &'a Assessed,
     /// Rejects and findings.
     pub rejects: &'a Rejects,
-    /// The report context.
-    pub context: &'a ReportContext,
+    /// The pages.
+    pub pages: &'a crate::pipeline::aggregate::Aggregated,
+    /// The event log.
+    pub events: &'a crate::pipeline::events::EventLog,
     /// Escalation-duty findings.
     pub audited: &'a crate::pipeline::audit::Audited,
 }
 
-/// Writes the report and the tables.
+/// Writes the report pages, the audit packs, the explanation pages and the tables.
 pub fn run(input: &RenderInput<'_>) -> Result<()> {
     let out = &input.cfg.out_dir;
-    let html = input
-        .prepared
-        .templates
-        .render(REPORT_TEMPLATE, input.context)?;
-    write_atomic(&out.join(names::REPORT_HTML), html.as_bytes())?;
-    let audit = input
-        .prepared
-        .templates
-        .render(AUDIT_TEMPLATE, input.context)?;
-    write_atomic(&out.join(names::AUDIT_HTML), audit.as_bytes())?;
-    tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
+    let write = |rel: &str, text: &str| -> Result<()> {
+        let path = out.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        write_atomic(&path, text.as_bytes())
+    };
+    for page in &input.pages.pages {
+        write(
+            &page.path,
+            &input
+                .prepared
+                .templates
+                .render(REPORT_TEMPLATE, &page.context)?,
+        )?;
+        if let Some(audit) = &page.audit_path {
+            write(
+                audit,
+                &input
+                    .prepared
+                    .templates
+                    .render(AUDIT_TEMPLATE, &page.context)?,
+            )?;
+        }
+    }
+    for (rel, ids) in &input.pages.explanations {
+        write(rel, &explanations(input, ids))?;
+    }
     tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
     tables::sla_csv(&out.join(names::SLA_CSV), input)?;
     tables::rejects_csv(&out.join(names::REJECTS_CSV), input.rejects, input.files)?;
     tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
+    tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
     Ok(())
+}
+
+/// One page holding the explanation of each listed complaint, anchored by its ID, so the
+/// report's lists can link to `explain.html#ID`.
+fn explanations(input: &RenderInput<'_>, ids: &std::collections::BTreeSet<usize>) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let cls = &input.assessed.classified;
+    let mut s = String::from(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>explain</title>\
+<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;margin:24px}\
+pre{white-space:pre-wrap;font-size:12px;border-left:3px solid #1d4ed8;padding-left:12px}\
+h2{font-size:16px;margin-top:28px}</style></head><body>\n",
+    );
+    if input.cfg.unmask {
+        s.push_str("<p><b>内部资料 · internal use only</b></p>\n");
+    }
+    let mut order: Vec<usize> = ids.iter().copied().collect();
+    order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
+    for i in order {
+        let id = &cls.complaints[i].id;
+        let text = crate::pipeline::explain::complaint(
+            input.cfg,
+            &input.prepared.rules,
+            input.files,
+            input.assessed,
+            input.events,
+            i,
+        );
+        s.push_str(&format!(
+            "<h2 id=\"{0}\">{0}</h2>\n<pre>{1}</pre>\n",
+            esc(id),
+            esc(&text)
+        ));
+    }
+    s.push_str("</body></html>\n");
+    s
 }
 
 /// The language code for the templates.

@@ -71,6 +71,40 @@ pub struct TableSettings {
     pub no_default: bool,
 }
 
+/// `[kpi]` in `rules.toml`: how the management report's indicators are defined.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KpiSettings {
+    /// The SLA target whose met rate is 受理及时率.
+    pub acknowledgement_target: String,
+    /// 受理及时率 target (003-H2: ≥ 90 %).
+    pub acknowledgement_rate: f64,
+    /// 处理满意率 target (003-H2: ≥ 80 %).
+    pub satisfaction_rate: f64,
+    /// A score at or above this counts as satisfied (002: under 80 → 回头看).
+    pub satisfied_score: f64,
+    /// The SLA target that measures resolution (for the overdue and 红黑榜 views).
+    pub resolution_target: String,
+    /// Events that count as the first response.
+    pub response_events: Vec<String>,
+    /// Days within which the same unit and category makes a repeat complaint.
+    pub repeat_days: i64,
+}
+
+impl Default for KpiSettings {
+    fn default() -> Self {
+        KpiSettings {
+            acknowledgement_target: "acknowledge_1wd".into(),
+            acknowledgement_rate: 0.9,
+            satisfaction_rate: 0.8,
+            satisfied_score: 80.0,
+            resolution_target: "resolve_7wd".into(),
+            response_events: vec!["acknowledged".into(), "on_site".into(), "replied".into()],
+            repeat_days: 30,
+        }
+    }
+}
+
 /// `rules/rules.toml`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +122,9 @@ pub struct RulesManifest {
     /// Per-table settings.
     #[serde(default)]
     pub tables: BTreeMap<String, TableSettings>,
+    /// Report indicators.
+    #[serde(default)]
+    pub kpi: KpiSettings,
 }
 
 /// A compiled entry script.
