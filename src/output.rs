@@ -23,6 +23,8 @@ pub mod names {
     pub const FINDINGS_CSV: &str = "findings.csv";
     /// One row per complaint and SLA target.
     pub const SLA_CSV: &str = "sla.csv";
+    /// The report's tables as a workbook.
+    pub const REPORT_XLSX: &str = "report.xlsx";
     /// The auditor's pack.
     pub const AUDIT_HTML: &str = "audit.html";
     /// One row per complaint (or team and month) and escalation duty.

@@ -78,6 +78,57 @@ pub fn mask_text(text: &str, names: &[&str]) -> String {
     out
 }
 
+/// Masks every complainant's name of a run wherever it appears in free text (a complaint that
+/// names a neighbour who is also a complainant elsewhere must not reveal them), plus phone
+/// numbers. Built once per run over all complainant names of two or more characters.
+#[derive(Debug, Default)]
+pub struct Masker {
+    ac: Option<aho_corasick::AhoCorasick>,
+    masked: Vec<String>,
+}
+
+impl Masker {
+    /// Builds the masker from the run's complainant names.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Masker {
+        let mut v: Vec<&str> = names
+            .into_iter()
+            .map(str::trim)
+            .filter(|n| n.chars().count() >= 2)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        let ac = (!v.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&v)
+                .expect("names are plain strings")
+        });
+        Masker {
+            masked: v.iter().map(|n| mask_name(n)).collect(),
+            ac,
+        }
+    }
+
+    /// Masks phone numbers and every known complainant name in `text`.
+    pub fn mask(&self, text: &str) -> String {
+        let phones = mask_text(text, &[]);
+        match &self.ac {
+            Some(ac) if ac.is_match(&phones) => {
+                let mut out = String::with_capacity(phones.len());
+                let mut last = 0;
+                for m in ac.find_iter(&phones) {
+                    out.push_str(&phones[last..m.start()]);
+                    out.push_str(&self.masked[m.pattern().as_usize()]);
+                    last = m.end();
+                }
+                out.push_str(&phones[last..]);
+                out
+            }
+            _ => phones,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +140,16 @@ mod tests {
         assert_eq!(mask_phone("13812341234"), "138****1234");
         assert_eq!(mask_phone("0571-88001234"), "057*-****1234");
         assert_eq!(mask_phone("12345"), "*****");
+    }
+
+    #[test]
+    fn the_run_masker_hides_any_complainants_name_anywhere() {
+        let m = Masker::new(["邓艳", "王建国", "李"]);
+        assert_eq!(
+            m.mask("楼上邓艳旭家噪音扰民，王建国电话13812345678"),
+            "楼上邓*旭家噪音扰民，王**电话138****5678"
+        );
+        assert_eq!(m.mask("李先生来电"), "李先生来电");
     }
 
     #[test]

@@ -23,3 +23,6 @@ mod cli_explain;
 
 // `complaints diff`: what-if under two rule folders.
 mod cli_diff;
+
+// The management report: context, XLSX, periods, languages, privacy, Chromium.
+mod cli_report;

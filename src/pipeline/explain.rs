@@ -110,7 +110,7 @@ pub fn complaint(
                             let v = if cfg.unmask {
                                 v.clone()
                             } else {
-                                masked(f, v, c)
+                                masked(f, v, cls.masker())
                             };
                             format!("{f}={v}")
                         })
@@ -170,11 +170,10 @@ pub fn complaint(
 }
 
 /// A traced input as `explain` shows it: personal data masked unless `--unmask`.
-fn masked(field: &str, value: &str, c: &crate::model::Complaint) -> String {
-    let names: Vec<&str> = c.complainant.as_deref().into_iter().collect();
+fn masked(field: &str, value: &str, masker: &crate::privacy::Masker) -> String {
     match field {
         "complainant" => crate::privacy::mask_name(value),
         "phone" => crate::privacy::mask_phone(value),
-        _ => crate::privacy::mask_text(value, &names),
+        _ => masker.mask(value),
     }
 }

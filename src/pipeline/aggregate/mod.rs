@@ -933,7 +933,11 @@ impl Common {
                 stage: r.stage.to_owned(),
                 field: r.field.clone(),
                 reason: r.reason.code().to_owned(),
-                message: r.message.clone(),
+                message: if input.cfg.unmask {
+                    r.message.clone()
+                } else {
+                    privacy::mask_text(&r.message, &[])
+                },
             });
         }
         let levels: Vec<(String, String)> = input
@@ -1466,13 +1470,11 @@ fn page(
             .then(a.2.cmp(&b.2))
     });
     let masked_text = |i: usize| {
-        let c = &cls.complaints[i];
-        let names: Vec<&str> = c.complainant.as_deref().into_iter().collect();
-        let t = c.text.as_deref().unwrap_or("");
+        let t = cls.complaints[i].text.as_deref().unwrap_or("");
         if cfg.unmask {
             t.to_owned()
         } else {
-            privacy::mask_text(t, &names)
+            cls.masker().mask(t)
         }
     };
     let explain_of = |i: usize| format!("{explain_page}#{}", cls.complaints[i].id);

@@ -15,6 +15,7 @@
 
 pub mod manifest;
 pub mod tables;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -151,6 +152,15 @@ impl Templates {
                 src.as_deref(),
             )]))
         })
+    }
+
+    /// A message in a language (the key itself when missing; `check` reports missing keys).
+    pub fn message(&self, lang: Lang, key: &str) -> String {
+        self.messages
+            .get(lang_code(lang))
+            .and_then(|m| m.get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
     }
 
     /// The message catalogue keys for a language.
@@ -337,9 +347,15 @@ pub fn run(input: &RenderInput<'_>) -> Result<()> {
     }
     tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
     tables::sla_csv(&out.join(names::SLA_CSV), input)?;
-    tables::rejects_csv(&out.join(names::REJECTS_CSV), input.rejects, input.files)?;
+    tables::rejects_csv(
+        &out.join(names::REJECTS_CSV),
+        input.rejects,
+        input.files,
+        input.cfg.unmask,
+    )?;
     tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
     tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
+    xlsx::write(&out.join(names::REPORT_XLSX), input)?;
     Ok(())
 }
 

@@ -36,7 +36,6 @@ pub fn complaints_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for (i, c) in cls.complaints.iter().enumerate() {
         row.clear();
-        let names: Vec<&str> = c.complainant.as_deref().into_iter().collect();
         for f in Field::ALL {
             row.push(match c.get(f) {
                 FieldValue::Absent => String::new(),
@@ -46,7 +45,7 @@ pub fn complaints_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
                 FieldValue::Str(s) => match f {
                     Field::Complainant => privacy::mask_name(s),
                     Field::Phone => privacy::mask_phone(s),
-                    Field::Text => privacy::mask_text(s, &names),
+                    Field::Text => cls.masker().mask(s),
                     _ => s.to_string(),
                 },
             });
@@ -65,11 +64,16 @@ pub fn complaints_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
                 }
             }
         }
-        row.extend(
-            c.extra
-                .iter()
-                .map(|v| v.as_deref().unwrap_or("").to_owned()),
-        );
+        // Carried-through columns are free text (备注 ...): mask phones and the complainant's
+        // name there too.
+        row.extend(c.extra.iter().map(|v| {
+            let v = v.as_deref().unwrap_or("");
+            if unmask {
+                v.to_owned()
+            } else {
+                cls.masker().mask(v)
+            }
+        }));
         row.push(
             input
                 .files
@@ -160,7 +164,12 @@ pub fn sla_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
 }
 
 /// One row per rejected record.
-pub fn rejects_csv(path: &Path, rejects: &Rejects, files: &[InputFile]) -> Result<()> {
+pub fn rejects_csv(
+    path: &Path,
+    rejects: &Rejects,
+    files: &[InputFile],
+    unmask: bool,
+) -> Result<()> {
     let mut out = CsvOut::create(
         path,
         &[
@@ -174,9 +183,17 @@ pub fn rejects_csv(path: &Path, rejects: &Rejects, files: &[InputFile]) -> Resul
             r.origin.record.to_string(),
             r.stage.to_owned(),
             r.field.clone(),
-            r.value.clone(),
+            if unmask {
+                r.value.clone()
+            } else {
+                privacy::mask_text(&r.value, &[])
+            },
             r.reason.code().to_owned(),
-            r.message.clone(),
+            if unmask {
+                r.message.clone()
+            } else {
+                privacy::mask_text(&r.message, &[])
+            },
         ])?;
     }
     out.finish()

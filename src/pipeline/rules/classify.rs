@@ -133,6 +133,21 @@ pub struct Classified {
     pub evaluations: usize,
     /// Which table rows answered, for how many complaints.
     pub coverage: Coverage,
+    /// Masks every complainant's name and phone numbers in free text (built on first use).
+    pub masker: std::sync::OnceLock<crate::privacy::Masker>,
+}
+
+impl Classified {
+    /// The run's masker: every complainant name, plus phone numbers.
+    pub fn masker(&self) -> &crate::privacy::Masker {
+        self.masker.get_or_init(|| {
+            crate::privacy::Masker::new(
+                self.complaints
+                    .iter()
+                    .filter_map(|c| c.complainant.as_deref()),
+            )
+        })
+    }
 }
 
 /// How to evaluate.

@@ -298,6 +298,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
                 accepted: 1,
                 evaluations: 1,
                 coverage: Default::default(),
+                masker: Default::default(),
             };
             let tl = Timeline::new(c, &[], as_of);
             let assessed = sla::run(

@@ -1,0 +1,334 @@
+//! The management report: context golden, XLSX numbers, periods, languages, privacy, and a
+//! headless-Chromium screenshot.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use calamine::{Data, Reader};
+
+use crate::util::{AS_OF, assert_golden, read, root, run, tempdir};
+
+fn sample_out() -> tempfile::TempDir {
+    let dir = tempdir();
+    run(&[
+        "run",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ])
+    .expect(0);
+    dir
+}
+
+#[test]
+fn the_context_matches_its_golden_file() {
+    let r = run(&["context", "--as-of", AS_OF]).expect(0);
+    assert_golden("sample/context.json", &r.stdout);
+}
+
+#[test]
+fn report_xlsx_has_the_same_numbers_as_the_report() {
+    let dir = sample_out();
+    let ctx: serde_json::Value =
+        serde_json::from_str(&run(&["context", "--as-of", AS_OF]).expect(0).stdout).unwrap();
+    let html = read(dir.path().join("report.html"));
+    let mut wb = calamine::open_workbook_auto(dir.path().join("report.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("关键指标").unwrap();
+    assert!(
+        wb.sheet_names().iter().any(|n| n == "投诉明细"),
+        "record sheet missing"
+    );
+    let kpis = ctx["kpis"].as_array().unwrap();
+    assert_eq!(sheet.height(), kpis.len() + 1);
+    for (i, k) in kpis.iter().enumerate() {
+        let cell = sheet.get((i + 1, 1)).unwrap();
+        match (k["value"].as_f64(), cell) {
+            (Some(v), Data::Float(x)) => assert!(
+                (v - x).abs() < 1e-9,
+                "{}: xlsx {x} vs context {v}",
+                k["key"]
+            ),
+            (None, Data::Empty) => {}
+            (v, c) => panic!("{}: xlsx {c:?} vs context {v:?}", k["key"]),
+        }
+        let text = k["text"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("\">{text}</div>")),
+            "the report does not show {} = {text}",
+            k["key"]
+        );
+    }
+    // Deterministic bytes: a second run gives the same file.
+    let again = sample_out();
+    assert!(
+        std::fs::read(dir.path().join("report.xlsx")).unwrap()
+            == std::fs::read(again.path().join("report.xlsx")).unwrap()
+    );
+}
+
+#[test]
+fn every_period_form_renders() {
+    for (period, page) in [
+        ("2026-Q3", "report.html"),
+        ("2026-W40", "report.html"),
+        ("2026", "report.html"),
+        ("all", "months/2025-09/report.html"),
+    ] {
+        let dir = tempdir();
+        run(&[
+            "run",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--period",
+            period,
+        ])
+        .expect(0);
+        let html = read(dir.path().join(page));
+        assert!(html.contains("投诉管理报告"), "{period}");
+        assert!(
+            dir.path().join("projects/锦绣华庭.html").exists() || period == "all",
+            "{period}"
+        );
+        if period == "all" {
+            // One page per month of the data, the default month also at the top.
+            for m in ["2025-09", "2026-01", "2026-10"] {
+                assert!(
+                    dir.path().join(format!("months/{m}/report.html")).exists(),
+                    "{m}"
+                );
+                assert!(
+                    dir.path()
+                        .join(format!("months/{m}/projects/翠湖花园.html"))
+                        .exists(),
+                    "{m}"
+                );
+            }
+            assert!(
+                read(dir.path().join("report.html")).contains("投诉管理报告 · 全公司 · 2026-10")
+            );
+        }
+    }
+    let r = run(&[
+        "run",
+        "--as-of",
+        AS_OF,
+        "--period",
+        "2026-13",
+        "--out",
+        tempdir().path().to_str().unwrap(),
+    ])
+    .expect(2);
+    assert!(
+        r.stderr.contains("--period: cannot read `2026-13`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn english_reports_use_the_english_messages() {
+    let dir = tempdir();
+    run(&[
+        "run",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--lang",
+        "en",
+    ])
+    .expect(0);
+    let html = read(dir.path().join("report.html"));
+    assert!(html.contains("Complaint management report") && html.contains("Acknowledged on time"));
+    assert!(!html.contains("关键指标"));
+}
+
+/// Complainants' names and phone numbers in the raw sample.
+fn personal_data() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in [
+        "sample_data/complaints_2025H2.csv",
+        "sample_data/complaints_2026.csv",
+    ] {
+        let text = read(root().join(f));
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let h = rdr.headers().unwrap().clone();
+        let (n, p, t) = (
+            h.iter().position(|x| x == "投诉人").unwrap(),
+            h.iter().position(|x| x == "联系电话").unwrap(),
+            h.iter().position(|x| x == "投诉内容").unwrap(),
+        );
+        let phone = regex::Regex::new(r"1[3-9]\d{9}").unwrap();
+        for r in rdr.records().flatten() {
+            for v in [r.get(n), r.get(p)].into_iter().flatten() {
+                if v.chars().count() >= 2 {
+                    out.insert(v.to_owned());
+                }
+            }
+            if let Some(text) = r.get(t) {
+                out.extend(phone.find_iter(text).map(|m| m.as_str().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn all_text(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "xlsx") {
+                let mut wb = calamine::open_workbook_auto(&p).unwrap();
+                let mut s = String::new();
+                for name in wb.sheet_names() {
+                    for row in wb.worksheet_range(&name).unwrap().rows() {
+                        for c in row {
+                            s.push_str(&c.to_string());
+                            s.push('\t');
+                        }
+                    }
+                }
+                files.push((p.display().to_string(), s));
+            } else {
+                files.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn no_unmasked_name_or_phone_appears_in_any_default_output() {
+    let secrets = personal_data();
+    assert!(
+        secrets.len() > 1000,
+        "only {} names and phones found",
+        secrets.len()
+    );
+    let dir = tempdir();
+    run(&[
+        "run",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--period",
+        "all",
+    ])
+    .expect(0);
+    let explain = run(&["explain", "TS202609-00398", "--as-of", AS_OF])
+        .expect(0)
+        .stdout;
+    let mut outputs = all_text(dir.path());
+    outputs.push(("explain".into(), explain));
+    // Staff names (handlers, the roster) are not complainants' data; a complainant's name can
+    // be part of one (叶睿 in 叶睿涵), so staff names are blanked before the scan.
+    let roster = read(root().join("sample_data/roster.csv"));
+    let staff: Vec<&str> = roster
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    let secrets_list: Vec<&String> = secrets.iter().collect();
+    let ac = aho_corasick::AhoCorasick::new(&secrets_list).unwrap();
+    let staff_ac = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&staff)
+        .unwrap();
+    for (file, text) in &outputs {
+        let text = staff_ac.replace_all(text, &vec!["〇"; staff.len()]);
+        if let Some(m) = ac.find(&text) {
+            panic!(
+                "{file} shows `{}` unmasked",
+                secrets_list[m.pattern().as_usize()]
+            );
+        }
+    }
+    // With --unmask they are shown, and every page says 内部资料.
+    let dir = tempdir();
+    run(&[
+        "run",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--unmask",
+    ])
+    .expect(0);
+    let csv = read(dir.path().join("complaints.csv"));
+    assert!(secrets.iter().any(|s| csv.contains(s.as_str())));
+    for page in [
+        "report.html",
+        "audit.html",
+        "projects/翠湖花园.html",
+        "explain.html",
+    ] {
+        assert!(read(dir.path().join(page)).contains("内部资料"), "{page}");
+    }
+    assert!(read(dir.path().join("manifest.json")).contains("\"unmasked\": true"));
+}
+
+/// Opens the report in headless Chromium and checks the screenshot is not blank and the page
+/// logged no console errors. Skipped when Chromium is not installed, unless
+/// COMPLAINTS_REQUIRE_CHROMIUM is set (as `.ci/run` does after installing it).
+#[test]
+fn the_report_renders_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("COMPLAINTS_REQUIRE_CHROMIUM").is_none(),
+            "chromium is required but not installed"
+        );
+        eprintln!("skipped: chromium not installed");
+        return;
+    };
+    let dir = sample_out();
+    let shot = dir.path().join("report.png");
+    let profile = dir.path().join("chromium-profile");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,2400",
+            &format!("file://{}", dir.path().join("report.html").display()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {stderr}");
+    assert!(
+        !stderr.contains("CONSOLE") && !stderr.contains("Uncaught"),
+        "console errors: {stderr}"
+    );
+    // A blank page compresses to a few kilobytes; the report is charts, tables and CJK text.
+    let size = std::fs::metadata(&shot).unwrap().len();
+    assert!(size > 50_000, "screenshot is {size} bytes: blank page?");
+    if let Ok(dest) = std::env::var("COMPLAINTS_SCREENSHOT") {
+        std::fs::copy(&shot, dest).unwrap();
+    }
+}
