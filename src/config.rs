@@ -107,6 +107,9 @@ pub struct SatisfactionConfig {
     pub words: BTreeMap<String, f64>,
 }
 
+/// Project name → calendar name (`[sla.project_calendars]`).
+pub type ProjectCalendars = BTreeMap<String, Spanned<String>>;
+
 /// `[sla]`
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,7 +120,7 @@ pub struct SlaConfig {
     pub calendar: Option<Spanned<String>>,
     /// Calendar per project (小区) name.
     #[serde(default)]
-    pub project_calendars: BTreeMap<String, String>,
+    pub project_calendars: ProjectCalendars,
 }
 
 /// Which encoding to read CSV files in.

@@ -166,9 +166,10 @@ impl Rejects {
         self.issues.len()
     }
 
-    /// Number of rejected complaint rows (not event-log rows).
-    pub fn rejected_complaint_rows(&self) -> usize {
-        self.issues.iter().filter(|i| i.stage != "events").count()
+    /// Number of rejected rows of the first `files` input files (the complaint exports; the
+    /// event-log files come after them).
+    pub fn rejected_in_files(&self, files: usize) -> usize {
+        self.issues.iter().filter(|i| (i.origin.file as usize) < files).count()
     }
 
     /// Appends another collection (e.g. from a parallel chunk).

@@ -93,3 +93,32 @@ fn check_lists_every_problem_in_one_run() {
         "{stderr}"
     );
 }
+
+/// Names that tie the config and `[kpi]` to calendars, targets and events are checked before
+/// any data is read: a typo would otherwise silently fall back to the default calendar or turn
+/// an indicator into "n/a".
+#[test]
+fn names_in_the_config_and_kpi_settings_are_checked() {
+    let dir = tempdir();
+    copy_setup(dir.path());
+    let edit = |path: &str, from: &str, to: &str| {
+        let p = dir.path().join(path);
+        let s = std::fs::read_to_string(&p).unwrap();
+        assert!(s.contains(from), "{path} has no `{from}`");
+        std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "rules/rules.toml",
+        "acknowledgement_target = \"acknowledge_1wd\"",
+        "acknowledgement_target = \"acknowlege_1wd\"",
+    );
+    edit("rules/rules.toml", "\"on_site\", \"replied\"]", "\"onsite\", \"replied\"]");
+    std::fs::write(
+        dir.path().join("complaints.toml"),
+        "[sla]\ncalendar = \"cn_office\"\n\n[sla.project_calendars]\n\"翠湖花园\" = \"cn_ofice\"\n",
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_golden("cli_check/config_names.stderr", &r.stderr);
+}

@@ -5,7 +5,7 @@
 //! - Input: raw tables from the event files; the accepted complaints (an event must belong to
 //!   one).
 //! - Output: events per complaint, in time order, with their provenance (`file:line`), and the
-//!   event types mapped to canonical names (`docs/EVENTS.md`).
+//!   event types mapped to canonical names (`docs/AUDIT.md`).
 //! - Failure policy: a missing ID, a time that cannot be read or does not exist, an unknown
 //!   operation name, or an ID that matches no accepted complaint rejects the event row (stage
 //!   `events`, in `rejects.csv`). An event timed before its complaint was received, or after
@@ -147,7 +147,7 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// `[events]` in the config.
+/// `[event_log]` in the config.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsConfig {
@@ -188,7 +188,7 @@ pub struct EventLog {
     pub by_complaint: HashMap<Str, Vec<Event>>,
     /// True when a real event log was read (not derived from the export's timestamps).
     pub logged: bool,
-    /// Event rows read / accepted / rejected.
+    /// Event rows read (every record of the event files; the pipeline sets it after reading).
     pub read: usize,
     /// Accepted rows.
     pub accepted: usize,

@@ -218,7 +218,7 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
         let all_paths: Vec<std::path::PathBuf> =
             cfg.inputs.iter().chain(&cfg.events).cloned().collect();
         let tables = ingest::run(&cfg.events, &opts, &mut files, &mut ev_rejects);
-        let log = events::run(
+        let mut log = events::run(
             tables,
             &all_paths,
             &profile,
@@ -228,6 +228,9 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             &mut rejects,
         )?;
         rejects.extend(ev_rejects);
+        // Every record of the event files, including those rejected while reading the file,
+        // so event rows reconcile like complaint rows: read = accepted + rejected.
+        log.read = files.iter().skip(cfg.inputs.len()).map(|f| f.records).sum();
         Some(log)
     };
     timings.lap("events", &mut clock);
@@ -275,7 +278,7 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
     let counts = RowCounts {
         read,
         accepted: complaints + merged,
-        rejected: rejects.rejected_complaint_rows(),
+        rejected: rejects.rejected_in_files(cfg.inputs.len()),
         complaints,
         merged,
     };

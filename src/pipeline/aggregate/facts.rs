@@ -79,7 +79,7 @@ impl Facts {
         kind: &str,
         zone: &Zone,
         as_of: Ts,
-        project_calendars: &std::collections::BTreeMap<String, String>,
+        project_calendars: &crate::config::ProjectCalendars,
     ) -> Facts {
         let cls = &assessed.classified;
         let col = |name: &str| cls.columns.iter().position(|c| c == name);

@@ -135,7 +135,7 @@ pub struct AuditOptions<'a> {
     /// Evaluation instant.
     pub as_of: Ts,
     /// Calendar per project.
-    pub project_calendars: &'a BTreeMap<String, String>,
+    pub project_calendars: &'a crate::config::ProjectCalendars,
     /// Roster, if any.
     pub roster: Option<&'a Roster>,
 }

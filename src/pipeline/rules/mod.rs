@@ -36,6 +36,7 @@ use self::engine::RuleEnv;
 use self::tables::{HitPolicy, Table};
 use crate::calendar::Calendar;
 use crate::config::Config;
+use toml::Spanned;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::Result;
 use crate::model::Field;
@@ -217,6 +218,9 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
+        if let Some(set) = &targets {
+            check_kpi(&dir, &manifest.kpi, set, cfg, &mut diags);
+        }
         let warnings: Vec<Diagnostic> = diags.0.iter().filter(|d| d.warning).cloned().collect();
         diags.into_result()?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -231,6 +235,63 @@ impl RuleSet {
             files,
             warnings,
         })
+    }
+}
+
+/// `[kpi]` names SLA targets and events; a name that does not exist would silently turn an
+/// indicator into "n/a", so it is reported before any data is read.
+fn check_kpi(
+    dir: &Path,
+    kpi: &KpiSettings,
+    set: &TargetSet,
+    cfg: &Config,
+    diags: &mut Diagnostics,
+) {
+    let path = dir.join(MANIFEST);
+    let src = std::fs::read_to_string(&path).unwrap_or_default();
+    // The manifest is read untyped by position, so point at the value where it is written
+    // (or at `[kpi]` when the default is in force).
+    let locate = |key: &str, value: &str| {
+        let d = Diagnostic::new(display_path(&path), String::new());
+        let kpi_at = src.find("[kpi]");
+        let key_at = kpi_at.and_then(|k| src[k..].find(key).map(|o| k + o));
+        let quoted = format!("\"{value}\"");
+        let value_at = key_at.and_then(|k| src[k..].find(&quoted).map(|o| k + o));
+        match value_at.or(key_at).or(kpi_at) {
+            Some(o) => d.at_offset(&src, o),
+            None => d,
+        }
+    };
+    let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
+    for (key, target, what) in [
+        ("acknowledgement_target", &kpi.acknowledgement_target, "受理及时率"),
+        ("resolution_target", &kpi.resolution_target, "the overdue views and 红黑榜"),
+    ] {
+        if set.index(target).is_none() {
+            let mut d = locate(key, target);
+            d.message = format!(
+                "`kpi.{key}` is `{target}`, which no loaded SLA preset defines; {what} will show as n/a"
+            );
+            diags.push(
+                d.warning()
+                    .help(match did_you_mean(target, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("targets: {}", names.join(", ")),
+                    }),
+            );
+        }
+    }
+    let mut events: Vec<&str> = crate::pipeline::sla::targets::EVENTS.to_vec();
+    events.extend(cfg.event_log.types.values().map(String::as_str));
+    for e in &kpi.response_events {
+        if !events.contains(&e.as_str()) {
+            let mut d = locate("response_events", e);
+            d.message = format!("`kpi.response_events` lists `{e}`, which is not an event");
+            diags.push(d.help(match did_you_mean(e, events.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("events: {}", events.join(", ")),
+            }));
+        }
     }
 }
 
@@ -373,31 +434,36 @@ fn load_calendars(
             }
         }
     }
+    let mut names: Vec<&str> = out.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    // A config that names a calendar the rules do not define is reported where it says so.
+    let config_src = cfg
+        .path
+        .as_deref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let mut check = |key: String, name: &Spanned<String>| {
+        if out.contains_key(name.get_ref()) {
+            return;
+        }
+        let mut d = Diagnostic::new(
+            cfg.path.as_deref().map(display_path).unwrap_or_default(),
+            format!("`{key}` names `{}`, which is not a calendar", name.get_ref()),
+        );
+        if let Some(src) = &config_src {
+            d = d.at_offset(src, name.span().start);
+        }
+        d = d.help(match did_you_mean(name.get_ref(), names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("calendars: {}", names.join(", ")),
+        });
+        diags.push(d);
+    };
+    for (project, name) in &cfg.sla.project_calendars {
+        check(format!("sla.project_calendars.{project}"), name);
+    }
     let default = match &cfg.sla.calendar {
         Some(name) => {
-            if !out.contains_key(name.get_ref()) {
-                let mut names: Vec<&str> = out.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                let mut d = Diagnostic::new(
-                    cfg.path.as_deref().map(display_path).unwrap_or_default(),
-                    format!(
-                        "`sla.calendar` names `{}`, which is not a calendar",
-                        name.get_ref()
-                    ),
-                );
-                if let Some(src) = cfg
-                    .path
-                    .as_deref()
-                    .and_then(|p| std::fs::read_to_string(p).ok())
-                {
-                    d = d.at_offset(&src, name.span().start);
-                }
-                d = d.help(match did_you_mean(name.get_ref(), names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("calendars: {}", names.join(", ")),
-                });
-                diags.push(d);
-            }
+            check("sla.calendar".to_owned(), name);
             name.get_ref().clone()
         }
         None if out.contains_key("cn_office") => "cn_office".to_owned(),

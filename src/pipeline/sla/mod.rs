@@ -197,7 +197,7 @@ pub struct SlaOptions<'a> {
     /// Evaluation instant.
     pub as_of: Ts,
     /// Calendar per project.
-    pub project_calendars: &'a std::collections::BTreeMap<String, String>,
+    pub project_calendars: &'a crate::config::ProjectCalendars,
     /// The event log, if one was read.
     pub events: Option<&'a crate::pipeline::events::EventLog>,
 }
@@ -287,7 +287,7 @@ pub fn calendar_for<'a>(
     rules: &'a RuleSet,
     chosen: Option<&str>,
     c: &Complaint,
-    project_calendars: &std::collections::BTreeMap<String, String>,
+    project_calendars: &crate::config::ProjectCalendars,
 ) -> (&'a Arc<Calendar>, Str) {
     let env = &rules.env;
     let name = chosen
@@ -295,7 +295,7 @@ pub fn calendar_for<'a>(
         .or_else(|| {
             c.project
                 .as_ref()
-                .and_then(|p| project_calendars.get(p.as_str()).cloned())
+                .and_then(|p| project_calendars.get(p.as_str()).map(|n| n.get_ref().clone()))
         })
         .unwrap_or_else(|| env.default_calendar.clone());
     match env.calendars.get(&name) {

@@ -38,8 +38,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::pipeline::rules::engine::RuleEnv;
 use crate::pipeline::rules::{RuleFile, files_with};
 
-/// Canonical event names targets may start or stop on (the event log adds its own; see
-/// `docs/EVENTS.md`).
+/// Canonical event names targets may start or stop on (`[event_log.types]` adds your own; see
+/// `docs/AUDIT.md`).
 pub const EVENTS: &[&str] = &[
     "received",
     "acknowledged",
@@ -86,8 +86,8 @@ struct RawTarget {
     limit: Option<Spanned<String>>,
     working_days: Option<Spanned<String>>,
     calendar: Option<Spanned<String>>,
-    pause: Option<String>,
-    resume: Option<String>,
+    pause: Option<Spanned<String>>,
+    resume: Option<Spanned<String>>,
     deadline_field: Option<String>,
     warn_at: Option<Spanned<f64>>,
     on_reopen: Option<Spanned<String>>,
@@ -305,6 +305,14 @@ pub fn load(
     diags: &mut Diagnostics,
 ) -> Option<TargetSet> {
     let available = files_with(dir, &["toml"]);
+    // Event names a target may use: the canonical ones plus the types the config maps its own
+    // operation names to.
+    let mut known_events: Vec<&str> = EVENTS.to_vec();
+    for kind in cfg.event_log.types.values() {
+        if !known_events.contains(&kind.as_str()) {
+            known_events.push(kind.as_str());
+        }
+    }
     let stem = |p: &PathBuf| {
         p.file_stem()
             .and_then(|s| s.to_str())
@@ -423,16 +431,28 @@ pub fn load(
                 ));
             }
             let check_event = |e: &Spanned<String>, diags: &mut Diagnostics| {
-                if !EVENTS.contains(&e.get_ref().as_str()) {
+                if !known_events.contains(&e.get_ref().as_str()) {
                     let mut d = at(e.span(), format!("unknown event `{}`", e.get_ref()));
-                    if let Some(s) = did_you_mean(e.get_ref(), EVENTS.iter().copied()) {
+                    if let Some(s) = did_you_mean(e.get_ref(), known_events.iter().copied()) {
                         d = d.help(format!("did you mean `{s}`?"));
                     } else {
-                        d = d.help(format!("events: {}", EVENTS.join(", ")));
+                        d = d.help(format!(
+                            "events: {} (add your own in the config's [event_log.types])",
+                            known_events.join(", ")
+                        ));
                     }
                     diags.push(d);
                 }
             };
+            for p in [&t.pause, &t.resume].into_iter().flatten() {
+                check_event(p, diags);
+            }
+            if t.pause.is_some() != t.resume.is_some() {
+                diags.push(at(
+                    span.clone(),
+                    format!("target `{name}` declares only one of `pause` and `resume`; a pause needs both"),
+                ));
+            }
             let start = match (&t.start, &t.after) {
                 (Some(s), None) => {
                     check_event(s, diags);
@@ -513,8 +533,8 @@ pub fn load(
                 limit,
                 deadline_field: t.deadline_field,
                 calendar: t.calendar.map(Spanned::into_inner),
-                pause: t.pause,
-                resume: t.resume,
+                pause: t.pause.map(Spanned::into_inner),
+                resume: t.resume.map(Spanned::into_inner),
                 warn_at: t.warn_at.map(Spanned::into_inner),
                 on_reopen,
                 on_level_change,
