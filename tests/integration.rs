@@ -26,3 +26,6 @@ mod cli_diff;
 
 // The management report: context, XLSX, periods, languages, privacy, Chromium.
 mod cli_report;
+
+// docs/TEMPLATES.md documents every field of the report context.
+mod templates_doc;
