@@ -112,8 +112,77 @@ impl Zone {
 
     /// Instant → local wall time.
     pub fn to_local(&self, t: Ts) -> NaiveDateTime {
+        if let Some(local) = self.local_secs_fast(t) {
+            let days = local.div_euclid(86_400);
+            let secs = local.rem_euclid(86_400) as u32;
+            let (y, m, d) = civil_from_days(days);
+            if let (Some(date), Some(time)) = (
+                NaiveDate::from_ymd_opt(y, m, d),
+                NaiveTime::from_num_seconds_from_midnight_opt(secs, 0),
+            ) {
+                return date.and_time(time);
+            }
+        }
         let utc = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
         utc.with_timezone(&self.tz).naive_local()
+    }
+
+    /// Local wall-clock seconds since 1970-01-01 00:00 (local), from the offset table when the
+    /// instant falls on a day with one offset all day; `None` sends the caller to chrono-tz.
+    ///
+    /// Millions of timestamps are formatted per run (every CSV cell, every note), so this is the
+    /// hot path: one table lookup instead of a search through the zone's transitions.
+    #[inline]
+    fn local_secs_fast(&self, t: Ts) -> Option<i64> {
+        let offset_of = |day: i64| -> Option<i64> {
+            let i = usize::try_from(day - self.first_day).ok()?;
+            self.offsets.get(i).copied().flatten().map(i64::from)
+        };
+        // Guess the local day from the UTC day, then confirm the offset places the instant on
+        // the day whose offset it used (near midnight the neighbouring day may be the one).
+        let utc_day = t.div_euclid(86_400);
+        for day in [utc_day, utc_day + 1, utc_day - 1] {
+            if let Some(off) = offset_of(day) {
+                let local = t + off;
+                if local.div_euclid(86_400) == day {
+                    return Some(local);
+                }
+            }
+        }
+        None
+    }
+
+    /// Local wall-clock seconds since 1970-01-01 00:00 (local).
+    pub fn local_secs(&self, t: Ts) -> i64 {
+        self.local_secs_fast(t).unwrap_or_else(|| {
+            let l = self.to_local(t);
+            day_number(l.date()) * 86_400 + i64::from(l.num_seconds_from_midnight())
+        })
+    }
+
+    /// Appends `2026-10-01 08:30:00` (local) to `out`, without allocating.
+    pub fn write_ts(&self, t: Ts, out: &mut Vec<u8>) {
+        let local = self.local_secs(t);
+        let days = local.div_euclid(86_400);
+        let secs = local.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let mut b = [0u8; 19];
+        let y = y.clamp(0, 9999) as u32;
+        b[0] = b'0' + (y / 1000) as u8;
+        b[1] = b'0' + (y / 100 % 10) as u8;
+        b[2] = b'0' + (y / 10 % 10) as u8;
+        b[3] = b'0' + (y % 10) as u8;
+        b[4] = b'-';
+        two(&mut b[5..7], m);
+        b[7] = b'-';
+        two(&mut b[8..10], d);
+        b[10] = b' ';
+        two(&mut b[11..13], (secs / 3600) as u32);
+        b[13] = b':';
+        two(&mut b[14..16], (secs / 60 % 60) as u32);
+        b[16] = b':';
+        two(&mut b[17..19], (secs % 60) as u32);
+        out.extend_from_slice(&b);
     }
 
     /// The UTC offset in seconds at an instant.
@@ -127,7 +196,9 @@ impl Zone {
 
     /// `2026-10-01 08:30:00`, local: the form the CSV outputs use (the manifest names the zone).
     pub fn format(&self, t: Ts) -> String {
-        self.to_local(t).format("%Y-%m-%d %H:%M:%S").to_string()
+        let mut v = Vec::with_capacity(19);
+        self.write_ts(t, &mut v);
+        String::from_utf8(v).expect("ASCII")
     }
 
     /// `2026-10-01T08:30:00+08:00`: unambiguous, for the manifest and `explain`.
@@ -138,8 +209,32 @@ impl Zone {
 
     /// The local date of an instant.
     pub fn local_date(&self, t: Ts) -> NaiveDate {
-        self.to_local(t).date()
+        let (y, m, d) = civil_from_days(self.local_secs(t).div_euclid(86_400));
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| self.to_local(t).date())
     }
+}
+
+/// Two ASCII digits.
+#[inline]
+fn two(out: &mut [u8], v: u32) {
+    out[0] = b'0' + (v / 10 % 10) as u8;
+    out[1] = b'0' + (v % 10) as u8;
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`), exact for every `i64` day a timestamp can reach.
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = if m <= 2 { y + 1 } else { y };
+    (y as i32, m, d)
 }
 
 /// Days since 1970-01-01 of a date.
@@ -503,5 +598,34 @@ mod tests {
     fn unknown_zone_suggests_a_close_name() {
         let e = Zone::from_name("Asia/Shangai").unwrap_err();
         assert!(e.contains("did you mean `Asia/Shanghai`"), "{e}");
+    }
+
+    /// The table-driven conversion and formatter agree with chrono-tz on every hour of three
+    /// years, across DST changes (New York, London, Lord Howe's half-hour shift) and year ends.
+    #[test]
+    fn fast_local_time_and_formatting_agree_with_chrono_tz() {
+        for name in ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"] {
+            let z = Zone::from_name(name).unwrap();
+            let start = at(&z, 2025, 1, 1, 0, 0, 0) - 86_400;
+            let mut t = start;
+            while t < start + 3 * 366 * 86_400 {
+                // An hour plus a prime number of seconds, so minutes and seconds vary too.
+                t += 3_600 + 7;
+                let utc = chrono::DateTime::from_timestamp(t, 0).unwrap();
+                let slow = utc.with_timezone(&z.tz()).naive_local();
+                assert_eq!(z.to_local(t), slow, "{name} {t}");
+                assert_eq!(z.format(t), slow.format("%Y-%m-%d %H:%M:%S").to_string());
+                assert_eq!(z.local_date(t), slow.date());
+            }
+        }
+    }
+
+    #[test]
+    fn civil_from_days_round_trips() {
+        for day in -800_000..800_000i64 {
+            let (y, m, d) = civil_from_days(day);
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(day_number(date), day);
+        }
     }
 }

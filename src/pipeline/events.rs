@@ -204,30 +204,7 @@ impl EventLog {
     pub fn from_snapshot(complaints: &[Complaint]) -> EventLog {
         let mut by = HashMap::with_capacity(complaints.len());
         for c in complaints {
-            let v: Vec<Event> = Stage::ALL
-                .iter()
-                .filter_map(|s| {
-                    c.time(*s).map(|t| Event {
-                        kind: Str::from(if *s == Stage::Received {
-                            "registered"
-                        } else {
-                            s.name()
-                        }),
-                        at: t,
-                        actor: if *s == Stage::Resolved {
-                            c.handler.clone()
-                        } else {
-                            None
-                        },
-                        role: None,
-                        to_role: None,
-                        note: None,
-                        origin: c.origin,
-                        derived: true,
-                    })
-                })
-                .collect();
-            by.insert(c.id.clone(), v);
+            by.insert(c.id.clone(), snapshot_events(c));
         }
         EventLog {
             by_complaint: by,
@@ -236,6 +213,42 @@ impl EventLog {
             accepted: 0,
         }
     }
+}
+
+/// The events one complaint's timestamp columns imply, in stage order: `registered` for the
+/// receipt, then each recorded stage (the handler as the actor of `resolved`).
+pub fn snapshot_events(c: &Complaint) -> Vec<Event> {
+    // Shared names: a run derives millions of these, and cloning an interned name is a
+    // reference-count increment.
+    static NAMES: std::sync::OnceLock<[Str; 8]> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        Stage::ALL.map(|s| {
+            Str::from(if s == Stage::Received {
+                "registered"
+            } else {
+                s.name()
+            })
+        })
+    });
+    Stage::ALL
+        .iter()
+        .filter_map(|s| {
+            c.time(*s).map(|t| Event {
+                kind: names[s.index()].clone(),
+                at: t,
+                actor: if *s == Stage::Resolved {
+                    c.handler.clone()
+                } else {
+                    None
+                },
+                role: None,
+                to_role: None,
+                note: None,
+                origin: c.origin,
+                derived: true,
+            })
+        })
+        .collect()
 }
 
 /// Maps headers and operation names.

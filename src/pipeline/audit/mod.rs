@@ -16,7 +16,7 @@
 pub mod duties;
 pub mod roster;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -154,7 +154,8 @@ pub fn run(
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, c)| {
-            let events = merged_events(c, log);
+            let derived = crate::pipeline::events::snapshot_events(c);
+            let events = merged_events(log.of(&c.id), &derived, log.logged);
             set.duties
                 .iter()
                 .filter_map(|d| {
@@ -183,21 +184,19 @@ pub fn run(
     }
 }
 
-/// The complaint's events: the log's, plus the export's stage timestamps for stages the log
-/// does not show, in time order.
-fn merged_events(c: &Complaint, log: &EventLog) -> Vec<Event> {
-    let logged = log.of(&c.id);
-    let mut v: Vec<Event> = logged.to_vec();
-    if log.logged {
-        for e in EventLog::from_snapshot(std::slice::from_ref(c)).of(&c.id) {
-            if !logged.iter().any(|l| l.kind == e.kind) {
-                v.push(e.clone());
-            }
-        }
+/// The complaint's events: the log's, plus the export's stage timestamps (`derived`, from
+/// [`crate::pipeline::events::snapshot_events`]) for event types the log does not show, in
+/// time order. Without a log the derived events are all there is.
+fn merged_events<'a>(logged: &'a [Event], derived: &'a [Event], is_logged: bool) -> Vec<&'a Event> {
+    let mut v: Vec<&Event> = logged.iter().collect();
+    if is_logged {
+        v.extend(
+            derived
+                .iter()
+                .filter(|e| !logged.iter().any(|l| l.kind == e.kind)),
+        );
     } else if v.is_empty() {
-        v = EventLog::from_snapshot(std::slice::from_ref(c))
-            .of(&c.id)
-            .to_vec();
+        v.extend(derived);
     }
     v.sort_by(|a, b| a.at.cmp(&b.at).then(a.origin.cmp(&b.origin)));
     v
@@ -297,7 +296,7 @@ fn complaint_duty(
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
-    events: &[Event],
+    events: &[&Event],
     logged: bool,
     opts: &AuditOptions<'_>,
     assessed: &Assessed,
@@ -326,7 +325,7 @@ fn complaint_duty(
         evidence: Vec::new(),
         note: String::new(),
     };
-    let visible: Vec<&Event> = events.iter().filter(|e| e.at <= opts.as_of).collect();
+    let visible: Vec<&Event> = events.iter().copied().filter(|e| e.at <= opts.as_of).collect();
     // 1. Trigger.
     let (trigger, trigger_desc) = match &d.trigger {
         Point::Events(kinds) => {
@@ -515,6 +514,40 @@ fn team_duty(
             .or_default()
             .push(i);
     }
+    // Per team, the events that would discharge the duty (the right type, by the right person,
+    // seen by `as_of`), in time order: each finding then finds its first one after the trigger
+    // by binary search instead of scanning the team's complaints again.
+    let mut actions: HashMap<&str, Vec<&Event>> = HashMap::new();
+    if log.logged {
+        for c in &cls.complaints {
+            let Some(team) = c.team.as_deref() else {
+                continue;
+            };
+            let leader = opts.roster.and_then(|r| r.leader_of(team));
+            for e in log.of(&c.id) {
+                if e.kind != td.action.as_str() || e.at > opts.as_of {
+                    continue;
+                }
+                let ok = if td.by_team_leader {
+                    match (leader, e.actor.as_deref()) {
+                        (Some(l), Some(a)) => {
+                            a == l || e.note.as_deref().is_some_and(|n| n.contains(l))
+                        }
+                        _ => role_of(e, opts.roster).is_some_and(|r| r.contains("班组长")),
+                    }
+                } else {
+                    any_role(role_of(e, opts.roster), &td.by_roles)
+                };
+                if ok {
+                    actions.entry(team).or_default().push(e);
+                }
+            }
+        }
+    }
+    for v in actions.values_mut() {
+        // Stable: equal times keep complaint order, then log order.
+        v.sort_by_key(|e| e.at);
+    }
     let mut out = Vec::new();
     for ((team, month), members) in groups {
         let mut run: Vec<(usize, Ts)> = Vec::new();
@@ -529,7 +562,8 @@ fn team_duty(
             if let Some(v) = overdue {
                 run.push((i, v.due.unwrap_or_default()));
                 if run.len() as u32 == td.consecutive {
-                    out.push(team_finding(td, &team, &month, &run, cls, log, opts));
+                    let acts = actions.get(team.as_str()).map_or(&[][..], Vec::as_slice);
+                    out.push(team_finding(td, &team, &month, &run, cls, log, acts, opts));
                     run.clear();
                 }
             } else if vs.iter().any(|v| v.status == Status::Met) {
@@ -547,6 +581,7 @@ fn team_finding(
     run: &[(usize, Ts)],
     cls: &crate::pipeline::rules::classify::Classified,
     log: &EventLog,
+    actions: &[&Event],
     opts: &AuditOptions<'_>,
 ) -> AuditFinding {
     let zone = opts.zone;
@@ -588,32 +623,9 @@ fn team_finding(
         return f;
     }
     let leader = opts.roster.and_then(|r| r.leader_of(team));
-    // The action may be logged on any complaint of the team.
-    let mut best: Option<&Event> = None;
-    for c in cls
-        .complaints
-        .iter()
-        .filter(|c| c.team.as_deref() == Some(team))
-    {
-        for e in log.of(&c.id) {
-            if e.kind != td.action.as_str() || e.at < trigger || e.at > opts.as_of {
-                continue;
-            }
-            let ok = if td.by_team_leader {
-                match (leader, e.actor.as_deref()) {
-                    (Some(l), Some(a)) => {
-                        a == l || e.note.as_deref().is_some_and(|n| n.contains(l))
-                    }
-                    _ => role_of(e, opts.roster).is_some_and(|r| r.contains("班组长")),
-                }
-            } else {
-                any_role(role_of(e, opts.roster), &td.by_roles)
-            };
-            if ok && best.is_none_or(|b| e.at < b.at) {
-                best = Some(e);
-            }
-        }
-    }
+    // The action may be logged on any complaint of the team: the first one after the trigger.
+    let first = actions.partition_point(|e| e.at < trigger);
+    let best: Option<&Event> = actions.get(first).copied();
     match best {
         Some(e) => {
             f.evidence.push(e.origin);
