@@ -316,6 +316,7 @@ pub struct RenderInput<'a> {
 
 /// Writes the report pages, the audit packs, the explanation pages and the tables.
 pub fn run(input: &RenderInput<'_>) -> Result<()> {
+    let t0 = std::time::Instant::now();
     let out = &input.cfg.out_dir;
     let write = |rel: &str, text: &str| -> Result<()> {
         let path = out.join(rel);
@@ -342,11 +343,19 @@ pub fn run(input: &RenderInput<'_>) -> Result<()> {
             )?;
         }
     }
+    eprintln!("TRACE pages {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     for (rel, ids) in &input.pages.explanations {
         write(rel, &explanations(input, ids))?;
     }
+    eprintln!("TRACE explain {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
+    eprintln!("TRACE complaints {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     tables::sla_csv(&out.join(names::SLA_CSV), input)?;
+    eprintln!("TRACE sla {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     tables::rejects_csv(
         &out.join(names::REJECTS_CSV),
         input.rejects,
@@ -355,7 +364,10 @@ pub fn run(input: &RenderInput<'_>) -> Result<()> {
     )?;
     tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
     tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
+    eprintln!("TRACE esc {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     xlsx::write(&out.join(names::REPORT_XLSX), input)?;
+    eprintln!("TRACE xlsx {:?}", t0.elapsed());
     Ok(())
 }
 

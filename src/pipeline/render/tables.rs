@@ -7,7 +7,8 @@ use std::path::Path;
 use super::RenderInput;
 use crate::error::Result;
 use crate::model::{Field, FieldValue};
-use crate::output::{CsvOut, minutes};
+use crate::output::{CsvOut, CsvRows, write_rows_parallel};
+use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::ingest::InputFile;
 use crate::privacy;
 use crate::rejects::Rejects;
@@ -33,59 +34,70 @@ pub fn complaints_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
     header.extend(["source_file", "source_line", "merged_rows"].map(str::to_owned));
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut out = CsvOut::create(path, &refs)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for (i, c) in cls.complaints.iter().enumerate() {
-        row.clear();
+    let masker = cls.masker();
+    let stems: Vec<&str> = input.files.iter().map(|f| f.stem.as_str()).collect();
+    // Per complaint, its verdict per target (verdicts are in target order, at most one each).
+    let render = |i: usize, row: &mut CsvRows| {
+        let c = &cls.complaints[i];
         for f in Field::ALL {
-            row.push(match c.get(f) {
-                FieldValue::Absent => String::new(),
-                FieldValue::Ts(t) => zone.format(t),
-                FieldValue::Num(n) => format!("{n}"),
-                FieldValue::Str(s) if unmask => s.to_string(),
+            match c.get(f) {
+                FieldValue::Absent => row.empty(),
+                FieldValue::Ts(t) => row.ts(zone, Some(t)),
+                FieldValue::Num(n) => row.display(n),
+                FieldValue::Str(s) if unmask => row.text(s),
                 FieldValue::Str(s) => match f {
-                    Field::Complainant => privacy::mask_name(s),
-                    Field::Phone => privacy::mask_phone(s),
-                    Field::Text => cls.masker().mask(s),
-                    _ => s.to_string(),
+                    Field::Complainant => row.text(&privacy::mask_name(s)),
+                    Field::Phone => row.text(&privacy::mask_phone(s)),
+                    Field::Text => row.text(&masker.mask(s)),
+                    _ => row.text(s),
                 },
-            });
+            }
         }
-        row.extend(cls.values[i].iter().map(|v| v.text(zone)));
+        for v in &cls.values[i] {
+            rule_value(row, v, zone);
+        }
         let vs = &input.assessed.verdicts[i];
         for (k, _) in targets.iter().enumerate() {
             match vs.iter().find(|v| v.target as usize == k) {
                 Some(v) => {
-                    row.push(v.status.name().to_owned());
-                    row.push(v.due.map(|d| zone.format(d)).unwrap_or_default());
+                    row.plain(v.status.name());
+                    row.ts(zone, v.due);
                 }
                 None => {
-                    row.push(String::new());
-                    row.push(String::new());
+                    row.empty();
+                    row.empty();
                 }
             }
         }
         // Carried-through columns are free text (备注 ...): mask phones and the complainant's
         // name there too.
-        row.extend(c.extra.iter().map(|v| {
+        for v in &c.extra {
             let v = v.as_deref().unwrap_or("");
-            if unmask {
-                v.to_owned()
+            if unmask || v.is_empty() {
+                row.text(v);
             } else {
-                cls.masker().mask(v)
+                row.text(&masker.mask(v));
             }
-        }));
-        row.push(
-            input
-                .files
-                .get(c.origin.file as usize)
-                .map_or("?", |f| f.stem.as_str())
-                .to_owned(),
-        );
-        row.push(c.origin.line.to_string());
-        row.push(cls.merged[i].len().to_string());
-        out.row(&row)?;
-    }
+        }
+        row.text(stems.get(c.origin.file as usize).copied().unwrap_or("?"));
+        row.int(i64::from(c.origin.line));
+        row.int(cls.merged[i].len() as i64);
+        row.end();
+    };
+    write_rows_parallel(&mut out, cls.complaints.len(), 512, &render)?;
     out.finish()
+}
+
+/// A rule output as its CSV cell (what [`RuleValue::text`] gives).
+fn rule_value(row: &mut CsvRows, v: &RuleValue, zone: &crate::time::Zone) {
+    match v {
+        RuleValue::Absent => row.empty(),
+        RuleValue::Bool(b) => row.plain(if *b { "true" } else { "false" }),
+        RuleValue::Int(i) => row.int(*i),
+        RuleValue::Float(f) => row.text(&format!("{f}")),
+        RuleValue::Str(s) => row.text(s),
+        RuleValue::Time(t) => row.ts(zone, Some(*t)),
+    }
 }
 
 /// One row per complaint and applicable target.
@@ -114,9 +126,12 @@ pub fn sla_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
         "rule",
     ];
     let mut out = CsvOut::create(path, &header)?;
-    for (c, vs) in cls.complaints.iter().zip(&input.assessed.verdicts) {
-        for v in vs {
-            let t = &rules.targets.targets[v.target as usize];
+    // Per target, the cells that do not depend on the complaint, computed once.
+    let per_target: Vec<(String, String)> = rules
+        .targets
+        .targets
+        .iter()
+        .map(|t| {
             let preset = rules.targets.presets.iter().find(|p| p.name == t.preset);
             let rule = preset.map_or_else(
                 || t.name.clone(),
@@ -128,38 +143,56 @@ pub fn sla_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
                     )
                 },
             );
-            let judged = !matches!(
-                v.status,
-                crate::pipeline::sla::Status::NotApplicable
-                    | crate::pipeline::sla::Status::NotEvaluable
-            );
-            let num = |s: i64| if judged { minutes(s) } else { String::new() };
-            out.row([
-                c.id.to_string(),
-                t.name.clone(),
-                v.calendar.to_string(),
-                format!("{:?}", v.basis).to_lowercase(),
-                v.start.map(|x| zone.format(x)).unwrap_or_default(),
-                v.due.map(|x| zone.format(x)).unwrap_or_default(),
-                v.stop.map(|x| zone.format(x)).unwrap_or_default(),
-                v.status.name().to_owned(),
-                num(v.elapsed_work),
-                num(v.elapsed_cal),
-                num(v.limit),
-                num(v.over_cal),
-                num(v.over_work),
-                v.pct_used.map(|p| format!("{p:.1}")).unwrap_or_default(),
-                if v.warning { "true" } else { "" }.to_owned(),
-                if v.paused > 0 {
-                    minutes(v.paused)
-                } else {
-                    String::new()
-                },
-                v.note.clone().unwrap_or_default(),
-                rule,
-            ])?;
+            (t.name.clone(), rule)
+        })
+        .collect();
+    // Complaint index of each verdict row, so rows can be rendered in parallel.
+    let mut rows: Vec<(u32, u32)> = Vec::new();
+    for (i, vs) in input.assessed.verdicts.iter().enumerate() {
+        for j in 0..vs.len() {
+            rows.push((i as u32, j as u32));
         }
     }
+    let render = |k: usize, row: &mut CsvRows| {
+        let (i, j) = rows[k];
+        let c = &cls.complaints[i as usize];
+        let v = &input.assessed.verdicts[i as usize][j as usize];
+        let (name, rule) = &per_target[v.target as usize];
+        let judged = !matches!(
+            v.status,
+            crate::pipeline::sla::Status::NotApplicable
+                | crate::pipeline::sla::Status::NotEvaluable
+        );
+        row.text(&c.id);
+        row.text(name);
+        row.text(&v.calendar);
+        row.plain(v.basis.name());
+        row.ts(zone, v.start);
+        row.ts(zone, v.due);
+        row.ts(zone, v.stop);
+        row.plain(v.status.name());
+        for secs in [v.elapsed_work, v.elapsed_cal, v.limit, v.over_cal, v.over_work] {
+            if judged {
+                row.minutes(secs);
+            } else {
+                row.empty();
+            }
+        }
+        match v.pct_used {
+            Some(p) => row.display(format_args!("{p:.1}")),
+            None => row.empty(),
+        }
+        row.plain(if v.warning { "true" } else { "" });
+        if v.paused > 0 {
+            row.minutes(v.paused);
+        } else {
+            row.empty();
+        }
+        row.text(v.note.as_deref().unwrap_or(""));
+        row.text(rule);
+        row.end();
+    };
+    write_rows_parallel(&mut out, rows.len(), 192, &render)?;
     out.finish()
 }
 
@@ -249,54 +282,65 @@ pub fn escalations_csv(path: &Path, input: &RenderInput<'_>) -> Result<()> {
             "rule",
         ],
     )?;
-    let t = |x: Option<crate::time::Ts>| x.map(|t| zone.format(t)).unwrap_or_default();
-    for f in &input.audited.findings {
-        let preset = duties
-            .duties
-            .iter()
-            .find(|d| d.name == f.duty)
-            .map(|d| d.preset.as_str())
-            .or_else(|| {
-                duties
-                    .team_duties
-                    .iter()
-                    .find(|d| d.name == f.duty)
-                    .map(|d| d.preset.as_str())
-            });
+    // Per duty name, its rule reference, computed once.
+    let mut rules: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    let names = duties
+        .duties
+        .iter()
+        .map(|d| (d.name.as_str(), d.preset.as_str()))
+        .chain(
+            duties
+                .team_duties
+                .iter()
+                .map(|d| (d.name.as_str(), d.preset.as_str())),
+        );
+    for (name, preset) in names {
         let rule = duties
             .presets
             .iter()
-            .find(|p| Some(p.name.as_str()) == preset)
+            .find(|p| p.name == preset)
             .map_or_else(
-                || f.duty.clone(),
+                || name.to_owned(),
                 |p| {
                     format!(
                         "{}#{}",
                         crate::diagnostic::display_path(&p.path).display(),
-                        f.duty
+                        name
                     )
                 },
             );
-        let evidence: Vec<String> = f
-            .evidence
-            .iter()
-            .map(|o| format!("{}:{}", file_name(input.files, o.file), o.line))
-            .collect();
-        out.row([
-            f.complaint_id.clone(),
-            f.team.clone(),
-            f.month.clone(),
-            f.duty.clone(),
-            t(f.triggered_at),
-            t(f.required_by),
-            t(f.done_at),
-            f.actor.as_deref().unwrap_or("").to_owned(),
-            f.actor_role.as_deref().unwrap_or("").to_owned(),
-            f.status.name().to_owned(),
-            evidence.join(" "),
-            f.note.clone(),
-            rule,
-        ])?;
+        rules.entry(name).or_insert(rule);
     }
+    let findings = &input.audited.findings;
+    let render = |k: usize, row: &mut CsvRows| {
+        let f = &findings[k];
+        row.text(&f.complaint_id);
+        row.text(&f.team);
+        row.text(&f.month);
+        row.text(&f.duty);
+        row.ts(zone, f.triggered_at);
+        row.ts(zone, f.required_by);
+        row.ts(zone, f.done_at);
+        row.text(f.actor.as_deref().unwrap_or(""));
+        row.text(f.actor_role.as_deref().unwrap_or(""));
+        row.plain(f.status.name());
+        let mut evidence = String::new();
+        for (n, o) in f.evidence.iter().enumerate() {
+            if n > 0 {
+                evidence.push(' ');
+            }
+            evidence.push_str(file_name(input.files, o.file));
+            evidence.push(':');
+            evidence.push_str(&o.line.to_string());
+        }
+        row.text(&evidence);
+        row.text(&f.note);
+        match rules.get(f.duty.as_str()) {
+            Some(r) => row.text(r),
+            None => row.text(&f.duty),
+        }
+        row.end();
+    };
+    write_rows_parallel(&mut out, findings.len(), 384, &render)?;
     out.finish()
 }

@@ -81,6 +81,16 @@ pub enum Basis {
     Working,
 }
 
+impl Basis {
+    /// Output name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Calendar => "calendar",
+            Basis::Working => "working",
+        }
+    }
+}
+
 /// One complaint's verdict on one target. Durations are seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
