@@ -39,6 +39,27 @@ fn report_xlsx_has_the_same_numbers_as_the_report() {
         wb.sheet_names().iter().any(|n| n == "投诉明细"),
         "record sheet missing"
     );
+    // The record sheet lists exactly the period's complaints, with real date cells.
+    let records = wb.worksheet_range("投诉明细").unwrap();
+    assert_eq!(
+        records.height() as u64 - 1,
+        ctx["period"]["received"].as_u64().unwrap(),
+        "one row per complaint received in the period"
+    );
+    let start = ctx["period"]["start"].as_str().unwrap();
+    let last = ctx["period"]["last"].as_str().unwrap();
+    for r in 1..records.height() {
+        match records.get((r, 1)) {
+            Some(Data::DateTime(d)) => {
+                let day = complaints::time::excel_serial_to_naive(d.as_f64())
+                    .unwrap()
+                    .date()
+                    .to_string();
+                assert!(day.as_str() >= start && day.as_str() <= last, "{day}");
+            }
+            other => panic!("received_at in row {r} is {other:?}"),
+        }
+    }
     let kpis = ctx["kpis"].as_array().unwrap();
     assert_eq!(sheet.height(), kpis.len() + 1);
     for (i, k) in kpis.iter().enumerate() {

@@ -4,7 +4,8 @@
 //! Deterministic: the document's creation date is `--as-of`, and rust_xlsxwriter stamps zip
 //! entries with a fixed date, so the same inputs give the same bytes. Text cells are stored as
 //! text (Excel never evaluates them), so they need no formula neutralisation. The record-level
-//! sheet holds at most [`MAX_RECORD_ROWS`] complaints (Excel's limit is 1,048,576 rows);
+//! sheet holds the report period's complaints (every complaint of the run is in
+//! `complaints.csv`), at most [`MAX_RECORD_ROWS`] of them (Excel's limit is 1,048,576 rows);
 //! beyond that it is left out and the first sheet says the records are in `complaints.csv`
 //! (and the Parquet export).
 
@@ -89,17 +90,7 @@ impl Sheets<'_> {
                             .map_err(xe)?;
                     }
                     Cell::Time(Some(t)) => {
-                        let d = self.zone.to_local(*t);
-                        use chrono::{Datelike, Timelike};
-                        let x = ExcelDateTime::from_ymd(
-                            d.year() as u16,
-                            d.month() as u8,
-                            d.day() as u8,
-                        )
-                        .and_then(|x| {
-                            x.and_hms(d.hour() as u16, d.minute() as u8, d.second() as f64)
-                        })
-                        .map_err(xe)?;
+                        let x = excel_time(self.zone, *t)?;
                         ws.write_datetime_with_format(r, c, &x, &self.f.time)
                             .map_err(xe)?;
                     }
@@ -146,7 +137,26 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     };
     let h = |keys: &[&str]| -> Vec<String> { keys.iter().map(|k| m(k)).collect() };
     let text = |x: &str| Cell::Text(x.to_owned());
-    let records = input.assessed.classified.complaints.len();
+    // The record sheet holds the report period's complaints: the workbook is the period's
+    // report; every complaint of the run is in complaints.csv.
+    let members: Vec<usize> = {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let (first, last) = (day(&ctx.period.start), day(&ctx.period.last));
+        let zone = &cfg.zone;
+        input
+            .assessed
+            .classified
+            .complaints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                let d = zone.local_date(c.received_at());
+                first.is_some_and(|f| d >= f) && last.is_some_and(|l| d <= l)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let records = members.len();
 
     // About.
     let mut about = vec![
@@ -170,12 +180,14 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
             Cell::Int(ctx.counts.complaints as i64),
         ],
     ];
-    if records > MAX_RECORD_ROWS {
-        about.push(vec![
-            text(&m("xlsx_records")),
-            text(&m("xlsx_records_left_out")),
-        ]);
-    }
+    about.push(vec![
+        text(&m("xlsx_records")),
+        text(&if records > MAX_RECORD_ROWS {
+            m("xlsx_records_left_out")
+        } else {
+            m("xlsx_records_period").replace("{n}", &records.to_string())
+        }),
+    ]);
     if ctx.unmasked {
         about.push(vec![text("内部资料"), text(&m("unmasked_note"))]);
     }
@@ -484,7 +496,7 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
             .collect(),
     )?;
     if records <= MAX_RECORD_ROWS {
-        records_sheet(&mut s, input, ctx)?;
+        records_sheet(&mut s, input, ctx, &members)?;
     }
     let bytes = s.wb.save_to_buffer().map_err(xe)?;
     crate::output::write_atomic(path, &bytes)
@@ -500,41 +512,81 @@ fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
     ]
 }
 
-/// Every complaint, masked like `complaints.csv`.
-fn records_sheet(s: &mut Sheets<'_>, input: &RenderInput<'_>, ctx: &ReportContext) -> Result<()> {
+/// The report period's complaints (the company page's: received in the period), masked like
+/// `complaints.csv`. Written cell by cell rather than through [`Sheets::sheet`]: this is the one
+/// sheet that grows with the data, so it skips the intermediate rows and the autofit pass (a
+/// scan of every cell) and takes fixed column widths instead.
+fn records_sheet(s: &mut Sheets<'_>, input: &RenderInput<'_>, ctx: &ReportContext, members: &[usize]) -> Result<()> {
     let cls = &input.assessed.classified;
-    let zone = &input.cfg.zone;
     let unmask = input.cfg.unmask;
+    let zone = s.zone;
     let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();
     header.extend(cls.columns.iter().cloned());
-    let rows = cls
-        .complaints
-        .iter()
-        .zip(&cls.values)
-        .map(|(c, values)| {
-            let mut row: Vec<Cell> = Field::ALL
-                .iter()
-                .map(|f| match c.get(*f) {
-                    FieldValue::Absent => Cell::Text(String::new()),
-                    FieldValue::Ts(t) => Cell::Time(Some(t)),
-                    FieldValue::Num(n) => Cell::Num(Some(n)),
-                    FieldValue::Str(s) if unmask => Cell::Text(s.to_string()),
-                    FieldValue::Str(s) => Cell::Text(match f {
-                        Field::Complainant => privacy::mask_name(s),
-                        Field::Phone => privacy::mask_phone(s),
-                        Field::Text => cls.masker().mask(s),
-                        _ => s.to_string(),
-                    }),
-                })
-                .collect();
-            row.extend(values.iter().map(|v| Cell::Text(v.text(zone))));
-            row
-        })
-        .collect();
     let name = if ctx.lang == Lang::En {
         "complaints"
     } else {
         "投诉明细"
     };
-    s.sheet(name, &header, rows)
+    let masker = cls.masker();
+    let ws: &mut Worksheet = s.wb.add_worksheet();
+    ws.set_name(sheet_name(name)).map_err(xe)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &s.f.header)
+            .map_err(xe)?;
+        let width = match Field::from_name(h) {
+            Some(Field::Text) => 60.0,
+            Some(f) if f.stage().is_some() => 19.0,
+            _ => (h.chars().count() as f64 + 2.0).max(10.0),
+        };
+        ws.set_column_width(c as u16, width).map_err(xe)?;
+    }
+    for (r, &i) in members.iter().enumerate() {
+        let r = r as u32 + 1;
+        let c = &cls.complaints[i];
+        let mut col = 0u16;
+        for f in Field::ALL {
+            match c.get(f) {
+                FieldValue::Absent => {}
+                FieldValue::Ts(t) => {
+                    ws.write_datetime_with_format(r, col, &excel_time(zone, t)?, &s.f.time)
+                        .map_err(xe)?;
+                }
+                FieldValue::Num(n) => {
+                    ws.write_number_with_format(r, col, n, &s.f.num)
+                        .map_err(xe)?;
+                }
+                FieldValue::Str(v) => {
+                    let text = if unmask {
+                        std::borrow::Cow::Borrowed(v.as_str())
+                    } else {
+                        match f {
+                            Field::Complainant => privacy::mask_name(v).into(),
+                            Field::Phone => privacy::mask_phone(v).into(),
+                            Field::Text => masker.mask(v).into(),
+                            _ => std::borrow::Cow::Borrowed(v.as_str()),
+                        }
+                    };
+                    ws.write_string(r, col, text.as_ref()).map_err(xe)?;
+                }
+            }
+            col += 1;
+        }
+        for v in &cls.values[i] {
+            let t = v.text(zone);
+            if !t.is_empty() {
+                ws.write_string(r, col, &t).map_err(xe)?;
+            }
+            col += 1;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(xe)?;
+    Ok(())
+}
+
+fn excel_time(zone: &crate::time::Zone, t: Ts) -> Result<ExcelDateTime> {
+    use chrono::{Datelike, Timelike};
+    let d = zone.to_local(t);
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+        .and_then(|x| x.and_hms(d.hour() as u16, d.minute() as u8, d.second() as f64))
+        .map_err(xe)
 }
