@@ -1,13 +1,18 @@
 //! Per-complaint facts the indicators are computed from, derived once: which report period a
 //! complaint belongs to (by receipt), its working time to first response and to resolution, and
 //! whether it was followed up, reopened, rated, satisfied or a repeat.
-
-use std::collections::HashMap;
+//!
+//! Categorical facts (period, project, building, team, level, category, validity) are stored as
+//! dictionary codes: a million complaints share a few dozen projects and teams, so a code column
+//! is 4 bytes a row, compares as an integer and groups in polars without hashing strings. The
+//! [`Dict`]s turn codes back into the names the report shows.
 
 use chrono::{Datelike, NaiveDate};
+use rustc_hash::FxHashMap;
 
 use crate::model::{Complaint, Stage};
 use crate::pipeline::events::EventLog;
+use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::rules::{KpiSettings, RuleSet};
 use crate::pipeline::sla::{Assessed, Status, calendar_for};
 use crate::time::{Ts, Zone};
@@ -25,26 +30,61 @@ pub(super) fn period_key(kind: &str, d: NaiveDate) -> String {
     }
 }
 
+/// A dictionary of the distinct values of one categorical fact, in first-seen order.
+#[derive(Debug, Default)]
+pub(super) struct Dict {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Dict {
+    /// The code of `s`, adding it if new.
+    pub(super) fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.index.get(s) {
+            return c;
+        }
+        let c = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct values");
+        self.names.push(s.to_owned());
+        self.index.insert(s.to_owned(), c);
+        c
+    }
+
+    /// The code of `s`, if any complaint has it.
+    pub(super) fn find(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    /// The name of a code.
+    pub(super) fn name(&self, c: u32) -> &str {
+        &self.names[c as usize]
+    }
+
+    /// Every name (in code order).
+    pub(super) fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
 /// Facts per complaint, aligned with the classified complaints.
 #[derive(Debug, Default)]
 #[allow(clippy::len_without_is_empty)]
 pub(super) struct Facts {
-    /// Period key of receipt.
-    pub(super) key: Vec<String>,
-    /// Local receipt date.
-    pub(super) date: Vec<NaiveDate>,
-    /// Project (empty when blank).
-    pub(super) project: Vec<String>,
-    /// Building.
-    pub(super) building: Vec<String>,
-    /// Team.
-    pub(super) team: Vec<String>,
-    /// Level code.
-    pub(super) level: Vec<String>,
-    /// Category.
-    pub(super) category: Vec<String>,
-    /// 有效/无效 when the rules say.
-    pub(super) validity: Vec<String>,
+    /// Period of receipt (code in `keys`).
+    pub(super) key: Vec<u32>,
+    /// Project, empty when blank (code in `projects`).
+    pub(super) project: Vec<u32>,
+    /// Building (code in `buildings`).
+    pub(super) building: Vec<u32>,
+    /// Team (code in `teams`).
+    pub(super) team: Vec<u32>,
+    /// Level code (code in `levels`).
+    pub(super) level: Vec<u32>,
+    /// Category (code in `categories`).
+    pub(super) category: Vec<u32>,
+    /// 有效 per the rules.
+    pub(super) valid: Vec<bool>,
+    /// 无效 per the rules.
+    pub(super) invalid: Vec<bool>,
     /// 0–100 when rated.
     pub(super) satisfaction: Vec<Option<f64>>,
     /// Working minutes from receipt to the first response event.
@@ -63,14 +103,32 @@ pub(super) struct Facts {
     pub(super) ack: Vec<Option<Status>>,
     /// Whether reopenings are known (an event log was read).
     pub(super) reopen_known: bool,
+    /// Period keys.
+    pub(super) keys: Dict,
+    /// Projects.
+    pub(super) projects: Dict,
+    /// Buildings.
+    pub(super) buildings: Dict,
+    /// Teams.
+    pub(super) teams: Dict,
+    /// Level codes.
+    pub(super) levels: Dict,
+    /// Categories.
+    pub(super) categories: Dict,
 }
 
-fn text(o: Option<&crate::model::Str>) -> String {
-    o.map(|s| s.to_string()).unwrap_or_default()
+/// A rule output as the text the report groups by, without allocating for strings.
+fn output_text<'a>(v: &'a RuleValue, zone: &Zone) -> std::borrow::Cow<'a, str> {
+    match v {
+        RuleValue::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        RuleValue::Absent => std::borrow::Cow::Borrowed(""),
+        other => std::borrow::Cow::Owned(other.text(zone)),
+    }
 }
 
 impl Facts {
     /// Derives the facts. `kind` is the report period's kind.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         rules: &RuleSet,
         assessed: &Assessed,
@@ -96,21 +154,38 @@ impl Facts {
             reopen_known: events.logged,
             ..Facts::default()
         };
+        for v in [
+            &mut f.key,
+            &mut f.project,
+            &mut f.building,
+            &mut f.team,
+            &mut f.level,
+            &mut f.category,
+        ] {
+            v.reserve(n);
+        }
+        // Period codes by local day: a day's key is formatted once, not once per complaint.
+        let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
+        fn text(o: Option<&crate::model::Str>) -> &str {
+            o.map_or("", |s| s.as_str())
+        }
         for (i, c) in cls.complaints.iter().enumerate() {
             let received = c.received_at();
-            let date = zone.local_date(received);
-            f.key.push(period_key(kind, date));
-            f.date.push(date);
-            f.project.push(text(c.project.as_ref()));
-            f.building.push(text(c.building.as_ref()));
-            f.team.push(text(c.team.as_ref()));
+            let day = zone.local_secs(received).div_euclid(86_400);
+            let key = *day_key.entry(day).or_insert_with(|| {
+                f.keys.code(&period_key(kind, zone.local_date(received)))
+            });
+            f.key.push(key);
+            f.project.push(f.projects.code(text(c.project.as_ref())));
+            f.building.push(f.buildings.code(text(c.building.as_ref())));
+            f.team.push(f.teams.code(text(c.team.as_ref())));
             let v = &cls.values[i];
-            f.level
-                .push(lc.map(|k| v[k].text(zone)).unwrap_or_default());
-            f.category
-                .push(cc.map(|k| v[k].text(zone)).unwrap_or_default());
-            f.validity
-                .push(vc.map(|k| v[k].text(zone)).unwrap_or_default());
+            let out = |k: Option<usize>| k.map_or(std::borrow::Cow::Borrowed(""), |k| output_text(&v[k], zone));
+            f.level.push(f.levels.code(&out(lc)));
+            f.category.push(f.categories.code(&out(cc)));
+            let validity = out(vc);
+            f.valid.push(validity == "有效");
+            f.invalid.push(validity == "无效");
             f.satisfaction.push(c.satisfaction);
             let (cal, _) = calendar_for(rules, None, c, project_calendars);
             let minutes = |t: Ts| cal.working_seconds_between(received, t) as f64 / 60.0;
@@ -138,7 +213,13 @@ impl Facts {
                     .map(|v| v.status)
             }));
         }
-        f.repeat = repeats(&cls.complaints, &f.category, kpi.repeat_days, n);
+        f.repeat = repeats(
+            &cls.complaints,
+            &f.project,
+            &f.building,
+            &f.category,
+            kpi.repeat_days,
+        );
         f
     }
 
@@ -150,20 +231,21 @@ impl Facts {
 
 /// A complaint repeats an earlier one of the same project, building, unit and category
 /// received within `days` before it. Complaints without a unit are never repeats.
-fn repeats(complaints: &[Complaint], category: &[String], days: i64, n: usize) -> Vec<bool> {
-    let mut last: HashMap<(String, String, String, String), Ts> = HashMap::new();
-    let mut out = vec![false; n];
+fn repeats(
+    complaints: &[Complaint],
+    project: &[u32],
+    building: &[u32],
+    category: &[u32],
+    days: i64,
+) -> Vec<bool> {
+    let mut last: FxHashMap<(u32, u32, &str, u32), Ts> = FxHashMap::default();
+    let mut out = vec![false; complaints.len()];
     // Complaints are in receipt order, so one pass sees each unit's earlier complaints first.
     for (i, c) in complaints.iter().enumerate() {
         let Some(unit) = c.unit.as_ref() else {
             continue;
         };
-        let key = (
-            text(c.project.as_ref()),
-            text(c.building.as_ref()),
-            unit.to_string(),
-            category[i].clone(),
-        );
+        let key = (project[i], building[i], unit.as_str(), category[i]);
         let t = c.received_at();
         if let Some(prev) = last.get(&key)
             && t - prev <= days * 86_400

@@ -49,6 +49,9 @@ pub const HOTSPOT_MIN: u64 = 5;
 pub const BOARD_MIN_VERDICTS: u64 = 10;
 /// Teams on each side of the 红黑榜.
 pub const BOARD_SIZE: usize = 3;
+/// The project key of company-wide stats: not a name an export can hold, so complaints with a
+/// blank project keep their own row.
+const COMPANY: &str = "\u{0}company";
 
 /// What the stage needs.
 pub struct AggregateInput<'a> {
@@ -664,16 +667,19 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
         cfg.as_of,
         &cfg.sla.project_calendars,
     );
-    let frames = stats::frames(&facts, input.rules, input.assessed, input.audited, kind)?;
-    let g = Grouped::new(&frames)?;
+    let mut facts = facts;
+    let frames = stats::frames(&mut facts, input.rules, input.assessed, input.audited, kind)?;
+    let g = Grouped::new(&frames, &stats::Decode {
+        facts: &facts,
+        frames: &frames,
+    })?;
     let default_key = period::default_for(as_of_date);
     let mut projects: Vec<String> = facts
-        .project
+        .projects
+        .names()
         .iter()
         .filter(|p| !p.is_empty())
         .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
     projects.sort();
     let mut pages = Vec::new();
@@ -791,7 +797,7 @@ fn data_months(input: &AggregateInput<'_>, as_of: chrono::NaiveDate) -> Vec<Peri
 
 /// Everything computed once for all pages.
 struct Grouped {
-    /// (key, project) → stats; (key, "") → company stats.
+    /// (key, project) → stats; (key, [`COMPANY`]) → company stats.
     stats: HashMap<Vec<String>, Stats>,
     /// (key, project, X) complaint counts for X in level, category, team, building.
     counts: HashMap<&'static str, HashMap<Vec<String>, u64>>,
@@ -806,29 +812,36 @@ struct Grouped {
 }
 
 impl Grouped {
-    fn new(f: &stats::Frames) -> Result<Grouped> {
-        let mut s = stats(&f.complaints, &["key", "project"])?;
-        for (k, v) in stats(&f.complaints, &["key"])? {
-            s.insert(vec![k[0].clone(), String::new()], v);
+    fn new(f: &stats::Frames, d: &stats::Decode<'_>) -> Result<Grouped> {
+        let mut s = stats(&f.complaints, &["key", "project"], d)?;
+        for (k, v) in stats(&f.complaints, &["key"], d)? {
+            s.insert(vec![k[0].clone(), COMPANY.to_owned()], v);
         }
         let mut counts_by = HashMap::new();
         for x in ["level", "category", "team", "building"] {
-            counts_by.insert(x, counts(&f.complaints, &["key", "project", x])?);
+            counts_by.insert(x, counts(&f.complaints, &["key", "project", x], d)?);
         }
         let vs = verdict_statuses();
         let mut sla = HashMap::new();
         for x in ["level", "category", "team", "target"] {
-            sla.insert(x, status_counts(&f.verdicts, &["key", "project", x], &vs)?);
+            sla.insert(
+                x,
+                status_counts(&f.verdicts, &["key", "project", x], &vs, d)?,
+            );
         }
         let sla_target_level =
-            status_counts(&f.verdicts, &["key", "project", "target", "level"], &vs)?;
-        let building_category = counts(&f.complaints, &["key", "project", "building", "category"])?;
+            status_counts(&f.verdicts, &["key", "project", "target", "level"], &vs, d)?;
+        let building_category = counts(
+            &f.complaints,
+            &["key", "project", "building", "category"],
+            d,
+        )?;
         let aus = audit_statuses();
         let mut audit = HashMap::new();
         for x in ["level", "team"] {
             audit.insert(
                 x,
-                status_counts(&f.audit, &["key", "project", x, "duty"], &aus)?,
+                status_counts(&f.audit, &["key", "project", x, "duty"], &aus, d)?,
             );
         }
         Ok(Grouped {
@@ -844,7 +857,7 @@ impl Grouped {
     /// Stats of a period for a project, or the company (`None`).
     fn stats(&self, key: &str, project: Option<&str>) -> Stats {
         self.stats
-            .get(&vec![key.to_owned(), project.unwrap_or("").to_owned()])
+            .get(&vec![key.to_owned(), project.unwrap_or(COMPANY).to_owned()])
             .cloned()
             .unwrap_or_default()
     }
@@ -897,7 +910,11 @@ impl Grouped {
 }
 
 /// Parts of every context that do not depend on the page.
-struct Common {
+struct Common<'a> {
+    /// Status of each complaint's duties: (complaint, duty) → status.
+    duty_status: rustc_hash::FxHashMap<(u32, &'a str), AuditStatus>,
+    /// The events cited as evidence by late or missing findings, by origin.
+    evidence: rustc_hash::FxHashMap<crate::model::Origin, &'a crate::pipeline::events::Event>,
     rejects_by_reason: Vec<CodeCount>,
     rejects: List<RejectRow>,
     findings_by_code: Vec<CodeCount>,
@@ -907,8 +924,8 @@ struct Common {
     level_names: BTreeMap<String, String>,
 }
 
-impl Common {
-    fn new(input: &AggregateInput<'_>) -> Common {
+impl<'a> Common<'a> {
+    fn new(input: &AggregateInput<'a>) -> Common<'a> {
         let lang = input.cfg.lang;
         let files = input.files;
         let at = |o: &crate::model::Origin| {
@@ -947,7 +964,29 @@ impl Common {
             .iter()
             .map(|t| (t.code.clone(), term_name(t, lang)))
             .collect();
+        let mut duty_status = rustc_hash::FxHashMap::default();
+        let mut cited = rustc_hash::FxHashSet::default();
+        for f in &input.audited.findings {
+            if let Some(i) = f.complaint {
+                duty_status.insert((i, f.duty.as_str()), f.status);
+            }
+            if matches!(f.status, AuditStatus::Late | AuditStatus::Missing) {
+                cited.extend(f.evidence.iter().copied());
+            }
+        }
+        let mut evidence = rustc_hash::FxHashMap::default();
+        if !cited.is_empty() {
+            for evs in input.events.by_complaint.values() {
+                for e in evs {
+                    if cited.contains(&e.origin) {
+                        evidence.insert(e.origin, e);
+                    }
+                }
+            }
+        }
         Common {
+            duty_status,
+            evidence,
             rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
             rejects,
             findings_by_code: code_counts(input.rejects.counts_by_finding()),
@@ -1140,7 +1179,12 @@ fn page(
     let cls = &input.assessed.classified;
     let key = p.key.as_str();
     let (prev, year) = (p.previous(), p.year_before());
-    let in_scope = |i: usize| facts.key[i] == key && project.is_none_or(|q| facts.project[i] == q);
+    // Codes of this page's period and project; a period or project no complaint has gives no
+    // members (`u32::MAX` matches nothing).
+    let key_code = facts.keys.find(key).unwrap_or(u32::MAX);
+    let project_code = project.map(|q| facts.projects.find(q).unwrap_or(u32::MAX));
+    let in_scope =
+        |i: usize| facts.key[i] == key_code && project_code.is_none_or(|q| facts.project[i] == q);
     let members: Vec<usize> = (0..facts.len()).filter(|&i| in_scope(i)).collect();
     let received = members.len() as u64;
 
@@ -1261,7 +1305,7 @@ fn page(
     let by_team = table("team", &ident, false);
     let by_project: Vec<GroupRow> = {
         let mut rows = Vec::new();
-        for q in facts.project.iter().collect::<BTreeSet<_>>() {
+        for q in facts.projects.names().iter().collect::<BTreeSet<_>>() {
             if project.is_some_and(|x| x != q) {
                 continue;
             }
@@ -1358,7 +1402,7 @@ fn page(
         );
     }
     for &i in &members {
-        if let (Some(t), Some(res)) = (teams.get_mut(&facts.team[i]), resolution)
+        if let (Some(t), Some(res)) = (teams.get_mut(facts.teams.name(facts.team[i])), resolution)
             && input.assessed.verdicts[i].iter().any(|v| {
                 v.target as usize == res && matches!(v.status, Status::Breached | Status::Overdue)
             })
@@ -1494,10 +1538,10 @@ fn page(
             VerdictRow {
                 id: c.id.to_string(),
                 received: zone.format(c.received_at()),
-                project: facts.project[i].clone(),
-                level: facts.level[i].clone(),
-                category: facts.category[i].clone(),
-                team: facts.team[i].clone(),
+                project: facts.projects.name(facts.project[i]).to_owned(),
+                level: facts.levels.name(facts.level[i]).to_owned(),
+                category: facts.categories.name(facts.category[i]).to_owned(),
+                team: facts.teams.name(facts.team[i]).to_owned(),
                 target: if lang == Lang::En {
                     t.label_en.clone()
                 } else {
@@ -1515,12 +1559,10 @@ fn page(
         }
     }
     let duty_status = |i: usize, name: &str| -> String {
-        input
-            .audited
-            .findings
-            .iter()
-            .find(|f| f.complaint == Some(i as u32) && f.duty == name)
-            .map(|f| f.status.name().to_owned())
+        common
+            .duty_status
+            .get(&(i as u32, name))
+            .map(|s| s.name().to_owned())
             .unwrap_or_default()
     };
     let mut look_back = List::default();
@@ -1531,8 +1573,8 @@ fn page(
             look_back.push(|| LookBackRow {
                 id: c.id.to_string(),
                 received: zone.format(c.received_at()),
-                project: facts.project[i].clone(),
-                team: facts.team[i].clone(),
+                project: facts.projects.name(facts.project[i]).to_owned(),
+                team: facts.teams.name(facts.team[i]).to_owned(),
                 score: c.satisfaction_raw.as_deref().unwrap_or("").to_owned(),
                 second_handling: duty_status(i, "unsatisfied_second_handling"),
                 look_back: duty_status(i, "unsatisfied_look_back"),
@@ -1729,7 +1771,7 @@ fn audit_section(
     });
     let by_project: Vec<Compliance> = if project.is_none() {
         let mut m: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for q in facts.project.iter().collect::<BTreeSet<_>>() {
+        for q in facts.projects.names().iter().collect::<BTreeSet<_>>() {
             for v in g.audit_of("level", key, Some(q)).values() {
                 let e = m.entry(q.clone()).or_insert_with(|| vec![0; v.len()]);
                 for (a, b) in e.iter_mut().zip(v) {
@@ -1745,13 +1787,7 @@ fn audit_section(
         Vec::new()
     };
     // Evidence: events by their origin.
-    let mut by_origin: HashMap<crate::model::Origin, &crate::pipeline::events::Event> =
-        HashMap::new();
-    for evs in input.events.by_complaint.values() {
-        for e in evs {
-            by_origin.insert(e.origin, e);
-        }
-    }
+    let by_origin = &common.evidence;
     let files = input.files;
     let at = |o: &crate::model::Origin| {
         format!(
@@ -1767,8 +1803,8 @@ fn audit_section(
         }
         let belongs = match f.complaint {
             Some(i) => {
-                facts.key[i as usize] == key
-                    && project.is_none_or(|q| facts.project[i as usize] == q)
+                facts.keys.name(facts.key[i as usize]) == key
+                    && project.is_none_or(|q| facts.projects.name(facts.project[i as usize]) == q)
             }
             None => {
                 project.is_none()

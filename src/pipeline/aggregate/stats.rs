@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+
 use polars::prelude::*;
 
 use super::facts::Facts;
@@ -17,7 +18,9 @@ pub(super) fn pe(e: PolarsError) -> Error {
     Error::Aggregate(e.to_string())
 }
 
-/// The three frames.
+/// The three frames. Categorical columns hold [`Facts`] dictionary codes (`UInt32`), statuses
+/// their position in `Status::ALL` / `AuditStatus::ALL` (`UInt8`); [`Decode`] turns group keys
+/// back into names.
 pub(super) struct Frames {
     /// One row per complaint.
     pub complaints: DataFrame,
@@ -25,18 +28,46 @@ pub(super) struct Frames {
     pub verdicts: DataFrame,
     /// One row per audit finding.
     pub audit: DataFrame,
+    /// Duty names of the audit frame's `duty` codes.
+    pub duties: Vec<String>,
+    /// Target names of the verdict frame's `target` codes.
+    pub targets: Vec<String>,
+}
+
+/// Turns a grouped frame's key codes back into names.
+pub(super) struct Decode<'a> {
+    pub facts: &'a Facts,
+    pub frames: &'a Frames,
+}
+
+impl Decode<'_> {
+    fn name(&self, column: &str, code: u32) -> String {
+        let f = self.facts;
+        match column {
+            "key" => f.keys.name(code),
+            "project" => f.projects.name(code),
+            "building" => f.buildings.name(code),
+            "team" => f.teams.name(code),
+            "level" => f.levels.name(code),
+            "category" => f.categories.name(code),
+            "duty" => &self.frames.duties[code as usize],
+            "target" => &self.frames.targets[code as usize],
+            other => unreachable!("no dictionary for `{other}`"),
+        }
+        .to_owned()
+    }
 }
 
 /// Builds the frames.
 pub(super) fn frames(
-    facts: &Facts,
+    facts: &mut Facts,
     rules: &RuleSet,
     assessed: &Assessed,
     audited: &Audited,
     kind: &str,
 ) -> Result<Frames> {
     let satisfied_score = rules.manifest.kpi.satisfied_score;
-    let ack: Vec<Option<&'static str>> = facts.ack.iter().map(|s| s.map(Status::name)).collect();
+    let ack = |s: Status| -> Vec<bool> { facts.ack.iter().map(|a| *a == Some(s)).collect() };
     let complaints = df!(
         "key" => &facts.key,
         "project" => &facts.project,
@@ -44,7 +75,8 @@ pub(super) fn frames(
         "team" => &facts.team,
         "level" => &facts.level,
         "category" => &facts.category,
-        "validity" => &facts.validity,
+        "valid" => &facts.valid,
+        "invalid" => &facts.invalid,
         "rated" => facts.satisfaction.iter().map(Option::is_some).collect::<Vec<bool>>(),
         "satisfied" => facts.satisfaction.iter().map(|s| s.is_some_and(|x| x >= satisfied_score)).collect::<Vec<bool>>(),
         "resolved" => &facts.resolved,
@@ -53,65 +85,80 @@ pub(super) fn frames(
         "repeat" => &facts.repeat,
         "respond" => &facts.respond_min,
         "resolve" => &facts.resolve_min,
-        "ack" => ack,
+        "ack_met" => ack(Status::Met),
+        "ack_breached" => ack(Status::Breached),
+        "ack_overdue" => ack(Status::Overdue),
     )
     .map_err(pe)?;
     let n: usize = assessed.verdicts.iter().map(Vec::len).sum();
-    let mut idx = Vec::with_capacity(n);
-    let mut target = Vec::with_capacity(n);
-    let mut status = Vec::with_capacity(n);
+    let mut idx: Vec<usize> = Vec::with_capacity(n);
+    let mut target: Vec<u32> = Vec::with_capacity(n);
+    let mut status: Vec<u32> = Vec::with_capacity(n);
     for (i, vs) in assessed.verdicts.iter().enumerate() {
         for v in vs {
             idx.push(i);
-            target.push(rules.targets.targets[v.target as usize].name.as_str());
-            status.push(v.status.name());
+            target.push(u32::from(v.target));
+            status.push(status_code(v.status));
         }
     }
-    fn pick<'a>(col: &'a [String], idx: &[usize]) -> Vec<&'a str> {
-        idx.iter().map(|&i| col[i].as_str()).collect()
-    }
+    let pick = |col: &[u32]| -> Vec<u32> { idx.iter().map(|&i| col[i]).collect() };
     let verdicts = df!(
-        "key" => pick(&facts.key, &idx),
-        "project" => pick(&facts.project, &idx),
-        "level" => pick(&facts.level, &idx),
-        "category" => pick(&facts.category, &idx),
-        "team" => pick(&facts.team, &idx),
+        "key" => pick(&facts.key),
+        "project" => pick(&facts.project),
+        "level" => pick(&facts.level),
+        "category" => pick(&facts.category),
+        "team" => pick(&facts.team),
         "target" => target,
         "status" => status,
     )
     .map_err(pe)?;
-    let mut a = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
+    let targets: Vec<String> = rules
+        .targets
+        .targets
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let mut duties: Vec<String> = Vec::new();
+    let mut duty_code: HashMap<&str, u32> = HashMap::new();
+    let blank_project = facts.projects.code("");
+    let blank_level = facts.levels.code("");
+    let m = audited.findings.len();
+    let mut a: (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>) = (
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
     );
     for f in &audited.findings {
         let (key, project, level) = match f.complaint {
             Some(i) => (
-                facts.key[i as usize].clone(),
-                facts.project[i as usize].clone(),
-                facts.level[i as usize].clone(),
+                facts.key[i as usize],
+                facts.project[i as usize],
+                facts.level[i as usize],
             ),
             None => {
                 // Team findings are keyed by month; place them in the period of that month.
                 let d = chrono::NaiveDate::parse_from_str(&format!("{}-01", f.month), "%Y-%m-%d")
                     .unwrap_or_default();
                 (
-                    super::facts::period_key(kind, d),
-                    String::new(),
-                    String::new(),
+                    facts.keys.code(&super::facts::period_key(kind, d)),
+                    blank_project,
+                    blank_level,
                 )
             }
         };
         a.0.push(key);
         a.1.push(project);
         a.2.push(level);
-        a.3.push(f.team.clone());
-        a.4.push(f.duty.clone());
-        a.5.push(f.status.name());
+        a.3.push(facts.teams.code(&f.team));
+        let d = *duty_code.entry(f.duty.as_str()).or_insert_with(|| {
+            duties.push(f.duty.clone());
+            (duties.len() - 1) as u32
+        });
+        a.4.push(d);
+        a.5.push(audit_code(f.status));
     }
     let audit = df!(
         "key" => a.0,
@@ -126,7 +173,23 @@ pub(super) fn frames(
         complaints,
         verdicts,
         audit,
+        duties,
+        targets,
     })
+}
+
+/// Position of a verdict status in `Status::ALL` (a `UInt32` column: the polars build has no
+/// 8-bit integers, and features are frozen).
+fn status_code(s: Status) -> u32 {
+    Status::ALL.iter().position(|x| *x == s).expect("in ALL") as u32
+}
+
+/// Position of an audit status in `AuditStatus::ALL`.
+fn audit_code(s: AuditStatus) -> u32 {
+    AuditStatus::ALL
+        .iter()
+        .position(|x| *x == s)
+        .expect("in ALL") as u32
 }
 
 /// Indicators of one group of complaints.
@@ -150,14 +213,16 @@ pub(super) struct Stats {
     pub resolve_p90: Option<f64>,
 }
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    Ok(df
+fn codes(df: &DataFrame, name: &str) -> Result<Vec<u32>> {
+    let c = df
         .column(name)
         .map_err(pe)?
-        .str()
+        .cast(&DataType::UInt32)
+        .map_err(pe)?;
+    Ok(c.u32()
         .map_err(pe)?
         .iter()
-        .map(|s| s.unwrap_or("").to_owned())
+        .map(|x| x.unwrap_or(0))
         .collect())
 }
 
@@ -183,11 +248,16 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     Ok(c.f64().map_err(pe)?.iter().collect())
 }
 
-/// The group keys of a grouped frame, row by row.
-fn keys(g: &DataFrame, by: &[&str]) -> Result<Vec<Vec<String>>> {
-    let cols: Vec<Vec<String>> = by.iter().map(|k| strings(g, k)).collect::<Result<_>>()?;
+/// The group keys of a grouped frame, row by row, as names.
+fn keys(g: &DataFrame, by: &[&str], decode: &Decode<'_>) -> Result<Vec<Vec<String>>> {
+    let cols: Vec<Vec<u32>> = by.iter().map(|k| codes(g, k)).collect::<Result<_>>()?;
     Ok((0..g.height())
-        .map(|i| cols.iter().map(|c| c[i].clone()).collect())
+        .map(|i| {
+            by.iter()
+                .zip(&cols)
+                .map(|(name, c)| decode.name(name, c[i]))
+                .collect()
+        })
         .collect())
 }
 
@@ -195,16 +265,20 @@ fn sum_of(name: &str) -> Expr {
     col(name).cast(DataType::UInt64).sum().alias(name)
 }
 
-fn equals(name: &str, value: &str, alias: &str) -> Expr {
+fn equals(name: &str, code: u32, alias: &str) -> Expr {
     col(name)
-        .eq(lit(value))
+        .eq(lit(code))
         .cast(DataType::UInt64)
         .sum()
         .alias(alias)
 }
 
 /// Indicators grouped by `by`.
-pub(super) fn stats(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, Stats>> {
+pub(super) fn stats(
+    c: &DataFrame,
+    by: &[&str],
+    decode: &Decode<'_>,
+) -> Result<HashMap<Vec<String>, Stats>> {
     let g = c
         .clone()
         .lazy()
@@ -217,11 +291,11 @@ pub(super) fn stats(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, S
             sum_of("followed"),
             sum_of("reopened"),
             sum_of("repeat"),
-            equals("validity", "有效", "valid"),
-            equals("validity", "无效", "invalid"),
-            equals("ack", "met", "ack_met"),
-            equals("ack", "breached", "ack_breached"),
-            equals("ack", "overdue", "ack_overdue"),
+            sum_of("valid"),
+            sum_of("invalid"),
+            sum_of("ack_met"),
+            sum_of("ack_breached"),
+            sum_of("ack_overdue"),
             col("respond").median().alias("respond_p50"),
             col("respond")
                 .quantile(lit(0.9), QuantileMethod::Linear)
@@ -233,7 +307,7 @@ pub(super) fn stats(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, S
         ])
         .collect()
         .map_err(pe)?;
-    let k = keys(&g, by)?;
+    let k = keys(&g, by, decode)?;
     let n = |name: &str| numbers(&g, name);
     let (received, rated, satisfied, resolved, followed, reopened, repeats) = (
         n("received")?,
@@ -286,7 +360,11 @@ pub(super) fn stats(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, S
 }
 
 /// Complaint counts grouped by `by`.
-pub(super) fn counts(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, u64>> {
+pub(super) fn counts(
+    c: &DataFrame,
+    by: &[&str],
+    decode: &Decode<'_>,
+) -> Result<HashMap<Vec<String>, u64>> {
     let g = c
         .clone()
         .lazy()
@@ -294,7 +372,10 @@ pub(super) fn counts(c: &DataFrame, by: &[&str]) -> Result<HashMap<Vec<String>, 
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()
         .map_err(pe)?;
-    Ok(keys(&g, by)?.into_iter().zip(numbers(&g, "n")?).collect())
+    Ok(keys(&g, by, decode)?
+        .into_iter()
+        .zip(numbers(&g, "n")?)
+        .collect())
 }
 
 /// Counts per status, for verdicts (`Status`) or audit findings (`AuditStatus`), grouped by `by`.
@@ -302,8 +383,14 @@ pub(super) fn status_counts(
     df: &DataFrame,
     by: &[&str],
     statuses: &[&'static str],
+    decode: &Decode<'_>,
 ) -> Result<HashMap<Vec<String>, Vec<u64>>> {
-    let aggs: Vec<Expr> = statuses.iter().map(|s| equals("status", s, s)).collect();
+    // Status codes are positions in the status list.
+    let aggs: Vec<Expr> = statuses
+        .iter()
+        .enumerate()
+        .map(|(k, s)| equals("status", k as u32, s))
+        .collect();
     let g = df
         .clone()
         .lazy()
@@ -315,7 +402,7 @@ pub(super) fn status_counts(
         .iter()
         .map(|s| numbers(&g, s))
         .collect::<Result<_>>()?;
-    Ok(keys(&g, by)?
+    Ok(keys(&g, by, decode)?
         .into_iter()
         .enumerate()
         .map(|(i, k)| (k, cols.iter().map(|c| c[i]).collect()))
