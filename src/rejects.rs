@@ -172,6 +172,24 @@ impl Rejects {
         self.issues.iter().filter(|i| (i.origin.file as usize) < files).count()
     }
 
+    /// Adds `base` to the record numbers of everything from file `file`: a chunk numbers its
+    /// records from 1, and the records of the chunks before it come first.
+    pub fn shift_records(&mut self, file: u16, base: u32) {
+        if base == 0 {
+            return;
+        }
+        for i in &mut self.issues {
+            if i.origin.file == file {
+                i.origin.record += base;
+            }
+        }
+        for f in &mut self.findings {
+            if f.origin.file == file && f.origin.record > 0 {
+                f.origin.record += base;
+            }
+        }
+    }
+
     /// Appends another collection (e.g. from a parallel chunk).
     pub fn extend(&mut self, other: Rejects) {
         self.issues.extend(other.issues);

@@ -17,11 +17,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Complaint, Origin, Stage, Str};
-use crate::pipeline::ingest::RawTable;
 use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
@@ -181,11 +182,13 @@ pub struct Event {
     pub derived: bool,
 }
 
-/// Events per complaint ID, in time order.
+/// Events per complaint ID, in time order: one vector of every event, grouped by complaint,
+/// and each complaint's range in it (a million complaints with eight events each are one
+/// allocation, not a million).
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
-    /// Complaint ID → events.
-    pub by_complaint: HashMap<Str, Vec<Event>>,
+    events: Vec<Event>,
+    ranges: FxHashMap<Str, (u32, u32)>,
     /// True when a real event log was read (not derived from the export's timestamps).
     pub logged: bool,
     /// Event rows read (every record of the event files; the pipeline sets it after reading).
@@ -197,17 +200,63 @@ pub struct EventLog {
 impl EventLog {
     /// Events of one complaint.
     pub fn of(&self, id: &str) -> &[Event] {
-        self.by_complaint.get(id).map_or(&[], Vec::as_slice)
+        self.ranges
+            .get(id)
+            .map_or(&[], |&(a, n)| &self.events[a as usize..(a + n) as usize])
+    }
+
+    /// Every event, complaint by complaint.
+    pub fn all(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Builds the log from (complaint, event) pairs in any order: events are grouped by
+    /// complaint and put in time order (then log order).
+    fn from_pairs(complaints: &[Complaint], mut pairs: Vec<(u32, Event)>) -> EventLog {
+        use rayon::prelude::*;
+        pairs.par_sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.at.cmp(&b.1.at))
+                .then(a.1.origin.cmp(&b.1.origin))
+        });
+        let mut ranges = FxHashMap::default();
+        let mut events = Vec::with_capacity(pairs.len());
+        let mut start = 0u32;
+        let mut current: Option<u32> = None;
+        for (i, e) in pairs {
+            if current != Some(i) {
+                if let Some(c) = current {
+                    ranges.insert(complaints[c as usize].id.clone(), (start, events.len() as u32 - start));
+                }
+                current = Some(i);
+                start = events.len() as u32;
+            }
+            events.push(e);
+        }
+        if let Some(c) = current {
+            ranges.insert(complaints[c as usize].id.clone(), (start, events.len() as u32 - start));
+        }
+        EventLog {
+            events,
+            ranges,
+            logged: true,
+            read: 0,
+            accepted: 0,
+        }
     }
 
     /// The events a snapshot export's timestamp columns imply.
     pub fn from_snapshot(complaints: &[Complaint]) -> EventLog {
-        let mut by = HashMap::with_capacity(complaints.len());
+        let mut events = Vec::with_capacity(complaints.len() * 4);
+        let mut ranges = FxHashMap::default();
         for c in complaints {
-            by.insert(c.id.clone(), snapshot_events(c));
+            let start = events.len() as u32;
+            events.extend(snapshot_events(c));
+            ranges.insert(c.id.clone(), (start, events.len() as u32 - start));
         }
         EventLog {
-            by_complaint: by,
+            events,
+            ranges,
             logged: false,
             read: 0,
             accepted: 0,
@@ -308,34 +357,34 @@ impl EventProfile {
     }
 }
 
-/// Normalizes the event tables against the accepted complaints.
+/// Reads the event files (their chunks in parallel) and normalizes every row against the
+/// accepted complaints. File ids continue after `first_id` (the complaint exports come first);
+/// `files` receives each file's manifest entry.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
-    tables: impl IntoIterator<Item = Result<RawTable>>,
     paths: &[std::path::PathBuf],
+    all_paths: &[std::path::PathBuf],
+    ingest: &crate::pipeline::ingest::IngestOptions<'_>,
     profile: &EventProfile,
     complaints: &[Complaint],
     zone: &Zone,
     as_of: Ts,
+    files: &mut Vec<crate::pipeline::ingest::InputFile>,
     rejects: &mut Rejects,
 ) -> Result<EventLog> {
-    let received: HashMap<&str, Ts> = complaints
+    use rayon::prelude::*;
+    let index: FxHashMap<&str, u32> = complaints
         .iter()
-        .map(|c| (c.id.as_str(), c.received_at()))
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i as u32))
         .collect();
-    let mut log = EventLog {
-        logged: true,
-        ..EventLog::default()
-    };
-    let mut interner: HashMap<String, Str> = HashMap::new();
-    let mut intern = |s: &str| -> Str {
-        interner
-            .entry(s.to_owned())
-            .or_insert_with(|| Str::from(s))
-            .clone()
-    };
-    for table in tables {
-        let table = table?;
-        let cols: Vec<Option<&'static str>> = table
+    let mut pairs: Vec<(u32, Event)> = Vec::new();
+    let mut read = 0usize;
+    for path in paths {
+        let id = u16::try_from(files.len())
+            .map_err(|_| Error::Usage("more than 65,535 input files".into()))?;
+        let src = crate::pipeline::ingest::Source::open(path, id, ingest)?;
+        let cols: Vec<Option<&'static str>> = src
             .headers
             .iter()
             .map(|h| profile.fields.get(&header_key(h)).copied())
@@ -348,136 +397,224 @@ pub fn run(
             .collect();
         if !missing.is_empty() {
             return Err(Error::MissingColumns {
-                path: paths.get(table.file as usize).cloned().unwrap_or_default(),
+                path: all_paths.get(id as usize).cloned().unwrap_or_default(),
                 missing,
-                found: table.headers.clone(),
+                found: src.headers.clone(),
             });
         }
-        let get = |rec: &csv::StringRecord, f: &str| -> Option<String> {
-            idx(f)
-                .and_then(|i| rec.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+        let columns = Columns {
+            id: idx("complaint_id"),
+            at: idx("at"),
+            kind: idx("type"),
+            actor: idx("actor"),
+            role: idx("role"),
+            to_role: idx("to_role"),
+            note: idx("note"),
         };
-        for rec in &table.records {
-            log.read += 1;
-            let reject = |rejects: &mut Rejects,
-                          field: &str,
-                          value: String,
-                          reason: RejectReason,
-                          message: String| {
-                rejects.reject(RowIssue {
-                    origin: rec.origin,
-                    stage: "events",
-                    field: field.to_owned(),
-                    value,
-                    reason,
-                    message,
+        let parts: Vec<(Vec<(u32, Event)>, Rejects, u32)> = src
+            .chunks()
+            .par_iter()
+            .map(|chunk| {
+                let mut out = Vec::new();
+                let mut local = Rejects::default();
+                let mut ingest_rejects = Rejects::default();
+                let mut interner: FxHashMap<Box<str>, Str> = FxHashMap::default();
+                let mut kinds: FxHashMap<Box<str>, Option<Str>> = FxHashMap::default();
+                let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
+                    if let Some(pair) = event_row(
+                        origin,
+                        rec,
+                        &columns,
+                        profile,
+                        &index,
+                        complaints,
+                        zone,
+                        as_of,
+                        &mut interner,
+                        &mut kinds,
+                        &mut local,
+                    ) {
+                        out.push(pair);
+                    }
                 });
-            };
-            let Some(id) = get(&rec.fields, "complaint_id") else {
-                reject(
-                    rejects,
-                    "complaint_id",
-                    String::new(),
-                    RejectReason::MissingId,
-                    "event without a complaint ID".into(),
-                );
-                continue;
-            };
-            let Some(&recv) = received.get(id.as_str()) else {
-                reject(
-                    rejects,
-                    "complaint_id",
-                    id.clone(),
-                    RejectReason::UnknownComplaint,
-                    format!(
-                        "no accepted complaint `{id}` (missing from the export, or rejected there)"
-                    ),
-                );
-                continue;
-            };
-            let at_text = get(&rec.fields, "at").unwrap_or_default();
-            let at = match parse_timestamp(&at_text, zone) {
-                Ok(t) => t,
-                Err(e) => {
-                    let (reason, what) = match e {
-                        TimestampError::Unparseable => {
-                            (RejectReason::BadTimestamp, "is not a timestamp")
-                        }
-                        _ => (RejectReason::InvalidTimestamp, "does not exist"),
-                    };
-                    reject(
-                        rejects,
-                        "at",
-                        at_text.clone(),
-                        reason,
-                        format!("event time `{at_text}` {what}"),
-                    );
-                    continue;
-                }
-            };
-            let op = get(&rec.fields, "type").unwrap_or_default();
-            let Some(kind) = profile.kind(&op) else {
-                let hint = crate::diagnostic::did_you_mean(&op, profile.operation_names())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                reject(
-                    rejects,
-                    "type",
-                    op.clone(),
-                    RejectReason::UnknownEventType,
-                    format!(
-                        "unknown operation `{op}`{hint} (map it in the config: [event_log.types] \"{op}\" = \"<type>\")"
-                    ),
-                );
-                continue;
-            };
-            if at < recv {
-                rejects.find(Finding {
-                    origin: rec.origin,
-                    complaint_id: id.clone(),
-                    field: "at".into(),
-                    code: FindingCode::EventBeforeReceived,
-                    message: format!(
-                        "`{op}` at {} is before the complaint was received ({})",
-                        zone.format(at),
-                        zone.format(recv)
-                    ),
-                });
+                local.extend(ingest_rejects);
+                (out, local, n)
+            })
+            .collect();
+        let mut base = 0u32;
+        for (mut out, mut local, n) in parts {
+            for (_, e) in &mut out {
+                e.origin.record += base;
             }
-            if at > as_of {
-                rejects.find(Finding {
-                    origin: rec.origin,
-                    complaint_id: id.clone(),
-                    field: "at".into(),
-                    code: FindingCode::FutureTimestamp,
-                    message: format!(
-                        "`{op}` at {} is after --as-of; treated as not yet happened",
-                        zone.format(at)
-                    ),
-                });
-            }
-            log.accepted += 1;
-            let ev = Event {
-                kind,
-                at,
-                actor: get(&rec.fields, "actor").map(|s| intern(&s)),
-                role: get(&rec.fields, "role").map(|s| intern(&s)),
-                to_role: get(&rec.fields, "to_role").map(|s| intern(&s)),
-                note: get(&rec.fields, "note").map(|s| Str::from(s.as_str())),
-                origin: rec.origin,
-                derived: false,
-            };
-            log.by_complaint
-                .entry(Str::from(id.as_str()))
-                .or_default()
-                .push(ev);
+            local.shift_records(id, base);
+            pairs.extend(out);
+            rejects.extend(local);
+            base += n;
         }
+        read += base as usize;
+        let mut file = src.file;
+        file.records = base as usize;
+        files.push(file);
     }
-    for v in log.by_complaint.values_mut() {
-        v.sort_by(|a, b| a.at.cmp(&b.at).then(a.origin.cmp(&b.origin)));
-    }
+    let accepted = pairs.len();
+    let mut log = EventLog::from_pairs(complaints, pairs);
+    log.read = read;
+    log.accepted = accepted;
     Ok(log)
+}
+
+/// Positions of the event fields in a file's header.
+struct Columns {
+    id: Option<usize>,
+    at: Option<usize>,
+    kind: Option<usize>,
+    actor: Option<usize>,
+    role: Option<usize>,
+    to_role: Option<usize>,
+    note: Option<usize>,
+}
+
+/// One event row → (complaint index, event), or a reject; findings for events before receipt
+/// or after `--as-of`.
+#[allow(clippy::too_many_arguments)]
+fn event_row(
+    origin: Origin,
+    rec: &csv::StringRecord,
+    cols: &Columns,
+    profile: &EventProfile,
+    index: &FxHashMap<&str, u32>,
+    complaints: &[Complaint],
+    zone: &Zone,
+    as_of: Ts,
+    interner: &mut FxHashMap<Box<str>, Str>,
+    kinds: &mut FxHashMap<Box<str>, Option<Str>>,
+    rejects: &mut Rejects,
+) -> Option<(u32, Event)> {
+    let get = |i: Option<usize>| -> Option<&str> {
+        i.and_then(|i| rec.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let mut intern = |s: &str| -> Str {
+        if let Some(v) = interner.get(s) {
+            return v.clone();
+        }
+        let v = Str::from(s);
+        interner.insert(s.into(), v.clone());
+        v
+    };
+    let reject = |rejects: &mut Rejects,
+                  field: &str,
+                  value: String,
+                  reason: RejectReason,
+                  message: String| {
+        rejects.reject(RowIssue {
+            origin,
+            stage: "events",
+            field: field.to_owned(),
+            value,
+            reason,
+            message,
+        });
+    };
+    let Some(id) = get(cols.id) else {
+        reject(
+            rejects,
+            "complaint_id",
+            String::new(),
+            RejectReason::MissingId,
+            "event without a complaint ID".into(),
+        );
+        return None;
+    };
+    let Some(&ci) = index.get(id) else {
+        reject(
+            rejects,
+            "complaint_id",
+            id.to_owned(),
+            RejectReason::UnknownComplaint,
+            format!("no accepted complaint `{id}` (missing from the export, or rejected there)"),
+        );
+        return None;
+    };
+    let recv = complaints[ci as usize].received_at();
+    let at_text = get(cols.at).unwrap_or_default();
+    let at = match parse_timestamp(at_text, zone) {
+        Ok(t) => t,
+        Err(e) => {
+            let (reason, what) = match e {
+                TimestampError::Unparseable => (RejectReason::BadTimestamp, "is not a timestamp"),
+                _ => (RejectReason::InvalidTimestamp, "does not exist"),
+            };
+            reject(
+                rejects,
+                "at",
+                at_text.to_owned(),
+                reason,
+                format!("event time `{at_text}` {what}"),
+            );
+            return None;
+        }
+    };
+    let op = get(cols.kind).unwrap_or_default();
+    // Operation names repeat a handful of spellings: map each once per chunk.
+    let known = match kinds.get(op) {
+        Some(k) => k.clone(),
+        None => {
+            let k = profile.kind(op);
+            kinds.insert(op.into(), k.clone());
+            k
+        }
+    };
+    let Some(kind) = known else {
+        let hint = crate::diagnostic::did_you_mean(op, profile.operation_names())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        reject(
+            rejects,
+            "type",
+            op.to_owned(),
+            RejectReason::UnknownEventType,
+            format!(
+                "unknown operation `{op}`{hint} (map it in the config: [event_log.types] \"{op}\" = \"<type>\")"
+            ),
+        );
+        return None;
+    };
+    if at < recv {
+        rejects.find(Finding {
+            origin,
+            complaint_id: id.to_owned(),
+            field: "at".into(),
+            code: FindingCode::EventBeforeReceived,
+            message: format!(
+                "`{op}` at {} is before the complaint was received ({})",
+                zone.format(at),
+                zone.format(recv)
+            ),
+        });
+    }
+    if at > as_of {
+        rejects.find(Finding {
+            origin,
+            complaint_id: id.to_owned(),
+            field: "at".into(),
+            code: FindingCode::FutureTimestamp,
+            message: format!(
+                "`{op}` at {} is after --as-of; treated as not yet happened",
+                zone.format(at)
+            ),
+        });
+    }
+    let ev = Event {
+        kind,
+        at,
+        actor: get(cols.actor).map(&mut intern),
+        role: get(cols.role).map(&mut intern),
+        to_role: get(cols.to_role).map(&mut intern),
+        note: get(cols.note).map(&mut intern),
+        origin,
+        derived: false,
+    };
+    Some((ci, ev))
 }

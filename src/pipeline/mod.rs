@@ -159,31 +159,23 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
         sheet: cfg.sheet.as_deref(),
         is_header: &is_header,
     };
-    // Ingest and normalize interleave file by file, so only one file's raw text is held;
-    // the time spent reading is measured inside the iterator.
+    // Ingest and normalize interleave file by file, so only one file's text is held; the
+    // time spent reading and decoding is measured inside.
     let mut files = Vec::new();
-    let mut ingest_rejects = Rejects::default();
-    let ingest_time = std::cell::Cell::new(std::time::Duration::ZERO);
-    let mut reader = ingest::run(&cfg.inputs, &ingest_opts, &mut files, &mut ingest_rejects);
-    let tables = std::iter::from_fn(|| {
-        let started = Instant::now();
-        let next = reader.next();
-        ingest_time.set(ingest_time.get() + started.elapsed());
-        next
-    });
-    let normalized = normalize::run(
-        tables,
+    let mut read_time = std::time::Duration::ZERO;
+    let normalized = normalize::run_sources(
         &cfg.inputs,
+        &ingest_opts,
         &normalize::NormalizeOptions {
             profile: &profile,
             zone: &cfg.zone,
             as_of: cfg.as_of,
         },
+        &mut files,
+        &mut read_time,
         &mut rejects,
     )?;
-    drop(reader);
-    rejects.extend(ingest_rejects);
-    let read_ms = ingest_time.get().as_millis() as u64;
+    let read_ms = read_time.as_millis() as u64;
     let total = clock.elapsed().as_millis() as u64;
     timings.0.push(("ingest".into(), read_ms));
     timings
@@ -214,23 +206,19 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             sheet: None,
             is_header: &is_header,
         };
-        let mut ev_rejects = Rejects::default();
         let all_paths: Vec<std::path::PathBuf> =
             cfg.inputs.iter().chain(&cfg.events).cloned().collect();
-        let tables = ingest::run(&cfg.events, &opts, &mut files, &mut ev_rejects);
-        let mut log = events::run(
-            tables,
+        let log = events::run(
+            &cfg.events,
             &all_paths,
+            &opts,
             &profile,
             &normalized.complaints,
             &cfg.zone,
             cfg.as_of,
+            &mut files,
             &mut rejects,
         )?;
-        rejects.extend(ev_rejects);
-        // Every record of the event files, including those rejected while reading the file,
-        // so event rows reconcile like complaint rows: read = accepted + rejected.
-        log.read = files.iter().skip(cfg.inputs.len()).map(|f| f.records).sum();
         Some(log)
     };
     timings.lap("events", &mut clock);

@@ -976,11 +976,9 @@ impl<'a> Common<'a> {
         }
         let mut evidence = rustc_hash::FxHashMap::default();
         if !cited.is_empty() {
-            for evs in input.events.by_complaint.values() {
-                for e in evs {
-                    if cited.contains(&e.origin) {
-                        evidence.insert(e.origin, e);
-                    }
+            for e in input.events.all() {
+                if cited.contains(&e.origin) {
+                    evidence.insert(e.origin, e);
                 }
             }
         }

@@ -1,73 +1,262 @@
 //! CSV parsing: RFC 4180 with quoted fields that may hold commas, quotes and line breaks.
-//! Each row keeps the line on which it starts, so rejects point at the right place even after
-//! a multi-line complaint text.
+//! Each record keeps the line on which it starts, so rejects point at the right place even
+//! after a multi-line complaint text; and a text can be split into chunks that parse
+//! independently ([`split`]).
 
-use std::path::Path;
+use rayon::prelude::*;
 
-use super::Row;
-use crate::error::{Error, Result};
+/// One of a file's first rows, for finding the header.
+pub(super) struct Lead {
+    /// 1-based line where the record starts.
+    pub line: u32,
+    /// Byte offset where the record starts.
+    pub start: usize,
+    /// The cells.
+    pub cells: Vec<String>,
+}
 
-/// All rows of a decoded CSV text, header included.
+/// The first `n` records of a text.
+pub(super) fn leading_rows(text: &str, n: usize) -> Vec<Lead> {
+    let mut out = Vec::new();
+    records(text, 1, |line, start, rec| {
+        out.push(Lead {
+            line,
+            start,
+            cells: rec.iter().map(str::to_owned).collect(),
+        });
+        out.len() < n
+    });
+    out
+}
+
+/// Calls `f` with the starting line and the cells of every record of `text`, which starts at
+/// a record boundary on line `first_line`.
+pub(super) fn for_each_record(
+    text: &str,
+    first_line: u32,
+    mut f: impl FnMut(u32, &mut csv::StringRecord),
+) {
+    records(text, first_line, |line, _, rec| {
+        f(line, rec);
+        true
+    });
+}
+
+/// The record loop: `f(line, byte offset, record)`; `f` returns false to stop.
 ///
 /// Line numbers are counted here rather than taken from the csv reader: after a CRLF record
 /// end the reader reports the next record as starting before the `\n`, one line too early.
-pub(super) fn rows(path: &Path, text: &str) -> Result<Vec<Row>> {
+fn records(
+    text: &str,
+    first_line: u32,
+    mut f: impl FnMut(u32, usize, &mut csv::StringRecord) -> bool,
+) {
     let bytes = text.as_bytes();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     // Newlines counted so far, and the byte offset they were counted up to.
     let (mut lines, mut counted) = (0usize, 0usize);
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
-                // Skip the line terminator the reader left in front of the record.
-                while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
-                    start += 1;
-                }
-                lines += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
-                counted = counted.max(start);
-                out.push(Row {
-                    line: u32::try_from(lines + 1).unwrap_or(u32::MAX),
-                    cells: rec.iter().map(str::to_owned).collect(),
-                    bad_encoding: false,
-                });
-            }
-            // The text is already valid UTF-8 and the reader is flexible, so only I/O can fail.
-            Err(e) => {
-                return Err(Error::Input {
-                    path: path.to_path_buf(),
-                    message: format!("cannot parse CSV: {e}"),
-                });
-            }
+    // The text is valid UTF-8 and the reader is flexible, and reading from a slice cannot
+    // fail, so the reader never errors; stop if it ever did.
+    while let Ok(true) = rdr.read_record(&mut rec) {
+        let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
+        // Skip the line terminator the reader left in front of the record.
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        lines += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
+        counted = counted.max(start);
+        let line = u32::try_from(lines + first_line as usize).unwrap_or(u32::MAX);
+        if !f(line, start, &mut rec) {
+            break;
         }
     }
-    Ok(out)
+}
+
+/// Cuts `bytes[start..]` into pieces of about `target` bytes that each begin at a record
+/// boundary: the byte after a line break outside quoted fields. Returns the boundaries, from
+/// `start` to `bytes.len()`, or `None` when the quoting is not RFC 4180 (then the text must be
+/// parsed in one piece).
+///
+/// Each tentative cut is moved to just after the next `\n`; whether that `\n` is inside a
+/// quoted field follows from the parity of the quotes before it, counted per piece in
+/// parallel. Parity equals the csv reader's state exactly when every quote opens a field
+/// (after `,`, a line break or at the start), closes one (before `,`, a line break or the end)
+/// or is doubled inside one; that is checked too, in parallel.
+pub(super) fn split(bytes: &[u8], start: usize, target: usize) -> Option<Vec<usize>> {
+    let len = bytes.len();
+    let pieces = (len - start.min(len)) / target.max(1);
+    if pieces < 2 {
+        return Some(vec![start, len]);
+    }
+    // Tentative cuts, each just after a line break.
+    let mut cuts = vec![start];
+    for k in 1..pieces {
+        let at = start + k * (len - start) / pieces;
+        let Some(nl) = memchr::memchr(b'\n', &bytes[at.max(*cuts.last().expect("start"))..]) else {
+            break;
+        };
+        let cut = at.max(*cuts.last().expect("start")) + nl + 1;
+        if cut < len && cut > *cuts.last().expect("start") {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    cuts.dedup();
+    // Quote parity at each cut.
+    let odd: Vec<bool> = cuts
+        .par_windows(2)
+        .map(|w| memchr::memchr_iter(b'"', &bytes[w[0]..w[1]]).count() % 2 == 1)
+        .collect();
+    let mut inside = Vec::with_capacity(odd.len());
+    let mut q = false;
+    for o in &odd {
+        inside.push(q);
+        q ^= o;
+    }
+    // Check the quoting, each piece from its known state.
+    let well_formed = cuts
+        .par_windows(2)
+        .zip(inside.par_iter())
+        .all(|(w, &q)| quotes_well_formed(bytes, w[0], w[1], q, start));
+    if !well_formed {
+        return None;
+    }
+    // Move each cut that fell inside a quoted field to the next line break outside one.
+    let mut bounds = vec![start];
+    for (k, &cut) in cuts.iter().enumerate().skip(1) {
+        if cut >= len {
+            break;
+        }
+        let b = if inside[k] {
+            match next_boundary_outside_quotes(bytes, cut) {
+                Some(b) => b,
+                None => continue,
+            }
+        } else {
+            cut
+        };
+        if b > *bounds.last().expect("start") && b < len {
+            bounds.push(b);
+        }
+    }
+    bounds.push(len);
+    bounds.dedup();
+    Some(bounds)
+}
+
+/// The byte after the first `\n` outside quotes, scanning from `from`, which is inside a
+/// quoted field.
+fn next_boundary_outside_quotes(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut inside = true;
+    for i in memchr::memchr2_iter(b'"', b'\n', &bytes[from..]) {
+        let i = from + i;
+        if bytes[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// True when every quote in `bytes[from..to]` is used as RFC 4180 says, starting `inside` a
+/// quoted field or not. `text_start` is where records begin (a quote there opens a field).
+fn quotes_well_formed(bytes: &[u8], from: usize, to: usize, mut inside: bool, text_start: usize) -> bool {
+    let mut it = memchr::memchr_iter(b'"', &bytes[from..to]).map(|i| from + i).peekable();
+    while let Some(i) = it.next() {
+        if inside {
+            // A doubled quote stays inside; a single one must end the field.
+            if bytes.get(i + 1) == Some(&b'"') {
+                it.next();
+                continue;
+            }
+            if !matches!(bytes.get(i + 1), None | Some(b',' | b'\r' | b'\n')) {
+                return false;
+            }
+            inside = false;
+        } else {
+            if i != text_start && !matches!(bytes[i - 1], b',' | b'\r' | b'\n') {
+                return false;
+            }
+            inside = true;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rows(text: &str) -> Vec<(u32, Vec<String>)> {
+        let mut out = Vec::new();
+        for_each_record(text, 1, |line, rec| {
+            out.push((line, rec.iter().map(str::to_owned).collect()));
+        });
+        out
+    }
+
     #[test]
     fn multi_line_fields_keep_their_starting_line() {
         let text = "id,text\nA1,\"电梯困人\n请尽快\"\nA2,ok\n";
-        let rows = rows(Path::new("x.csv"), text).unwrap();
-        let lines: Vec<u32> = rows.iter().map(|r| r.line).collect();
+        let rows = rows(text);
+        let lines: Vec<u32> = rows.iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![1, 2, 4]);
-        assert_eq!(rows[1].cells[1], "电梯困人\n请尽快");
+        assert_eq!(rows[1].1[1], "电梯困人\n请尽快");
     }
 
     #[test]
     fn crlf_files_count_lines_like_an_editor() {
         let text = "id,text\r\nA1,\"a\r\nb\"\r\nA2,ok\r\n\r\nA3,x\r\n";
-        let rows = rows(Path::new("x.csv"), text).unwrap();
-        let lines: Vec<u32> = rows.iter().map(|r| r.line).collect();
+        let lines: Vec<u32> = rows(text).iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![1, 2, 4, 6]);
+    }
+
+    /// Chunks parsed one by one give the same records and lines as the whole text: quoted
+    /// commas, quotes and line breaks (LF and CRLF) land on every side of the cuts.
+    #[test]
+    fn split_chunks_parse_like_the_whole_text() {
+        let mut text = String::from("id,text,note\r\n");
+        for i in 0..3000 {
+            let body = match i % 5 {
+                0 => format!("\"第{i}条,有逗号\""),
+                1 => format!("\"含\"\"引号\"\"{i}\""),
+                2 => format!("\"两行\n第{i}行\r\n第三行\""),
+                3 => format!("plain{i}"),
+                _ => String::new(),
+            };
+            text.push_str(&format!("A{i},{body},n{i}\r\n"));
+            if i % 97 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        let whole = rows(&text);
+        for target in [50, 333, 1000, 4096] {
+            let bounds = split(text.as_bytes(), 0, target).expect("well-formed");
+            assert!(bounds.len() > 2, "{target}: {bounds:?}");
+            let mut joined = Vec::new();
+            let mut line = 1u32;
+            for w in bounds.windows(2) {
+                let piece = &text[w[0]..w[1]];
+                for_each_record(piece, line, |l, rec| {
+                    joined.push((l, rec.iter().map(str::to_owned).collect::<Vec<_>>()));
+                });
+                line += memchr::memchr_iter(b'\n', piece.as_bytes()).count() as u32;
+            }
+            assert_eq!(joined, whole, "target {target}");
+        }
+    }
+
+    #[test]
+    fn stray_quotes_keep_the_text_whole() {
+        let mut text = String::from("id,size\n");
+        for i in 0..500 {
+            text.push_str(&format!("A{i},5\" pipe\n"));
+        }
+        assert_eq!(split(text.as_bytes(), 0, 100), None);
     }
 }

@@ -22,13 +22,15 @@ pub struct Decoded {
 /// Decodes a CSV file's bytes. With `Auto`: a BOM decides; else valid UTF-8 is UTF-8; else
 /// GB18030 if the whole file is valid GB18030; else UTF-8 with the bad bytes replaced (and the
 /// records holding them rejected).
-pub fn decode(path: &Path, bytes: &[u8], choice: EncodingChoice) -> Result<Decoded> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return Ok(utf8(rest, "utf-8-bom"));
+pub fn decode(path: &Path, mut bytes: Vec<u8>, choice: EncodingChoice) -> Result<Decoded> {
+    // UTF-8 is taken over in place: an export of hundreds of megabytes is validated, not copied.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+        return Ok(utf8(bytes, "utf-8-bom"));
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let enc = if bytes[0] == 0xFF { UTF_16LE } else { UTF_16BE };
-        let (text, _, had_errors) = enc.decode(bytes);
+        let (text, _, had_errors) = enc.decode(&bytes);
         return Ok(Decoded {
             text: text.into_owned(),
             encoding: if bytes[0] == 0xFF {
@@ -42,7 +44,7 @@ pub fn decode(path: &Path, bytes: &[u8], choice: EncodingChoice) -> Result<Decod
     match choice {
         EncodingChoice::Utf8 => Ok(utf8(bytes, "utf-8")),
         EncodingChoice::Gb18030 => {
-            let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+            let (text, had_errors) = GB18030.decode_without_bom_handling(&bytes);
             Ok(Decoded {
                 text: text.into_owned(),
                 encoding: "gb18030",
@@ -50,10 +52,10 @@ pub fn decode(path: &Path, bytes: &[u8], choice: EncodingChoice) -> Result<Decod
             })
         }
         EncodingChoice::Auto => {
-            if std::str::from_utf8(bytes).is_ok() {
+            if std::str::from_utf8(&bytes).is_ok() {
                 return Ok(utf8(bytes, "utf-8"));
             }
-            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
                 return Ok(Decoded {
                     text: text.into_owned(),
                     encoding: "gb18030",
@@ -74,15 +76,15 @@ pub fn decode(path: &Path, bytes: &[u8], choice: EncodingChoice) -> Result<Decod
     }
 }
 
-fn utf8(bytes: &[u8], name: &'static str) -> Decoded {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Decoded {
-            text: s.to_owned(),
+fn utf8(bytes: Vec<u8>, name: &'static str) -> Decoded {
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
             encoding: name,
             had_errors: false,
         },
-        Err(_) => Decoded {
-            text: String::from_utf8_lossy(bytes).into_owned(),
+        Err(e) => Decoded {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
             encoding: name,
             had_errors: true,
         },
@@ -96,12 +98,12 @@ mod tests {
     #[test]
     fn detects_bom_utf8_and_gbk() {
         let p = Path::new("x.csv");
-        let d = decode(p, "\u{feff}投诉编号\n".as_bytes(), EncodingChoice::Auto).unwrap();
+        let d = decode(p, "\u{feff}投诉编号\n".as_bytes().to_vec(), EncodingChoice::Auto).unwrap();
         assert_eq!((d.text.as_str(), d.encoding), ("投诉编号\n", "utf-8-bom"));
-        let d = decode(p, "投诉编号\n".as_bytes(), EncodingChoice::Auto).unwrap();
+        let d = decode(p, "投诉编号\n".as_bytes().to_vec(), EncodingChoice::Auto).unwrap();
         assert_eq!(d.encoding, "utf-8");
         let (gbk, _, _) = encoding_rs::GBK.encode("投诉编号,电梯困人\n");
-        let d = decode(p, &gbk, EncodingChoice::Auto).unwrap();
+        let d = decode(p, gbk.into_owned(), EncodingChoice::Auto).unwrap();
         assert_eq!(
             (d.text.as_str(), d.encoding),
             ("投诉编号,电梯困人\n", "gb18030")
@@ -115,7 +117,7 @@ mod tests {
             bytes.extend_from_slice(format!("A{i},电梯困人，请尽快处理\n").as_bytes());
         }
         bytes.extend_from_slice(b"A2,\xFF\xFE\xFD\n");
-        let d = decode(Path::new("x.csv"), &bytes, EncodingChoice::Auto).unwrap();
+        let d = decode(Path::new("x.csv"), bytes, EncodingChoice::Auto).unwrap();
         assert!(d.had_errors);
         assert!(d.text.contains("电梯困人"));
     }

@@ -1,23 +1,34 @@
-//! Stage 1, ingest: input files → one [`RawTable`] per file (text cells, provenance).
+//! Stage 1, ingest: an input file → a [`Source`]: its manifest entry, its header, and its
+//! records in [`Chunk`]s that parse independently, so normalize can work on them in parallel.
 //!
-//! - Input: the sorted list of input paths (CSV in UTF-8 with or without BOM, UTF-16 with BOM,
-//!   or GBK/GB18030; XLSX/XLS/ODS through calamine).
-//! - Output: a lazy sequence of [`RawTable`]s, one file read at a time, so a run never holds
-//!   more than one file's raw cells.
+//! - Input: one path (CSV in UTF-8 with or without BOM, UTF-16 with BOM, or GBK/GB18030;
+//!   XLSX/XLS/ODS through calamine).
+//! - Output: a [`Source`]; [`Chunk::for_each`] hands each record to the caller with its
+//!   provenance (file, the line where it starts, its record number within the chunk — the
+//!   caller adds the records of the chunks before, see [`Rejects::shift_records`]).
 //! - Failure policy: an unreadable file, an undecodable declared encoding or a missing sheet is
 //!   a fatal [`Error`]. Per record: a ragged row (more fields than the header), bytes invalid in
 //!   the file's encoding and an entirely blank row are rejected here (stage `ingest`); every
 //!   other record goes on to normalize untouched.
 //!
 //! Spreadsheet cells become the text a CSV export of the same sheet would hold: numbers in
-//! their shortest form, date cells as `YYYY-MM-DD HH:MM:SS` local wall time, error cells as their code (`#N/A`). That is what makes a CSV and an XLSX copy of
-//! one export produce identical results.
+//! their shortest form, date cells as `YYYY-MM-DD HH:MM:SS` local wall time, error cells as
+//! their code (`#N/A`). That is what makes a CSV and an XLSX copy of one export produce
+//! identical results.
+//!
+//! Splitting a CSV: the text is cut after line breaks that lie outside quoted fields. Which
+//! ones do is decided from the parity of the quotes before them, counted in parallel; that is
+//! exact for RFC 4180 quoting (a quote opens a field or closes it, `""` inside is a quote), and
+//! the quotes are checked to be used that way. A file that quotes otherwise (a stray `"` inside
+//! an unquoted field) is parsed as one chunk, as the csv reader would read it whole.
 
 mod csv_file;
 mod encoding;
 mod xlsx;
 
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use crate::config::EncodingChoice;
 use crate::diagnostic::display_path;
@@ -30,6 +41,10 @@ pub(crate) use xlsx::cell_text;
 
 /// How many leading rows are searched for the header row (exports often carry a title row).
 pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Target size of a CSV chunk: large enough that per-chunk setup is noise, small enough that
+/// two cores stay busy to the end of a file.
+const CHUNK_BYTES: usize = 8 << 20;
 
 /// One input file as the manifest describes it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,7 +82,7 @@ pub struct RawRecord {
     pub fields: csv::StringRecord,
 }
 
-/// One file's header and records.
+/// One file's header and records, all in memory: for small inputs (a roster, a rule test case).
 #[derive(Debug, Clone)]
 pub struct RawTable {
     /// Index into the run's input files.
@@ -88,190 +103,307 @@ pub struct IngestOptions<'a> {
     pub is_header: &'a (dyn Fn(&[String]) -> bool + Sync),
 }
 
-/// Reads each path in order, lazily. `files` receives each file's manifest entry as it is read.
-pub fn run<'a>(
-    paths: &'a [PathBuf],
-    opts: &'a IngestOptions<'a>,
-    files: &'a mut Vec<InputFile>,
-    rejects: &'a mut Rejects,
-) -> impl Iterator<Item = Result<RawTable>> + 'a {
-    paths.iter().map(move |path| {
-        let id = u16::try_from(files.len())
-            .map_err(|_| crate::error::Error::Usage("more than 65,535 input files".into()))?;
-        let (file, table) = read_file(path, id, opts, rejects)?;
-        files.push(file);
-        Ok(table)
-    })
+/// A row as read from a workbook, before the header is known.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    /// 1-based sheet row where the row starts.
+    pub line: u32,
+    pub cells: Vec<String>,
+    pub bad_encoding: bool,
 }
 
-/// Reads one file.
+/// An opened input file: its manifest entry (`records` is filled in by the caller once the
+/// chunks are read), its header, and the records below it.
+pub struct Source {
+    /// Index into the run's input files.
+    pub id: u16,
+    /// The manifest entry.
+    pub file: InputFile,
+    /// The header as written (trimmed; trailing blank cells dropped).
+    pub headers: Vec<String>,
+    body: Body,
+}
+
+enum Body {
+    /// Decoded text; the data records start at byte `start`, on line `start_line`.
+    Csv {
+        text: String,
+        start: usize,
+        start_line: u32,
+        had_errors: bool,
+    },
+    /// Workbook rows below the header.
+    Rows(Vec<Row>),
+}
+
+/// A run of consecutive records of one file.
+pub struct Chunk<'a> {
+    src: &'a Source,
+    part: Part<'a>,
+}
+
+enum Part<'a> {
+    /// CSV text starting at a record boundary on line `first_line`.
+    Csv { text: &'a str, first_line: u32 },
+    /// Workbook rows.
+    Rows(&'a [Row]),
+}
+
+impl Source {
+    /// Reads, decodes and finds the header of one file.
+    pub fn open(path: &Path, id: u16, opts: &IngestOptions<'_>) -> Result<Source> {
+        let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
+        let sha256 = crate::output::sha256_hex(&bytes);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let display = display_path(path).display().to_string();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let is_workbook = matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods");
+        let mut file = InputFile {
+            path: path.to_path_buf(),
+            display,
+            stem,
+            format: "csv",
+            encoding: String::new(),
+            sheet: None,
+            sha256,
+            header_line: 1,
+            preamble_rows: 0,
+            records: 0,
+        };
+        if is_workbook {
+            let t = xlsx::read(path, bytes, opts.sheet)?;
+            file.format = "xlsx";
+            file.encoding = "xlsx".to_owned();
+            file.sheet = Some(t.sheet);
+            let mut rows = t.rows;
+            let header_idx = rows
+                .iter()
+                .take(HEADER_SEARCH_ROWS)
+                .position(|r| (opts.is_header)(&r.cells))
+                .unwrap_or(0);
+            let (headers, header_line) = match rows.get(header_idx) {
+                Some(h) => (clean_headers(&h.cells), h.line),
+                None => (Vec::new(), 1),
+            };
+            let body: Vec<Row> = rows.drain((header_idx + 1).min(rows.len())..).collect();
+            file.header_line = header_line;
+            file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
+            return Ok(Source {
+                id,
+                file,
+                headers,
+                body: Body::Rows(body),
+            });
+        }
+        let text = encoding::decode(path, bytes, opts.encoding)?;
+        file.encoding = text.encoding.to_owned();
+        // The header: the first of the leading rows the profile recognises, else the first row.
+        let lead = csv_file::leading_rows(&text.text, HEADER_SEARCH_ROWS + 1);
+        let header_idx = lead
+            .iter()
+            .take(HEADER_SEARCH_ROWS)
+            .position(|r| (opts.is_header)(&r.cells))
+            .unwrap_or(0);
+        let (headers, header_line) = match lead.get(header_idx) {
+            Some(h) => (clean_headers(&h.cells), h.line),
+            None => (Vec::new(), 1),
+        };
+        // The data start where the record after the header does.
+        let (start, start_line) = lead
+            .get(header_idx + 1)
+            .map_or((text.text.len(), 1), |r| (r.start, r.line));
+        file.header_line = header_line;
+        file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
+        Ok(Source {
+            id,
+            file,
+            headers,
+            body: Body::Csv {
+                text: text.text,
+                start,
+                start_line,
+                had_errors: text.had_errors,
+            },
+        })
+    }
+
+    /// The records in chunks of about [`CHUNK_BYTES`], in file order.
+    pub fn chunks(&self) -> Vec<Chunk<'_>> {
+        match &self.body {
+            Body::Rows(rows) => rows
+                .chunks(32_768)
+                .map(|r| Chunk {
+                    src: self,
+                    part: Part::Rows(r),
+                })
+                .collect(),
+            Body::Csv {
+                text,
+                start,
+                start_line,
+                ..
+            } => {
+                let bounds = csv_file::split(text.as_bytes(), *start, CHUNK_BYTES)
+                    .unwrap_or_else(|| vec![*start, text.len()]);
+                // Lines before each chunk, counted in parallel.
+                let newlines: Vec<usize> = bounds
+                    .par_windows(2)
+                    .map(|w| memchr::memchr_iter(b'\n', &text.as_bytes()[w[0]..w[1]]).count())
+                    .collect();
+                let mut line = *start_line as usize;
+                let mut out = Vec::with_capacity(newlines.len());
+                for (w, n) in bounds.windows(2).zip(newlines) {
+                    out.push(Chunk {
+                        src: self,
+                        part: Part::Csv {
+                            text: &text[w[0]..w[1]],
+                            first_line: u32::try_from(line).unwrap_or(u32::MAX),
+                        },
+                    });
+                    line += n;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Header cells: BOM and blanks trimmed; trailing empty cells (a spreadsheet's stray formatting)
+/// do not count as columns.
+fn clean_headers(cells: &[String]) -> Vec<String> {
+    let headers: Vec<String> = cells
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .collect();
+    let width = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
+    headers.into_iter().take(width).collect()
+}
+
+impl Chunk<'_> {
+    /// Hands each record that passes ingest to `f` with its origin (record numbers counted
+    /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
+    /// records in the chunk, whatever became of them.
+    pub fn for_each(&self, rejects: &mut Rejects, mut f: impl FnMut(Origin, &csv::StringRecord)) -> u32 {
+        let width = self.src.headers.len();
+        let file = self.src.id;
+        let mut n = 0u32;
+        let mut check = |line: u32, rec: &mut csv::StringRecord, bad_encoding: bool, rejects: &mut Rejects| {
+            n += 1;
+            let origin = Origin {
+                file,
+                line,
+                record: n,
+            };
+            let used = (0..rec.len())
+                .rev()
+                .find(|&i| !rec[i].trim().is_empty())
+                .map_or(0, |i| i + 1);
+            let issue =
+                |reason: RejectReason, field: String, value: String, message: String| RowIssue {
+                    origin,
+                    stage: "ingest",
+                    field,
+                    value,
+                    reason,
+                    message,
+                };
+            if bad_encoding && rec.iter().any(|c| c.contains('\u{fffd}')) {
+                let (i, cell) = rec
+                    .iter()
+                    .enumerate()
+                    .find(|(_, c)| c.contains('\u{fffd}'))
+                    .map(|(i, c)| (i, c.to_owned()))
+                    .unwrap_or_default();
+                rejects.reject(issue(
+                    RejectReason::BadEncoding,
+                    self.src.headers.get(i).cloned().unwrap_or_default(),
+                    cell,
+                    "bytes not valid in the file's encoding (shown as \u{fffd})".into(),
+                ));
+            } else if used == 0 {
+                rejects.reject(issue(
+                    RejectReason::EmptyRow,
+                    String::new(),
+                    String::new(),
+                    "every cell is blank".into(),
+                ));
+            } else if used > width {
+                let extra: Vec<&str> = rec.iter().skip(width).take(used - width).collect();
+                rejects.reject(issue(
+                    RejectReason::RaggedRow,
+                    String::new(),
+                    extra.join(","),
+                    format!(
+                        "{used} fields but the header has {width}: a stray delimiter or an unquoted comma shifted the columns"
+                    ),
+                ));
+            } else {
+                rec.truncate(width);
+                f(origin, rec);
+            }
+        };
+        match &self.part {
+            Part::Rows(rows) => {
+                let mut rec = csv::StringRecord::new();
+                for r in *rows {
+                    rec.clear();
+                    for c in &r.cells {
+                        rec.push_field(c);
+                    }
+                    check(r.line, &mut rec, r.bad_encoding, rejects);
+                }
+            }
+            Part::Csv { text, first_line } => {
+                let bad = matches!(self.src.body, Body::Csv { had_errors: true, .. });
+                csv_file::for_each_record(text, *first_line, |line, rec| {
+                    check(line, rec, bad, rejects);
+                });
+            }
+        }
+        n
+    }
+}
+
+/// Reads one file whole into a [`RawTable`] (for small inputs: a roster, a rule test case).
 pub fn read_file(
     path: &Path,
     id: u16,
     opts: &IngestOptions<'_>,
     rejects: &mut Rejects,
 ) -> Result<(InputFile, RawTable)> {
-    let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
-    let sha256 = crate::output::sha256_hex(&bytes);
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let display = display_path(path).display().to_string();
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let is_workbook = matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods");
-    let (format, encoding, sheet, rows) = if is_workbook {
-        let t = xlsx::read(path, bytes, opts.sheet)?;
-        ("xlsx", "xlsx".to_owned(), Some(t.sheet), t.rows)
-    } else {
-        let text = encoding::decode(path, &bytes, opts.encoding)?;
-        drop(bytes);
-        let mut rows = csv_file::rows(path, &text.text)?;
-        if text.had_errors {
-            for r in &mut rows {
-                r.bad_encoding = r.cells.iter().any(|c| c.contains('\u{fffd}'));
-            }
-        }
-        ("csv", text.encoding.to_owned(), None, rows)
-    };
-    let (table, header_line, preamble, records) = build_table(id, rows, opts.is_header, rejects);
-    let file = InputFile {
-        path: path.to_path_buf(),
-        display,
-        stem,
-        format,
-        encoding,
-        sheet,
-        sha256,
-        header_line,
-        preamble_rows: preamble,
+    let src = Source::open(path, id, opts)?;
+    let mut records = Vec::new();
+    let mut total = 0usize;
+    for chunk in src.chunks() {
+        let mut local = Rejects::default();
+        let base = u32::try_from(total).unwrap_or(u32::MAX);
+        let n = chunk.for_each(&mut local, |mut origin, rec| {
+            origin.record += base;
+            records.push(RawRecord {
+                origin,
+                fields: rec.clone(),
+            });
+        });
+        local.shift_records(id, base);
+        rejects.extend(local);
+        total += n as usize;
+    }
+    let mut file = src.file;
+    file.records = total;
+    let table = RawTable {
+        file: id,
+        headers: src.headers,
         records,
     };
     Ok((file, table))
-}
-
-/// A row as read from either format, before the header is known.
-#[derive(Debug, Clone)]
-pub(crate) struct Row {
-    /// 1-based line (CSV) or sheet row (XLSX) where the row starts.
-    pub line: u32,
-    pub cells: Vec<String>,
-    pub bad_encoding: bool,
-}
-
-/// Finds the header, then turns the rows below it into records, rejecting ragged, badly
-/// encoded and blank ones.
-fn build_table(
-    file: u16,
-    rows: Vec<Row>,
-    is_header: &(dyn Fn(&[String]) -> bool + Sync),
-    rejects: &mut Rejects,
-) -> (RawTable, u32, u32, usize) {
-    let header_idx = rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .position(|r| is_header(&r.cells))
-        .unwrap_or(0);
-    let mut it = rows.into_iter().skip(header_idx);
-    let Some(header) = it.next() else {
-        return (
-            RawTable {
-                file,
-                headers: Vec::new(),
-                records: Vec::new(),
-            },
-            1,
-            0,
-            0,
-        );
-    };
-    let headers: Vec<String> = header
-        .cells
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-        .collect();
-    // Trailing empty header cells (a spreadsheet's stray formatting) do not count as columns.
-    let width = headers
-        .iter()
-        .rposition(|h| !h.is_empty())
-        .map_or(0, |i| i + 1);
-    let headers: Vec<String> = headers.into_iter().take(width).collect();
-    let mut records = Vec::new();
-    let mut n = 0usize;
-    for row in it {
-        n += 1;
-        let origin = Origin {
-            file,
-            line: row.line,
-            record: u32::try_from(n).unwrap_or(u32::MAX),
-        };
-        let used = row
-            .cells
-            .iter()
-            .rposition(|c| !c.trim().is_empty())
-            .map_or(0, |i| i + 1);
-        let issue =
-            |reason: RejectReason, field: String, value: String, message: String| RowIssue {
-                origin,
-                stage: "ingest",
-                field,
-                value,
-                reason,
-                message,
-            };
-        if row.bad_encoding {
-            let (i, cell) = row
-                .cells
-                .iter()
-                .enumerate()
-                .find(|(_, c)| c.contains('\u{fffd}'))
-                .map(|(i, c)| (i, c.clone()))
-                .unwrap_or_default();
-            rejects.reject(issue(
-                RejectReason::BadEncoding,
-                headers.get(i).cloned().unwrap_or_default(),
-                cell,
-                "bytes not valid in the file's encoding (shown as \u{fffd})".into(),
-            ));
-        } else if used == 0 {
-            rejects.reject(issue(
-                RejectReason::EmptyRow,
-                String::new(),
-                String::new(),
-                "every cell is blank".into(),
-            ));
-        } else if used > width {
-            let extra: Vec<&str> = row.cells[width..used].iter().map(String::as_str).collect();
-            rejects.reject(issue(
-                RejectReason::RaggedRow,
-                String::new(),
-                extra.join(","),
-                format!(
-                    "{used} fields but the header has {width}: a stray delimiter or an unquoted comma shifted the columns"
-                ),
-            ));
-        } else {
-            let mut cells = row.cells;
-            cells.truncate(width);
-            records.push(RawRecord {
-                origin,
-                fields: csv::StringRecord::from(cells),
-            });
-        }
-    }
-    let header_line = header.line;
-    (
-        RawTable {
-            file,
-            headers,
-            records,
-        },
-        header_line,
-        u32::try_from(header_idx).unwrap_or(u32::MAX),
-        n,
-    )
 }

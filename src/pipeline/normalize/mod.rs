@@ -21,7 +21,7 @@
 
 pub mod profile;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use chrono::Datelike;
 
@@ -64,7 +64,8 @@ pub struct NormalizeOptions<'a> {
     pub as_of: Ts,
 }
 
-/// Normalizes every table, then applies the duplicate policy.
+/// Normalizes every table, then applies the duplicate policy (for tables already in memory:
+/// a rule test case).
 pub fn run(
     tables: impl IntoIterator<Item = Result<RawTable>>,
     paths: &[std::path::PathBuf],
@@ -73,18 +74,15 @@ pub fn run(
 ) -> Result<Normalized> {
     let mut extras = ExtraColumns::default();
     let mut rows: Vec<Complaint> = Vec::new();
-    let mut interner = Interner::default();
     for table in tables {
         let table = table?;
-        normalize_table(
-            &table,
-            paths,
-            opts,
-            &mut extras,
-            &mut interner,
-            &mut rows,
-            rejects,
-        )?;
+        let plan = Plan::new(table.file, &table.headers, paths, opts, &mut extras, rejects)?;
+        let mut interner = Interner::default();
+        for rec in &table.records {
+            if let Some(c) = plan.record(rec.origin, &rec.fields, opts, &mut interner, rejects) {
+                rows.push(c);
+            }
+        }
     }
     let accepted = rows.len();
     let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
@@ -96,67 +94,152 @@ pub fn run(
     })
 }
 
-fn normalize_table(
-    table: &RawTable,
+/// Reads and normalizes every input file, the chunks of each in parallel, then applies the
+/// duplicate policy. `files` receives each file's manifest entry (with its record count);
+/// `ingest_time` adds up the time spent reading and decoding files.
+pub fn run_sources(
     paths: &[std::path::PathBuf],
+    ingest: &crate::pipeline::ingest::IngestOptions<'_>,
     opts: &NormalizeOptions<'_>,
-    extras: &mut ExtraColumns,
-    interner: &mut Interner,
-    out: &mut Vec<Complaint>,
+    files: &mut Vec<crate::pipeline::ingest::InputFile>,
+    ingest_time: &mut std::time::Duration,
     rejects: &mut Rejects,
-) -> Result<()> {
-    let path = paths.get(table.file as usize).cloned().unwrap_or_default();
-    let (cols, losers) = opts.profile.map_headers(&table.headers);
-    let missing: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
-        .into_iter()
-        .filter(|f| !cols.contains(&Some(*f)))
-        .map(|f| f.name().to_owned())
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::MissingColumns {
-            path,
-            missing,
-            found: table.headers.clone(),
-        });
+) -> Result<Normalized> {
+    use rayon::prelude::*;
+    let mut extras = ExtraColumns::default();
+    let mut rows: Vec<Complaint> = Vec::new();
+    for path in paths {
+        let started = std::time::Instant::now();
+        let id = u16::try_from(files.len())
+            .map_err(|_| Error::Usage("more than 65,535 input files".into()))?;
+        let src = crate::pipeline::ingest::Source::open(path, id, ingest)?;
+        *ingest_time += started.elapsed();
+        let plan = Plan::new(id, &src.headers, paths, opts, &mut extras, rejects)?;
+        let parts: Vec<(Vec<Complaint>, Rejects, u32)> = src
+            .chunks()
+            .par_iter()
+            .map(|chunk| {
+                let mut out = Vec::new();
+                let mut local = Rejects::default();
+                let mut interner = Interner::default();
+                let mut ingest_rejects = Rejects::default();
+                let n = chunk.for_each(&mut ingest_rejects, |origin, cells| {
+                    if let Some(c) = plan.record(origin, cells, opts, &mut interner, &mut local) {
+                        out.push(c);
+                    }
+                });
+                // Normalize's rejects first, then ingest's, as a sequential read gives them.
+                local.extend(ingest_rejects);
+                (out, local, n)
+            })
+            .collect();
+        let mut base = 0u32;
+        for (mut out, mut local, n) in parts {
+            for c in &mut out {
+                c.origin.record += base;
+            }
+            local.shift_records(id, base);
+            rows.extend(out);
+            rejects.extend(local);
+            base += n;
+        }
+        let mut file = src.file;
+        file.records = base as usize;
+        files.push(file);
     }
-    for (i, f) in losers {
-        rejects.find(Finding {
-            origin: Origin {
-                file: table.file,
-                line: 0,
-                record: 0,
-            },
-            complaint_id: String::new(),
-            field: table.headers[i].clone(),
-            code: FindingCode::DuplicateHeader,
-            message: format!(
-                "column `{}` also maps to `{}`; an earlier alias won, so it is carried through unchanged",
-                table.headers[i],
-                f.name()
-            ),
-        });
-    }
-    // Per column: the canonical field, or the index of the extra column it feeds.
-    let plan: Vec<Slot> = cols
-        .iter()
-        .zip(&table.headers)
-        .map(|(c, h)| match c {
-            Some(f) => Slot::Field(*f),
-            None if h.is_empty() => Slot::Skip,
-            None => Slot::Extra(extras.index_or_insert(h)),
+    let accepted = rows.len();
+    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
+    Ok(Normalized {
+        complaints,
+        extras,
+        accepted,
+        merged,
+    })
+}
+
+/// How one file's columns become a complaint: the canonical field or carried-through column
+/// each column feeds.
+struct Plan<'h> {
+    slots: Vec<Slot>,
+    headers: &'h [String],
+    n_extra: usize,
+}
+
+impl<'h> Plan<'h> {
+    fn new(
+        file: u16,
+        headers: &'h [String],
+        paths: &[std::path::PathBuf],
+        opts: &NormalizeOptions<'_>,
+        extras: &mut ExtraColumns,
+        rejects: &mut Rejects,
+    ) -> Result<Plan<'h>> {
+        let path = paths.get(file as usize).cloned().unwrap_or_default();
+        let (cols, losers) = opts.profile.map_headers(headers);
+        let missing: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
+            .into_iter()
+            .filter(|f| !cols.contains(&Some(*f)))
+            .map(|f| f.name().to_owned())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingColumns {
+                path,
+                missing,
+                found: headers.to_vec(),
+            });
+        }
+        for (i, f) in losers {
+            rejects.find(Finding {
+                origin: Origin {
+                    file,
+                    line: 0,
+                    record: 0,
+                },
+                complaint_id: String::new(),
+                field: headers[i].clone(),
+                code: FindingCode::DuplicateHeader,
+                message: format!(
+                    "column `{}` also maps to `{}`; an earlier alias won, so it is carried through unchanged",
+                    headers[i],
+                    f.name()
+                ),
+            });
+        }
+        // Per column: the canonical field, or the index of the extra column it feeds.
+        let slots: Vec<Slot> = cols
+            .iter()
+            .zip(headers)
+            .map(|(c, h)| match c {
+                Some(f) => Slot::Field(*f),
+                None if h.is_empty() => Slot::Skip,
+                None => Slot::Extra(extras.index_or_insert(h)),
+            })
+            .collect();
+        Ok(Plan {
+            slots,
+            headers,
+            n_extra: extras.0.len(),
         })
-        .collect();
-    let n_extra = extras.0.len();
-    for rec in &table.records {
+    }
+
+    /// One record → a complaint, or a reject (every problem of the record in one message).
+    fn record(
+        &self,
+        origin: Origin,
+        fields: &csv::StringRecord,
+        opts: &NormalizeOptions<'_>,
+        interner: &mut Interner,
+        rejects: &mut Rejects,
+    ) -> Option<Complaint> {
         let mut c = Complaint {
-            origin: rec.origin,
-            extra: vec![None; n_extra],
+            origin,
+            extra: vec![None; self.n_extra],
             ..Complaint::default()
         };
         let mut problems: Vec<(Field, String, RejectReason, String)> = Vec::new();
         let mut error_extras = Vec::new();
-        for (i, slot) in plan.iter().enumerate() {
-            let cell = rec.fields.get(i).unwrap_or("").trim();
+        for (i, slot) in self.slots.iter().enumerate() {
+            let cell = fields.get(i).unwrap_or("").trim();
             if cell.is_empty() {
                 continue;
             }
@@ -168,10 +251,12 @@ fn normalize_table(
                     }
                     // A cell that is a whole timestamp is written in one form, so a CSV and an
                     // XLSX copy of an export (text vs. a date cell) carry the same value.
-                    c.extra[x] = Some(match crate::time::parse_timestamp_text(cell, opts.zone) {
-                        Ok(t) => Str::from(opts.zone.format(t)),
-                        Err(_) => Str::from(cell),
-                    });
+                    c.extra[x] = Some(
+                        match crate::time::parse_timestamp_text(cell, opts.zone) {
+                            Ok(t) => Str::from(opts.zone.format(t)),
+                            Err(_) => interner.get(cell),
+                        },
+                    );
                 }
                 Slot::Field(f) => {
                     if is_error_cell(cell) {
@@ -222,31 +307,30 @@ fn normalize_table(
                 value.clone()
             };
             rejects.reject(RowIssue {
-                origin: rec.origin,
+                origin,
                 stage: "normalize",
                 field: field.name().to_owned(),
                 value,
                 reason: *reason,
                 message,
             });
-            continue;
+            return None;
         }
         for i in error_extras {
             rejects.find(Finding {
-                origin: rec.origin,
+                origin,
                 complaint_id: c.id.to_string(),
-                field: table.headers[i].clone(),
+                field: self.headers[i].clone(),
                 code: FindingCode::ErrorCellInExtra,
                 message: format!(
                     "carried-through column `{}` holds a spreadsheet error; kept as written",
-                    table.headers[i]
+                    self.headers[i]
                 ),
             });
         }
         stage_findings(&c, opts, rejects);
-        out.push(c);
+        Some(c)
     }
-    Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -449,36 +533,54 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
 /// Applies the duplicate policy. Returns the complaints sorted by receipt then ID, and for
 /// each the rows merged into it.
 fn dedupe(
-    rows: Vec<Complaint>,
+    mut rows: Vec<Complaint>,
     n_extra: usize,
     paths: &[std::path::PathBuf],
     rejects: &mut Rejects,
 ) -> (Vec<Complaint>, Vec<Vec<Origin>>) {
-    let mut groups: HashMap<Str, Vec<Complaint>> = HashMap::with_capacity(rows.len());
-    for mut c in rows {
-        // Rows from earlier files have fewer extra columns: pad to the final width.
-        c.extra.resize(n_extra, None);
-        groups.entry(c.id.clone()).or_default().push(c);
-    }
-    let mut out: Vec<(Complaint, Vec<Origin>)> = Vec::with_capacity(groups.len());
-    for (_, mut group) in groups {
-        if group.len() == 1 {
-            out.push((group.pop().expect("one"), Vec::new()));
-            continue;
+    use rayon::prelude::*;
+    // Rows from earlier files have fewer extra columns: pad to the final width.
+    for c in &mut rows {
+        if c.extra.len() < n_extra {
+            c.extra.resize(n_extra, None);
         }
-        group.sort_by(|a, b| rank(b).cmp(&rank(a)));
-        let mut it = group.into_iter();
-        let winner = it.next().expect("non-empty");
+    }
+    // Rows of each ID: most IDs have one, so only repeated IDs get a list.
+    let mut first: FxHashMap<&str, u32> = FxHashMap::default();
+    first.reserve(rows.len());
+    let mut more: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for (i, c) in rows.iter().enumerate() {
+        let i = i as u32;
+        match first.entry(c.id.as_str()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                more.entry(*e.get()).or_insert_with(|| vec![*e.get()]).push(i);
+            }
+        }
+    }
+    drop(first);
+    // Winners, and for each the rows merged into it.
+    let mut winner_of_group: Vec<(u32, Vec<Origin>)> = Vec::with_capacity(more.len());
+    let mut loses = vec![false; rows.len()];
+    let mut groups: Vec<Vec<u32>> = more.into_values().collect();
+    groups.sort_unstable();
+    for mut group in groups {
+        group.sort_by(|a, b| rank(&rows[*b as usize]).cmp(&rank(&rows[*a as usize])));
+        let winner = &rows[group[0] as usize];
+        let at = format!(
+            "{}:{}",
+            paths
+                .get(winner.origin.file as usize)
+                .map_or_else(|| "?".into(), |p| display_path(p).display().to_string()),
+            winner.origin.line
+        );
         let mut merged = Vec::new();
-        for loser in it {
-            let at = format!(
-                "{}:{}",
-                paths
-                    .get(winner.origin.file as usize)
-                    .map_or_else(|| "?".into(), |p| display_path(p).display().to_string()),
-                winner.origin.line
-            );
-            let (code, message) = if same_content(&loser, &winner) {
+        for &l in &group[1..] {
+            let loser = &rows[l as usize];
+            loses[l as usize] = true;
+            let (code, message) = if same_content(loser, winner) {
                 (
                     FindingCode::ExactDuplicate,
                     format!("identical to the row at {at}; counted once"),
@@ -499,7 +601,7 @@ fn dedupe(
                 code,
                 message,
             });
-            if let Some(field) = conflict(&loser, &winner) {
+            if let Some(field) = conflict(loser, winner) {
                 rejects.find(Finding {
                     origin: loser.origin,
                     complaint_id: loser.id.to_string(),
@@ -514,10 +616,26 @@ fn dedupe(
             merged.push(loser.origin);
         }
         merged.sort_unstable();
-        out.push((winner, merged));
+        winner_of_group.push((group[0], merged));
     }
-    out.sort_by(|a, b| (a.0.received_at(), &a.0.id).cmp(&(b.0.received_at(), &b.0.id)));
-    out.into_iter().unzip()
+    let mut merged_of: FxHashMap<u32, Vec<Origin>> = winner_of_group.into_iter().collect();
+    // Winners in receipt order, then ID (IDs are unique among winners); sort indices, then
+    // move each complaint once.
+    let mut order: Vec<u32> = (0..rows.len() as u32)
+        .filter(|&i| !loses[i as usize])
+        .collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&rows[a as usize], &rows[b as usize]);
+        (x.received_at(), x.id.as_str()).cmp(&(y.received_at(), y.id.as_str()))
+    });
+    let mut slots: Vec<Option<Complaint>> = rows.into_iter().map(Some).collect();
+    let mut complaints = Vec::with_capacity(order.len());
+    let mut merged = Vec::with_capacity(order.len());
+    for i in order {
+        complaints.push(slots[i as usize].take().expect("each winner once"));
+        merged.push(merged_of.remove(&i).unwrap_or_default());
+    }
+    (complaints, merged)
 }
 
 /// Sort key for the duplicate policy (greater wins).
@@ -556,7 +674,7 @@ fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
 
 /// Shares equal strings.
 #[derive(Default)]
-struct Interner(HashMap<Box<str>, Str>);
+struct Interner(FxHashMap<Box<str>, Str>);
 
 impl Interner {
     fn get(&mut self, s: &str) -> Str {

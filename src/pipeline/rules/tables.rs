@@ -579,7 +579,7 @@ pub fn read_table_file(
     match ext.as_str() {
         "csv" => {
             let text =
-                crate::pipeline::ingest::decode(path, &bytes, crate::config::EncodingChoice::Auto)
+                crate::pipeline::ingest::decode(path, bytes, crate::config::EncodingChoice::Auto)
                     .map_err(|e| Diagnostic::new(&shown, e.to_string()))?
                     .text;
             let mut rdr = csv::ReaderBuilder::new()
