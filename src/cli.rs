@@ -97,6 +97,10 @@ pub struct RunArgs {
     /// results are identical, which the test suite checks).
     #[arg(long, hide = true)]
     pub per_row: bool,
+    /// Size of the pieces CSV inputs are cut into for parallel parsing, in bytes (tests use
+    /// small pieces to check that cutting changes nothing).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_bytes: Option<usize>,
 }
 
 /// Options of `check`.

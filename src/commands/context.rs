@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, EvalMode, RunOptions, aggregate};
+use crate::pipeline::{self, RunOptions, aggregate};
 use crate::time::Ts;
 
 /// Runs the pipeline up to aggregate and prints the context.
@@ -15,13 +15,7 @@ pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
     let ev = pipeline::evaluate(
         &cfg,
         &prepared,
-        RunOptions {
-            mode: if args.per_row {
-                EvalMode::PerRow
-            } else {
-                EvalMode::Auto
-            },
-        },
+        RunOptions::from_args(args),
     )?;
     let warnings: Vec<String> = Vec::new();
     let ctx = aggregate::run(&aggregate::AggregateInput {

@@ -99,8 +99,8 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
     cfg_b.as_of = cfg_a.as_of;
     let prep_a = pipeline::prepare(&cfg_a)?;
     let prep_b = pipeline::prepare(&cfg_b)?;
-    let ev_a = pipeline::evaluate(&cfg_a, &prep_a, RunOptions::default())?;
-    let ev_b = pipeline::evaluate(&cfg_b, &prep_b, RunOptions::default())?;
+    let ev_a = pipeline::evaluate(&cfg_a, &prep_a, RunOptions::from_args(&args.run))?;
+    let ev_b = pipeline::evaluate(&cfg_b, &prep_b, RunOptions::from_args(&args.run))?;
     let list = changes(&outcomes(&ev_a, &prep_a), &outcomes(&ev_b, &prep_b));
     let out = &cfg_a.out_dir;
     std::fs::create_dir_all(out).map_err(|e| crate::error::Error::io(out, e))?;

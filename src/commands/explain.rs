@@ -13,7 +13,7 @@ use crate::time::Ts;
 pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
     let cfg = super::load_config(&args.run, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let ev = pipeline::evaluate(&cfg, &prepared, RunOptions::default())?;
+    let ev = pipeline::evaluate(&cfg, &prepared, RunOptions::from_args(&args.run))?;
     let cls = &ev.assessed.classified;
     let Some(i) = cls.complaints.iter().position(|c| c.id.as_str() == args.id) else {
         return Err(Error::Usage(format!(

@@ -2,7 +2,7 @@
 
 use crate::cli::RunArgs;
 use crate::error::Result;
-use crate::pipeline::{self, EvalMode, RunOptions};
+use crate::pipeline::{self, RunOptions};
 use crate::time::Ts;
 use crate::ui;
 
@@ -10,13 +10,7 @@ use crate::ui;
 pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     let cfg = super::load_config(args, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let opts = RunOptions {
-        mode: if args.per_row {
-            EvalMode::PerRow
-        } else {
-            EvalMode::Auto
-        },
-    };
+    let opts = RunOptions::from_args(args);
     let outcome = match pipeline::run(&cfg, &prepared, opts) {
         Ok(o) => o,
         Err(e @ crate::error::Error::TooManyRejects { .. }) => {

@@ -214,28 +214,26 @@ impl EventLog {
     /// complaint and put in time order (then log order).
     fn from_pairs(complaints: &[Complaint], mut pairs: Vec<(u32, Event)>) -> EventLog {
         use rayon::prelude::*;
-        pairs.par_sort_by(|a, b| {
+        // Origins are unique, so the order is total and an in-place unstable sort is
+        // deterministic (a stable merge sort would need a second buffer as large as the log).
+        pairs.par_sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then(a.1.at.cmp(&b.1.at))
                 .then(a.1.origin.cmp(&b.1.origin))
         });
         let mut ranges = FxHashMap::default();
-        let mut events = Vec::with_capacity(pairs.len());
+        ranges.reserve(complaints.len());
         let mut start = 0u32;
-        let mut current: Option<u32> = None;
-        for (i, e) in pairs {
-            if current != Some(i) {
-                if let Some(c) = current {
-                    ranges.insert(complaints[c as usize].id.clone(), (start, events.len() as u32 - start));
-                }
-                current = Some(i);
-                start = events.len() as u32;
+        for k in 0..pairs.len() {
+            let last_of_group = pairs.get(k + 1).is_none_or(|next| next.0 != pairs[k].0);
+            if last_of_group {
+                let end = k as u32 + 1;
+                ranges.insert(complaints[pairs[k].0 as usize].id.clone(), (start, end - start));
+                start = end;
             }
-            events.push(e);
         }
-        if let Some(c) = current {
-            ranges.insert(complaints[c as usize].id.clone(), (start, events.len() as u32 - start));
-        }
+        // Collected in place: the pairs' allocation is reused for the events.
+        let events: Vec<Event> = pairs.into_iter().map(|(_, e)| e).collect();
         EventLog {
             events,
             ranges,
@@ -412,7 +410,7 @@ pub fn run(
             note: idx("note"),
         };
         let parts: Vec<(Vec<(u32, Event)>, Rejects, u32)> = src
-            .chunks()
+            .chunks(ingest.chunk_bytes)
             .par_iter()
             .map(|chunk| {
                 let mut out = Vec::new();
@@ -441,6 +439,7 @@ pub fn run(
                 (out, local, n)
             })
             .collect();
+        pairs.reserve(parts.iter().map(|p| p.0.len()).sum());
         let mut base = 0u32;
         for (mut out, mut local, n) in parts {
             for (_, e) in &mut out {

@@ -119,12 +119,29 @@ pub use rules::classify::EvalMode;
 pub struct RunOptions {
     /// Rule evaluation mode.
     pub mode: EvalMode,
+    /// Size of the pieces CSV inputs are parsed in (default [`ingest::CHUNK_BYTES`]).
+    pub chunk_bytes: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             mode: EvalMode::Auto,
+            chunk_bytes: ingest::CHUNK_BYTES,
+        }
+    }
+}
+
+impl RunOptions {
+    /// The options `run`, `context`, `explain` and `diff` take from their arguments.
+    pub fn from_args(args: &crate::cli::RunArgs) -> RunOptions {
+        RunOptions {
+            mode: if args.per_row {
+                EvalMode::PerRow
+            } else {
+                EvalMode::Auto
+            },
+            chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
         }
     }
 }
@@ -158,6 +175,7 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
         encoding: cfg.encoding,
         sheet: cfg.sheet.as_deref(),
         is_header: &is_header,
+        chunk_bytes: opts.chunk_bytes,
     };
     // Ingest and normalize interleave file by file, so only one file's text is held; the
     // time spent reading and decoding is measured inside.
@@ -205,6 +223,7 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             encoding: cfg.encoding,
             sheet: None,
             is_header: &is_header,
+            chunk_bytes: opts.chunk_bytes,
         };
         let all_paths: Vec<std::path::PathBuf> =
             cfg.inputs.iter().chain(&cfg.events).cloned().collect();

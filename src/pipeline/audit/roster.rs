@@ -51,6 +51,7 @@ impl Roster {
             encoding,
             sheet: None,
             is_header: &is_header,
+            chunk_bytes: crate::pipeline::ingest::CHUNK_BYTES,
         };
         let mut rejects = Rejects::default();
         let (_, table) = read_file(path, 0, &opts, &mut rejects)?;

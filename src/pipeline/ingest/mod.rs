@@ -44,7 +44,7 @@ pub const HEADER_SEARCH_ROWS: usize = 10;
 
 /// Target size of a CSV chunk: large enough that per-chunk setup is noise, small enough that
 /// two cores stay busy to the end of a file.
-const CHUNK_BYTES: usize = 8 << 20;
+pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// One input file as the manifest describes it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -101,6 +101,8 @@ pub struct IngestOptions<'a> {
     pub sheet: Option<&'a str>,
     /// Recognises the header row among the first rows (from the column profile).
     pub is_header: &'a (dyn Fn(&[String]) -> bool + Sync),
+    /// Target size of the pieces a CSV is parsed in ([`CHUNK_BYTES`]).
+    pub chunk_bytes: usize,
 }
 
 /// A row as read from a workbook, before the header is known.
@@ -234,8 +236,9 @@ impl Source {
         })
     }
 
-    /// The records in chunks of about [`CHUNK_BYTES`], in file order.
-    pub fn chunks(&self) -> Vec<Chunk<'_>> {
+    /// The records in chunks of about `chunk_bytes` bytes (workbooks: 32,768 rows), in file
+    /// order.
+    pub fn chunks(&self, chunk_bytes: usize) -> Vec<Chunk<'_>> {
         match &self.body {
             Body::Rows(rows) => rows
                 .chunks(32_768)
@@ -250,7 +253,7 @@ impl Source {
                 start_line,
                 ..
             } => {
-                let bounds = csv_file::split(text.as_bytes(), *start, CHUNK_BYTES)
+                let bounds = csv_file::split(text.as_bytes(), *start, chunk_bytes)
                     .unwrap_or_else(|| vec![*start, text.len()]);
                 // Lines before each chunk, counted in parallel.
                 let newlines: Vec<usize> = bounds
@@ -384,7 +387,7 @@ pub fn read_file(
     let src = Source::open(path, id, opts)?;
     let mut records = Vec::new();
     let mut total = 0usize;
-    for chunk in src.chunks() {
+    for chunk in src.chunks(opts.chunk_bytes) {
         let mut local = Rejects::default();
         let base = u32::try_from(total).unwrap_or(u32::MAX);
         let n = chunk.for_each(&mut local, |mut origin, rec| {

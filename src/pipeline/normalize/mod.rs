@@ -116,7 +116,7 @@ pub fn run_sources(
         *ingest_time += started.elapsed();
         let plan = Plan::new(id, &src.headers, paths, opts, &mut extras, rejects)?;
         let parts: Vec<(Vec<Complaint>, Rejects, u32)> = src
-            .chunks()
+            .chunks(ingest.chunk_bytes)
             .par_iter()
             .map(|chunk| {
                 let mut out = Vec::new();
@@ -133,6 +133,7 @@ pub fn run_sources(
                 (out, local, n)
             })
             .collect();
+        rows.reserve(parts.iter().map(|p| p.0.len()).sum());
         let mut base = 0u32;
         for (mut out, mut local, n) in parts {
             for c in &mut out {

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rhai::{AST, ASTNode, Expr, Position, Stmt};
 
+
 /// What an entry function reads from its record parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reads {
@@ -34,18 +35,17 @@ impl Reads {
             Reads::Fields(f) => Some(f.keys().map(String::as_str).collect()),
         }
     }
+}
 
-    fn merge(&mut self, other: Reads) {
-        match (self, other) {
-            (s @ Reads::Fields(_), Reads::All) => *s = Reads::All,
-            (Reads::Fields(a), Reads::Fields(b)) => {
-                for (k, p) in b {
-                    a.entry(k).or_insert(p);
-                }
-            }
-            (Reads::All, _) => {}
-        }
-    }
+/// Where a field's value goes. When it only ever reaches decision-table inputs, a table's
+/// answer — and so the rule's — depends on the field only through which rows' conditions the
+/// value meets ([`super::tables::Table::column_bits`]), not on the value itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldUse {
+    /// Read in some other way too (`c.text.len()`, `c.text == "x"`, passed to a helper).
+    pub direct: bool,
+    /// The decision-table inputs it reaches: (table, the input field name the table reads).
+    pub tables: BTreeSet<(String, String)>,
 }
 
 /// The fields function `name` (with `arity` parameters) reads through parameter `param`.
@@ -57,8 +57,49 @@ pub fn fields_read(
     param: usize,
     table_inputs: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Reads {
-    let mut visiting = BTreeSet::new();
-    analyse(ast, name, arity, param, table_inputs, &mut visiting)
+    match analyse(ast, name, arity, param, table_inputs, &mut BTreeSet::new()) {
+        None => Reads::All,
+        Some(uses) => Reads::Fields(uses.into_iter().map(|(f, (pos, _))| (f, pos)).collect()),
+    }
+}
+
+/// How each field function `name` reads is used (`None`: anything may be read).
+pub fn field_uses(
+    ast: &AST,
+    name: &str,
+    arity: usize,
+    param: usize,
+    table_inputs: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Option<BTreeMap<String, FieldUse>> {
+    analyse(ast, name, arity, param, table_inputs, &mut BTreeSet::new())
+        .map(|uses| uses.into_iter().map(|(f, (_, u))| (f, u)).collect())
+}
+
+/// Field → (first position read, how it is used); `None` for "reads everything".
+type Uses = BTreeMap<String, (Position, FieldUse)>;
+
+fn add(uses: &mut Uses, field: String, pos: Position, via: Option<(String, String)>) {
+    let e = uses.entry(field).or_insert((pos, FieldUse::default()));
+    if e.0 == Position::NONE {
+        e.0 = pos;
+    }
+    match via {
+        Some(t) => {
+            e.1.tables.insert(t);
+        }
+        None => e.1.direct = true,
+    }
+}
+
+fn merge(into: &mut Uses, other: Uses) {
+    for (f, (pos, u)) in other {
+        let e = into.entry(f).or_insert((pos, FieldUse::default()));
+        if e.0 == Position::NONE {
+            e.0 = pos;
+        }
+        e.1.direct |= u.direct;
+        e.1.tables.extend(u.tables);
+    }
 }
 
 fn analyse(
@@ -68,82 +109,82 @@ fn analyse(
     param: usize,
     table_inputs: &dyn Fn(&str) -> Option<Vec<String>>,
     visiting: &mut BTreeSet<(String, usize, usize)>,
-) -> Reads {
+) -> Option<Uses> {
     // Recursion through script functions: a cycle adds nothing new.
     if !visiting.insert((name.to_owned(), arity, param)) {
-        return Reads::Fields(BTreeMap::new());
+        return Some(Uses::new());
     }
-    let Some(meta) = ast
+    let meta = ast
         .iter_functions()
-        .find(|f| f.name == name && f.params.len() == arity)
-    else {
-        return Reads::All;
-    };
+        .find(|f| f.name == name && f.params.len() == arity)?;
     let p = meta.params[param].to_owned();
     let sub = ast.clone_functions_only_filtered(|_, _, _, n, a| n == name && a == arity);
-    let mut reads = Reads::Fields(BTreeMap::new());
+    let mut uses = Some(Uses::new());
     // Calls to other script functions that receive the record, analysed after the walk.
     let mut calls: Vec<(String, usize, usize)> = Vec::new();
     sub.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else { return true };
+        let Some(u) = uses.as_mut() else { return false };
         match node {
-            ASTNode::Stmt(Stmt::Var(x, ..)) if x.0.name == p => {
-                reads = Reads::All;
-            }
+            ASTNode::Stmt(Stmt::Var(x, ..)) if x.0.name == p => uses = None,
             ASTNode::Expr(e @ Expr::Variable(v, ..)) if v.1 == p => {
-                let parent = path.len().checked_sub(2).map(|i| path[i]);
-                match use_of(e, parent, ast, table_inputs) {
-                    Use::Field(f, pos) => reads.merge(Reads::Fields(BTreeMap::from([(f, pos)]))),
-                    Use::Fields(fs) => reads.merge(Reads::Fields(
-                        fs.into_iter().map(|f| (f, Position::NONE)).collect(),
-                    )),
+                match use_of(e, path, ast, table_inputs) {
+                    Use::Field(f, pos, via) => add(u, f, pos, via),
+                    Use::Table(t, fs) => {
+                        for f in fs {
+                            add(u, f.clone(), Position::NONE, Some((t.clone(), f)));
+                        }
+                    }
                     Use::Call(f, a, k) => calls.push((f, a, k)),
-                    Use::Unknown => reads = Reads::All,
+                    Use::Unknown => uses = None,
                 }
             }
             _ => {}
         }
-        reads != Reads::All
+        uses.is_some()
     });
+    let mut uses = uses?;
     for (f, a, k) in calls {
-        if reads == Reads::All {
-            break;
-        }
-        let r = analyse(ast, &f, a, k, table_inputs, visiting);
-        reads.merge(r);
+        merge(&mut uses, analyse(ast, &f, a, k, table_inputs, visiting)?);
     }
-    reads
+    Some(uses)
 }
 
 enum Use {
-    Field(String, Position),
-    Fields(Vec<String>),
+    /// `c.field` or `c["field"]`, and the table input it goes straight into, if any.
+    Field(String, Position, Option<(String, String)>),
+    /// `table("name", c)`: the table's input fields.
+    Table(String, Vec<String>),
     Call(String, usize, usize),
     Unknown,
 }
 
-/// How the record variable `var` is used, judged from its parent node.
+/// How the record variable (the last node of `path`) is used, judged from its parents.
 fn use_of(
     var: &Expr,
-    parent: Option<ASTNode<'_>>,
+    path: &[ASTNode<'_>],
     ast: &AST,
     table_inputs: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Use {
-    match parent {
-        Some(ASTNode::Expr(Expr::Dot(x, ..))) if std::ptr::eq(&x.lhs, var) => match &x.rhs {
-            Expr::Property(p, pos) => Use::Field(p.2.to_string(), *pos),
+    let up = |k: usize| path.len().checked_sub(k + 1).map(|i| path[i]);
+    match up(1) {
+        Some(ASTNode::Expr(dot @ Expr::Dot(x, ..))) if std::ptr::eq(&x.lhs, var) => match &x.rhs {
+            Expr::Property(p, pos) => {
+                Use::Field(p.2.to_string(), *pos, table_input(dot, up(2), up(3)))
+            }
             // `c.text.len()`, `c.text[0]`: the chain continues after the property
             Expr::Dot(y, ..) | Expr::Index(y, ..) => match &y.lhs {
-                Expr::Property(p, pos) => Use::Field(p.2.to_string(), *pos),
+                Expr::Property(p, pos) => Use::Field(p.2.to_string(), *pos, None),
                 _ => Use::Unknown,
             },
             _ => Use::Unknown,
         },
         Some(ASTNode::Expr(Expr::Index(x, ..))) if std::ptr::eq(&x.lhs, var) => match &x.rhs {
-            Expr::StringConstant(s, pos) => Use::Field(s.to_string(), *pos),
+            Expr::StringConstant(s, pos) => Use::Field(s.to_string(), *pos, None),
             _ => Use::Unknown,
         },
-        Some(ASTNode::Expr(Expr::FnCall(f, ..))) => {
+        Some(node) if fn_call(node).is_some() => {
+            let f = fn_call(node).expect("a call");
             let Some(k) = f.args.iter().position(|a| std::ptr::eq(a, var)) else {
                 return Use::Unknown;
             };
@@ -152,7 +193,7 @@ fn use_of(
                 if let Expr::StringConstant(t, _) = &f.args[0]
                     && let Some(fields) = table_inputs(t)
                 {
-                    return Use::Fields(fields);
+                    return Use::Table(t.to_string(), fields);
                 }
                 return Use::Unknown;
             }
@@ -168,6 +209,40 @@ fn use_of(
         }
         _ => Use::Unknown,
     }
+}
+
+/// A function call, as an expression or as a statement (`table("x", c)` on its own line).
+fn fn_call(node: ASTNode<'_>) -> Option<&rhai::FnCallExpr> {
+    match node {
+        ASTNode::Expr(Expr::FnCall(f, ..)) | ASTNode::Stmt(Stmt::FnCall(f, ..)) => Some(f),
+        _ => None,
+    }
+}
+
+/// When `value` (a `c.field` read) is the value of a key in a map literal that is directly
+/// the record argument of `table("name", #{ key: c.field, ... })`: the table and the input
+/// field it reads the value as.
+fn table_input(
+    value: &Expr,
+    map: Option<ASTNode<'_>>,
+    call: Option<ASTNode<'_>>,
+) -> Option<(String, String)> {
+    let (Some(ASTNode::Expr(m @ Expr::Map(x, ..))), Some(f)) = (map, call.and_then(fn_call))
+    else {
+        return None;
+    };
+    if !matches!(f.name.as_str(), "table" | "table_all")
+        || f.args.len() != 2
+        || !std::ptr::eq(&f.args[1], m)
+    {
+        return None;
+    }
+    let Expr::StringConstant(t, _) = &f.args[0] else {
+        return None;
+    };
+    x.0.iter()
+        .find(|(_, e)| std::ptr::eq(e, value))
+        .map(|(k, _)| (t.to_string(), k.name.to_string()))
 }
 
 #[cfg(test)]
@@ -204,6 +279,38 @@ mod tests {
             reads(r#"fn lvl(r) { r.level_raw } fn classify(c) { lvl(c) + c.channel }"#),
             Some(vec!["channel".into(), "level_raw".into()])
         );
+    }
+
+    fn uses(src: &str) -> Option<BTreeMap<String, FieldUse>> {
+        let engine = rhai::Engine::new();
+        let ast = engine.compile(src).unwrap();
+        let tables = |t: &str| match t {
+            "kw" => Some(vec!["text".to_owned()]),
+            "sub" => Some(vec!["category".to_owned(), "text".to_owned()]),
+            _ => None,
+        };
+        field_uses(&ast, "classify", 1, 0, &tables)
+    }
+
+    #[test]
+    fn fields_only_passed_to_tables_are_told_apart() {
+        let u = uses(
+            r#"fn classify(c) { let k = table("kw", c); table("sub", #{ category: k.x, text: c.text }) }"#,
+        )
+        .unwrap();
+        assert!(!u["text"].direct);
+        assert_eq!(
+            u["text"].tables,
+            BTreeSet::from([
+                ("kw".to_owned(), "text".to_owned()),
+                ("sub".to_owned(), "text".to_owned())
+            ])
+        );
+        let u = uses(r#"fn classify(c) { let k = table("kw", c); c.text.len() }"#).unwrap();
+        assert!(u["text"].direct);
+        let u = uses(r#"fn classify(c) { let m = #{ text: c.text }; table("sub", m) }"#);
+        // `table("sub", m)` with a variable: the analysis cannot follow it.
+        assert!(u.is_none() || u.unwrap()["text"].direct);
     }
 
     #[test]

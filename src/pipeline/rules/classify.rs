@@ -276,6 +276,8 @@ enum KeyPart {
     Ts(i64),
     Num(u64),
     Extra(Vec<Option<Str>>),
+    /// A field that only reaches decision tables, by the rows its value matches there.
+    Bits(Vec<u64>),
 }
 
 impl Eq for Key {}
@@ -293,22 +295,93 @@ impl Hash for Key {
                         v.as_deref().hash(h);
                     }
                 }
+                KeyPart::Bits(b) => b.hash(h),
             }
         }
     }
 }
 
-fn key_of(c: &Complaint, fields: &[Option<Field>]) -> Key {
-    Key(fields
+/// How one field a rule reads enters the dedupe key.
+enum KeyField {
+    /// By value (`None`: the carried-through columns).
+    Value(Option<Field>),
+    /// By the table rows its value matches: the field only ever reaches these decision-table
+    /// input columns (table, column), so two complaints whose values meet the same conditions
+    /// get the same answers from every table, and so from the rule.
+    Bits(Field, Vec<(std::sync::Arc<super::tables::Table>, usize)>),
+}
+
+/// The key plan of an entry: one [`KeyField`] per field it reads.
+fn key_plan(rules: &RuleSet, entry: &Entry, only: &BTreeSet<&str>) -> Vec<KeyField> {
+    only.iter()
+        .map(|name| {
+            let Some(f) = Field::from_name(name) else {
+                return KeyField::Value(None);
+            };
+            let use_ = entry.uses.as_ref().and_then(|u| u.get(*name));
+            // Only text fields: tables see their value as the string itself.
+            let text = matches!(
+                f.kind(),
+                crate::model::FieldKind::Text | crate::model::FieldKind::Id
+            );
+            match use_ {
+                Some(u) if text && !u.direct && !u.tables.is_empty() => {
+                    let mut cols = Vec::new();
+                    for (t, input) in &u.tables {
+                        let Some(table) = rules.env.tables.get(t) else {
+                            return KeyField::Value(Some(f));
+                        };
+                        for (k, i) in table.inputs.iter().enumerate() {
+                            if i.field == *input {
+                                cols.push((table.clone(), k));
+                            }
+                        }
+                    }
+                    KeyField::Bits(f, cols)
+                }
+                _ => KeyField::Value(Some(f)),
+            }
+        })
+        .collect()
+}
+
+fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut HashMap<Str, Vec<u64>>) -> Key {
+    Key(plan
         .iter()
-        .map(|f| match f {
-            None => KeyPart::Extra(c.extra.clone()),
-            Some(f) => match c.get(*f) {
+        .map(|kf| match kf {
+            KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
+            KeyField::Value(Some(f)) => match c.get(*f) {
                 FieldValue::Absent => KeyPart::Absent,
                 FieldValue::Str(s) => KeyPart::Str(s.clone()),
                 FieldValue::Ts(t) => KeyPart::Ts(t),
                 FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
             },
+            KeyField::Bits(f, cols) => {
+                let value = match c.get(*f) {
+                    FieldValue::Str(s) => Some(s),
+                    _ => None,
+                };
+                let compute = |v: Option<&str>| -> Vec<u64> {
+                    let key = cols
+                        .iter()
+                        .any(|(t, k)| t.needs_key(*k))
+                        .then(|| v.map(super::text::match_key))
+                        .flatten();
+                    let mut out = Vec::new();
+                    for (t, k) in cols {
+                        out.extend(t.column_bits(*k, v, key.as_deref()));
+                    }
+                    out
+                };
+                KeyPart::Bits(match value {
+                    // Texts repeat: match each distinct one once.
+                    Some(s) => bits_cache
+                        .entry(s.clone())
+                        .or_insert_with(|| compute(Some(s.as_str())))
+                        .clone(),
+                    None => compute(None),
+                })
+            }
         })
         .collect())
 }
@@ -332,19 +405,27 @@ pub fn run(
     // Which complaint each evaluation stands for, and which evaluation each complaint uses.
     let (reps, which): (Vec<usize>, Vec<usize>) = match (&entry.reads, mode) {
         (Reads::Fields(_), EvalMode::Auto) => {
-            let fields: Vec<Option<Field>> = only
-                .as_ref()
-                .expect("fields known")
-                .iter()
-                .map(|n| Field::from_name(n))
+            let plan = key_plan(rules, entry, only.as_ref().expect("fields known"));
+            // Keys in parallel (matching texts against keyword tables is the work), then one
+            // pass in complaint order assigns evaluations, so representatives are the first
+            // complaint of each key whatever the threads did.
+            let keys: Vec<Key> = complaints
+                .par_chunks(4096)
+                .flat_map_iter(|chunk| {
+                    let mut cache = HashMap::new();
+                    chunk
+                        .iter()
+                        .map(|c| key_of(c, &plan, &mut cache))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             let mut index: HashMap<Key, usize> = HashMap::new();
             let mut reps = Vec::new();
-            let which = complaints
-                .iter()
+            let which = keys
+                .into_iter()
                 .enumerate()
-                .map(|(i, c)| {
-                    *index.entry(key_of(c, &fields)).or_insert_with(|| {
+                .map(|(i, k)| {
+                    *index.entry(k).or_insert_with(|| {
                         reps.push(i);
                         reps.len() - 1
                     })
@@ -380,11 +461,27 @@ pub fn run(
         .collect();
     let mut coverage = Coverage::default();
     let mut results = Vec::with_capacity(evaluated.len());
+    // Per evaluation, the tables where several rows matched.
+    let mut multi_in: Vec<Vec<String>> = Vec::with_capacity(evaluated.len());
     for (r, cov) in evaluated {
+        multi_in.push(cov.multi.keys().cloned().collect());
         if cov != Coverage::default() {
             coverage = coverage.merge(cov);
         }
         results.push(r);
+    }
+    // Examples are the first complaints, in order, that matched several rows: the same
+    // whichever complaint stood for its evaluation.
+    for (t, (_, ex)) in coverage.multi.iter_mut() {
+        ex.clear();
+        for (i, &w) in which.iter().enumerate() {
+            if multi_in[w].iter().any(|x| x == t) {
+                ex.push(i);
+                if ex.len() == super::coverage::EXAMPLES {
+                    break;
+                }
+            }
+        }
     }
     coverage.examples = coverage
         .multi

@@ -21,7 +21,7 @@ pub struct Coverage {
 }
 
 /// Examples kept per table.
-const EXAMPLES: usize = 5;
+pub(super) const EXAMPLES: usize = 5;
 
 impl Coverage {
     pub(super) fn add(

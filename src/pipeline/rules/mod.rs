@@ -140,6 +140,9 @@ pub struct Entry {
     pub ast: AST,
     /// What the entry function reads from its record.
     pub reads: Reads,
+    /// How each field read is used (`None` when anything may be read): fields that only reach
+    /// decision-table inputs let complaints share an evaluation by keyword matches.
+    pub uses: Option<std::collections::BTreeMap<String, analysis::FieldUse>>,
 }
 
 /// A file the rule set was built from, for the manifest.
@@ -530,6 +533,7 @@ fn load_entry(
     }
     let table_inputs = |t: &str| env.tables.get(t).map(|t| t.input_fields());
     let reads = analysis::fields_read(&ast, name, arity, 0, &table_inputs);
+    let uses = analysis::field_uses(&ast, name, arity, 0, &table_inputs);
     if let Reads::Fields(fields) = &reads {
         let known = record_field_names();
         for (f, pos) in fields {
@@ -568,6 +572,7 @@ fn load_entry(
         source,
         ast,
         reads,
+        uses,
     })
 }
 

@@ -310,6 +310,58 @@ impl Table {
         })
     }
 
+    /// True when input column `k` compares the normalised text ([`match_key`]): `contains`
+    /// and `is` do, `matches` sees the text as written.
+    pub fn needs_key(&self, k: usize) -> bool {
+        !matches!(self.matchers[k], Matcher::Matches { .. })
+    }
+
+    /// Input column `k`'s verdict on a value, as a bit per row (set: the row's condition on
+    /// this column holds). `value` is the field as text (`None` when absent) and `key` its
+    /// [`match_key`] when [`Table::needs_key`]. A row matches when every column's bit is set,
+    /// so a table's answer depends on a field only through these bits: the rules stage uses
+    /// them to share one evaluation between complaints whose texts differ but match the same
+    /// keywords.
+    pub fn column_bits(&self, k: usize, value: Option<&str>, key: Option<&str>) -> Vec<u64> {
+        let n = self.rows.len();
+        let m = &self.matchers[k];
+        let mut ok = match m {
+            Matcher::Contains { wildcard, .. } | Matcher::Is { wildcard, .. } => wildcard.clone(),
+            Matcher::Matches { .. } => bits(n),
+        };
+        match (value, m) {
+            (Some(_), Matcher::Contains { ac: Some(ac), pattern_row, .. }) => {
+                for mat in ac.find_overlapping_iter(key.unwrap_or_default()) {
+                    set(&mut ok, pattern_row[mat.pattern().as_usize()] as usize);
+                }
+            }
+            (Some(_), Matcher::Contains { ac: None, .. }) => {}
+            (Some(_), Matcher::Is { rows, .. }) => {
+                if let Some(b) = rows.get(key.unwrap_or_default()) {
+                    for (o, x) in ok.iter_mut().zip(b) {
+                        *o |= x;
+                    }
+                }
+            }
+            (Some(value), Matcher::Matches { regexes }) => {
+                for (r, re) in regexes.iter().enumerate() {
+                    if re.as_ref().is_none_or(|re| re.is_match(value)) {
+                        set(&mut ok, r);
+                    }
+                }
+            }
+            (None, Matcher::Matches { regexes }) => {
+                for (r, re) in regexes.iter().enumerate() {
+                    if re.is_none() {
+                        set(&mut ok, r);
+                    }
+                }
+            }
+            (None, _) => {}
+        }
+        ok
+    }
+
     /// The record fields the table reads.
     pub fn input_fields(&self) -> Vec<String> {
         let mut v: Vec<String> = self.inputs.iter().map(|i| i.field.clone()).collect();
@@ -332,49 +384,10 @@ impl Table {
         {
             *last = (1u64 << (n % 64)) - 1;
         }
-        for (k, m) in self.matchers.iter().enumerate() {
+        for k in 0..self.matchers.len() {
             let value = get(&self.inputs[k].field);
-            let mut ok = match m {
-                Matcher::Contains { wildcard, .. } | Matcher::Is { wildcard, .. } => {
-                    wildcard.clone()
-                }
-                Matcher::Matches { .. } => bits(n),
-            };
-            if let Some(value) = value {
-                match m {
-                    Matcher::Contains {
-                        ac: Some(ac),
-                        pattern_row,
-                        ..
-                    } => {
-                        let key = match_key(&value);
-                        for mat in ac.find_overlapping_iter(&key) {
-                            set(&mut ok, pattern_row[mat.pattern().as_usize()] as usize);
-                        }
-                    }
-                    Matcher::Contains { ac: None, .. } => {}
-                    Matcher::Is { rows, .. } => {
-                        if let Some(b) = rows.get(&match_key(&value)) {
-                            for (o, x) in ok.iter_mut().zip(b) {
-                                *o |= x;
-                            }
-                        }
-                    }
-                    Matcher::Matches { regexes } => {
-                        for (r, re) in regexes.iter().enumerate() {
-                            if re.as_ref().is_none_or(|re| re.is_match(&value)) {
-                                set(&mut ok, r);
-                            }
-                        }
-                    }
-                }
-            } else if let Matcher::Matches { regexes } = m {
-                for (r, re) in regexes.iter().enumerate() {
-                    if re.is_none() {
-                        set(&mut ok, r);
-                    }
-                }
-            }
+            let key = self.needs_key(k).then(|| value.as_deref().map(match_key)).flatten();
+            let ok = self.column_bits(k, value.as_deref(), key.as_deref());
             for (a, o) in acc.iter_mut().zip(&ok) {
                 *a &= o;
             }
