@@ -101,6 +101,10 @@ pub struct RunArgs {
     /// small pieces to check that cutting changes nothing).
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_bytes: Option<usize>,
+    /// Complaints assessed at a time (tests use small chunks to check that chunking changes
+    /// nothing).
+    #[arg(long, hide = true, value_name = "N")]
+    pub assess_chunk: Option<usize>,
 }
 
 /// Options of `check`.

@@ -16,18 +16,19 @@ pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
         &cfg,
         &prepared,
         RunOptions::from_args(args),
+        pipeline::Output::Sink(&mut pipeline::NoSink),
     )?;
-    let warnings: Vec<String> = Vec::new();
+    let warnings = pipeline::coverage_warnings(&ev.uncovered);
     let ctx = aggregate::run(&aggregate::AggregateInput {
         cfg: &cfg,
         rules: &prepared.rules,
         files: &ev.files,
-        assessed: &ev.assessed,
+        classified: &ev.classified,
+        summary: &ev.summary,
         rejects: &ev.rejects,
         counts: ev.counts,
         warnings: &warnings,
         events: &ev.events,
-        audited: &ev.audited,
     })?;
     let mut json =
         serde_json::to_string_pretty(ctx.main()).map_err(|e| Error::Other(e.to_string()))?;

@@ -25,12 +25,34 @@ pub struct Change {
     pub b: String,
 }
 
+/// Collects each complaint's target statuses as the run assesses them.
+#[derive(Default)]
+struct Statuses(Vec<Vec<(u16, &'static str)>>);
+
+impl pipeline::Sink for Statuses {
+    fn chunk(
+        &mut self,
+        _: &crate::config::Config,
+        _: &crate::pipeline::rules::RuleSet,
+        chunk: &pipeline::Chunk<'_>,
+    ) -> Result<()> {
+        self.0.extend(
+            chunk
+                .verdicts
+                .iter()
+                .map(|vs| vs.iter().map(|v| (v.target, v.status.name())).collect()),
+        );
+        Ok(())
+    }
+}
+
 /// Per complaint: level, category and target statuses.
 fn outcomes(
     ev: &Evaluated,
+    statuses: &Statuses,
     prepared: &pipeline::Prepared,
 ) -> BTreeMap<String, BTreeMap<String, String>> {
-    let cls = &ev.assessed.classified;
+    let cls = &ev.classified;
     let col = |name: &str| cls.columns.iter().position(|c| c == name);
     let (lc, cc) = (col("level"), col("category"));
     let zone = crate::time::Zone::from_name("UTC").expect("utc");
@@ -43,9 +65,9 @@ fn outcomes(
         if let Some(k) = cc {
             m.insert("category".to_owned(), cls.values[i][k].text(&zone));
         }
-        for v in &ev.assessed.verdicts[i] {
-            let t = &prepared.rules.targets.targets[v.target as usize];
-            m.insert(format!("sla:{}", t.name), v.status.name().to_owned());
+        for (target, status) in &statuses.0[i] {
+            let t = &prepared.rules.targets.targets[*target as usize];
+            m.insert(format!("sla:{}", t.name), (*status).to_owned());
         }
         out.insert(c.id.to_string(), m);
     }
@@ -99,9 +121,20 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
     cfg_b.as_of = cfg_a.as_of;
     let prep_a = pipeline::prepare(&cfg_a)?;
     let prep_b = pipeline::prepare(&cfg_b)?;
-    let ev_a = pipeline::evaluate(&cfg_a, &prep_a, RunOptions::from_args(&args.run))?;
-    let ev_b = pipeline::evaluate(&cfg_b, &prep_b, RunOptions::from_args(&args.run))?;
-    let list = changes(&outcomes(&ev_a, &prep_a), &outcomes(&ev_b, &prep_b));
+    let (mut sa, mut sb) = (Statuses::default(), Statuses::default());
+    let ev_a = pipeline::evaluate(
+        &cfg_a,
+        &prep_a,
+        RunOptions::from_args(&args.run),
+        pipeline::Output::Sink(&mut sa),
+    )?;
+    let ev_b = pipeline::evaluate(
+        &cfg_b,
+        &prep_b,
+        RunOptions::from_args(&args.run),
+        pipeline::Output::Sink(&mut sb),
+    )?;
+    let list = changes(&outcomes(&ev_a, &sa, &prep_a), &outcomes(&ev_b, &sb, &prep_b));
     let out = &cfg_a.out_dir;
     std::fs::create_dir_all(out).map_err(|e| crate::error::Error::io(out, e))?;
     let mut csv = CsvOut::create(
@@ -119,7 +152,7 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
             args,
             &list,
             affected.len(),
-            ev_a.assessed.classified.complaints.len(),
+            ev_a.classified.complaints.len(),
         )
         .as_bytes(),
     )?;
@@ -128,7 +161,7 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
         &format!(
             "{} of {} complaints change ({} differences): see {}",
             affected.len(),
-            ev_a.assessed.classified.complaints.len(),
+            ev_a.classified.complaints.len(),
             list.len(),
             out.join(names::DIFF_CSV).display()
         ),

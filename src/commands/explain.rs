@@ -13,8 +13,13 @@ use crate::time::Ts;
 pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
     let cfg = super::load_config(&args.run, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let ev = pipeline::evaluate(&cfg, &prepared, RunOptions::from_args(&args.run))?;
-    let cls = &ev.assessed.classified;
+    let ev = pipeline::evaluate(
+        &cfg,
+        &prepared,
+        RunOptions::from_args(&args.run),
+        pipeline::Output::Sink(&mut pipeline::NoSink),
+    )?;
+    let cls = &ev.classified;
     let Some(i) = cls.complaints.iter().position(|c| c.id.as_str() == args.id) else {
         return Err(Error::Usage(format!(
             "complaint `{}` is not among the {} accepted complaints (a rejected row is listed in rejects.csv)",
@@ -22,11 +27,13 @@ pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
             cls.complaints.len()
         )));
     };
+    let verdicts = pipeline::verdicts_of(&cfg, &prepared.rules, cls, &ev.events, i);
     let text = crate::pipeline::explain::complaint(
         &cfg,
         &prepared.rules,
         &ev.files,
-        &ev.assessed,
+        cls,
+        &verdicts,
         &ev.events,
         i,
     );

@@ -10,20 +10,20 @@ use crate::model::Stage;
 use crate::pipeline::events::EventLog;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
-use crate::pipeline::rules::classify::{call, record_map};
+use crate::pipeline::rules::classify::{Classified, call, record_map};
 use crate::pipeline::rules::engine::{TraceEvent, with_trace};
-use crate::pipeline::sla::{Assessed, Timeline, calendar_for};
+use crate::pipeline::sla::{Timeline, Verdict, calendar_for};
 
-/// The explanation of one complaint, as text.
+/// The explanation of complaint `i` of `cls`, whose verdicts are `verdicts`, as text.
 pub fn complaint(
     cfg: &Config,
     rules: &RuleSet,
     files: &[InputFile],
-    assessed: &Assessed,
+    cls: &Classified,
+    verdicts: &[Verdict],
     events: &EventLog,
     i: usize,
 ) -> String {
-    let cls = &assessed.classified;
     let zone = &cfg.zone;
     let c = &cls.complaints[i];
     let file = |o: &crate::model::Origin| {
@@ -141,7 +141,6 @@ pub fn complaint(
     }
     // SLA verdicts.
     let _ = writeln!(s, "\nsla:");
-    let verdicts = &assessed.verdicts[i];
     if verdicts.is_empty() {
         let _ = writeln!(s, "  no target applies to this complaint");
     }

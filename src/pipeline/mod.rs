@@ -121,6 +121,8 @@ pub struct RunOptions {
     pub mode: EvalMode,
     /// Size of the pieces CSV inputs are parsed in (default [`ingest::CHUNK_BYTES`]).
     pub chunk_bytes: usize,
+    /// Complaints assessed at a time (default [`ASSESS_CHUNK`]).
+    pub assess_chunk: usize,
 }
 
 impl Default for RunOptions {
@@ -128,6 +130,7 @@ impl Default for RunOptions {
         RunOptions {
             mode: EvalMode::Auto,
             chunk_bytes: ingest::CHUNK_BYTES,
+            assess_chunk: ASSESS_CHUNK,
         }
     }
 }
@@ -142,20 +145,29 @@ impl RunOptions {
                 EvalMode::Auto
             },
             chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
+            assess_chunk: args.assess_chunk.unwrap_or(ASSESS_CHUNK).max(1),
         }
     }
 }
 
-/// The data as assessed, before aggregation: what `run`, `explain` and `context` share.
+/// Complaints assessed at a time: their verdicts and findings are written and summarised, then
+/// dropped, so a run holds the verdicts of one chunk, not of every complaint.
+pub const ASSESS_CHUNK: usize = 65_536;
+
+/// The data as assessed, before aggregation: what `run`, `context`, `explain` and `diff`
+/// share. The verdicts and findings themselves went chunk by chunk to the [`Sink`] and the
+/// [`aggregate::Summary`].
 pub struct Evaluated {
     /// Input files read.
     pub files: Vec<ingest::InputFile>,
-    /// Classified complaints and their verdicts.
-    pub assessed: sla::Assessed,
-    /// The event log (read, or derived from the export's timestamps).
+    /// The classified complaints.
+    pub classified: rules::classify::Classified,
+    /// The event log (empty, `logged` false, for a snapshot export).
     pub events: events::EventLog,
-    /// Escalation-duty findings.
-    pub audited: audit::Audited,
+    /// What the report needs of the verdicts and findings.
+    pub summary: aggregate::Summary,
+    /// Calendar years touched but not covered by holiday data: (calendar, year).
+    pub uncovered: std::collections::BTreeSet<(String, i32)>,
     /// Rejects and findings.
     pub rejects: Rejects,
     /// Row accounting.
@@ -164,8 +176,56 @@ pub struct Evaluated {
     pub timings: Timings,
 }
 
-/// Runs ingest → normalize → classify → sla.
-pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<Evaluated> {
+/// A chunk of assessed complaints, handed to a [`Sink`].
+pub use render::tables::Chunk;
+
+/// Where the verdicts and findings of each chunk go besides the summary: the record-level
+/// tables for `run` ([`render::tables::RowWriters`]), a collector for `diff`, nowhere for
+/// `context`.
+pub trait Sink {
+    /// A chunk of complaints, in complaint order.
+    fn chunk(&mut self, cfg: &Config, rules: &rules::RuleSet, chunk: &Chunk<'_>) -> Result<()>;
+    /// The team findings, after the last chunk.
+    fn team(&mut self, _cfg: &Config, _findings: &[audit::AuditFinding]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps nothing.
+pub struct NoSink;
+
+impl Sink for NoSink {
+    fn chunk(&mut self, _: &Config, _: &rules::RuleSet, _: &Chunk<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink for render::tables::RowWriters {
+    fn chunk(&mut self, cfg: &Config, rules: &rules::RuleSet, chunk: &Chunk<'_>) -> Result<()> {
+        render::tables::RowWriters::chunk(self, cfg, rules, chunk)
+    }
+    fn team(&mut self, cfg: &Config, findings: &[audit::AuditFinding]) -> Result<()> {
+        render::tables::RowWriters::team(self, cfg, findings)
+    }
+}
+
+/// What `evaluate` needs to open the record-level tables once the inputs are read: `run`
+/// writes them, the other commands pass [`NoSink`].
+pub enum Output<'s> {
+    /// Write complaints.csv, sla.csv and escalations.csv into the output folder.
+    Tables,
+    /// Hand the chunks to this sink.
+    Sink(&'s mut dyn Sink),
+}
+
+/// Runs ingest → normalize → events → classify, then assesses the complaints chunk by chunk
+/// (sla → audit → the sink and the summary) and the team duties.
+pub fn evaluate(
+    cfg: &Config,
+    prepared: &Prepared,
+    opts: RunOptions,
+    output: Output<'_>,
+) -> Result<Evaluated> {
     let mut timings = Timings::default();
     let mut clock = Instant::now();
     let mut rejects = Rejects::default();
@@ -249,39 +309,102 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
         &mut rejects,
     )?;
     timings.lap("classify", &mut clock);
-    let assessed = sla::run(
-        &prepared.rules,
-        classified,
-        &sla::SlaOptions {
-            zone: &cfg.zone,
-            as_of: cfg.as_of,
-            project_calendars: &cfg.sla.project_calendars,
-            events: event_log.as_ref(),
-        },
-    );
-    timings.lap("sla", &mut clock);
-    let event_log = event_log
-        .unwrap_or_else(|| events::EventLog::from_snapshot(&assessed.classified.complaints));
+    // Without an event log, the audit derives each complaint's events from its timestamps.
+    let event_log = event_log.unwrap_or_else(|| events::EventLog::default());
     let roster = match &cfg.roster {
         Some(p) => Some(audit::roster::Roster::load(p, cfg.encoding)?),
         None => None,
     };
-    let audited = audit::run(
-        &prepared.rules,
-        &assessed,
-        &event_log,
-        &audit::AuditOptions {
-            zone: &cfg.zone,
-            as_of: cfg.as_of,
-            project_calendars: &cfg.sla.project_calendars,
-            roster: roster.as_ref(),
-        },
+    let rules = &prepared.rules;
+    let sla_opts = sla::SlaOptions {
+        zone: &cfg.zone,
+        as_of: cfg.as_of,
+        project_calendars: &cfg.sla.project_calendars,
+        events: event_log.logged.then_some(&event_log),
+    };
+    let audit_opts = audit::AuditOptions {
+        zone: &cfg.zone,
+        as_of: cfg.as_of,
+        project_calendars: &cfg.sla.project_calendars,
+        roster: roster.as_ref(),
+    };
+    let mut writers = match output {
+        Output::Tables => Some(render::tables::RowWriters::create(
+            cfg,
+            rules,
+            &classified,
+            &files,
+        )?),
+        Output::Sink(_) => None,
+    };
+    let sink: &mut dyn Sink = match (&mut writers, output) {
+        (Some(w), _) => w,
+        (None, Output::Sink(s)) => s,
+        (None, Output::Tables) => unreachable!("tables open"),
+    };
+    let mut summary = aggregate::Summary::new(cfg, rules, &event_log)?;
+    let mut marks = audit::TeamMarks::default();
+    let mut uncovered = std::collections::BTreeSet::new();
+    let (mut t_sla, mut t_audit, mut t_rows, mut t_summary) = (
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
     );
-    timings.lap("audit", &mut clock);
+    let n = classified.complaints.len();
+    let mut start = 0;
+    while start < n {
+        let range = start..(start + opts.assess_chunk).min(n);
+        let t0 = Instant::now();
+        let (verdicts, years) = sla::assess_range(rules, &classified, range.clone(), &sla_opts);
+        uncovered.extend(years);
+        let t1 = Instant::now();
+        let findings = audit::complaint_findings(
+            rules,
+            &classified,
+            range.clone(),
+            &verdicts,
+            &event_log,
+            &audit_opts,
+        );
+        marks.add(rules, &verdicts);
+        let t2 = Instant::now();
+        sink.chunk(
+            cfg,
+            rules,
+            &Chunk {
+                classified: &classified,
+                range: range.clone(),
+                verdicts: &verdicts,
+                findings: &findings,
+            },
+        )?;
+        let t3 = Instant::now();
+        summary.add(cfg, rules, &classified, range.clone(), &verdicts, &findings, &event_log);
+        t_summary += t3.elapsed();
+        t_sla += t1 - t0;
+        t_audit += t2 - t1;
+        t_rows += t3 - t2;
+        start = range.end;
+    }
+    let t0 = Instant::now();
+    let team = audit::team_findings(rules, &classified, &marks, &event_log, &audit_opts);
+    t_audit += t0.elapsed();
+    let t0 = Instant::now();
+    sink.team(cfg, &team)?;
+    t_rows += t0.elapsed();
+    let t0 = Instant::now();
+    summary.finish(rules, &classified, team);
+    t_summary += t0.elapsed();
+    let ms = |d: std::time::Duration| d.as_millis() as u64;
+    timings.0.push(("sla".into(), ms(t_sla)));
+    timings.0.push(("audit".into(), ms(t_audit)));
+    timings.0.push(("tables".into(), ms(t_rows)));
+    timings.0.push(("summary".into(), ms(t_summary)));
     rejects.sort();
     let read: usize = files.iter().take(cfg.inputs.len()).map(|f| f.records).sum();
-    let merged: usize = assessed.classified.merged.iter().map(Vec::len).sum();
-    let complaints = assessed.classified.complaints.len();
+    let merged: usize = classified.merged.iter().map(Vec::len).sum();
+    let complaints = classified.complaints.len();
     let counts = RowCounts {
         read,
         accepted: complaints + merged,
@@ -296,49 +419,83 @@ pub fn evaluate(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<E
             counts.read, counts.accepted, counts.rejected
         )));
     }
+    if let Some(w) = writers {
+        let t0 = Instant::now();
+        w.finish()?;
+        if let Some(t) = timings.0.iter_mut().find(|(k, _)| k == "tables") {
+            t.1 += ms(t0.elapsed());
+        }
+    }
     Ok(Evaluated {
         files,
-        assessed,
+        classified,
         events: event_log,
-        audited,
+        summary,
+        uncovered,
         rejects,
         counts,
         timings,
     })
 }
 
-/// Runs the whole pipeline and writes every output into the output folder.
-pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOutcome> {
-    let ev = evaluate(cfg, prepared, opts)?;
-    let Evaluated {
-        files,
-        assessed,
-        events,
-        audited,
-        rejects,
-        counts,
-        mut timings,
-    } = ev;
-    let mut clock = Instant::now();
-    let warnings: Vec<String> = assessed
-        .uncovered
+/// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this
+/// assesses the one complaint again, which gives the same verdicts).
+pub fn verdicts_of(
+    cfg: &Config,
+    rules: &rules::RuleSet,
+    classified: &rules::classify::Classified,
+    events: &events::EventLog,
+    i: usize,
+) -> Vec<sla::Verdict> {
+    let opts = sla::SlaOptions {
+        zone: &cfg.zone,
+        as_of: cfg.as_of,
+        project_calendars: &cfg.sla.project_calendars,
+        events: events.logged.then_some(events),
+    };
+    sla::assess_range(rules, classified, i..i + 1, &opts)
+        .0
+        .pop()
+        .unwrap_or_default()
+}
+
+/// The calendar-coverage warnings of a run.
+pub fn coverage_warnings(uncovered: &std::collections::BTreeSet<(String, i32)>) -> Vec<String> {
+    uncovered
         .iter()
         .map(|(cal, year)| {
             format!(
                 "calendar `{cal}` has no holiday data for {year}: working days in {year} follow the weekly pattern only; add the year's State Council notice (see docs/CALENDARS.md)"
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Runs the whole pipeline and writes every output into the output folder.
+pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOutcome> {
+    let ev = evaluate(cfg, prepared, opts, Output::Tables)?;
+    let Evaluated {
+        files,
+        classified,
+        events,
+        summary,
+        uncovered,
+        rejects,
+        counts,
+        mut timings,
+    } = ev;
+    let mut clock = Instant::now();
+    let warnings = coverage_warnings(&uncovered);
     let pages = aggregate::run(&aggregate::AggregateInput {
         cfg,
         rules: &prepared.rules,
         files: &files,
-        assessed: &assessed,
+        classified: &classified,
+        summary: &summary,
         rejects: &rejects,
         counts,
         warnings: &warnings,
         events: &events,
-        audited: &audited,
     })?;
     timings.lap("aggregate", &mut clock);
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
@@ -346,19 +503,18 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         cfg,
         prepared,
         files: &files,
-        assessed: &assessed,
+        classified: &classified,
         rejects: &rejects,
         pages: &pages,
-        audited: &audited,
         events: &events,
     })?;
     timings.lap("render", &mut clock);
     let coverage = rules::coverage::CoverageReport::new(
         &prepared.rules,
-        &assessed.classified.coverage,
-        Some(assessed.classified.evaluations),
-        &assessed.verdicts,
-        &audited.findings,
+        &classified.coverage,
+        Some(classified.evaluations),
+        &summary.targets_applied,
+        &summary.duties_applied,
     );
     let manifest = render::manifest::Manifest::new(
         cfg, prepared, &files, counts, &rejects, &timings, &warnings, coverage,

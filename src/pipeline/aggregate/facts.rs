@@ -12,9 +12,9 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{Complaint, Stage};
 use crate::pipeline::events::EventLog;
-use crate::pipeline::rules::classify::RuleValue;
-use crate::pipeline::rules::{KpiSettings, RuleSet};
-use crate::pipeline::sla::{Assessed, Status, calendar_for};
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::{Classified, RuleValue};
+use crate::pipeline::sla::{Status, Verdict, calendar_for};
 use crate::time::{Ts, Zone};
 
 /// The kind of report period: `month`, `quarter`, `week` or `year`.
@@ -101,6 +101,10 @@ pub(super) struct Facts {
     pub(super) repeat: Vec<bool>,
     /// Status of the acknowledgement target.
     pub(super) ack: Vec<Option<Status>>,
+    /// The resolution target (`[kpi] resolution_target`) breached or overdue.
+    pub(super) resolution_overdue: Vec<bool>,
+    /// Period code by local day number (a cache).
+    day_key: FxHashMap<i64, u32>,
     /// Whether reopenings are known (an event log was read).
     pub(super) reopen_known: bool,
     /// Period keys.
@@ -127,67 +131,74 @@ fn output_text<'a>(v: &'a RuleValue, zone: &Zone) -> std::borrow::Cow<'a, str> {
 }
 
 impl Facts {
-    /// Derives the facts. `kind` is the report period's kind.
+    /// No complaints yet. `reopen_known`: an event log was read.
+    pub(super) fn new(reopen_known: bool) -> Facts {
+        Facts {
+            reopen_known,
+            ..Facts::default()
+        }
+    }
+
+    /// Adds the complaints `range` of `cls` (in order, after those already added), with their
+    /// verdicts (aligned with the range). `kind` is the report period's kind.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn new(
+    pub(super) fn add(
+        &mut self,
         rules: &RuleSet,
-        assessed: &Assessed,
+        cfg: &crate::config::Config,
+        cls: &Classified,
+        range: std::ops::Range<usize>,
+        verdicts: &[Vec<Verdict>],
         events: &EventLog,
-        kpi: &KpiSettings,
         kind: &str,
-        zone: &Zone,
-        as_of: Ts,
-        project_calendars: &crate::config::ProjectCalendars,
-    ) -> Facts {
-        let cls = &assessed.classified;
+    ) {
+        let zone = &cfg.zone;
+        let as_of = cfg.as_of;
+        let kpi = &rules.manifest.kpi;
         let col = |name: &str| cls.columns.iter().position(|c| c == name);
         let (lc, cc, vc) = (col("level"), col("category"), col("validity"));
         let ack_target = rules.targets.index(&kpi.acknowledgement_target);
+        let resolution = rules.targets.index(&kpi.resolution_target);
         let response: Vec<Stage> = kpi
             .response_events
             .iter()
             .filter_map(|e| Stage::from_name(e))
             .collect();
         let seen = |t: Option<Ts>| t.filter(|t| *t <= as_of);
-        let n = cls.complaints.len();
-        let mut f = Facts {
-            reopen_known: events.logged,
-            ..Facts::default()
-        };
-        for v in [
-            &mut f.key,
-            &mut f.project,
-            &mut f.building,
-            &mut f.team,
-            &mut f.level,
-            &mut f.category,
-        ] {
-            v.reserve(n);
-        }
-        // Period codes by local day: a day's key is formatted once, not once per complaint.
-        let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
+        let f = self;
+        let first = range.start;
         fn text(o: Option<&crate::model::Str>) -> &str {
             o.map_or("", |s| s.as_str())
         }
-        for (i, c) in cls.complaints.iter().enumerate() {
+        for i in range {
+            let c = &cls.complaints[i];
+            let vs = &verdicts[i - first];
             let received = c.received_at();
             let day = zone.local_secs(received).div_euclid(86_400);
-            let key = *day_key.entry(day).or_insert_with(|| {
-                f.keys.code(&period_key(kind, zone.local_date(received)))
-            });
+            // Period codes by local day: a day's key is formatted once, not once per complaint.
+            let key = match f.day_key.get(&day) {
+                Some(k) => *k,
+                None => {
+                    let k = f.keys.code(&period_key(kind, zone.local_date(received)));
+                    f.day_key.insert(day, k);
+                    k
+                }
+            };
             f.key.push(key);
             f.project.push(f.projects.code(text(c.project.as_ref())));
             f.building.push(f.buildings.code(text(c.building.as_ref())));
             f.team.push(f.teams.code(text(c.team.as_ref())));
             let v = &cls.values[i];
-            let out = |k: Option<usize>| k.map_or(std::borrow::Cow::Borrowed(""), |k| output_text(&v[k], zone));
+            let out = |k: Option<usize>| {
+                k.map_or(std::borrow::Cow::Borrowed(""), |k| output_text(&v[k], zone))
+            };
             f.level.push(f.levels.code(&out(lc)));
             f.category.push(f.categories.code(&out(cc)));
             let validity = out(vc);
             f.valid.push(validity == "有效");
             f.invalid.push(validity == "无效");
             f.satisfaction.push(c.satisfaction);
-            let (cal, _) = calendar_for(rules, None, c, project_calendars);
+            let (cal, _) = calendar_for(rules, None, c, &cfg.sla.project_calendars);
             let minutes = |t: Ts| cal.working_seconds_between(received, t) as f64 / 60.0;
             let first_response = response
                 .iter()
@@ -206,21 +217,27 @@ impl Facts {
                     .iter()
                     .any(|e| e.kind == "reopened" && e.at <= as_of),
             );
-            f.ack.push(ack_target.and_then(|t| {
-                assessed.verdicts[i]
-                    .iter()
-                    .find(|v| v.target as usize == t)
-                    .map(|v| v.status)
-            }));
+            let status_of = |t: Option<usize>| {
+                t.and_then(|t| vs.iter().find(|v| v.target as usize == t).map(|v| v.status))
+            };
+            f.ack.push(status_of(ack_target));
+            f.resolution_overdue.push(matches!(
+                status_of(resolution),
+                Some(Status::Breached | Status::Overdue)
+            ));
         }
-        f.repeat = repeats(
+    }
+
+    /// Completes the facts that compare complaints with each other (repeats), once every
+    /// complaint is in.
+    pub(super) fn finish(&mut self, cls: &Classified, repeat_days: i64) {
+        self.repeat = repeats(
             &cls.complaints,
-            &f.project,
-            &f.building,
-            &f.category,
-            kpi.repeat_days,
+            &self.project,
+            &self.building,
+            &self.category,
+            repeat_days,
         );
-        f
     }
 
     /// Number of complaints.

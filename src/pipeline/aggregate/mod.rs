@@ -15,12 +15,14 @@
 mod facts;
 pub mod format;
 mod stats;
+mod summary;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use self::facts::{Facts, period_key};
+pub use self::summary::Summary;
 pub use self::format::{duration_text, hours_text, limit_text, pct_text, round4};
 use self::stats::{Stats, audit_statuses, counts, stats, status_counts, verdict_statuses};
 use crate::config::{Config, Lang};
@@ -28,12 +30,12 @@ use crate::error::{Error, Result};
 use crate::model::Stage;
 use crate::period::{self, Period, PeriodSpec};
 use crate::pipeline::RowCounts;
-use crate::pipeline::audit::{AuditStatus, Audited};
+use crate::pipeline::audit::AuditStatus;
 use crate::pipeline::events::EventLog;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::coverage::CoverageReport;
-use crate::pipeline::sla::{Assessed, Status};
+use crate::pipeline::sla::Status;
 use crate::privacy;
 use crate::rejects::Rejects;
 
@@ -61,8 +63,10 @@ pub struct AggregateInput<'a> {
     pub rules: &'a RuleSet,
     /// Input files.
     pub files: &'a [InputFile],
-    /// Assessed complaints.
-    pub assessed: &'a Assessed,
+    /// The classified complaints.
+    pub classified: &'a crate::pipeline::rules::classify::Classified,
+    /// What the report needs of their verdicts and audit findings.
+    pub summary: &'a Summary,
     /// Rejects and findings.
     pub rejects: &'a Rejects,
     /// Row accounting.
@@ -71,8 +75,6 @@ pub struct AggregateInput<'a> {
     pub warnings: &'a [String],
     /// The event log.
     pub events: &'a EventLog,
-    /// Escalation-duty findings.
-    pub audited: &'a Audited,
 }
 
 /// Counts of verdict statuses and the met rate over judged verdicts.
@@ -655,24 +657,16 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
         Some(Ok(PeriodSpec::All)) => (data_months(input, as_of_date), true),
         None => (vec![period::default_for(as_of_date)], false),
     };
-    let kind = periods.first().map_or("month", |p| p.kind);
-    let kpi = &input.rules.manifest.kpi;
-    let facts = Facts::new(
-        input.rules,
-        input.assessed,
-        input.events,
-        kpi,
-        kind,
-        zone,
-        cfg.as_of,
-        &cfg.sla.project_calendars,
-    );
-    let mut facts = facts;
-    let frames = stats::frames(&mut facts, input.rules, input.assessed, input.audited, kind)?;
-    let g = Grouped::new(&frames, &stats::Decode {
-        facts: &facts,
-        frames: &frames,
-    })?;
+    let summary = input.summary;
+    let facts = &summary.facts;
+    let frames = stats::frames(facts, input.rules, summary)?;
+    let g = Grouped::new(
+        &frames,
+        &stats::Decode {
+            facts,
+            frames: &frames,
+        },
+    )?;
     let default_key = period::default_for(as_of_date);
     let mut projects: Vec<String> = facts
         .projects
@@ -747,7 +741,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
                 let explain_page = format!("{dir}explain.html");
                 let (ctx, listed) = page(
                     input,
-                    &facts,
+                    facts,
                     &g,
                     &common,
                     p,
@@ -771,11 +765,20 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     })
 }
 
+/// The kind of the report period (`month`, `quarter`, `week`, `year`): what complaints are keyed
+/// by. `--period all` reports month by month.
+pub fn period_kind(cfg: &Config) -> Result<&'static str> {
+    Ok(match cfg.period.as_deref().map(period::parse) {
+        Some(Ok(PeriodSpec::One(p))) => p.kind,
+        Some(Err(e)) => return Err(Error::Usage(e)),
+        Some(Ok(PeriodSpec::All)) | None => "month",
+    })
+}
+
 /// Every month of the data's range (by receipt), up to the month of `as_of`.
 fn data_months(input: &AggregateInput<'_>, as_of: chrono::NaiveDate) -> Vec<Period> {
     let zone = &input.cfg.zone;
     let dates: Vec<chrono::NaiveDate> = input
-        .assessed
         .classified
         .complaints
         .iter()
@@ -911,8 +914,6 @@ impl Grouped {
 
 /// Parts of every context that do not depend on the page.
 struct Common<'a> {
-    /// Status of each complaint's duties: (complaint, duty) → status.
-    duty_status: rustc_hash::FxHashMap<(u32, &'a str), AuditStatus>,
     /// The events cited as evidence by late or missing findings, by origin.
     evidence: rustc_hash::FxHashMap<crate::model::Origin, &'a crate::pipeline::events::Event>,
     rejects_by_reason: Vec<CodeCount>,
@@ -964,12 +965,9 @@ impl<'a> Common<'a> {
             .iter()
             .map(|t| (t.code.clone(), term_name(t, lang)))
             .collect();
-        let mut duty_status = rustc_hash::FxHashMap::default();
+        let summary = input.summary;
         let mut cited = rustc_hash::FxHashSet::default();
-        for f in &input.audited.findings {
-            if let Some(i) = f.complaint {
-                duty_status.insert((i, f.duty.as_str()), f.status);
-            }
+        for f in summary.noncompliant.iter().chain(&summary.team_findings) {
             if matches!(f.status, AuditStatus::Late | AuditStatus::Missing) {
                 cited.extend(f.evidence.iter().copied());
             }
@@ -983,17 +981,16 @@ impl<'a> Common<'a> {
             }
         }
         Common {
-            duty_status,
             evidence,
             rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
             rejects,
             findings_by_code: code_counts(input.rejects.counts_by_finding()),
             coverage: CoverageReport::new(
                 input.rules,
-                &input.assessed.classified.coverage,
+                &input.classified.coverage,
                 None,
-                &input.assessed.verdicts,
-                &input.audited.findings,
+                &summary.targets_applied,
+                &summary.duties_applied,
             ),
             inputs: files
                 .iter()
@@ -1174,7 +1171,8 @@ fn page(
     let lang = cfg.lang;
     let rules = input.rules;
     let kpi = &rules.manifest.kpi;
-    let cls = &input.assessed.classified;
+    let cls = input.classified;
+    let summary = input.summary;
     let key = p.key.as_str();
     let (prev, year) = (p.previous(), p.year_before());
     // Codes of this page's period and project; a period or project no complaint has gives no
@@ -1400,15 +1398,14 @@ fn page(
         );
     }
     for &i in &members {
-        if let (Some(t), Some(res)) = (teams.get_mut(facts.teams.name(facts.team[i])), resolution)
-            && input.assessed.verdicts[i].iter().any(|v| {
-                v.target as usize == res && matches!(v.status, Status::Breached | Status::Overdue)
-            })
+        if resolution.is_some()
+            && facts.resolution_overdue[i]
+            && let Some(t) = teams.get_mut(facts.teams.name(facts.team[i]))
         {
             t.resolution_overdue += 1;
         }
     }
-    for f in input.audited.findings.iter().filter(|f| f.team_level) {
+    for f in &summary.team_findings {
         let d = chrono::NaiveDate::parse_from_str(&format!("{}-01", f.month), "%Y-%m-%d")
             .unwrap_or_default();
         if p.contains(d)
@@ -1498,18 +1495,22 @@ fn page(
 
     // Lists: breached and overdue verdicts, the latest first; dissatisfied complaints in order.
     let mut listed = BTreeSet::new();
-    let mut late: Vec<(i64, usize, usize, Status)> = Vec::new();
-    for &i in &members {
-        for (j, v) in input.assessed.verdicts[i].iter().enumerate() {
-            if matches!(v.status, Status::Breached | Status::Overdue) {
-                late.push((v.over_cal, i, j, v.status));
-            }
-        }
-    }
+    // A complaint's verdicts are in target order, so the target breaks ties as the verdict's
+    // position did.
+    let mut late: Vec<&summary::Late> = summary
+        .late
+        .iter()
+        .filter(|l| in_scope(l.complaint as usize))
+        .collect();
     late.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| cls.complaints[a.1].id.cmp(&cls.complaints[b.1].id))
-            .then(a.2.cmp(&b.2))
+        b.over_cal
+            .cmp(&a.over_cal)
+            .then_with(|| {
+                cls.complaints[a.complaint as usize]
+                    .id
+                    .cmp(&cls.complaints[b.complaint as usize].id)
+            })
+            .then(a.target.cmp(&b.target))
     });
     let masked_text = |i: usize| {
         let t = cls.complaints[i].text.as_deref().unwrap_or("");
@@ -1522,8 +1523,9 @@ fn page(
     let explain_of = |i: usize| format!("{explain_page}#{}", cls.complaints[i].id);
     let mut breached = List::default();
     let mut overdue = List::default();
-    for (_, i, j, status) in late {
-        let list = if status == Status::Breached {
+    for l in late {
+        let i = l.complaint as usize;
+        let list = if l.status == Status::Breached {
             &mut breached
         } else {
             &mut overdue
@@ -1531,8 +1533,7 @@ fn page(
         let before = list.rows.len();
         list.push(|| {
             let c = &cls.complaints[i];
-            let v = &input.assessed.verdicts[i][j];
-            let t = &rules.targets.targets[v.target as usize];
+            let t = &rules.targets.targets[l.target as usize];
             VerdictRow {
                 id: c.id.to_string(),
                 received: zone.format(c.received_at()),
@@ -1545,9 +1546,9 @@ fn page(
                 } else {
                     t.label.clone()
                 },
-                due: v.due.map(|d| zone.format(d)).unwrap_or_default(),
-                stopped: v.stop.map(|d| zone.format(d)).unwrap_or_default(),
-                over: duration_text(v.over_cal, lang),
+                due: l.due.map(|d| zone.format(d)).unwrap_or_default(),
+                stopped: l.stop.map(|d| zone.format(d)).unwrap_or_default(),
+                over: duration_text(l.over_cal, lang),
                 text: masked_text(i),
                 explain: explain_of(i),
             }
@@ -1557,9 +1558,8 @@ fn page(
         }
     }
     let duty_status = |i: usize, name: &str| -> String {
-        common
-            .duty_status
-            .get(&(i as u32, name))
+        summary
+            .duty_of(i, name)
             .map(|s| s.name().to_owned())
             .unwrap_or_default()
     };
@@ -1794,8 +1794,12 @@ fn audit_section(
             o.line
         )
     };
+    let summary = input.summary;
     let mut noncompliant = List::default();
-    for f in &input.audited.findings {
+    let mut team_late = 0usize;
+    // The summary keeps the first late and missing findings of each period and project, in
+    // complaint order; the team findings come after them, as in escalations.csv.
+    for f in summary.noncompliant.iter().chain(&summary.team_findings) {
         if !matches!(f.status, AuditStatus::Late | AuditStatus::Missing) {
             continue;
         }
@@ -1812,6 +1816,9 @@ fn audit_section(
         };
         if !belongs {
             continue;
+        }
+        if f.complaint.is_none() {
+            team_late += 1;
         }
         noncompliant.push(|| {
             let t = |x: Option<crate::time::Ts>| x.map(|t| zone.format(t)).unwrap_or_default();
@@ -1854,8 +1861,20 @@ fn audit_section(
             }
         });
     }
+    // How many there are in all: the summary counted the complaint findings it did not keep.
+    let key_code = facts.keys.find(key);
+    let project_code = project.and_then(|q| facts.projects.find(q));
+    noncompliant.total = team_late
+        + summary
+            .noncompliant_seen
+            .iter()
+            .filter(|((k, pr), _)| {
+                Some(*k) == key_code && (project.is_none() || Some(*pr) == project_code)
+            })
+            .map(|(_, n)| *n)
+            .sum::<usize>();
     Ok(AuditSection {
-        logged: input.audited.logged,
+        logged: summary.logged,
         events_read: input.events.read,
         events_accepted: input.events.accepted,
         by_duty,

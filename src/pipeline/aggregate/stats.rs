@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::facts::Facts;
+use super::summary::Summary;
 use crate::error::{Error, Result};
-use crate::pipeline::audit::{AuditStatus, Audited};
+use crate::pipeline::audit::AuditStatus;
 use crate::pipeline::rules::RuleSet;
-use crate::pipeline::sla::{Assessed, Status};
+use crate::pipeline::sla::Status;
 
 pub(super) fn pe(e: PolarsError) -> Error {
     Error::Aggregate(e.to_string())
@@ -58,14 +59,9 @@ impl Decode<'_> {
     }
 }
 
-/// Builds the frames.
-pub(super) fn frames(
-    facts: &mut Facts,
-    rules: &RuleSet,
-    assessed: &Assessed,
-    audited: &Audited,
-    kind: &str,
-) -> Result<Frames> {
+/// Builds the frames: complaints from the facts; verdicts and findings from the summary's
+/// counts (a row per group, its size in `n`).
+pub(super) fn frames(facts: &Facts, rules: &RuleSet, summary: &Summary) -> Result<Frames> {
     let satisfied_score = rules.manifest.kpi.satisfied_score;
     let ack = |s: Status| -> Vec<bool> { facts.ack.iter().map(|a| *a == Some(s)).collect() };
     let complaints = df!(
@@ -90,106 +86,49 @@ pub(super) fn frames(
         "ack_overdue" => ack(Status::Overdue),
     )
     .map_err(pe)?;
-    let n: usize = assessed.verdicts.iter().map(Vec::len).sum();
-    let mut idx: Vec<usize> = Vec::with_capacity(n);
-    let mut target: Vec<u32> = Vec::with_capacity(n);
-    let mut status: Vec<u32> = Vec::with_capacity(n);
-    for (i, vs) in assessed.verdicts.iter().enumerate() {
-        for v in vs {
-            idx.push(i);
-            target.push(u32::from(v.target));
-            status.push(status_code(v.status));
-        }
+    // Group rows in key order, so the frames do not depend on hash order.
+    fn sorted<const N: usize>(m: &rustc_hash::FxHashMap<[u32; N], u64>) -> Vec<([u32; N], u64)> {
+        let mut v: Vec<([u32; N], u64)> = m.iter().map(|(k, n)| (*k, *n)).collect();
+        v.sort_unstable();
+        v
     }
-    let pick = |col: &[u32]| -> Vec<u32> { idx.iter().map(|&i| col[i]).collect() };
+    let vc = sorted(&summary.verdict_counts);
+    let column = |rows: &[([u32; 7], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
     let verdicts = df!(
-        "key" => pick(&facts.key),
-        "project" => pick(&facts.project),
-        "level" => pick(&facts.level),
-        "category" => pick(&facts.category),
-        "team" => pick(&facts.team),
-        "target" => target,
-        "status" => status,
+        "key" => column(&vc, 0),
+        "project" => column(&vc, 1),
+        "level" => column(&vc, 2),
+        "category" => column(&vc, 3),
+        "team" => column(&vc, 4),
+        "target" => column(&vc, 5),
+        "status" => column(&vc, 6),
+        "n" => vc.iter().map(|r| r.1).collect::<Vec<u64>>(),
     )
     .map_err(pe)?;
-    let targets: Vec<String> = rules
-        .targets
-        .targets
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
-    let mut duties: Vec<String> = Vec::new();
-    let mut duty_code: HashMap<&str, u32> = HashMap::new();
-    let blank_project = facts.projects.code("");
-    let blank_level = facts.levels.code("");
-    let m = audited.findings.len();
-    let mut a: (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>) = (
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-    );
-    for f in &audited.findings {
-        let (key, project, level) = match f.complaint {
-            Some(i) => (
-                facts.key[i as usize],
-                facts.project[i as usize],
-                facts.level[i as usize],
-            ),
-            None => {
-                // Team findings are keyed by month; place them in the period of that month.
-                let d = chrono::NaiveDate::parse_from_str(&format!("{}-01", f.month), "%Y-%m-%d")
-                    .unwrap_or_default();
-                (
-                    facts.keys.code(&super::facts::period_key(kind, d)),
-                    blank_project,
-                    blank_level,
-                )
-            }
-        };
-        a.0.push(key);
-        a.1.push(project);
-        a.2.push(level);
-        a.3.push(facts.teams.code(&f.team));
-        let d = *duty_code.entry(f.duty.as_str()).or_insert_with(|| {
-            duties.push(f.duty.clone());
-            (duties.len() - 1) as u32
-        });
-        a.4.push(d);
-        a.5.push(audit_code(f.status));
-    }
+    let ac = sorted(&summary.audit_counts);
+    let column = |rows: &[([u32; 6], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
     let audit = df!(
-        "key" => a.0,
-        "project" => a.1,
-        "level" => a.2,
-        "team" => a.3,
-        "duty" => a.4,
-        "status" => a.5,
+        "key" => column(&ac, 0),
+        "project" => column(&ac, 1),
+        "level" => column(&ac, 2),
+        "team" => column(&ac, 3),
+        "duty" => column(&ac, 4),
+        "status" => column(&ac, 5),
+        "n" => ac.iter().map(|r| r.1).collect::<Vec<u64>>(),
     )
     .map_err(pe)?;
     Ok(Frames {
         complaints,
         verdicts,
         audit,
-        duties,
-        targets,
+        duties: summary.duties.clone(),
+        targets: rules
+            .targets
+            .targets
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
     })
-}
-
-/// Position of a verdict status in `Status::ALL` (a `UInt32` column: the polars build has no
-/// 8-bit integers, and features are frozen).
-fn status_code(s: Status) -> u32 {
-    Status::ALL.iter().position(|x| *x == s).expect("in ALL") as u32
-}
-
-/// Position of an audit status in `AuditStatus::ALL`.
-fn audit_code(s: AuditStatus) -> u32 {
-    AuditStatus::ALL
-        .iter()
-        .position(|x| *x == s)
-        .expect("in ALL") as u32
 }
 
 /// Indicators of one group of complaints.
@@ -263,14 +202,6 @@ fn keys(g: &DataFrame, by: &[&str], decode: &Decode<'_>) -> Result<Vec<Vec<Strin
 
 fn sum_of(name: &str) -> Expr {
     col(name).cast(DataType::UInt64).sum().alias(name)
-}
-
-fn equals(name: &str, code: u32, alias: &str) -> Expr {
-    col(name)
-        .eq(lit(code))
-        .cast(DataType::UInt64)
-        .sum()
-        .alias(alias)
 }
 
 /// Indicators grouped by `by`.
@@ -385,11 +316,15 @@ pub(super) fn status_counts(
     statuses: &[&'static str],
     decode: &Decode<'_>,
 ) -> Result<HashMap<Vec<String>, Vec<u64>>> {
-    // Status codes are positions in the status list.
+    // Status codes are positions in the status list; each row stands for `n` of them.
     let aggs: Vec<Expr> = statuses
         .iter()
         .enumerate()
-        .map(|(k, s)| equals("status", k as u32, s))
+        .map(|(k, s)| {
+            (col("status").eq(lit(k as u32)).cast(DataType::UInt64) * col("n"))
+                .sum()
+                .alias(*s)
+        })
         .collect();
     let g = df
         .clone()

@@ -28,7 +28,8 @@ use crate::pipeline::events::{Event, EventLog};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::sla::targets::{Limit, WorkingDays};
-use crate::pipeline::sla::{Assessed, Status, Verdict, value_text};
+use crate::pipeline::rules::classify::Classified;
+use crate::pipeline::sla::{Status, Verdict, value_text};
 use crate::time::{Ts, Zone};
 
 /// Event types a snapshot export's timestamp columns can show.
@@ -119,15 +120,6 @@ pub struct AuditFinding {
     pub note: String,
 }
 
-/// The stage's output.
-#[derive(Debug, Default)]
-pub struct Audited {
-    /// Findings: complaint duties in complaint order, then team duties by team and month.
-    pub findings: Vec<AuditFinding>,
-    /// True when a real event log was read.
-    pub logged: bool,
-}
-
 /// What the stage needs.
 pub struct AuditOptions<'a> {
     /// Zone.
@@ -140,20 +132,22 @@ pub struct AuditOptions<'a> {
     pub roster: Option<&'a Roster>,
 }
 
-/// Runs every duty.
-pub fn run(
+/// The complaint duties of the complaints in `range` (`verdicts` aligned with it), in
+/// complaint order.
+pub fn complaint_findings(
     rules: &RuleSet,
-    assessed: &Assessed,
+    cls: &Classified,
+    range: std::ops::Range<usize>,
+    verdicts: &[Vec<Verdict>],
     log: &EventLog,
     opts: &AuditOptions<'_>,
-) -> Audited {
+) -> Vec<AuditFinding> {
     let set = &rules.duties;
-    let cls = &assessed.classified;
-    let mut findings: Vec<AuditFinding> = cls
-        .complaints
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, c)| {
+    let first = range.start;
+    range
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let c = &cls.complaints[i];
             let derived = crate::pipeline::events::snapshot_events(c);
             let events = merged_events(log.of(&c.id), &derived, log.logged);
             set.duties
@@ -165,23 +159,77 @@ pub fn run(
                         i,
                         c,
                         &cls.values[i],
-                        &assessed.verdicts[i],
+                        &verdicts[i - first],
                         &events,
                         log.logged,
                         opts,
-                        assessed,
+                        cls,
                     )
                 })
                 .collect::<Vec<_>>()
         })
-        .collect();
-    for td in &set.team_duties {
-        findings.extend(team_duty(rules, td, assessed, log, opts));
+        .collect()
+}
+
+/// What the team duties need of each complaint's verdicts, kept while the verdicts of a large
+/// run are computed and dropped chunk by chunk.
+#[derive(Debug, Clone, Default)]
+pub struct TeamMarks {
+    /// Per team duty, per complaint (in complaint order).
+    marks: Vec<Vec<Mark>>,
+}
+
+/// A complaint's standing on a team duty's targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mark {
+    /// Breached or overdue: extends a run (with the due time of that verdict).
+    Overdue(Ts),
+    /// Met: ends a run.
+    Met,
+    /// Neither (open, not applicable): leaves a run as it is.
+    Neither,
+}
+
+impl TeamMarks {
+    /// Records the complaints of a chunk (`verdicts` in complaint order, from the next
+    /// complaint on).
+    pub fn add(&mut self, rules: &RuleSet, verdicts: &[Vec<Verdict>]) {
+        let duties = &rules.duties.team_duties;
+        if self.marks.len() < duties.len() {
+            self.marks.resize(duties.len(), Vec::new());
+        }
+        for (td, marks) in duties.iter().zip(&mut self.marks) {
+            let idx: Vec<usize> = td
+                .targets
+                .iter()
+                .filter_map(|t| rules.targets.index(t))
+                .collect();
+            marks.extend(verdicts.iter().map(|vs| {
+                let of_duty = || vs.iter().filter(|v| idx.contains(&(v.target as usize)));
+                match of_duty().find(|v| matches!(v.status, Status::Breached | Status::Overdue)) {
+                    Some(v) => Mark::Overdue(v.due.unwrap_or_default()),
+                    None if of_duty().any(|v| v.status == Status::Met) => Mark::Met,
+                    None => Mark::Neither,
+                }
+            }));
+        }
     }
-    Audited {
-        findings,
-        logged: log.logged,
+}
+
+/// The team duties: rows keyed by team and month, after every complaint's.
+pub fn team_findings(
+    rules: &RuleSet,
+    cls: &Classified,
+    marks: &TeamMarks,
+    log: &EventLog,
+    opts: &AuditOptions<'_>,
+) -> Vec<AuditFinding> {
+    let mut out = Vec::new();
+    for (k, td) in rules.duties.team_duties.iter().enumerate() {
+        let m = marks.marks.get(k).map_or(&[][..], Vec::as_slice);
+        out.extend(team_duty(td, cls, m, log, opts));
     }
+    out
 }
 
 /// The complaint's events: the log's, plus the export's stage timestamps (`derived`, from
@@ -223,10 +271,9 @@ fn holds(
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
-    assessed: &Assessed,
+    cls: &Classified,
     zone: &Zone,
 ) -> bool {
-    let cls = &assessed.classified;
     match cond {
         Condition::OneOf { field, values: ok } => {
             let v = match field.strip_prefix("target:") {
@@ -299,13 +346,13 @@ fn complaint_duty(
     events: &[&Event],
     logged: bool,
     opts: &AuditOptions<'_>,
-    assessed: &Assessed,
+    cls: &Classified,
 ) -> Option<AuditFinding> {
     let zone = opts.zone;
     if !d
         .when
         .iter()
-        .all(|w| holds(w, rules, c, values, verdicts, assessed, zone))
+        .all(|w| holds(w, rules, c, values, verdicts, cls, zone))
     {
         return None;
     }
@@ -487,19 +534,13 @@ fn complaint_duty(
 /// receipt order; a met verdict ends a run; open or not-applicable verdicts neither count nor
 /// end it), each run reaching the length raising one finding.
 fn team_duty(
-    rules: &RuleSet,
     td: &TeamDuty,
-    assessed: &Assessed,
+    cls: &Classified,
+    marks: &[Mark],
     log: &EventLog,
     opts: &AuditOptions<'_>,
 ) -> Vec<AuditFinding> {
     let zone = opts.zone;
-    let cls = &assessed.classified;
-    let idx: Vec<usize> = td
-        .targets
-        .iter()
-        .filter_map(|t| rules.targets.index(t))
-        .collect();
     // (team, month) → complaint indices in receipt order (complaints are sorted by receipt).
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, c) in cls.complaints.iter().enumerate() {
@@ -552,22 +593,17 @@ fn team_duty(
     for ((team, month), members) in groups {
         let mut run: Vec<(usize, Ts)> = Vec::new();
         for i in members {
-            let vs: Vec<&Verdict> = assessed.verdicts[i]
-                .iter()
-                .filter(|v| idx.contains(&(v.target as usize)))
-                .collect();
-            let overdue = vs
-                .iter()
-                .find(|v| matches!(v.status, Status::Breached | Status::Overdue));
-            if let Some(v) = overdue {
-                run.push((i, v.due.unwrap_or_default()));
-                if run.len() as u32 == td.consecutive {
-                    let acts = actions.get(team.as_str()).map_or(&[][..], Vec::as_slice);
-                    out.push(team_finding(td, &team, &month, &run, cls, log, acts, opts));
-                    run.clear();
+            match marks.get(i).copied().unwrap_or(Mark::Neither) {
+                Mark::Overdue(due) => {
+                    run.push((i, due));
+                    if run.len() as u32 == td.consecutive {
+                        let acts = actions.get(team.as_str()).map_or(&[][..], Vec::as_slice);
+                        out.push(team_finding(td, &team, &month, &run, cls, log, acts, opts));
+                        run.clear();
+                    }
                 }
-            } else if vs.iter().any(|v| v.status == Status::Met) {
-                run.clear();
+                Mark::Met => run.clear(),
+                Mark::Neither => {}
             }
         }
     }
@@ -579,7 +615,7 @@ fn team_finding(
     team: &str,
     month: &str,
     run: &[(usize, Ts)],
-    cls: &crate::pipeline::rules::classify::Classified,
+    cls: &Classified,
     log: &EventLog,
     actions: &[&Event],
     opts: &AuditOptions<'_>,

@@ -31,7 +31,6 @@ use crate::output::{names, write_atomic};
 use crate::pipeline::Prepared;
 use crate::pipeline::aggregate::ReportContext;
 use crate::pipeline::ingest::InputFile;
-use crate::pipeline::sla::Assessed;
 use crate::rejects::Rejects;
 
 /// The entry template of the report.
@@ -302,16 +301,14 @@ pub struct RenderInput<'a> {
     pub prepared: &'a Prepared,
     /// Input files.
     pub files: &'a [InputFile],
-    /// Assessed records.
-    pub assessed: &'a Assessed,
+    /// The classified complaints.
+    pub classified: &'a crate::pipeline::rules::classify::Classified,
     /// Rejects and findings.
     pub rejects: &'a Rejects,
     /// The pages.
     pub pages: &'a crate::pipeline::aggregate::Aggregated,
     /// The event log.
     pub events: &'a crate::pipeline::events::EventLog,
-    /// Escalation-duty findings.
-    pub audited: &'a crate::pipeline::audit::Audited,
 }
 
 /// Writes the report pages, the audit packs, the explanation pages and the tables.
@@ -358,8 +355,6 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
     for (rel, ids) in &input.pages.explanations {
         write(rel, &explanations(input, ids))?;
     }
-    tables::complaints_csv(&out.join(names::COMPLAINTS_CSV), input)?;
-    tables::sla_csv(&out.join(names::SLA_CSV), input)?;
     tables::rejects_csv(
         &out.join(names::REJECTS_CSV),
         input.rejects,
@@ -367,7 +362,6 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         input.cfg.unmask,
     )?;
     tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
-    tables::escalations_csv(&out.join(names::ESCALATIONS_CSV), input)?;
     Ok(())
 }
 
@@ -379,7 +373,7 @@ fn explanations(input: &RenderInput<'_>, ids: &std::collections::BTreeSet<usize>
             .replace('<', "&lt;")
             .replace('>', "&gt;")
     };
-    let cls = &input.assessed.classified;
+    let cls = input.classified;
     let mut s = String::from(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>explain</title>\
 <style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;margin:24px}\
@@ -391,16 +385,28 @@ h2{font-size:16px;margin-top:28px}</style></head><body>\n",
     }
     let mut order: Vec<usize> = ids.iter().copied().collect();
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
-    for i in order {
-        let id = &cls.complaints[i].id;
-        let text = crate::pipeline::explain::complaint(
-            input.cfg,
-            &input.prepared.rules,
-            input.files,
-            input.assessed,
-            input.events,
-            i,
-        );
+    // The run kept no verdicts (it summarised them chunk by chunk): assess the listed
+    // complaints again, which gives the same verdicts.
+    let cfg = input.cfg;
+    let rules = &input.prepared.rules;
+    use rayon::prelude::*;
+    let texts: Vec<String> = order
+        .par_iter()
+        .map(|&i| {
+            let verdicts = crate::pipeline::verdicts_of(cfg, rules, cls, input.events, i);
+            crate::pipeline::explain::complaint(
+                cfg,
+                rules,
+                input.files,
+                cls,
+                &verdicts,
+                input.events,
+                i,
+            )
+        })
+        .collect();
+    for (i, text) in order.iter().zip(texts) {
+        let id = &cls.complaints[*i].id;
         s.push_str(&format!(
             "<h2 id=\"{0}\">{0}</h2>\n<pre>{1}</pre>\n",
             esc(id),

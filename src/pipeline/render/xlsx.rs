@@ -144,7 +144,6 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
         let (first, last) = (day(&ctx.period.start), day(&ctx.period.last));
         let zone = &cfg.zone;
         input
-            .assessed
             .classified
             .complaints
             .iter()
@@ -517,7 +516,7 @@ fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
 /// sheet that grows with the data, so it skips the intermediate rows and the autofit pass (a
 /// scan of every cell) and takes fixed column widths instead.
 fn records_sheet(s: &mut Sheets<'_>, input: &RenderInput<'_>, ctx: &ReportContext, members: &[usize]) -> Result<()> {
-    let cls = &input.assessed.classified;
+    let cls = &input.classified;
     let unmask = input.cfg.unmask;
     let zone = s.zone;
     let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();

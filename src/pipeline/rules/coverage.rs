@@ -109,8 +109,8 @@ impl CoverageReport {
         rules: &RuleSet,
         cov: &Coverage,
         evaluations: Option<usize>,
-        verdicts: &[Vec<crate::pipeline::sla::Verdict>],
-        findings: &[crate::pipeline::audit::AuditFinding],
+        targets_applied: &[bool],
+        duties_applied: &std::collections::BTreeSet<String>,
     ) -> CoverageReport {
         let mut names: Vec<&String> = rules.env.tables.keys().collect();
         names.sort();
@@ -139,12 +139,8 @@ impl CoverageReport {
                 }
             })
             .collect();
-        let mut applied = vec![false; rules.targets.targets.len()];
-        for v in verdicts.iter().flatten() {
-            applied[v.target as usize] = true;
-        }
-        let used: std::collections::BTreeSet<&str> =
-            findings.iter().map(|f| f.duty.as_str()).collect();
+        let applied = targets_applied.iter().copied();
+        let used = duties_applied;
         CoverageReport {
             evaluations,
             tables,
@@ -162,7 +158,7 @@ impl CoverageReport {
                 .iter()
                 .map(|d| d.name.as_str())
                 .chain(rules.duties.team_duties.iter().map(|d| d.name.as_str()))
-                .filter(|d| !used.contains(d))
+                .filter(|d| !used.contains(*d))
                 .map(str::to_owned)
                 .collect(),
         }

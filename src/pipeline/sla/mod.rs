@@ -214,13 +214,28 @@ pub struct SlaOptions<'a> {
 
 /// Evaluates every applicable target for every complaint.
 pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> Assessed {
+    let (verdicts, uncovered) = assess_range(rules, &classified, 0..classified.complaints.len(), opts);
+    Assessed {
+        classified,
+        verdicts,
+        uncovered,
+    }
+}
+
+/// Evaluates every applicable target for the complaints in `range`, in parallel: their
+/// verdicts (aligned with the range) and the calendar years touched that have no holiday data.
+pub fn assess_range(
+    rules: &RuleSet,
+    classified: &Classified,
+    range: std::ops::Range<usize>,
+    opts: &SlaOptions<'_>,
+) -> (Vec<Vec<Verdict>>, BTreeSet<(String, i32)>) {
     let set = &rules.targets;
     let uncovered = Mutex::new(BTreeSet::new());
-    let verdicts: Vec<Vec<Verdict>> = classified
-        .complaints
-        .par_iter()
-        .zip(classified.values.par_iter())
-        .map(|(c, values)| {
+    let verdicts: Vec<Vec<Verdict>> = range
+        .into_par_iter()
+        .map(|i| {
+            let c = &classified.complaints[i];
             let logged = opts.events.map_or(&[][..], |log| log.of(&c.id));
             let tl = Timeline::new(c, logged, opts.as_of);
             let mut found = Vec::new();
@@ -229,7 +244,7 @@ pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> As
                 set,
                 c,
                 &classified.columns,
-                values,
+                &classified.values[i],
                 &classified.extras,
                 &tl,
                 opts,
@@ -241,11 +256,7 @@ pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> As
             vs
         })
         .collect();
-    Assessed {
-        classified,
-        verdicts,
-        uncovered: uncovered.into_inner().expect("lock"),
-    }
+    (verdicts, uncovered.into_inner().expect("lock"))
 }
 
 /// A field or rule output as text, for `when` and deadline fields.
