@@ -381,7 +381,7 @@ pub fn run(
     for path in paths {
         let id = u16::try_from(files.len())
             .map_err(|_| Error::Usage("more than 65,535 input files".into()))?;
-        let src = crate::pipeline::ingest::Source::open(path, id, ingest)?;
+        let mut src = crate::pipeline::ingest::Source::open(path, id, ingest)?;
         let cols: Vec<Option<&'static str>> = src
             .headers
             .iter()
@@ -409,47 +409,49 @@ pub fn run(
             to_role: idx("to_role"),
             note: idx("note"),
         };
-        let parts: Vec<(Vec<(u32, Event)>, Rejects, u32)> = src
-            .chunks(ingest.chunk_bytes)
-            .par_iter()
-            .map(|chunk| {
-                let mut out = Vec::new();
-                let mut local = Rejects::default();
-                let mut ingest_rejects = Rejects::default();
-                let mut interner: FxHashMap<Box<str>, Str> = FxHashMap::default();
-                let mut kinds: FxHashMap<Box<str>, Option<Str>> = FxHashMap::default();
-                let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
-                    if let Some(pair) = event_row(
-                        origin,
-                        rec,
-                        &columns,
-                        profile,
-                        &index,
-                        complaints,
-                        zone,
-                        as_of,
-                        &mut interner,
-                        &mut kinds,
-                        &mut local,
-                    ) {
-                        out.push(pair);
-                    }
-                });
-                local.extend(ingest_rejects);
-                (out, local, n)
-            })
-            .collect();
-        pairs.reserve(parts.iter().map(|p| p.0.len()).sum());
         let mut base = 0u32;
-        for (mut out, mut local, n) in parts {
-            for (_, e) in &mut out {
-                e.origin.record += base;
+        src.read(ingest.chunk_bytes, |chunks| {
+            let parts: Vec<(Vec<(u32, Event)>, Rejects, u32)> = chunks
+                .par_iter()
+                .map(|chunk| {
+                    let mut out = Vec::new();
+                    let mut local = Rejects::default();
+                    let mut ingest_rejects = Rejects::default();
+                    let mut interner: FxHashMap<Box<str>, Str> = FxHashMap::default();
+                    let mut kinds: FxHashMap<Box<str>, Option<Str>> = FxHashMap::default();
+                    let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
+                        if let Some(pair) = event_row(
+                            origin,
+                            rec,
+                            &columns,
+                            profile,
+                            &index,
+                            complaints,
+                            zone,
+                            as_of,
+                            &mut interner,
+                            &mut kinds,
+                            &mut local,
+                        ) {
+                            out.push(pair);
+                        }
+                    });
+                    local.extend(ingest_rejects);
+                    (out, local, n)
+                })
+                .collect();
+            pairs.reserve(parts.iter().map(|p| p.0.len()).sum());
+            for (mut out, mut local, n) in parts {
+                for (_, e) in &mut out {
+                    e.origin.record += base;
+                }
+                local.shift_records(id, base);
+                pairs.extend(out);
+                rejects.extend(local);
+                base += n;
             }
-            local.shift_records(id, base);
-            pairs.extend(out);
-            rejects.extend(local);
-            base += n;
-        }
+            Ok(())
+        })?;
         read += base as usize;
         let mut file = src.file;
         file.records = base as usize;

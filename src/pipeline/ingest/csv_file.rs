@@ -9,8 +9,6 @@ use rayon::prelude::*;
 pub(super) struct Lead {
     /// 1-based line where the record starts.
     pub line: u32,
-    /// Byte offset where the record starts.
-    pub start: usize,
     /// The cells.
     pub cells: Vec<String>,
 }
@@ -18,10 +16,9 @@ pub(super) struct Lead {
 /// The first `n` records of a text.
 pub(super) fn leading_rows(text: &str, n: usize) -> Vec<Lead> {
     let mut out = Vec::new();
-    records(text, 1, |line, start, rec| {
+    records(text, 1, |line, _, rec| {
         out.push(Lead {
             line,
-            start,
             cells: rec.iter().map(str::to_owned).collect(),
         });
         out.len() < n
@@ -146,6 +143,12 @@ pub(super) fn split(bytes: &[u8], start: usize, target: usize) -> Option<Vec<usi
     bounds.push(len);
     bounds.dedup();
     Some(bounds)
+}
+
+/// True when the quoting of `bytes[..to]`, which starts at a record boundary, is RFC 4180 (so
+/// quote parity tells where records end).
+pub(super) fn quotes_ok(bytes: &[u8], to: usize) -> bool {
+    quotes_well_formed(bytes, 0, to, false, 0)
 }
 
 /// The byte after the first `\n` outside quotes, scanning from `from`, which is inside a

@@ -24,6 +24,7 @@
 
 mod csv_file;
 mod encoding;
+mod stream;
 mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -115,7 +116,8 @@ pub(crate) struct Row {
 }
 
 /// An opened input file: its manifest entry (`records` is filled in by the caller once the
-/// chunks are read), its header, and the records below it.
+/// records are read; `sha256` once [`Source::read`] has read them), its header, and the records
+/// below it, read block by block.
 pub struct Source {
     /// Index into the run's input files.
     pub id: u16,
@@ -127,21 +129,19 @@ pub struct Source {
 }
 
 enum Body {
-    /// Decoded text; the data records start at byte `start`, on line `start_line`.
-    Csv {
-        text: String,
-        start: usize,
-        start_line: u32,
-        had_errors: bool,
-    },
+    /// A CSV file, positioned at its first data record.
+    Csv(stream::CsvStream),
     /// Workbook rows below the header.
     Rows(Vec<Row>),
 }
 
 /// A run of consecutive records of one file.
 pub struct Chunk<'a> {
-    src: &'a Source,
+    id: u16,
+    headers: &'a [String],
     part: Part<'a>,
+    /// Some bytes of the block were invalid in the file's encoding.
+    bad_encoding: bool,
 }
 
 enum Part<'a> {
@@ -152,10 +152,8 @@ enum Part<'a> {
 }
 
 impl Source {
-    /// Reads, decodes and finds the header of one file.
+    /// Opens one file, decides its encoding and finds its header.
     pub fn open(path: &Path, id: u16, opts: &IngestOptions<'_>) -> Result<Source> {
-        let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
-        let sha256 = crate::output::sha256_hex(&bytes);
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -174,12 +172,14 @@ impl Source {
             format: "csv",
             encoding: String::new(),
             sheet: None,
-            sha256,
+            sha256: String::new(),
             header_line: 1,
             preamble_rows: 0,
             records: 0,
         };
         if is_workbook {
+            let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
+            file.sha256 = crate::output::sha256_hex(&bytes);
             let t = xlsx::read(path, bytes, opts.sheet)?;
             file.format = "xlsx";
             file.encoding = "xlsx".to_owned();
@@ -204,75 +204,93 @@ impl Source {
                 body: Body::Rows(body),
             });
         }
-        let text = encoding::decode(path, bytes, opts.encoding)?;
-        file.encoding = text.encoding.to_owned();
+        // Blocks of four chunks (so small test chunks read a file in many blocks too).
+        let block = opts.chunk_bytes.saturating_mul(4).clamp(1 << 16, stream::BLOCK_BYTES);
+        let opened = stream::CsvStream::open(path, opts.encoding, block)?;
+        let mut csv = opened.stream;
+        file.encoding = opened.encoding.to_owned();
         // The header: the first of the leading rows the profile recognises, else the first row.
-        let lead = csv_file::leading_rows(&text.text, HEADER_SEARCH_ROWS + 1);
-        let header_idx = lead
-            .iter()
-            .take(HEADER_SEARCH_ROWS)
-            .position(|r| (opts.is_header)(&r.cells))
-            .unwrap_or(0);
-        let (headers, header_line) = match lead.get(header_idx) {
-            Some(h) => (clean_headers(&h.cells), h.line),
-            None => (Vec::new(), 1),
+        let (headers, header_line, header_idx, data_line) = {
+            let head = csv.head_text();
+            let lead = csv_file::leading_rows(&head, HEADER_SEARCH_ROWS + 1);
+            let header_idx = lead
+                .iter()
+                .take(HEADER_SEARCH_ROWS)
+                .position(|r| (opts.is_header)(&r.cells))
+                .unwrap_or(0);
+            let (headers, header_line) = match lead.get(header_idx) {
+                Some(h) => (clean_headers(&h.cells), h.line),
+                None => (Vec::new(), 1),
+            };
+            // The data start on the line of the record after the header (or after the text).
+            let data_line = match lead.get(header_idx + 1) {
+                Some(r) => r.line,
+                None => u32::MAX,
+            };
+            (headers, header_line, header_idx, data_line)
         };
-        // The data start where the record after the header does.
-        let (start, start_line) = lead
-            .get(header_idx + 1)
-            .map_or((text.text.len(), 1), |r| (r.start, r.line));
+        csv.skip_to_line(data_line);
         file.header_line = header_line;
         file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
         Ok(Source {
             id,
             file,
             headers,
-            body: Body::Csv {
-                text: text.text,
-                start,
-                start_line,
-                had_errors: text.had_errors,
-            },
+            body: Body::Csv(csv),
         })
     }
 
-    /// The records in chunks of about `chunk_bytes` bytes (workbooks: 32,768 rows), in file
-    /// order.
-    pub fn chunks(&self, chunk_bytes: usize) -> Vec<Chunk<'_>> {
-        match &self.body {
-            Body::Rows(rows) => rows
-                .chunks(32_768)
-                .map(|r| Chunk {
-                    src: self,
-                    part: Part::Rows(r),
-                })
-                .collect(),
-            Body::Csv {
-                text,
-                start,
-                start_line,
-                ..
-            } => {
-                let bounds = csv_file::split(text.as_bytes(), *start, chunk_bytes)
-                    .unwrap_or_else(|| vec![*start, text.len()]);
-                // Lines before each chunk, counted in parallel.
-                let newlines: Vec<usize> = bounds
-                    .par_windows(2)
-                    .map(|w| memchr::memchr_iter(b'\n', &text.as_bytes()[w[0]..w[1]]).count())
+    /// Reads the records, handing them to `f` a block at a time as chunks (of about
+    /// `chunk_bytes`; workbooks: 32,768 rows) that parse independently, in file order. The
+    /// manifest entry's sha256 is complete afterwards.
+    pub fn read(
+        &mut self,
+        chunk_bytes: usize,
+        mut f: impl FnMut(&[Chunk<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        let id = self.id;
+        let headers = &self.headers;
+        match &mut self.body {
+            Body::Rows(rows) => {
+                let chunks: Vec<Chunk<'_>> = rows
+                    .chunks(32_768)
+                    .map(|r| Chunk {
+                        id,
+                        headers,
+                        part: Part::Rows(r),
+                        bad_encoding: false,
+                    })
                     .collect();
-                let mut line = *start_line as usize;
-                let mut out = Vec::with_capacity(newlines.len());
-                for (w, n) in bounds.windows(2).zip(newlines) {
-                    out.push(Chunk {
-                        src: self,
-                        part: Part::Csv {
-                            text: &text[w[0]..w[1]],
-                            first_line: u32::try_from(line).unwrap_or(u32::MAX),
-                        },
-                    });
-                    line += n;
+                f(&chunks)
+            }
+            Body::Csv(csv) => {
+                while let Some(block) = csv.next_block()? {
+                    let text = block.text;
+                    let bounds = csv_file::split(text.as_bytes(), 0, chunk_bytes)
+                        .unwrap_or_else(|| vec![0, text.len()]);
+                    // Lines before each chunk, counted in parallel.
+                    let newlines: Vec<usize> = bounds
+                        .par_windows(2)
+                        .map(|w| memchr::memchr_iter(b'\n', &text.as_bytes()[w[0]..w[1]]).count())
+                        .collect();
+                    let mut line = block.first_line as usize;
+                    let mut chunks = Vec::with_capacity(newlines.len());
+                    for (w, n) in bounds.windows(2).zip(newlines) {
+                        chunks.push(Chunk {
+                            id,
+                            headers,
+                            part: Part::Csv {
+                                text: &text[w[0]..w[1]],
+                                first_line: u32::try_from(line).unwrap_or(u32::MAX),
+                            },
+                            bad_encoding: block.had_errors,
+                        });
+                        line += n;
+                    }
+                    f(&chunks)?;
                 }
-                out
+                self.file.sha256 = csv.sha256();
+                Ok(())
             }
         }
     }
@@ -297,8 +315,8 @@ impl Chunk<'_> {
     /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
     /// records in the chunk, whatever became of them.
     pub fn for_each(&self, rejects: &mut Rejects, mut f: impl FnMut(Origin, &csv::StringRecord)) -> u32 {
-        let width = self.src.headers.len();
-        let file = self.src.id;
+        let width = self.headers.len();
+        let file = self.id;
         let mut n = 0u32;
         let mut check = |line: u32, rec: &mut csv::StringRecord, bad_encoding: bool, rejects: &mut Rejects| {
             n += 1;
@@ -329,7 +347,7 @@ impl Chunk<'_> {
                     .unwrap_or_default();
                 rejects.reject(issue(
                     RejectReason::BadEncoding,
-                    self.src.headers.get(i).cloned().unwrap_or_default(),
+                    self.headers.get(i).cloned().unwrap_or_default(),
                     cell,
                     "bytes not valid in the file's encoding (shown as \u{fffd})".into(),
                 ));
@@ -367,7 +385,7 @@ impl Chunk<'_> {
                 }
             }
             Part::Csv { text, first_line } => {
-                let bad = matches!(self.src.body, Body::Csv { had_errors: true, .. });
+                let bad = self.bad_encoding;
                 csv_file::for_each_record(text, *first_line, |line, rec| {
                     check(line, rec, bad, rejects);
                 });
@@ -384,23 +402,26 @@ pub fn read_file(
     opts: &IngestOptions<'_>,
     rejects: &mut Rejects,
 ) -> Result<(InputFile, RawTable)> {
-    let src = Source::open(path, id, opts)?;
+    let mut src = Source::open(path, id, opts)?;
     let mut records = Vec::new();
     let mut total = 0usize;
-    for chunk in src.chunks(opts.chunk_bytes) {
-        let mut local = Rejects::default();
-        let base = u32::try_from(total).unwrap_or(u32::MAX);
-        let n = chunk.for_each(&mut local, |mut origin, rec| {
-            origin.record += base;
-            records.push(RawRecord {
-                origin,
-                fields: rec.clone(),
+    src.read(opts.chunk_bytes, |chunks| {
+        for chunk in chunks {
+            let mut local = Rejects::default();
+            let base = u32::try_from(total).unwrap_or(u32::MAX);
+            let n = chunk.for_each(&mut local, |mut origin, rec| {
+                origin.record += base;
+                records.push(RawRecord {
+                    origin,
+                    fields: rec.clone(),
+                });
             });
-        });
-        local.shift_records(id, base);
-        rejects.extend(local);
-        total += n as usize;
-    }
+            local.shift_records(id, base);
+            rejects.extend(local);
+            total += n as usize;
+        }
+        Ok(())
+    })?;
     let mut file = src.file;
     file.records = total;
     let table = RawTable {
