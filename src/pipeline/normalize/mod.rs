@@ -107,7 +107,13 @@ pub fn run_sources(
 ) -> Result<Normalized> {
     use rayon::prelude::*;
     let mut extras = ExtraColumns::default();
-    let mut rows: Vec<Complaint> = Vec::new();
+    // Room for every row at once (an export row is rarely under 100 bytes; see events::run).
+    let bytes: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let mut rows: Vec<Complaint> = Vec::with_capacity(usize::try_from(bytes / 100).unwrap_or(0));
     for path in paths {
         let started = std::time::Instant::now();
         let id = u16::try_from(files.len())

@@ -11,7 +11,7 @@
 //! (stage `classify`, reason `rule_error`, message with `file:line:col`), and the rows merged
 //! into it with it; `--strict` turns the first one into a fatal error.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
@@ -114,6 +114,41 @@ impl RuleValue {
     }
 }
 
+/// The rule outputs of every complaint. Complaints that shared an evaluation share its row, so
+/// a million complaints hold a few hundred rows and an index each.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    /// Distinct output rows, aligned with the run's output columns.
+    rows: Vec<Vec<RuleValue>>,
+    /// Per complaint, its row.
+    which: Vec<u32>,
+}
+
+impl Values {
+    /// One row per complaint (for a rule test case).
+    pub fn from_rows(rows: Vec<Vec<RuleValue>>) -> Values {
+        let which = (0..rows.len() as u32).collect();
+        Values { rows, which }
+    }
+
+    /// Number of complaints.
+    pub fn len(&self) -> usize {
+        self.which.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.which.is_empty()
+    }
+}
+
+impl std::ops::Index<usize> for Values {
+    type Output = [RuleValue];
+    fn index(&self, i: usize) -> &[RuleValue] {
+        &self.rows[self.which[i] as usize]
+    }
+}
+
 /// The classify stage's output.
 #[derive(Debug, Default)]
 pub struct Classified {
@@ -122,7 +157,7 @@ pub struct Classified {
     /// Output column names: `level`, `category`, then the others alphabetically.
     pub columns: Vec<String>,
     /// Per complaint, values aligned with `columns`.
-    pub values: Vec<Vec<RuleValue>>,
+    pub values: Values,
     /// Per complaint, the rows merged into it.
     pub merged: Vec<Vec<Origin>>,
     /// Carried-through column names.
@@ -345,7 +380,7 @@ fn key_plan(rules: &RuleSet, entry: &Entry, only: &BTreeSet<&str>) -> Vec<KeyFie
         .collect()
 }
 
-fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut HashMap<Str, Vec<u64>>) -> Key {
+fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut rustc_hash::FxHashMap<Str, Vec<u64>>) -> Key {
     Key(plan
         .iter()
         .map(|kf| match kf {
@@ -412,14 +447,14 @@ pub fn run(
             let keys: Vec<Key> = complaints
                 .par_chunks(4096)
                 .flat_map_iter(|chunk| {
-                    let mut cache = HashMap::new();
+                    let mut cache = rustc_hash::FxHashMap::default();
                     chunk
                         .iter()
                         .map(|c| key_of(c, &plan, &mut cache))
                         .collect::<Vec<_>>()
                 })
                 .collect();
-            let mut index: HashMap<Key, usize> = HashMap::new();
+            let mut index: rustc_hash::FxHashMap<Key, usize> = rustc_hash::FxHashMap::default();
             let mut reps = Vec::new();
             let which = keys
                 .into_iter()
@@ -512,7 +547,7 @@ pub fn run(
         .chain(others)
         .map(str::to_owned)
         .collect();
-    let aligned: Vec<Option<Vec<RuleValue>>> = results
+    let mut aligned: Vec<Option<Vec<RuleValue>>> = results
         .iter()
         .map(|r| {
             r.as_ref().ok().map(|outs| {
@@ -535,40 +570,58 @@ pub fn run(
         coverage,
         ..Classified::default()
     };
-    for ((c, m), w) in complaints.into_iter().zip(merged).zip(which) {
-        match &aligned[w] {
-            Some(v) => {
-                out.complaints.push(c);
-                out.values.push(v.clone());
-                out.merged.push(m);
-            }
-            None => {
-                let msg = match &results[w] {
-                    Err(f) => f.message.clone(),
-                    Ok(_) => unreachable!("aligned is None only for failures"),
-                };
-                if strict {
-                    return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
-                }
-                for origin in std::iter::once(c.origin).chain(m) {
-                    rejects.reject(RowIssue {
-                        origin,
-                        stage: "classify",
-                        field: String::new(),
-                        value: String::new(),
-                        reason: RejectReason::RuleError,
-                        message: if origin == c.origin {
-                            msg.clone()
-                        } else {
-                            format!(
-                                "merged into complaint `{}`, which the rule rejected: {msg}",
-                                c.id
-                            )
-                        },
-                    });
-                }
-            }
+    // Complaints whose evaluation failed are rejected; the others keep their place (the
+    // vectors are filtered in place, not copied).
+    let mut failed: Vec<usize> = Vec::new();
+    for (i, &w) in which.iter().enumerate() {
+        if aligned[w].is_none() {
+            failed.push(i);
         }
     }
+    for &i in &failed {
+        let (c, m) = (&complaints[i], &merged[i]);
+        let msg = match &results[which[i]] {
+            Err(f) => f.message.clone(),
+            Ok(_) => unreachable!("aligned is None only for failures"),
+        };
+        if strict {
+            return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
+        }
+        for &origin in std::iter::once(&c.origin).chain(m) {
+            rejects.reject(RowIssue {
+                origin,
+                stage: "classify",
+                field: String::new(),
+                value: String::new(),
+                reason: RejectReason::RuleError,
+                message: if origin == c.origin {
+                    msg.clone()
+                } else {
+                    format!(
+                        "merged into complaint `{}`, which the rule rejected: {msg}",
+                        c.id
+                    )
+                },
+            });
+        }
+    }
+    let mut complaints = complaints;
+    let mut merged = merged;
+    let mut which = which;
+    if !failed.is_empty() {
+        let keep: Vec<bool> = which.iter().map(|&w| aligned[w].is_some()).collect();
+        let mut k = keep.iter();
+        complaints.retain(|_| *k.next().expect("aligned"));
+        let mut k = keep.iter();
+        merged.retain(|_| *k.next().expect("aligned"));
+        let mut k = keep.iter();
+        which.retain(|_| *k.next().expect("aligned"));
+    }
+    out.complaints = complaints;
+    out.merged = merged;
+    out.values = Values {
+        rows: aligned.iter_mut().map(|a| a.take().unwrap_or_default()).collect(),
+        which: which.into_iter().map(|w| w as u32).collect(),
+    };
     Ok(out)
 }

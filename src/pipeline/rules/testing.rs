@@ -292,7 +292,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
             let classified = crate::pipeline::rules::classify::Classified {
                 complaints: vec![c.clone()],
                 columns,
-                values: vec![values],
+                values: crate::pipeline::rules::classify::Values::from_rows(vec![values]),
                 merged: vec![Vec::new()],
                 extras: normalized.extras.clone(),
                 accepted: 1,
