@@ -497,6 +497,9 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     if records <= MAX_RECORD_ROWS {
         records_sheet(&mut s, input, ctx, &members)?;
     }
+    // Deflate level 1: the record sheet of a 1 M-complaint run is most of the workbook, and
+    // level 6 spends a second more on the render's critical path for a 40 % smaller file.
+    s.wb.set_zip_compression_level(1);
     let bytes = s.wb.save_to_buffer().map_err(xe)?;
     crate::output::write_atomic(path, &bytes)
 }
