@@ -10,8 +10,14 @@ use crate::ui;
 pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     let cfg = super::load_config(args, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let opts = RunOptions::from_args(args);
-    let outcome = match pipeline::run(&cfg, &prepared, opts) {
+    let progress = ui::Progress::new(quiet);
+    let opts = RunOptions {
+        progress: progress.clone(),
+        ..RunOptions::from_args(args)
+    };
+    let result = pipeline::run(&cfg, &prepared, opts);
+    progress.done();
+    let outcome = match result {
         Ok(o) => o,
         Err(e @ crate::error::Error::TooManyRejects { .. }) => {
             // The outputs were written; say so before failing.

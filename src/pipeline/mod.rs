@@ -115,7 +115,7 @@ pub struct RunOutcome {
 pub use rules::classify::EvalMode;
 
 /// Options that are not part of the config.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Rule evaluation mode.
     pub mode: EvalMode,
@@ -123,6 +123,8 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
     /// Complaints assessed at a time (default [`ASSESS_CHUNK`]).
     pub assess_chunk: usize,
+    /// Per-stage progress bars on stderr (hidden by default).
+    pub progress: crate::ui::Progress,
 }
 
 impl Default for RunOptions {
@@ -131,6 +133,7 @@ impl Default for RunOptions {
             mode: EvalMode::Auto,
             chunk_bytes: ingest::CHUNK_BYTES,
             assess_chunk: ASSESS_CHUNK,
+            progress: crate::ui::Progress::hidden(),
         }
     }
 }
@@ -146,6 +149,7 @@ impl RunOptions {
             },
             chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
             assess_chunk: args.assess_chunk.unwrap_or(ASSESS_CHUNK).max(1),
+            progress: crate::ui::Progress::hidden(),
         }
     }
 }
@@ -231,11 +235,13 @@ pub fn evaluate(
     let mut rejects = Rejects::default();
     let profile = normalize::Profile::new(&cfg.profile);
     let is_header = |cells: &[String]| profile.is_header(cells);
+    let read_bar = opts.progress.bytes("read", file_bytes(&cfg.inputs));
     let ingest_opts = ingest::IngestOptions {
         encoding: cfg.encoding,
         sheet: cfg.sheet.as_deref(),
         is_header: &is_header,
         chunk_bytes: opts.chunk_bytes,
+        progress: &read_bar,
     };
     // Ingest and normalize interleave file by file, so only one file's text is held; the
     // time spent reading and decoding is measured inside.
@@ -253,6 +259,7 @@ pub fn evaluate(
         &mut read_time,
         &mut rejects,
     )?;
+    read_bar.finish();
     let read_ms = read_time.as_millis() as u64;
     let total = clock.elapsed().as_millis() as u64;
     timings.0.push(("ingest".into(), read_ms));
@@ -279,11 +286,13 @@ pub fn evaluate(
     } else {
         let profile = events::EventProfile::new(&cfg.event_log);
         let is_header = |cells: &[String]| profile.is_header(cells);
+        let bar = opts.progress.bytes("events", file_bytes(&cfg.events));
         let opts = ingest::IngestOptions {
             encoding: cfg.encoding,
             sheet: None,
             is_header: &is_header,
             chunk_bytes: opts.chunk_bytes,
+            progress: &bar,
         };
         let all_paths: Vec<std::path::PathBuf> =
             cfg.inputs.iter().chain(&cfg.events).cloned().collect();
@@ -298,16 +307,22 @@ pub fn evaluate(
             &mut files,
             &mut rejects,
         )?;
+        bar.finish();
         Some(log)
     };
     timings.lap("events", &mut clock);
+    let bar = opts
+        .progress
+        .count("classify", normalized.complaints.len() as u64, "complaints");
     let classified = rules::classify::run(
         &prepared.rules,
         normalized,
         opts.mode,
         cfg.strict,
         &mut rejects,
+        &bar,
     )?;
+    bar.finish();
     timings.lap("classify", &mut clock);
     // Without an event log, the audit derives each complaint's events from its timestamps.
     let event_log = event_log.unwrap_or_else(|| events::EventLog::default());
@@ -352,6 +367,7 @@ pub fn evaluate(
         std::time::Duration::ZERO,
     );
     let n = classified.complaints.len();
+    let bar = opts.progress.count("assess", n as u64, "complaints");
     let mut start = 0;
     while start < n {
         let range = start..(start + opts.assess_chunk).min(n);
@@ -385,8 +401,10 @@ pub fn evaluate(
         t_sla += t1 - t0;
         t_audit += t2 - t1;
         t_rows += t3 - t2;
+        bar.inc(range.len() as u64);
         start = range.end;
     }
+    bar.message("team duties");
     let t0 = Instant::now();
     let team = audit::team_findings(rules, &classified, &marks, &event_log, &audit_opts);
     t_audit += t0.elapsed();
@@ -396,6 +414,8 @@ pub fn evaluate(
     let t0 = Instant::now();
     summary.finish(rules, &classified, team);
     t_summary += t0.elapsed();
+    bar.message("");
+    bar.finish();
     let ms = |d: std::time::Duration| d.as_millis() as u64;
     timings.0.push(("sla".into(), ms(t_sla)));
     timings.0.push(("audit".into(), ms(t_audit)));
@@ -438,6 +458,15 @@ pub fn evaluate(
     })
 }
 
+/// Total size of `paths` in bytes (what the read bars count up to).
+fn file_bytes(paths: &[std::path::PathBuf]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this
 /// assesses the one complaint again, which gives the same verdicts).
 pub fn verdicts_of(
@@ -473,7 +502,7 @@ pub fn coverage_warnings(uncovered: &std::collections::BTreeSet<(String, i32)>) 
 
 /// Runs the whole pipeline and writes every output into the output folder.
 pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOutcome> {
-    let ev = evaluate(cfg, prepared, opts, Output::Tables)?;
+    let ev = evaluate(cfg, prepared, opts.clone(), Output::Tables)?;
     let Evaluated {
         files,
         classified,
@@ -485,6 +514,8 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         mut timings,
     } = ev;
     let mut clock = Instant::now();
+    let bar = opts.progress.spinner("report");
+    bar.message("aggregating");
     let warnings = coverage_warnings(&uncovered);
     let pages = aggregate::run(&aggregate::AggregateInput {
         cfg,
@@ -498,6 +529,7 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         events: &events,
     })?;
     timings.lap("aggregate", &mut clock);
+    bar.message("writing report.xlsx, pages and tables");
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
     render::run(&render::RenderInput {
         cfg,
@@ -509,6 +541,8 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         events: &events,
     })?;
     timings.lap("render", &mut clock);
+    bar.message("done");
+    bar.finish();
     let coverage = rules::coverage::CoverageReport::new(
         &prepared.rules,
         &classified.coverage,

@@ -104,6 +104,8 @@ pub struct IngestOptions<'a> {
     pub is_header: &'a (dyn Fn(&[String]) -> bool + Sync),
     /// Target size of the pieces a CSV is parsed in ([`CHUNK_BYTES`]).
     pub chunk_bytes: usize,
+    /// Advanced by the bytes of each block read (a no-op bar when progress is hidden).
+    pub progress: &'a crate::ui::Bar,
 }
 
 /// A row as read from a workbook, before the header is known.
@@ -126,6 +128,9 @@ pub struct Source {
     /// The header as written (trimmed; trailing blank cells dropped).
     pub headers: Vec<String>,
     body: Body,
+    progress: crate::ui::Bar,
+    /// The file's size, for the progress bar.
+    bytes: u64,
 }
 
 enum Body {
@@ -202,6 +207,8 @@ impl Source {
                 file,
                 headers,
                 body: Body::Rows(body),
+                progress: opts.progress.clone(),
+                bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
             });
         }
         // Blocks of four chunks (so small test chunks read a file in many blocks too).
@@ -237,6 +244,8 @@ impl Source {
             file,
             headers,
             body: Body::Csv(csv),
+            progress: opts.progress.clone(),
+            bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
         })
     }
 
@@ -261,10 +270,14 @@ impl Source {
                         bad_encoding: false,
                     })
                     .collect();
-                f(&chunks)
+                f(&chunks)?;
+                self.progress.inc(self.bytes);
+                Ok(())
             }
             Body::Csv(csv) => {
+                let mut ticked = 0u64;
                 while let Some(block) = csv.next_block()? {
+                    let raw = block.raw_bytes as u64;
                     let text = block.text;
                     let bounds = csv_file::split(text.as_bytes(), 0, chunk_bytes)
                         .unwrap_or_else(|| vec![0, text.len()]);
@@ -288,7 +301,11 @@ impl Source {
                         line += n;
                     }
                     f(&chunks)?;
+                    self.progress.inc(raw);
+                    ticked += raw;
                 }
+                // The header and preamble lines were read before the first block.
+                self.progress.inc(self.bytes.saturating_sub(ticked));
                 self.file.sha256 = csv.sha256();
                 Ok(())
             }

@@ -37,6 +37,8 @@ pub(super) struct Block<'a> {
     pub text: &'a str,
     /// The line the block starts on.
     pub first_line: u32,
+    /// Bytes of the file the block was decoded from.
+    pub raw_bytes: usize,
     /// Some bytes were invalid in the encoding (replaced by U+FFFD; those records are rejected).
     pub had_errors: bool,
 }
@@ -276,6 +278,7 @@ impl CsvStream {
                 return Ok(Some(Block {
                     text: &self.decoded,
                     first_line: skip,
+                    raw_bytes: cut,
                     had_errors: bad,
                 }));
             }
@@ -283,6 +286,7 @@ impl CsvStream {
         Ok(Some(Block {
             text,
             first_line,
+            raw_bytes: cut,
             had_errors,
         }))
     }

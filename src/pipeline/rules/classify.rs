@@ -428,6 +428,7 @@ pub fn run(
     mode: EvalMode,
     strict: bool,
     rejects: &mut Rejects,
+    progress: &crate::ui::Bar,
 ) -> Result<Classified> {
     let Normalized {
         complaints,
@@ -448,10 +449,12 @@ pub fn run(
                 .par_chunks(4096)
                 .flat_map_iter(|chunk| {
                     let mut cache = rustc_hash::FxHashMap::default();
-                    chunk
+                    let keys = chunk
                         .iter()
                         .map(|c| key_of(c, &plan, &mut cache))
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>();
+                    progress.inc(chunk.len() as u64);
+                    keys
                 })
                 .collect();
             let mut index: rustc_hash::FxHashMap<Key, usize> = rustc_hash::FxHashMap::default();
