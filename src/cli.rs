@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// Show complainants' names and phone numbers (internal use; recorded in the manifest).
     #[arg(long)]
     pub unmask: bool,
+    /// Also write the assessed records, SLA verdicts and audit findings as Parquet,
+    /// partitioned by month (`parquet/<table>/month=YYYY-MM/part-0.parquet`).
+    #[arg(long)]
+    pub parquet: bool,
     /// Evaluate rules once per complaint instead of once per distinct input (slower; the
     /// results are identical, which the test suite checks).
     #[arg(long, hide = true)]

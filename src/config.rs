@@ -165,6 +165,8 @@ pub struct Overrides {
     pub strict: bool,
     /// `--unmask`
     pub unmask: bool,
+    /// `--parquet`
+    pub parquet: bool,
     /// `--as-of` as written
     pub as_of: Option<String>,
     /// `--period`
@@ -214,6 +216,8 @@ pub struct Config {
     pub strict: bool,
     /// `--unmask`: show complainants' names and phone numbers (internal use only).
     pub unmask: bool,
+    /// `--parquet`: also export the record-level tables as Parquet (`parquet/`).
+    pub parquet: bool,
     /// The instant the run is evaluated at (`--as-of`, else the clock read once in `main`).
     pub as_of: Ts,
     /// `--period` as written.
@@ -451,6 +455,7 @@ impl Config {
             max_rejects,
             strict: ov.strict,
             unmask: ov.unmask,
+            parquet: ov.parquet,
             as_of,
             period: ov.period.clone(),
         })

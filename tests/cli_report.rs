@@ -207,6 +207,8 @@ fn all_text(dir: &Path) -> Vec<(String, String)> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                files.push((p.display().to_string(), parquet_text(&p)));
             } else if p.extension().is_some_and(|x| x == "xlsx") {
                 let mut wb = calamine::open_workbook_auto(&p).unwrap();
                 let mut s = String::new();
@@ -230,6 +232,164 @@ fn all_text(dir: &Path) -> Vec<(String, String)> {
     files
 }
 
+/// Every cell of a Parquet file as text, tab-separated.
+fn parquet_text(path: &Path) -> String {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap();
+    let mut s = String::new();
+    // Only text columns can hold a name or a phone number.
+    for col in df.columns().iter().filter(|c| c.dtype() == &DataType::String) {
+        for v in col.str().unwrap().iter().flatten() {
+            s.push_str(v);
+            s.push('\t');
+        }
+    }
+    s
+}
+
+/// All partitions of one exported table, with the partition month as a column.
+fn parquet_table(dir: &Path, table: &str) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    let mut parts: Vec<_> = std::fs::read_dir(dir.join("parquet").join(table))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    parts.sort();
+    let mut all: Option<DataFrame> = None;
+    for part in parts {
+        let month = part
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .strip_prefix("month=")
+            .expect("hive partition folder")
+            .to_owned();
+        let files: Vec<_> = std::fs::read_dir(&part).unwrap().collect();
+        assert_eq!(files.len(), 1, "{}", part.display());
+        let mut df = ParquetReader::new(std::fs::File::open(part.join("part-0.parquet")).unwrap())
+            .finish()
+            .unwrap();
+        let n = df.height();
+        df.with_column(Column::new("month".into(), vec![month; n]))
+            .unwrap();
+        all = Some(match all {
+            None => df,
+            Some(a) => a.vstack(&df).unwrap(),
+        });
+    }
+    all.expect("at least one partition")
+}
+
+/// The rows of a CSV output (header first), BOM removed.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = read(path);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    rdr.records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn parquet_export_has_the_rows_of_the_csv_tables_typed_and_partitioned_by_month() {
+    use polars::prelude::*;
+    let dir = tempdir();
+    let out = dir.path().to_str().unwrap();
+    run(&["run", "--out", out, "--as-of", AS_OF, "--parquet"]).expect(0);
+    for (table, csv_name, month_col) in [
+        ("complaints", "complaints.csv", None),
+        ("sla", "sla.csv", None),
+        ("escalations", "escalations.csv", Some("month")),
+    ] {
+        let df = parquet_table(dir.path(), table);
+        let rows = csv_rows(&dir.path().join(csv_name));
+        let header = &rows[0];
+        assert_eq!(df.height(), rows.len() - 1, "{table}: rows");
+        // The same complaint IDs in the same multiset.
+        let mut pq_ids: Vec<String> = df
+            .column("complaint_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("").to_owned())
+            .collect();
+        let mut csv_ids: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
+        pq_ids.sort();
+        csv_ids.sort();
+        assert_eq!(pq_ids, csv_ids, "{table}: complaint ids");
+        // The CSV's month column is the partition.
+        if let Some(m) = month_col {
+            let at = header.iter().position(|h| h == m).unwrap();
+            let mut a: Vec<String> = rows[1..].iter().map(|r| r[at].clone()).collect();
+            let mut b: Vec<String> = df
+                .column("month")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap().to_owned())
+                .collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{table}: months");
+        }
+    }
+    let complaints = parquet_table(dir.path(), "complaints");
+    let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    assert_eq!(complaints.column("received_at").unwrap().dtype(), &utc);
+    assert_eq!(
+        complaints.column("satisfaction").unwrap().dtype(),
+        &DataType::Float64
+    );
+    assert_eq!(
+        complaints.column("source_line").unwrap().dtype(),
+        &DataType::Int64
+    );
+    // Each complaint sits in the partition of the local month it was received in.
+    let received = complaints
+        .column("received_at")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap();
+    let months = complaints.column("month").unwrap().str().unwrap().clone();
+    let zone: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    for (ms, month) in received.i64().unwrap().iter().zip(months.iter()) {
+        let local = chrono::DateTime::from_timestamp_millis(ms.unwrap())
+            .unwrap()
+            .with_timezone(&zone);
+        assert_eq!(local.format("%Y-%m").to_string(), month.unwrap());
+    }
+    let sla = parquet_table(dir.path(), "sla");
+    assert_eq!(sla.column("due_at").unwrap().dtype(), &utc);
+    assert_eq!(
+        sla.column("limit_minutes").unwrap().dtype(),
+        &DataType::Float64
+    );
+    assert_eq!(sla.column("warning").unwrap().dtype(), &DataType::Boolean);
+    // Deterministic: a second run writes the same bytes.
+    let again = tempdir();
+    run(&["run", "--out", again.path().to_str().unwrap(), "--as-of", AS_OF, "--parquet"]).expect(0);
+    for table in ["complaints", "sla", "escalations"] {
+        for e in std::fs::read_dir(dir.path().join("parquet").join(table)).unwrap() {
+            let part = e.unwrap().path();
+            let rel = part.strip_prefix(dir.path()).unwrap().join("part-0.parquet");
+            assert!(
+                std::fs::read(dir.path().join(&rel)).unwrap()
+                    == std::fs::read(again.path().join(&rel)).unwrap(),
+                "{} differs between runs",
+                rel.display()
+            );
+        }
+    }
+    // A run without --parquet into the same folder leaves no stale temporary folder.
+    assert!(!dir.path().join("parquet.tmp").exists());
+}
+
 #[test]
 fn no_unmasked_name_or_phone_appears_in_any_default_output() {
     let secrets = personal_data();
@@ -247,8 +407,10 @@ fn no_unmasked_name_or_phone_appears_in_any_default_output() {
         AS_OF,
         "--period",
         "all",
+        "--parquet",
     ])
     .expect(0);
+    assert!(dir.path().join("parquet/complaints").is_dir());
     let explain = run(&["explain", "TS202609-00398", "--as-of", AS_OF])
         .expect(0)
         .stdout;

@@ -39,6 +39,7 @@ pub fn load_config(args: &RunArgs, now: Ts) -> Result<Config> {
         max_rejects: args.max_rejects.clone(),
         strict: args.strict,
         unmask: args.unmask,
+        parquet: args.parquet,
         as_of: args.as_of.clone(),
         period: args.period.clone(),
         skip_inputs: false,

@@ -14,6 +14,7 @@
 //! same templates render Simplified Chinese (default) and English.
 
 pub mod manifest;
+pub mod parquet;
 pub mod tables;
 pub mod xlsx;
 

@@ -36,6 +36,8 @@ pub struct RowWriters {
     /// Input files as shown (evidence) and their stems (`source_file`).
     display: Vec<String>,
     stems: Vec<String>,
+    /// `--parquet`: the same rows, typed, partitioned by month.
+    parquet: Option<super::parquet::ParquetTables>,
 }
 
 /// A chunk of assessed complaints: `verdicts` aligned with `range`, `findings` its complaint
@@ -108,7 +110,7 @@ impl RowWriters {
             ],
         )?;
         // Per target and per duty, the cells that do not depend on the complaint, once.
-        let targets = rules
+        let targets: Vec<(String, String)> = rules
             .targets
             .targets
             .iter()
@@ -156,14 +158,30 @@ impl RowWriters {
                 );
             duty_rules.entry(name.to_owned()).or_insert(rule);
         }
+        let display: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+        let stems: Vec<String> = files.iter().map(|f| f.stem.clone()).collect();
+        let parquet = if cfg.parquet {
+            Some(super::parquet::ParquetTables::create(
+                cfg,
+                rules,
+                cls,
+                targets.clone(),
+                duty_rules.clone(),
+                stems.clone(),
+                display.clone(),
+            )?)
+        } else {
+            None
+        };
         Ok(RowWriters {
             complaints,
             sla,
             escalations,
             targets,
             duty_rules,
-            display: files.iter().map(|f| f.display.clone()).collect(),
-            stems: files.iter().map(|f| f.stem.clone()).collect(),
+            display,
+            stems,
+            parquet,
         })
     }
 
@@ -171,19 +189,31 @@ impl RowWriters {
     pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
         self.complaints_rows(cfg, rules, chunk)?;
         self.sla_rows(cfg, chunk)?;
-        self.escalation_rows(cfg, chunk.findings)
+        self.escalation_rows(cfg, chunk.findings)?;
+        match &mut self.parquet {
+            Some(p) => p.chunk(cfg, rules, chunk),
+            None => Ok(()),
+        }
     }
 
     /// Appends the team findings (after every complaint's).
     pub fn team(&mut self, cfg: &Config, findings: &[AuditFinding]) -> Result<()> {
-        self.escalation_rows(cfg, findings)
+        self.escalation_rows(cfg, findings)?;
+        match &mut self.parquet {
+            Some(p) => p.team(findings),
+            None => Ok(()),
+        }
     }
 
     /// Finishes all three files and renames them into place.
     pub fn finish(self) -> Result<()> {
         self.complaints.finish()?;
         self.sla.finish()?;
-        self.escalations.finish()
+        self.escalations.finish()?;
+        match self.parquet {
+            Some(p) => p.finish(),
+            None => Ok(()),
+        }
     }
 
     /// One row per accepted complaint: canonical fields, rule outputs, SLA status and due time
