@@ -1271,12 +1271,15 @@ fn page(
                     .then_with(|| a.key.cmp(&b.key))
             });
         }
+        rows
+    };
+    // The running share in each table's final row order (after the level order is applied).
+    let accumulate = |rows: &mut [GroupRow]| {
         let mut cum = 0u64;
-        for r in &mut rows {
+        for r in rows {
             cum += r.complaints;
             r.cumulative = rate(cum, received).unwrap_or(0.0);
         }
-        rows
     };
     let ident = |k: &str| k.to_owned();
     let level_order: Vec<&String> = rules.manifest.level.iter().map(|t| &t.code).collect();
@@ -1297,8 +1300,11 @@ fn page(
             .position(|l| **l == r.key)
             .unwrap_or(usize::MAX)
     });
-    let by_category = table("category", &ident, true);
-    let by_team = table("team", &ident, false);
+    accumulate(&mut by_level);
+    let mut by_category = table("category", &ident, true);
+    accumulate(&mut by_category);
+    let mut by_team = table("team", &ident, false);
+    accumulate(&mut by_team);
     let by_project: Vec<GroupRow> = {
         let mut rows = Vec::new();
         for q in facts.projects.names().iter().collect::<BTreeSet<_>>() {
@@ -1318,6 +1324,7 @@ fn page(
                 sla: sla_total(g, key, Some(q)),
             });
         }
+        accumulate(&mut rows);
         rows
     };
 

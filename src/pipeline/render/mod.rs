@@ -267,17 +267,31 @@ fn register(
                 })
         },
     );
-    env.add_filter("num", |v: Value| -> String {
-        match v.as_i64() {
+    // Strict like the rest of the environment: a misspelled field piped into a filter is an
+    // error naming the template and line, not an empty cell.
+    fn defined(v: &Value, filter: &str) -> Result<(), TplError> {
+        if v.is_undefined() {
+            Err(TplError::new(
+                ErrorKind::UndefinedError,
+                format!("the `{filter}` filter was given an undefined value (a misspelled field?)"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+    env.add_filter("num", |v: Value| -> Result<String, TplError> {
+        defined(&v, "num")?;
+        Ok(match v.as_i64() {
             Some(i) => thousands(i),
             None => v.to_string(),
-        }
+        })
     });
-    env.add_filter("pct", |v: Value| -> String {
-        if v.is_none() || v.is_undefined() {
-            return "—".to_owned();
+    env.add_filter("pct", |v: Value| -> Result<String, TplError> {
+        defined(&v, "pct")?;
+        if v.is_none() {
+            return Ok("—".to_owned());
         }
-        f64::try_from(v).map_or_else(|_| "—".to_owned(), |f| format!("{:.1}%", f * 100.0))
+        Ok(f64::try_from(v).map_or_else(|_| "—".to_owned(), |f| format!("{:.1}%", f * 100.0)))
     });
 }
 
