@@ -349,27 +349,31 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         }
         write_atomic(&path, text.as_bytes())
     };
-    for page in &input.pages.pages {
-        write(
-            &page.path,
-            &input
-                .prepared
-                .templates
-                .render(REPORT_TEMPLATE, &page.context)?,
-        )?;
-        if let Some(audit) = &page.audit_path {
-            write(
-                audit,
-                &input
-                    .prepared
-                    .templates
-                    .render(AUDIT_TEMPLATE, &page.context)?,
-            )?;
-        }
-    }
-    for (rel, ids) in &input.pages.explanations {
-        write(rel, &explanations(input, ids))?;
-    }
+    // Pages render independently (one file each): in parallel, while the workbook takes one
+    // core. Results are collected in page order, so a template error is reported for the first
+    // failing page whatever the threads did.
+    use rayon::prelude::*;
+    let pages: Vec<Result<()>> = input
+        .pages
+        .pages
+        .par_iter()
+        .map(|page| {
+            let templates = &input.prepared.templates;
+            write(&page.path, &templates.render(REPORT_TEMPLATE, &page.context)?)?;
+            if let Some(audit) = &page.audit_path {
+                write(audit, &templates.render(AUDIT_TEMPLATE, &page.context)?)?;
+            }
+            Ok(())
+        })
+        .collect();
+    pages.into_iter().collect::<Result<()>>()?;
+    let explained: Vec<Result<()>> = input
+        .pages
+        .explanations
+        .par_iter()
+        .map(|(rel, ids)| write(rel, &explanations(input, ids)))
+        .collect();
+    explained.into_iter().collect::<Result<()>>()?;
     tables::rejects_csv(
         &out.join(names::REJECTS_CSV),
         input.rejects,
