@@ -125,37 +125,31 @@ mod keywords {
             .bench(|| texts.iter().map(|t| match_key(black_box(t)).len()).sum::<usize>());
     }
 
-    /// The level keyword table (first hit) over every sample text.
-    #[divan::bench]
-    fn level_keywords_first_match(b: Bencher) {
+    /// A keyword table over every sample text: the first hit, or every hit.
+    fn bench_table(b: Bencher, name: &str, first_only: bool) {
         let texts = texts();
-        let table = table("level_keywords.csv");
+        let table = table(name);
         b.counter(divan::counter::ItemsCount::new(texts.len()))
             .bench(|| {
                 texts
                     .iter()
                     .map(|t| {
                         let get = |_: &str| Some(t.clone());
-                        table.matching_rows(&get, true).len()
+                        table.matching_rows(&get, first_only).len()
                     })
                     .sum::<usize>()
             });
     }
 
+    /// The level keyword table (first hit) over every sample text.
+    #[divan::bench]
+    fn level_keywords_first_match(b: Bencher) {
+        bench_table(b, "level_keywords.csv", true);
+    }
+
     /// The category keyword table, every matching row (collect).
     #[divan::bench]
     fn category_keywords_all_matches(b: Bencher) {
-        let texts = texts();
-        let table = table("category_keywords.csv");
-        b.counter(divan::counter::ItemsCount::new(texts.len()))
-            .bench(|| {
-                texts
-                    .iter()
-                    .map(|t| {
-                        let get = |_: &str| Some(t.clone());
-                        table.matching_rows(&get, false).len()
-                    })
-                    .sum::<usize>()
-            });
+        bench_table(b, "category_keywords.csv", false);
     }
 }
