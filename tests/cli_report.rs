@@ -386,7 +386,7 @@ fn parquet_export_has_the_rows_of_the_csv_tables_typed_and_partitioned_by_month(
             );
         }
     }
-    // A run without --parquet into the same folder leaves no stale temporary folder.
+    // The temporary folder is renamed into place, not left behind.
     assert!(!dir.path().join("parquet.tmp").exists());
 }
 

@@ -631,6 +631,27 @@ impl Aggregated {
     }
 }
 
+/// Each project's page file name ([`file_name`]), made unique: two names that give the same
+/// file (`A/B` and `A_B`, or `Park` and `park` on a case-insensitive file system) would
+/// otherwise share one page, and the pages are written in parallel. Later names in sorted
+/// order get `_2`, `_3` ….
+fn page_stems(projects: &[String]) -> BTreeMap<String, String> {
+    let mut taken = BTreeSet::new();
+    projects
+        .iter()
+        .map(|q| {
+            let base = file_name(q);
+            let mut stem = base.clone();
+            let mut n = 2;
+            while !taken.insert(stem.to_lowercase()) {
+                stem = format!("{base}_{n}");
+                n += 1;
+            }
+            (q.clone(), stem)
+        })
+        .collect()
+}
+
 /// A project name as a file name.
 pub fn file_name(project: &str) -> String {
     let s: String = project
@@ -676,6 +697,8 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
         .cloned()
         .collect();
     projects.sort();
+    let stems = page_stems(&projects);
+    let stem = |q: &String| stems[q].as_str();
     let mut pages = Vec::new();
     let mut explanations: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     let order: Vec<&Period> = if all {
@@ -726,7 +749,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
                 let (path, base) = match project {
                     None => (format!("{dir}report.html"), "../".repeat(depth)),
                     Some(name) => (
-                        format!("{dir}projects/{}.html", file_name(name)),
+                        format!("{dir}projects/{}.html", stem(name)),
                         "../".repeat(depth + 1),
                     ),
                 };
@@ -737,7 +760,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
                         .iter()
                         .map(|q| Link {
                             label: q.clone(),
-                            href: format!("{dir}projects/{}.html", file_name(q)),
+                            href: format!("{dir}projects/{}.html", stem(q)),
                             current: Some(q) == project,
                         })
                         .collect(),
@@ -1942,4 +1965,22 @@ fn audit_section(
 /// The period key of a date for a kind (re-exported for the exports).
 pub fn key_of(kind: &str, d: chrono::NaiveDate) -> String {
     period_key(kind, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_pages_that_would_share_a_file_get_distinct_names() {
+        let projects: Vec<String> = ["A/B", "A_B", "Park", "park", "翠湖花园"]
+            .map(str::to_owned)
+            .to_vec();
+        let stems = page_stems(&projects);
+        assert_eq!(stems["A/B"], "A_B");
+        assert_eq!(stems["A_B"], "A_B_2");
+        assert_eq!(stems["Park"], "Park");
+        assert_eq!(stems["park"], "park_2");
+        assert_eq!(stems["翠湖花园"], "翠湖花园");
+    }
 }

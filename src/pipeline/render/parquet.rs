@@ -13,6 +13,11 @@
 //! partition, so joins stay within one; a team finding goes to the month it is about. The
 //! month is the partition column (`month` in `escalations.csv`), not stored in the files.
 //!
+//! Column names are unique, as Parquet readers need: a carried-through column whose name is
+//! already taken (an export with both `投诉时间` and `received_at`, or a `complaints.csv` read
+//! back in) or is `month` gets a suffix (`received_at_2`). A table with no rows at all is an
+//! empty folder.
+//!
 //! Written chunk by chunk as the complaints are assessed: each chunk adds a row group to each
 //! month's file it touches, so memory holds one chunk. The folder is built as `parquet.tmp`
 //! and renamed over `parquet` at the end, so a failed run leaves the previous export whole.
@@ -151,6 +156,24 @@ fn pe(e: PolarsError) -> Error {
     Error::Other(format!("parquet export: {e}"))
 }
 
+/// Column names made unique, `month` (the partition column) included: a repeated name gets
+/// `_2`, `_3` … in column order.
+fn unique_names(cols: Vec<(String, Kind)>) -> Vec<(String, Kind)> {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    seen.insert("month".to_owned());
+    cols.into_iter()
+        .map(|(name, kind)| {
+            let mut unique = name.clone();
+            let mut n = 2;
+            while !seen.insert(unique.clone()) {
+                unique = format!("{name}_{n}");
+                n += 1;
+            }
+            (unique, kind)
+        })
+        .collect()
+}
+
 /// One table: its columns and one open file per month.
 struct Table {
     dir: PathBuf,
@@ -199,6 +222,7 @@ impl Table {
     }
 
     fn finish(self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         for w in self.writers.into_values() {
             w.finish().map_err(pe)?;
         }
@@ -261,7 +285,7 @@ impl ParquetTables {
             s("source_line", Kind::I64),
             s("merged_rows", Kind::I64),
         ]);
-        let complaints = Table::new(&tmp, "complaints", cols);
+        let complaints = Table::new(&tmp, "complaints", unique_names(cols));
         let sla = Table::new(
             &tmp,
             "sla",
@@ -494,6 +518,18 @@ impl ParquetTables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_and_partition_column_names_get_suffixes() {
+        let cols = ["received_at", "备注", "received_at", "month", "received_at_2", "备注"]
+            .map(|n| (n.to_owned(), Kind::Str))
+            .to_vec();
+        let names: Vec<String> = unique_names(cols).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["received_at", "备注", "received_at_2", "month_2", "received_at_2_2", "备注_2"]
+        );
+    }
 
     #[test]
     fn times_are_utc_millisecond_timestamps_and_round_trip() {

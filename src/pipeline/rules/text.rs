@@ -15,7 +15,9 @@ pub fn match_key(s: &str) -> String {
     for c in s.chars() {
         let c = fold_width(c);
         if c.is_ascii() {
-            if !c.is_ascii_whitespace() {
+            // `is_whitespace`, not `is_ascii_whitespace`: the latter keeps U+000B (a Word soft
+            // return pasted into Excel), which the reference form drops.
+            if !c.is_whitespace() {
                 out.push(c.to_ascii_lowercase());
             }
             continue;
@@ -46,7 +48,8 @@ const CJK_START: usize = 0x2E80;
 /// from U+2E80, computed once: a text is then
 /// converted by one array lookup per character instead of a hash lookup (the keyword stage
 /// normalises every complaint's text, and this was most of its time). `'\0'` marks a character
-/// that does not convert to exactly one character; a text holding one takes the slow path.
+/// that does not convert to exactly one character, or whose conversion depends on its
+/// neighbours ([`CONTEXTUAL`]); a text holding one takes the slow path.
 fn simplified_table() -> &'static [char] {
     static TABLE: std::sync::OnceLock<Box<[char]>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
@@ -55,6 +58,7 @@ fn simplified_table() -> &'static [char] {
             .map(|u| match char::from_u32(u) {
                 // Surrogates are not characters; no text holds them.
                 None => '\u{FFFD}',
+                Some(c) if CONTEXTUAL.contains(&c) => '\0',
                 Some(c) => {
                     buf.clear();
                     buf.push(c);
@@ -69,6 +73,12 @@ fn simplified_table() -> &'static [char] {
             .collect()
     })
 }
+
+/// The characters fast2s converts by their neighbours (計畫 → 计划 but 畫 → 画, 回覆 stays):
+/// the keys of its `T2S_EXCLUDE` and `T2S_SPECIAL_CONVERT_TYPE` tables (fast2s is pinned).
+const CONTEXTUAL: [char; 15] = [
+    '兒', '覆', '夥', '藉', '瞭', '麽', '幺', '於', '乾', '著', '苧', '闔', '鍾', '讎', '畫',
+];
 
 /// The reference form: width and case folded, whitespace dropped, then fast2s on the text.
 fn slow_match_key(s: &str) -> String {
@@ -115,9 +125,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn context_dependent_characters_convert_as_fast2s_does_in_context() {
+        for (text, want) in [
+            ("計畫", "计划"),
+            ("企畫", "企划"),
+            ("畫", "画"),
+            ("回覆", "回覆"),
+            ("覆蓋", "覆盖"),
+            ("乾隆", "乾隆"),
+            ("看著", "看着"),
+            ("慰藉", "慰藉"),
+            ("維修計畫", "维修计划"),
+        ] {
+            assert_eq!(match_key(text), slow_match_key(text), "{text}");
+            assert_eq!(match_key(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn vertical_tabs_and_other_ascii_controls_fold_like_the_reference() {
+        for text in ["电梯\u{0B}困人", "电梯\u{0C}困人", "a\u{1F}b", "电梯\r\n困人"] {
+            assert_eq!(match_key(text), slow_match_key(text), "{text:?}");
+        }
+        assert_eq!(match_key("电梯\u{0B}困人"), "电梯困人");
+    }
+
     proptest::proptest! {
         #[test]
-        fn fast_and_reference_forms_agree(s in "[ -~\u{3000}-\u{303F}\u{4E00}-\u{9FFF}\u{FF01}-\u{FF5E}\u{20000}-\u{20010}\t\n]{0,40}") {
+        fn fast_and_reference_forms_agree(s in "[\u{0}-\u{1F} -~計畫覆乾著藉\u{3000}-\u{303F}\u{4E00}-\u{9FFF}\u{FF01}-\u{FF5E}\u{20000}-\u{20010}\t\n]{0,40}") {
             proptest::prop_assert_eq!(match_key(&s), slow_match_key(&s));
         }
     }
