@@ -87,7 +87,10 @@ mod keywords {
     /// Complaint texts of the bundled sample data.
     fn texts() -> Vec<String> {
         let mut out = Vec::new();
-        for f in ["sample_data/complaints_2025H2.csv", "sample_data/complaints_2026.csv"] {
+        for f in [
+            "sample_data/complaints_2025H2.csv",
+            "sample_data/complaints_2026.csv",
+        ] {
             let text = std::fs::read_to_string(root().join(f)).expect("sample data");
             let mut rdr = csv::ReaderBuilder::new()
                 .flexible(true)
@@ -98,7 +101,11 @@ mod keywords {
                 .iter()
                 .position(|h| h == "投诉内容")
                 .expect("投诉内容 column");
-            out.extend(rdr.records().flatten().filter_map(|r| r.get(at).map(str::to_owned)));
+            out.extend(
+                rdr.records()
+                    .flatten()
+                    .filter_map(|r| r.get(at).map(str::to_owned)),
+            );
         }
         out
     }
@@ -122,7 +129,12 @@ mod keywords {
     fn normalise_text(b: Bencher) {
         let texts = texts();
         b.counter(divan::counter::ItemsCount::new(texts.len()))
-            .bench(|| texts.iter().map(|t| match_key(black_box(t)).len()).sum::<usize>());
+            .bench(|| {
+                texts
+                    .iter()
+                    .map(|t| match_key(black_box(t)).len())
+                    .sum::<usize>()
+            });
     }
 
     /// A keyword table over every sample text: the first hit, or every hit.

@@ -28,11 +28,26 @@ pub mod ui;
 mod size_probe {
     #[test]
     fn sizes() {
-        eprintln!("Complaint {}", std::mem::size_of::<crate::model::Complaint>());
-        eprintln!("Event {}", std::mem::size_of::<crate::pipeline::events::Event>());
-        eprintln!("Verdict {}", std::mem::size_of::<crate::pipeline::sla::Verdict>());
-        eprintln!("AuditFinding {}", std::mem::size_of::<crate::pipeline::audit::AuditFinding>());
-        eprintln!("RuleValue {}", std::mem::size_of::<crate::pipeline::rules::classify::RuleValue>());
+        eprintln!(
+            "Complaint {}",
+            std::mem::size_of::<crate::model::Complaint>()
+        );
+        eprintln!(
+            "Event {}",
+            std::mem::size_of::<crate::pipeline::events::Event>()
+        );
+        eprintln!(
+            "Verdict {}",
+            std::mem::size_of::<crate::pipeline::sla::Verdict>()
+        );
+        eprintln!(
+            "AuditFinding {}",
+            std::mem::size_of::<crate::pipeline::audit::AuditFinding>()
+        );
+        eprintln!(
+            "RuleValue {}",
+            std::mem::size_of::<crate::pipeline::rules::classify::RuleValue>()
+        );
         eprintln!("Str {}", std::mem::size_of::<crate::model::Str>());
     }
 }

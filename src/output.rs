@@ -543,7 +543,15 @@ mod tests {
     #[test]
     fn direct_writes_keep_every_byte() {
         let dir = tempfile::tempdir().unwrap();
-        for len in [0, 1, 4095, 4096, 4097, WRITE_BUFFER - 1, WRITE_BUFFER + 5000] {
+        for len in [
+            0,
+            1,
+            4095,
+            4096,
+            4097,
+            WRITE_BUFFER - 1,
+            WRITE_BUFFER + 5000,
+        ] {
             let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let dest = dir.path().join(format!("f{len}"));
             let mut f = AtomicFile::create(&dest).unwrap();
@@ -575,8 +583,17 @@ mod tests {
     #[test]
     fn csv_rows_match_the_csv_writer() {
         let cells = [
-            "plain", "", "a,b", "say \"hi\"", "two\nlines", "cr\rhere", "=SUM(A1)", "-5",
-            "电梯困人，请尽快", " padded ", "@x",
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\rhere",
+            "=SUM(A1)",
+            "-5",
+            "电梯困人，请尽快",
+            " padded ",
+            "@x",
         ];
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.csv");

@@ -169,7 +169,10 @@ impl Rejects {
     /// Number of rejected rows of the first `files` input files (the complaint exports; the
     /// event-log files come after them).
     pub fn rejected_in_files(&self, files: usize) -> usize {
-        self.issues.iter().filter(|i| (i.origin.file as usize) < files).count()
+        self.issues
+            .iter()
+            .filter(|i| (i.origin.file as usize) < files)
+            .count()
     }
 
     /// Adds `base` to the record numbers of everything from file `file`: a chunk numbers its

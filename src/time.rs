@@ -604,7 +604,12 @@ mod tests {
     /// years, across DST changes (New York, London, Lord Howe's half-hour shift) and year ends.
     #[test]
     fn fast_local_time_and_formatting_agree_with_chrono_tz() {
-        for name in ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"] {
+        for name in [
+            "Asia/Shanghai",
+            "America/New_York",
+            "Europe/London",
+            "Australia/Lord_Howe",
+        ] {
             let z = Zone::from_name(name).unwrap();
             let start = at(&z, 2025, 1, 1, 0, 0, 0) - 86_400;
             let mut t = start;

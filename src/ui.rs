@@ -90,7 +90,11 @@ pub struct Progress {
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.multi.is_some() { "Progress(drawn)" } else { "Progress(hidden)" })
+        f.write_str(if self.multi.is_some() {
+            "Progress(drawn)"
+        } else {
+            "Progress(hidden)"
+        })
     }
 }
 

@@ -112,7 +112,11 @@ fn names_in_the_config_and_kpi_settings_are_checked() {
         "acknowledgement_target = \"acknowledge_1wd\"",
         "acknowledgement_target = \"acknowlege_1wd\"",
     );
-    edit("rules/rules.toml", "\"on_site\", \"replied\"]", "\"onsite\", \"replied\"]");
+    edit(
+        "rules/rules.toml",
+        "\"on_site\", \"replied\"]",
+        "\"onsite\", \"replied\"]",
+    );
     std::fs::write(
         dir.path().join("complaints.toml"),
         "[sla]\ncalendar = \"cn_office\"\n\n[sla.project_calendars]\n\"翠湖花园\" = \"cn_ofice\"\n",

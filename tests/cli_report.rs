@@ -240,7 +240,11 @@ fn parquet_text(path: &Path) -> String {
         .unwrap();
     let mut s = String::new();
     // Only text columns can hold a name or a phone number.
-    for col in df.columns().iter().filter(|c| c.dtype() == &DataType::String) {
+    for col in df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+    {
         for v in col.str().unwrap().iter().flatten() {
             s.push_str(v);
             s.push('\t');
@@ -373,11 +377,22 @@ fn parquet_export_has_the_rows_of_the_csv_tables_typed_and_partitioned_by_month(
     assert_eq!(sla.column("warning").unwrap().dtype(), &DataType::Boolean);
     // Deterministic: a second run writes the same bytes.
     let again = tempdir();
-    run(&["run", "--out", again.path().to_str().unwrap(), "--as-of", AS_OF, "--parquet"]).expect(0);
+    run(&[
+        "run",
+        "--out",
+        again.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--parquet",
+    ])
+    .expect(0);
     for table in ["complaints", "sla", "escalations"] {
         for e in std::fs::read_dir(dir.path().join("parquet").join(table)).unwrap() {
             let part = e.unwrap().path();
-            let rel = part.strip_prefix(dir.path()).unwrap().join("part-0.parquet");
+            let rel = part
+                .strip_prefix(dir.path())
+                .unwrap()
+                .join("part-0.parquet");
             assert!(
                 std::fs::read(dir.path().join(&rel)).unwrap()
                     == std::fs::read(again.path().join(&rel)).unwrap(),

@@ -245,13 +245,13 @@ fn per_row_rule_evaluation_gives_identical_outputs() {
     .expect(0);
     for f in DATA_OUTPUTS {
         assert!(
-            std::fs::read(fast.path().join(f)).unwrap() == std::fs::read(slow.path().join(f)).unwrap(),
+            std::fs::read(fast.path().join(f)).unwrap()
+                == std::fs::read(slow.path().join(f)).unwrap(),
             "{f} differs between per-row and shared evaluation"
         );
     }
     let evaluations = |d: &Path| -> u64 {
-        let m: serde_json::Value =
-            serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
         m["coverage"]["evaluations"].as_u64().unwrap()
     };
     let (shared, per_row) = (evaluations(fast.path()), evaluations(slow.path()));

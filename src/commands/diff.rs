@@ -134,7 +134,10 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
         RunOptions::from_args(&args.run),
         pipeline::Output::Sink(&mut sb),
     )?;
-    let list = changes(&outcomes(&ev_a, &sa, &prep_a), &outcomes(&ev_b, &sb, &prep_b));
+    let list = changes(
+        &outcomes(&ev_a, &sa, &prep_a),
+        &outcomes(&ev_b, &sb, &prep_b),
+    );
     let out = &cfg_a.out_dir;
     std::fs::create_dir_all(out).map_err(|e| crate::error::Error::io(out, e))?;
     let mut csv = CsvOut::create(

@@ -228,7 +228,10 @@ impl EventLog {
             let last_of_group = pairs.get(k + 1).is_none_or(|next| next.0 != pairs[k].0);
             if last_of_group {
                 let end = k as u32 + 1;
-                ranges.insert(complaints[pairs[k].0 as usize].id.clone(), (start, end - start));
+                ranges.insert(
+                    complaints[pairs[k].0 as usize].id.clone(),
+                    (start, end - start),
+                );
                 start = end;
             }
         }

@@ -396,7 +396,15 @@ pub fn evaluate(
             },
         )?;
         let t3 = Instant::now();
-        summary.add(cfg, rules, &classified, range.clone(), &verdicts, &findings, &event_log);
+        summary.add(
+            cfg,
+            rules,
+            &classified,
+            range.clone(),
+            &verdicts,
+            &findings,
+            &event_log,
+        );
         t_summary += t3.elapsed();
         t_sla += t1 - t0;
         t_audit += t2 - t1;

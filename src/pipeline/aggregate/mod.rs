@@ -22,9 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use self::facts::{Facts, period_key};
-pub use self::summary::Summary;
 pub use self::format::{duration_text, hours_text, limit_text, pct_text, round4};
 use self::stats::{Stats, audit_statuses, counts, stats, status_counts, verdict_statuses};
+pub use self::summary::Summary;
 use crate::config::{Config, Lang};
 use crate::error::{Error, Result};
 use crate::model::Stage;
@@ -804,7 +804,10 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
         .collect();
     for (j, result) in jobs.into_iter().zip(built) {
         let (ctx, listed) = result?;
-        explanations.entry(j.explain_page).or_default().extend(listed);
+        explanations
+            .entry(j.explain_page)
+            .or_default()
+            .extend(listed);
         pages.push(Page {
             path: j.path,
             context: ctx,
@@ -1677,9 +1680,7 @@ fn page(
     // The project code, as for `members` (a complaint without a project is in no project).
     let in_project = |i: usize| project_code.is_none_or(|q| facts.project[i] == q);
     let open_at_start = (0..common.received.len())
-        .filter(|&i| {
-            common.received[i] < start_ts && common.done[i] >= start_ts && in_project(i)
-        })
+        .filter(|&i| common.received[i] < start_ts && common.done[i] >= start_ts && in_project(i))
         .count() as u64;
     let resolved = (0..common.resolved.len())
         .filter(|&i| {

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-
 use polars::prelude::*;
 
 use super::facts::Facts;
@@ -93,7 +92,8 @@ pub(super) fn frames(facts: &Facts, rules: &RuleSet, summary: &Summary) -> Resul
         v
     }
     let vc = sorted(&summary.verdict_counts);
-    let column = |rows: &[([u32; 7], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
+    let column =
+        |rows: &[([u32; 7], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
     let verdicts = df!(
         "key" => column(&vc, 0),
         "project" => column(&vc, 1),
@@ -106,7 +106,8 @@ pub(super) fn frames(facts: &Facts, rules: &RuleSet, summary: &Summary) -> Resul
     )
     .map_err(pe)?;
     let ac = sorted(&summary.audit_counts);
-    let column = |rows: &[([u32; 6], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
+    let column =
+        |rows: &[([u32; 6], u64)], k: usize| -> Vec<u32> { rows.iter().map(|r| r.0[k]).collect() };
     let audit = df!(
         "key" => column(&ac, 0),
         "project" => column(&ac, 1),

@@ -111,7 +111,8 @@ impl Summary {
         events: &EventLog,
     ) {
         let first = range.start;
-        self.facts.add(rules, cfg, cls, range.clone(), verdicts, events, self.kind);
+        self.facts
+            .add(rules, cfg, cls, range.clone(), verdicts, events, self.kind);
         let f = &self.facts;
         for (k, vs) in verdicts.iter().enumerate() {
             let i = first + k;
@@ -169,8 +170,7 @@ impl Summary {
 
     /// Adds the team findings and completes the facts that need every complaint (repeats).
     pub fn finish(&mut self, rules: &RuleSet, cls: &Classified, team: Vec<AuditFinding>) {
-        self.facts
-            .finish(cls, rules.manifest.kpi.repeat_days);
+        self.facts.finish(cls, rules.manifest.kpi.repeat_days);
         let blank_project = self.facts.projects.code("");
         let blank_level = self.facts.levels.code("");
         for x in &team {
@@ -185,7 +185,14 @@ impl Summary {
             let duty = self.duty_code(&x.duty);
             *self
                 .audit_counts
-                .entry([key, blank_project, blank_level, team_code, duty, audit_code(x.status)])
+                .entry([
+                    key,
+                    blank_project,
+                    blank_level,
+                    team_code,
+                    duty,
+                    audit_code(x.status),
+                ])
                 .or_default() += 1;
         }
         self.team_findings = team;

@@ -26,9 +26,9 @@ use self::roster::Roster;
 use crate::model::{Complaint, Origin, Str};
 use crate::pipeline::events::{Event, EventLog};
 use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::sla::targets::{Limit, WorkingDays};
-use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::sla::{Status, Verdict, value_text};
 use crate::time::{Ts, Zone};
 
@@ -372,7 +372,11 @@ fn complaint_duty(
         evidence: Vec::new(),
         note: String::new(),
     };
-    let visible: Vec<&Event> = events.iter().copied().filter(|e| e.at <= opts.as_of).collect();
+    let visible: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.at <= opts.as_of)
+        .collect();
     // 1. Trigger.
     let (trigger, trigger_desc) = match &d.trigger {
         Point::Events(kinds) => {

@@ -168,8 +168,16 @@ fn next_boundary_outside_quotes(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// True when every quote in `bytes[from..to]` is used as RFC 4180 says, starting `inside` a
 /// quoted field or not. `text_start` is where records begin (a quote there opens a field).
-fn quotes_well_formed(bytes: &[u8], from: usize, to: usize, mut inside: bool, text_start: usize) -> bool {
-    let mut it = memchr::memchr_iter(b'"', &bytes[from..to]).map(|i| from + i).peekable();
+fn quotes_well_formed(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    mut inside: bool,
+    text_start: usize,
+) -> bool {
+    let mut it = memchr::memchr_iter(b'"', &bytes[from..to])
+        .map(|i| from + i)
+        .peekable();
     while let Some(i) = it.next() {
         if inside {
             // A doubled quote stays inside; a single one must end the field.

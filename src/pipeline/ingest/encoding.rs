@@ -55,7 +55,8 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>, choice: EncodingChoice) -> Result
             if std::str::from_utf8(&bytes).is_ok() {
                 return Ok(utf8(bytes, "utf-8"));
             }
-            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(&bytes)
+            {
                 return Ok(Decoded {
                     text: text.into_owned(),
                     encoding: "gb18030",
@@ -98,7 +99,12 @@ mod tests {
     #[test]
     fn detects_bom_utf8_and_gbk() {
         let p = Path::new("x.csv");
-        let d = decode(p, "\u{feff}投诉编号\n".as_bytes().to_vec(), EncodingChoice::Auto).unwrap();
+        let d = decode(
+            p,
+            "\u{feff}投诉编号\n".as_bytes().to_vec(),
+            EncodingChoice::Auto,
+        )
+        .unwrap();
         assert_eq!((d.text.as_str(), d.encoding), ("投诉编号\n", "utf-8-bom"));
         let d = decode(p, "投诉编号\n".as_bytes().to_vec(), EncodingChoice::Auto).unwrap();
         assert_eq!(d.encoding, "utf-8");

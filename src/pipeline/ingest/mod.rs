@@ -212,7 +212,10 @@ impl Source {
             });
         }
         // Blocks of four chunks (so small test chunks read a file in many blocks too).
-        let block = opts.chunk_bytes.saturating_mul(4).clamp(1 << 16, stream::BLOCK_BYTES);
+        let block = opts
+            .chunk_bytes
+            .saturating_mul(4)
+            .clamp(1 << 16, stream::BLOCK_BYTES);
         let opened = stream::CsvStream::open(path, opts.encoding, block)?;
         let mut csv = opened.stream;
         file.encoding = opened.encoding.to_owned();
@@ -331,11 +334,18 @@ impl Chunk<'_> {
     /// Hands each record that passes ingest to `f` with its origin (record numbers counted
     /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
     /// records in the chunk, whatever became of them.
-    pub fn for_each(&self, rejects: &mut Rejects, mut f: impl FnMut(Origin, &csv::StringRecord)) -> u32 {
+    pub fn for_each(
+        &self,
+        rejects: &mut Rejects,
+        mut f: impl FnMut(Origin, &csv::StringRecord),
+    ) -> u32 {
         let width = self.headers.len();
         let file = self.id;
         let mut n = 0u32;
-        let mut check = |line: u32, rec: &mut csv::StringRecord, bad_encoding: bool, rejects: &mut Rejects| {
+        let mut check = |line: u32,
+                         rec: &mut csv::StringRecord,
+                         bad_encoding: bool,
+                         rejects: &mut Rejects| {
             n += 1;
             let origin = Origin {
                 file,

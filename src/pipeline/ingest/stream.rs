@@ -154,7 +154,11 @@ impl CsvStream {
 
     /// Reads until the buffer holds a block or the file ends.
     fn fill(&mut self) -> Result<()> {
-        let want = if self.whole { usize::MAX } else { self.block_bytes };
+        let want = if self.whole {
+            usize::MAX
+        } else {
+            self.block_bytes
+        };
         while !self.eof && self.len < want {
             if self.buf.len() < (self.len + (1 << 20)).min(want) {
                 let grow = if self.whole {
@@ -263,7 +267,11 @@ impl CsvStream {
                 (&self.decoded, bad)
             }
             Enc::Utf16Le | Enc::Utf16Be => {
-                let e = if self.enc == Enc::Utf16Le { UTF_16LE } else { UTF_16BE };
+                let e = if self.enc == Enc::Utf16Le {
+                    UTF_16LE
+                } else {
+                    UTF_16BE
+                };
                 let (t, _, bad) = e.decode(raw);
                 // The data start by line, now that the text is whole.
                 let skip = self.skip_lines_after_decode.max(1);

@@ -76,7 +76,14 @@ pub fn run(
     let mut rows: Vec<Complaint> = Vec::new();
     for table in tables {
         let table = table?;
-        let plan = Plan::new(table.file, &table.headers, paths, opts, &mut extras, rejects)?;
+        let plan = Plan::new(
+            table.file,
+            &table.headers,
+            paths,
+            opts,
+            &mut extras,
+            rejects,
+        )?;
         let mut interner = Interner::default();
         for rec in &table.records {
             if let Some(c) = plan.record(rec.origin, &rec.fields, opts, &mut interner, rejects) {
@@ -265,12 +272,10 @@ impl Plan {
                     }
                     // A cell that is a whole timestamp is written in one form, so a CSV and an
                     // XLSX copy of an export (text vs. a date cell) carry the same value.
-                    c.extra[x] = Some(
-                        match crate::time::parse_timestamp_text(cell, opts.zone) {
-                            Ok(t) => Str::from(opts.zone.format(t)),
-                            Err(_) => interner.get(cell),
-                        },
-                    );
+                    c.extra[x] = Some(match crate::time::parse_timestamp_text(cell, opts.zone) {
+                        Ok(t) => Str::from(opts.zone.format(t)),
+                        Err(_) => interner.get(cell),
+                    });
                 }
                 Slot::Field(f) => {
                     if is_error_cell(cell) {
@@ -570,7 +575,9 @@ fn dedupe(
                 e.insert(i);
             }
             std::collections::hash_map::Entry::Occupied(e) => {
-                more.entry(*e.get()).or_insert_with(|| vec![*e.get()]).push(i);
+                more.entry(*e.get())
+                    .or_insert_with(|| vec![*e.get()])
+                    .push(i);
             }
         }
     }

@@ -359,7 +359,10 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         .par_iter()
         .map(|page| {
             let templates = &input.prepared.templates;
-            write(&page.path, &templates.render(REPORT_TEMPLATE, &page.context)?)?;
+            write(
+                &page.path,
+                &templates.render(REPORT_TEMPLATE, &page.context)?,
+            )?;
             if let Some(audit) = &page.audit_path {
                 write(audit, &templates.render(AUDIT_TEMPLATE, &page.context)?)?;
             }

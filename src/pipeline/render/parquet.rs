@@ -421,9 +421,7 @@ impl ParquetTables {
             b.i64(Some(i64::from(c.origin.line)));
             b.i64(Some(cls.merged[i].len() as i64));
             if !vs.is_empty() {
-                let b = sla
-                    .entry(month.clone())
-                    .or_insert_with(|| self.sla.batch());
+                let b = sla.entry(month.clone()).or_insert_with(|| self.sla.batch());
                 for v in vs {
                     let (name, rule) = &self.targets[v.target as usize];
                     let judged = !matches!(
@@ -439,7 +437,13 @@ impl ParquetTables {
                     b.time(v.due);
                     b.time(v.stop);
                     b.str(Some(v.status.name()));
-                    for secs in [v.elapsed_work, v.elapsed_cal, v.limit, v.over_cal, v.over_work] {
+                    for secs in [
+                        v.elapsed_work,
+                        v.elapsed_cal,
+                        v.limit,
+                        v.over_cal,
+                        v.over_work,
+                    ] {
                         b.minutes(judged.then_some(secs));
                     }
                     b.f64(v.pct_used);
@@ -469,9 +473,7 @@ impl ParquetTables {
             } else {
                 f.month.clone()
             };
-            let b = batches
-                .entry(m)
-                .or_insert_with(|| self.escalations.batch());
+            let b = batches.entry(m).or_insert_with(|| self.escalations.batch());
             b.str(Some(&f.complaint_id));
             b.str(Some(&f.team));
             b.str(Some(&f.duty));
@@ -487,7 +489,9 @@ impl ParquetTables {
                 .map(|o| {
                     format!(
                         "{}:{}",
-                        self.display.get(o.file as usize).map_or("?", String::as_str),
+                        self.display
+                            .get(o.file as usize)
+                            .map_or("?", String::as_str),
                         o.line
                     )
                 })
@@ -521,13 +525,27 @@ mod tests {
 
     #[test]
     fn repeated_and_partition_column_names_get_suffixes() {
-        let cols = ["received_at", "备注", "received_at", "month", "received_at_2", "备注"]
-            .map(|n| (n.to_owned(), Kind::Str))
-            .to_vec();
+        let cols = [
+            "received_at",
+            "备注",
+            "received_at",
+            "month",
+            "received_at_2",
+            "备注",
+        ]
+        .map(|n| (n.to_owned(), Kind::Str))
+        .to_vec();
         let names: Vec<String> = unique_names(cols).into_iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
-            ["received_at", "备注", "received_at_2", "month_2", "received_at_2_2", "备注_2"]
+            [
+                "received_at",
+                "备注",
+                "received_at_2",
+                "month_2",
+                "received_at_2_2",
+                "备注_2"
+            ]
         );
     }
 

@@ -55,7 +55,12 @@ pub struct Chunk<'a> {
 
 impl RowWriters {
     /// Creates the three files in the output folder and writes their headers.
-    pub fn create(cfg: &Config, rules: &RuleSet, cls: &Classified, files: &[InputFile]) -> Result<RowWriters> {
+    pub fn create(
+        cfg: &Config,
+        rules: &RuleSet,
+        cls: &Classified,
+        files: &[InputFile],
+    ) -> Result<RowWriters> {
         std::fs::create_dir_all(&cfg.out_dir)
             .map_err(|e| crate::error::Error::io(&cfg.out_dir, e))?;
         let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();
@@ -270,7 +275,11 @@ impl RowWriters {
                     row.text(&masker.mask(v));
                 }
             }
-            row.text(stems.get(c.origin.file as usize).map_or("?", String::as_str));
+            row.text(
+                stems
+                    .get(c.origin.file as usize)
+                    .map_or("?", String::as_str),
+            );
             row.int(i64::from(c.origin.line));
             row.int(cls.merged[i].len() as i64);
             row.end();
@@ -309,7 +318,13 @@ impl RowWriters {
             row.ts(zone, v.due);
             row.ts(zone, v.stop);
             row.plain(v.status.name());
-            for secs in [v.elapsed_work, v.elapsed_cal, v.limit, v.over_cal, v.over_work] {
+            for secs in [
+                v.elapsed_work,
+                v.elapsed_cal,
+                v.limit,
+                v.over_cal,
+                v.over_work,
+            ] {
                 if judged {
                     row.minutes(secs);
                 } else {
@@ -446,4 +461,3 @@ pub fn findings_csv(path: &Path, rejects: &Rejects, files: &[InputFile]) -> Resu
     }
     out.finish()
 }
-

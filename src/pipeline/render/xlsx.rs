@@ -518,7 +518,12 @@ fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
 /// `complaints.csv`. Written cell by cell rather than through [`Sheets::sheet`]: this is the one
 /// sheet that grows with the data, so it skips the intermediate rows and the autofit pass (a
 /// scan of every cell) and takes fixed column widths instead.
-fn records_sheet(s: &mut Sheets<'_>, input: &RenderInput<'_>, ctx: &ReportContext, members: &[usize]) -> Result<()> {
+fn records_sheet(
+    s: &mut Sheets<'_>,
+    input: &RenderInput<'_>,
+    ctx: &ReportContext,
+    members: &[usize],
+) -> Result<()> {
     let cls = &input.classified;
     let unmask = input.cfg.unmask;
     let zone = s.zone;

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rhai::{AST, ASTNode, Expr, Position, Stmt};
 
-
 /// What an entry function reads from its record parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reads {
@@ -227,8 +226,7 @@ fn table_input(
     map: Option<ASTNode<'_>>,
     call: Option<ASTNode<'_>>,
 ) -> Option<(String, String)> {
-    let (Some(ASTNode::Expr(m @ Expr::Map(x, ..))), Some(f)) = (map, call.and_then(fn_call))
-    else {
+    let (Some(ASTNode::Expr(m @ Expr::Map(x, ..))), Some(f)) = (map, call.and_then(fn_call)) else {
         return None;
     };
     if !matches!(f.name.as_str(), "table" | "table_all")

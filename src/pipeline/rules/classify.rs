@@ -380,7 +380,11 @@ fn key_plan(rules: &RuleSet, entry: &Entry, only: &BTreeSet<&str>) -> Vec<KeyFie
         .collect()
 }
 
-fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut rustc_hash::FxHashMap<Str, Vec<u64>>) -> Key {
+fn key_of(
+    c: &Complaint,
+    plan: &[KeyField],
+    bits_cache: &mut rustc_hash::FxHashMap<Str, Vec<u64>>,
+) -> Key {
     Key(plan
         .iter()
         .map(|kf| match kf {
@@ -623,7 +627,10 @@ pub fn run(
     out.complaints = complaints;
     out.merged = merged;
     out.values = Values {
-        rows: aligned.iter_mut().map(|a| a.take().unwrap_or_default()).collect(),
+        rows: aligned
+            .iter_mut()
+            .map(|a| a.take().unwrap_or_default())
+            .collect(),
         which: which.into_iter().map(|w| w as u32).collect(),
     };
     Ok(out)

@@ -36,11 +36,11 @@ use self::engine::RuleEnv;
 use self::tables::{HitPolicy, Table};
 use crate::calendar::Calendar;
 use crate::config::Config;
-use toml::Spanned;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::Result;
 use crate::model::Field;
 use crate::pipeline::sla::targets::TargetSet;
+use toml::Spanned;
 
 /// The rule set's manifest file name.
 pub const MANIFEST: &str = "rules.toml";
@@ -267,8 +267,16 @@ fn check_kpi(
     };
     let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
     for (key, target, what) in [
-        ("acknowledgement_target", &kpi.acknowledgement_target, "受理及时率"),
-        ("resolution_target", &kpi.resolution_target, "the overdue views and 红黑榜"),
+        (
+            "acknowledgement_target",
+            &kpi.acknowledgement_target,
+            "受理及时率",
+        ),
+        (
+            "resolution_target",
+            &kpi.resolution_target,
+            "the overdue views and 红黑榜",
+        ),
     ] {
         if set.index(target).is_none() {
             let mut d = locate(key, target);
@@ -450,7 +458,10 @@ fn load_calendars(
         }
         let mut d = Diagnostic::new(
             cfg.path.as_deref().map(display_path).unwrap_or_default(),
-            format!("`{key}` names `{}`, which is not a calendar", name.get_ref()),
+            format!(
+                "`{key}` names `{}`, which is not a calendar",
+                name.get_ref()
+            ),
         );
         if let Some(src) = &config_src {
             d = d.at_offset(src, name.span().start);

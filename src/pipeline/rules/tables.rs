@@ -330,7 +330,14 @@ impl Table {
             Matcher::Matches { .. } => bits(n),
         };
         match (value, m) {
-            (Some(_), Matcher::Contains { ac: Some(ac), pattern_row, .. }) => {
+            (
+                Some(_),
+                Matcher::Contains {
+                    ac: Some(ac),
+                    pattern_row,
+                    ..
+                },
+            ) => {
                 for mat in ac.find_overlapping_iter(key.unwrap_or_default()) {
                     set(&mut ok, pattern_row[mat.pattern().as_usize()] as usize);
                 }
@@ -386,7 +393,10 @@ impl Table {
         }
         for k in 0..self.matchers.len() {
             let value = get(&self.inputs[k].field);
-            let key = self.needs_key(k).then(|| value.as_deref().map(match_key)).flatten();
+            let key = self
+                .needs_key(k)
+                .then(|| value.as_deref().map(match_key))
+                .flatten();
             let ok = self.column_bits(k, value.as_deref(), key.as_deref());
             for (a, o) in acc.iter_mut().zip(&ok) {
                 *a &= o;

@@ -145,7 +145,12 @@ mod tests {
 
     #[test]
     fn vertical_tabs_and_other_ascii_controls_fold_like_the_reference() {
-        for text in ["电梯\u{0B}困人", "电梯\u{0C}困人", "a\u{1F}b", "电梯\r\n困人"] {
+        for text in [
+            "电梯\u{0B}困人",
+            "电梯\u{0C}困人",
+            "a\u{1F}b",
+            "电梯\r\n困人",
+        ] {
             assert_eq!(match_key(text), slow_match_key(text), "{text:?}");
         }
         assert_eq!(match_key("电梯\u{0B}困人"), "电梯困人");

@@ -214,7 +214,8 @@ pub struct SlaOptions<'a> {
 
 /// Evaluates every applicable target for every complaint.
 pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> Assessed {
-    let (verdicts, uncovered) = assess_range(rules, &classified, 0..classified.complaints.len(), opts);
+    let (verdicts, uncovered) =
+        assess_range(rules, &classified, 0..classified.complaints.len(), opts);
     Assessed {
         classified,
         verdicts,
@@ -314,9 +315,11 @@ pub fn calendar_for<'a>(
     let name = chosen
         .map(str::to_owned)
         .or_else(|| {
-            c.project
-                .as_ref()
-                .and_then(|p| project_calendars.get(p.as_str()).map(|n| n.get_ref().clone()))
+            c.project.as_ref().and_then(|p| {
+                project_calendars
+                    .get(p.as_str())
+                    .map(|n| n.get_ref().clone())
+            })
         })
         .unwrap_or_else(|| env.default_calendar.clone());
     match env.calendars.get(&name) {
