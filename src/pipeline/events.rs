@@ -382,11 +382,7 @@ pub fn run(
     // Room for every event at once, estimated from the files' sizes (a row of an event log is
     // rarely under 40 bytes): growing a vector of hundreds of megabytes by doubling copies it
     // and touches fresh memory each time, while capacity never written costs nothing.
-    let bytes: u64 = paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let bytes = crate::pipeline::ingest::total_bytes(paths);
     let mut pairs: Vec<(u32, Event)> = Vec::with_capacity(usize::try_from(bytes / 40).unwrap_or(0));
     let mut read = 0usize;
     for path in paths {

@@ -235,7 +235,9 @@ pub fn evaluate(
     let mut rejects = Rejects::default();
     let profile = normalize::Profile::new(&cfg.profile);
     let is_header = |cells: &[String]| profile.is_header(cells);
-    let read_bar = opts.progress.bytes("read", file_bytes(&cfg.inputs));
+    let read_bar = opts
+        .progress
+        .bytes("read", ingest::total_bytes(&cfg.inputs));
     let ingest_opts = ingest::IngestOptions {
         encoding: cfg.encoding,
         sheet: cfg.sheet.as_deref(),
@@ -286,7 +288,9 @@ pub fn evaluate(
     } else {
         let profile = events::EventProfile::new(&cfg.event_log);
         let is_header = |cells: &[String]| profile.is_header(cells);
-        let bar = opts.progress.bytes("events", file_bytes(&cfg.events));
+        let bar = opts
+            .progress
+            .bytes("events", ingest::total_bytes(&cfg.events));
         let opts = ingest::IngestOptions {
             encoding: cfg.encoding,
             sheet: None,
@@ -464,15 +468,6 @@ pub fn evaluate(
         counts,
         timings,
     })
-}
-
-/// Total size of `paths` in bytes (what the read bars count up to).
-fn file_bytes(paths: &[std::path::PathBuf]) -> u64 {
-    paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum()
 }
 
 /// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this

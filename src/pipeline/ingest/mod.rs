@@ -108,6 +108,16 @@ pub struct IngestOptions<'a> {
     pub progress: &'a crate::ui::Bar,
 }
 
+/// Total size of `paths` in bytes (unreadable ones count 0): what vectors are reserved from and
+/// what the read progress bars count up to.
+pub fn total_bytes(paths: &[PathBuf]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// A row as read from a workbook, before the header is known.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {

@@ -115,11 +115,7 @@ pub fn run_sources(
     use rayon::prelude::*;
     let mut extras = ExtraColumns::default();
     // Room for every row at once (an export row is rarely under 100 bytes; see events::run).
-    let bytes: u64 = paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let bytes = crate::pipeline::ingest::total_bytes(paths);
     let mut rows: Vec<Complaint> = Vec::with_capacity(usize::try_from(bytes / 100).unwrap_or(0));
     for path in paths {
         let started = std::time::Instant::now();

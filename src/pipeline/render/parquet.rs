@@ -29,13 +29,16 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{Field, FieldKind, FieldValue};
+use crate::model::{Field, FieldValue};
 use crate::pipeline::audit::AuditFinding;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::{Classified, RuleValue};
-use crate::privacy;
+use crate::time::{Ts, Zone};
 
-use super::tables::Chunk;
+use super::tables::{
+    Cells, Chunk, ESCALATION_COLUMNS, Kind, RecordContext, SLA_COLUMNS, complaint_cells,
+    complaint_columns, finding_cells, verdict_cells,
+};
 
 /// The folder inside the output folder.
 pub const DIR: &str = "parquet";
@@ -50,78 +53,39 @@ enum Col {
     Bool(Vec<bool>),
 }
 
-/// The kind of a column, from which an empty [`Col`] is made.
-#[derive(Clone, Copy)]
-enum Kind {
-    Str,
-    Time,
-    F64,
-    I64,
-    Bool,
-}
-
-impl Kind {
-    fn empty(self) -> Col {
-        match self {
-            Kind::Str => Col::Str(Vec::new()),
+impl Col {
+    fn new(kind: Kind) -> Col {
+        match kind {
+            Kind::Text => Col::Str(Vec::new()),
             Kind::Time => Col::Time(Vec::new()),
-            Kind::F64 => Col::F64(Vec::new()),
-            Kind::I64 => Col::I64(Vec::new()),
-            Kind::Bool => Col::Bool(Vec::new()),
+            Kind::Number => Col::F64(Vec::new()),
+            Kind::Int => Col::I64(Vec::new()),
+            Kind::Flag => Col::Bool(Vec::new()),
         }
     }
 }
 
-/// One month's rows of a table in this chunk, filled cell by cell in column order.
-struct Batch {
+/// One month's rows of a table in this chunk, filled cell by cell in column order through
+/// [`Cells`], the row definitions the CSV tables use.
+struct Batch<'z> {
     cols: Vec<Col>,
     at: usize,
+    /// For the text of time-valued rule outputs.
+    zone: &'z Zone,
 }
 
-impl Batch {
-    fn new(kinds: &[Kind]) -> Batch {
+impl<'z> Batch<'z> {
+    fn new(kinds: &[Kind], zone: &'z Zone) -> Batch<'z> {
         Batch {
-            cols: kinds.iter().map(|k| k.empty()).collect(),
+            cols: kinds.iter().map(|k| Col::new(*k)).collect(),
             at: 0,
+            zone,
         }
     }
     fn next(&mut self) -> &mut Col {
         let at = self.at;
         self.at = (at + 1) % self.cols.len();
         &mut self.cols[at]
-    }
-    fn str(&mut self, v: Option<&str>) {
-        match self.next() {
-            Col::Str(x) => x.push(v.map(str::to_owned)),
-            _ => unreachable!("column kinds follow the schema"),
-        }
-    }
-    fn time(&mut self, v: Option<i64>) {
-        match self.next() {
-            Col::Time(x) => x.push(v),
-            _ => unreachable!("column kinds follow the schema"),
-        }
-    }
-    fn f64(&mut self, v: Option<f64>) {
-        match self.next() {
-            Col::F64(x) => x.push(v),
-            _ => unreachable!("column kinds follow the schema"),
-        }
-    }
-    fn i64(&mut self, v: Option<i64>) {
-        match self.next() {
-            Col::I64(x) => x.push(v),
-            _ => unreachable!("column kinds follow the schema"),
-        }
-    }
-    fn bool(&mut self, v: bool) {
-        match self.next() {
-            Col::Bool(x) => x.push(v),
-            _ => unreachable!("column kinds follow the schema"),
-        }
-    }
-    fn minutes(&mut self, secs: Option<i64>) {
-        self.f64(secs.map(|s| s as f64 / 60.0));
     }
 
     fn frame(self, names: &[String]) -> Result<DataFrame> {
@@ -150,6 +114,61 @@ impl Batch {
             .collect::<Result<Vec<Column>>>()?;
         DataFrame::new_infer_height(columns).map_err(pe)
     }
+}
+
+const MISMATCH: &str = "a row's cells follow its table's column kinds";
+
+impl Cells for Batch<'_> {
+    fn text(&mut self, s: Option<&str>) {
+        match self.next() {
+            Col::Str(x) => x.push(s.map(str::to_owned)),
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+    fn code(&mut self, s: &str) {
+        self.text(Some(s));
+    }
+    fn time(&mut self, t: Option<Ts>) {
+        match self.next() {
+            Col::Time(x) => x.push(t),
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+    fn number(&mut self, v: Option<f64>) {
+        match self.next() {
+            Col::F64(x) => x.push(v),
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+    fn percent(&mut self, v: Option<f64>) {
+        self.number(v);
+    }
+    fn int(&mut self, v: i64) {
+        match self.next() {
+            Col::I64(x) => x.push(Some(v)),
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+    fn minutes(&mut self, secs: Option<i64>) {
+        self.number(secs.map(|s| s as f64 / 60.0));
+    }
+    fn flag(&mut self, b: bool) {
+        match self.next() {
+            Col::Bool(x) => x.push(b),
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+    fn rule_value(&mut self, v: &RuleValue) {
+        match v {
+            RuleValue::Absent => self.text(None),
+            v => {
+                let t = v.text(self.zone);
+                self.text(Some(&t));
+            }
+        }
+    }
+    /// The month is the partition, not a column.
+    fn month(&mut self, _: &str) {}
 }
 
 fn pe(e: PolarsError) -> Error {
@@ -193,12 +212,12 @@ impl Table {
         }
     }
 
-    fn batch(&self) -> Batch {
-        Batch::new(&self.kinds)
+    fn batch<'z>(&self, zone: &'z Zone) -> Batch<'z> {
+        Batch::new(&self.kinds, zone)
     }
 
     /// Appends each month's batch as a row group of that month's file.
-    fn write(&mut self, batches: BTreeMap<String, Batch>) -> Result<()> {
+    fn write(&mut self, batches: BTreeMap<String, Batch<'_>>) -> Result<()> {
         for (month, batch) in batches {
             let df = batch.frame(&self.names)?;
             if !self.writers.contains_key(&month) {
@@ -262,78 +281,22 @@ impl ParquetTables {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let s = |n: &str, k: Kind| (n.to_owned(), k);
-        let mut cols: Vec<(String, Kind)> = Field::ALL
-            .iter()
-            .map(|f| {
-                let kind = match f.kind() {
-                    FieldKind::Timestamp => Kind::Time,
-                    FieldKind::Score => Kind::F64,
-                    _ => Kind::Str,
-                };
-                (f.name().to_owned(), kind)
-            })
-            .collect();
-        cols.extend(cls.columns.iter().map(|c| (c.clone(), Kind::Str)));
-        for t in &rules.targets.targets {
-            cols.push((format!("sla_{}", t.name), Kind::Str));
-            cols.push((format!("sla_{}_due", t.name), Kind::Time));
-        }
-        cols.extend(cls.extras.0.iter().map(|c| (c.clone(), Kind::Str)));
-        cols.extend([
-            s("source_file", Kind::Str),
-            s("source_line", Kind::I64),
-            s("merged_rows", Kind::I64),
-        ]);
-        let complaints = Table::new(&tmp, "complaints", unique_names(cols));
-        let sla = Table::new(
-            &tmp,
-            "sla",
-            vec![
-                s("complaint_id", Kind::Str),
-                s("target", Kind::Str),
-                s("calendar", Kind::Str),
-                s("basis", Kind::Str),
-                s("start_at", Kind::Time),
-                s("due_at", Kind::Time),
-                s("stopped_at", Kind::Time),
-                s("status", Kind::Str),
-                s("elapsed_working_minutes", Kind::F64),
-                s("elapsed_calendar_minutes", Kind::F64),
-                s("limit_minutes", Kind::F64),
-                s("minutes_over", Kind::F64),
-                s("working_minutes_over", Kind::F64),
-                s("percent_used", Kind::F64),
-                s("warning", Kind::Bool),
-                s("paused_minutes", Kind::F64),
-                s("note", Kind::Str),
-                s("rule", Kind::Str),
-            ],
-        );
-        let escalations = Table::new(
-            &tmp,
-            "escalations",
-            vec![
-                s("complaint_id", Kind::Str),
-                s("team", Kind::Str),
-                s("duty", Kind::Str),
-                s("triggered_at", Kind::Time),
-                s("required_by", Kind::Time),
-                s("done_at", Kind::Time),
-                s("actor", Kind::Str),
-                s("actor_role", Kind::Str),
-                s("status", Kind::Str),
-                s("evidence", Kind::Str),
-                s("note", Kind::Str),
-                s("rule", Kind::Str),
-            ],
-        );
+        let owned = |cols: &[(&str, Kind)]| -> Vec<(String, Kind)> {
+            cols.iter()
+                .filter(|(name, _)| *name != "month")
+                .map(|(name, kind)| ((*name).to_owned(), *kind))
+                .collect()
+        };
         Ok(ParquetTables {
             dest: cfg.out_dir.join(DIR),
+            complaints: Table::new(
+                &tmp,
+                "complaints",
+                unique_names(complaint_columns(rules, cls)),
+            ),
+            sla: Table::new(&tmp, "sla", owned(SLA_COLUMNS)),
+            escalations: Table::new(&tmp, "escalations", owned(ESCALATION_COLUMNS)),
             tmp,
-            complaints,
-            sla,
-            escalations,
             targets,
             duty_rules,
             stems,
@@ -352,157 +315,53 @@ impl ParquetTables {
     /// Adds a chunk's rows to the three tables.
     pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
         let cls = chunk.classified;
-        let masker = cls.masker();
-        let unmask = cfg.unmask;
-        let targets = &rules.targets.targets;
-        let mut complaints: BTreeMap<String, Batch> = BTreeMap::new();
-        let mut sla: BTreeMap<String, Batch> = BTreeMap::new();
+        let zone = &cfg.zone;
+        let records = RecordContext {
+            cls,
+            targets: rules.targets.targets.len(),
+            unmask: cfg.unmask,
+            stems: &self.stems,
+        };
+        let mut complaints: BTreeMap<String, Batch<'_>> = BTreeMap::new();
+        let mut sla: BTreeMap<String, Batch<'_>> = BTreeMap::new();
         for (k, i) in chunk.range.clone().enumerate() {
             let month = Self::month(cfg, cls, i);
-            let c = &cls.complaints[i];
+            let vs = &chunk.verdicts[k];
             let b = complaints
                 .entry(month.clone())
-                .or_insert_with(|| self.complaints.batch());
-            for f in Field::ALL {
-                let kind = match f.kind() {
-                    FieldKind::Timestamp => Kind::Time,
-                    FieldKind::Score => Kind::F64,
-                    _ => Kind::Str,
-                };
-                match (c.get(f), kind) {
-                    (FieldValue::Ts(t), _) => b.time(Some(t)),
-                    (FieldValue::Num(n), _) => b.f64(Some(n)),
-                    (FieldValue::Str(s), _) if unmask => b.str(Some(s)),
-                    (FieldValue::Str(s), _) => {
-                        let masked = match f {
-                            Field::Complainant => privacy::mask_name(s),
-                            Field::Phone => privacy::mask_phone(s),
-                            Field::Text => masker.mask(s),
-                            _ => s.to_string(),
-                        };
-                        b.str(Some(&masked));
-                    }
-                    (FieldValue::Absent, Kind::Time) => b.time(None),
-                    (FieldValue::Absent, Kind::F64) => b.f64(None),
-                    (FieldValue::Absent, _) => b.str(None),
-                }
-            }
-            for v in &cls.values[i] {
-                match v {
-                    RuleValue::Absent => b.str(None),
-                    v => b.str(Some(&v.text(&cfg.zone))),
-                }
-            }
-            let vs = &chunk.verdicts[k];
-            for (t, _) in targets.iter().enumerate() {
-                match vs.iter().find(|v| v.target as usize == t) {
-                    Some(v) => {
-                        b.str(Some(v.status.name()));
-                        b.time(v.due);
-                    }
-                    None => {
-                        b.str(None);
-                        b.time(None);
-                    }
-                }
-            }
-            for v in &c.extra {
-                match v.as_deref() {
-                    None | Some("") => b.str(v.as_deref()),
-                    Some(v) if unmask => b.str(Some(v)),
-                    Some(v) => b.str(Some(&masker.mask(v))),
-                }
-            }
-            b.str(Some(
-                self.stems
-                    .get(c.origin.file as usize)
-                    .map_or("?", String::as_str),
-            ));
-            b.i64(Some(i64::from(c.origin.line)));
-            b.i64(Some(cls.merged[i].len() as i64));
+                .or_insert_with(|| self.complaints.batch(zone));
+            complaint_cells(b, &records, i, vs);
             if !vs.is_empty() {
-                let b = sla.entry(month.clone()).or_insert_with(|| self.sla.batch());
+                let b = sla.entry(month).or_insert_with(|| self.sla.batch(zone));
                 for v in vs {
                     let (name, rule) = &self.targets[v.target as usize];
-                    let judged = !matches!(
-                        v.status,
-                        crate::pipeline::sla::Status::NotApplicable
-                            | crate::pipeline::sla::Status::NotEvaluable
-                    );
-                    b.str(Some(&c.id));
-                    b.str(Some(name));
-                    b.str(Some(&v.calendar));
-                    b.str(Some(v.basis.name()));
-                    b.time(v.start);
-                    b.time(v.due);
-                    b.time(v.stop);
-                    b.str(Some(v.status.name()));
-                    for secs in [
-                        v.elapsed_work,
-                        v.elapsed_cal,
-                        v.limit,
-                        v.over_cal,
-                        v.over_work,
-                    ] {
-                        b.minutes(judged.then_some(secs));
-                    }
-                    b.f64(v.pct_used);
-                    b.bool(v.warning);
-                    b.minutes((v.paused > 0).then_some(v.paused));
-                    b.str(v.note.as_deref());
-                    b.str(Some(rule));
+                    verdict_cells(b, &cls.complaints[i].id, v, name, rule);
                 }
             }
         }
         self.complaints.write(complaints)?;
         self.sla.write(sla)?;
         // A complaint's findings carry the month it was received in.
-        self.findings(chunk.findings)
+        self.findings(zone, chunk.findings)
     }
 
     /// Adds the team findings (partitioned by the month they are about).
-    pub fn team(&mut self, findings: &[AuditFinding]) -> Result<()> {
-        self.findings(findings)
+    pub fn team(&mut self, cfg: &Config, findings: &[AuditFinding]) -> Result<()> {
+        self.findings(&cfg.zone, findings)
     }
 
-    fn findings(&mut self, findings: &[AuditFinding]) -> Result<()> {
-        let mut batches: BTreeMap<String, Batch> = BTreeMap::new();
+    fn findings(&mut self, zone: &Zone, findings: &[AuditFinding]) -> Result<()> {
+        let mut batches: BTreeMap<String, Batch<'_>> = BTreeMap::new();
         for f in findings {
             let m = if f.month.is_empty() {
                 "unknown".to_owned()
             } else {
                 f.month.clone()
             };
-            let b = batches.entry(m).or_insert_with(|| self.escalations.batch());
-            b.str(Some(&f.complaint_id));
-            b.str(Some(&f.team));
-            b.str(Some(&f.duty));
-            b.time(f.triggered_at);
-            b.time(f.required_by);
-            b.time(f.done_at);
-            b.str(f.actor.as_deref());
-            b.str(f.actor_role.as_deref());
-            b.str(Some(f.status.name()));
-            let evidence: Vec<String> = f
-                .evidence
-                .iter()
-                .map(|o| {
-                    format!(
-                        "{}:{}",
-                        self.display
-                            .get(o.file as usize)
-                            .map_or("?", String::as_str),
-                        o.line
-                    )
-                })
-                .collect();
-            b.str(Some(&evidence.join(" ")));
-            b.str(Some(&f.note));
-            b.str(Some(
-                self.duty_rules
-                    .get(f.duty.as_str())
-                    .map_or(f.duty.as_str(), String::as_str),
-            ));
+            let b = batches
+                .entry(m)
+                .or_insert_with(|| self.escalations.batch(zone));
+            finding_cells(b, f, &self.display, &self.duty_rules);
         }
         self.escalations.write(batches)
     }
@@ -533,7 +392,7 @@ mod tests {
             "received_at_2",
             "备注",
         ]
-        .map(|n| (n.to_owned(), Kind::Str))
+        .map(|n| (n.to_owned(), Kind::Text))
         .to_vec();
         let names: Vec<String> = unique_names(cols).into_iter().map(|(n, _)| n).collect();
         assert_eq!(
@@ -551,15 +410,16 @@ mod tests {
 
     #[test]
     fn times_are_utc_millisecond_timestamps_and_round_trip() {
-        let mut b = Batch::new(&[Kind::Str, Kind::Time, Kind::F64, Kind::Bool]);
-        b.str(Some("TS1"));
+        let zone = Zone::from_name("Asia/Shanghai").unwrap();
+        let mut b = Batch::new(&[Kind::Text, Kind::Time, Kind::Number, Kind::Flag], &zone);
+        b.text(Some("TS1"));
         b.time(Some(1_790_000_000));
         b.minutes(Some(90));
-        b.bool(true);
-        b.str(None);
+        b.flag(true);
+        b.text(None);
         b.time(None);
-        b.f64(None);
-        b.bool(false);
+        b.number(None);
+        b.flag(false);
         let names: Vec<String> = ["id", "at", "m", "w"].map(str::to_owned).to_vec();
         let mut df = b.frame(&names).unwrap();
         let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));

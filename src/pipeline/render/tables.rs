@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::model::{Field, FieldValue};
+use crate::model::{Field, FieldKind, FieldValue};
 use crate::output::{CsvOut, CsvRows, names, write_rows_parallel};
 use crate::pipeline::audit::AuditFinding;
 use crate::pipeline::ingest::InputFile;
@@ -18,6 +18,7 @@ use crate::pipeline::rules::classify::{Classified, RuleValue};
 use crate::pipeline::sla::Verdict;
 use crate::privacy;
 use crate::rejects::Rejects;
+use crate::time::Ts;
 
 fn file_name(files: &[InputFile], i: u16) -> &str {
     files.get(i as usize).map_or("?", |f| f.display.as_str())
@@ -63,56 +64,14 @@ impl RowWriters {
     ) -> Result<RowWriters> {
         std::fs::create_dir_all(&cfg.out_dir)
             .map_err(|e| crate::error::Error::io(&cfg.out_dir, e))?;
-        let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();
-        header.extend(cls.columns.iter().cloned());
-        for t in &rules.targets.targets {
-            header.push(format!("sla_{}", t.name));
-            header.push(format!("sla_{}_due", t.name));
-        }
-        header.extend(cls.extras.0.iter().cloned());
-        header.extend(["source_file", "source_line", "merged_rows"].map(str::to_owned));
-        let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+        let header = complaint_columns(rules, cls);
+        let refs: Vec<&str> = header.iter().map(|(n, _)| n.as_str()).collect();
         let complaints = CsvOut::create(&cfg.out_dir.join(names::COMPLAINTS_CSV), &refs)?;
-        let sla = CsvOut::create(
-            &cfg.out_dir.join(names::SLA_CSV),
-            &[
-                "complaint_id",
-                "target",
-                "calendar",
-                "basis",
-                "start_at",
-                "due_at",
-                "stopped_at",
-                "status",
-                "elapsed_working_minutes",
-                "elapsed_calendar_minutes",
-                "limit_minutes",
-                "minutes_over",
-                "working_minutes_over",
-                "percent_used",
-                "warning",
-                "paused_minutes",
-                "note",
-                "rule",
-            ],
-        )?;
+        let names_of = |cols: &[(&'static str, Kind)]| cols.iter().map(|c| c.0).collect::<Vec<_>>();
+        let sla = CsvOut::create(&cfg.out_dir.join(names::SLA_CSV), &names_of(SLA_COLUMNS))?;
         let escalations = CsvOut::create(
             &cfg.out_dir.join(names::ESCALATIONS_CSV),
-            &[
-                "complaint_id",
-                "team",
-                "month",
-                "duty",
-                "triggered_at",
-                "required_by",
-                "done_at",
-                "actor",
-                "actor_role",
-                "status",
-                "evidence",
-                "note",
-                "rule",
-            ],
+            &names_of(ESCALATION_COLUMNS),
         )?;
         // Per target and per duty, the cells that do not depend on the complaint, once.
         let targets: Vec<(String, String)> = rules
@@ -205,7 +164,7 @@ impl RowWriters {
     pub fn team(&mut self, cfg: &Config, findings: &[AuditFinding]) -> Result<()> {
         self.escalation_rows(cfg, findings)?;
         match &mut self.parquet {
-            Some(p) => p.team(findings),
+            Some(p) => p.team(cfg, findings),
             None => Ok(()),
         }
     }
@@ -224,64 +183,19 @@ impl RowWriters {
     /// One row per accepted complaint: canonical fields, rule outputs, SLA status and due time
     /// per target, carried-through columns, and where the row came from.
     fn complaints_rows(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
-        let cls = chunk.classified;
-        let zone = &cfg.zone;
-        let targets = &rules.targets.targets;
-        let unmask = cfg.unmask;
-        let masker = cls.masker();
-        let stems = &self.stems;
+        let records = RecordContext {
+            cls: chunk.classified,
+            targets: rules.targets.targets.len(),
+            unmask: cfg.unmask,
+            stems: &self.stems,
+        };
         let first = chunk.range.start;
         let render = |k: usize, row: &mut CsvRows| {
-            let i = first + k;
-            let c = &cls.complaints[i];
-            for f in Field::ALL {
-                match c.get(f) {
-                    FieldValue::Absent => row.empty(),
-                    FieldValue::Ts(t) => row.ts(zone, Some(t)),
-                    FieldValue::Num(n) => row.display(n),
-                    FieldValue::Str(s) if unmask => row.text(s),
-                    FieldValue::Str(s) => match f {
-                        Field::Complainant => row.text(&privacy::mask_name(s)),
-                        Field::Phone => row.text(&privacy::mask_phone(s)),
-                        Field::Text => row.text(&masker.mask(s)),
-                        _ => row.text(s),
-                    },
-                }
-            }
-            for v in &cls.values[i] {
-                rule_value(row, v, zone);
-            }
-            // Verdicts are in target order, at most one each.
-            let vs = &chunk.verdicts[k];
-            for (t, _) in targets.iter().enumerate() {
-                match vs.iter().find(|v| v.target as usize == t) {
-                    Some(v) => {
-                        row.plain(v.status.name());
-                        row.ts(zone, v.due);
-                    }
-                    None => {
-                        row.empty();
-                        row.empty();
-                    }
-                }
-            }
-            // Carried-through columns are free text (备注 ...): mask phones and the
-            // complainant's name there too.
-            for v in &c.extra {
-                let v = v.as_deref().unwrap_or("");
-                if unmask || v.is_empty() {
-                    row.text(v);
-                } else {
-                    row.text(&masker.mask(v));
-                }
-            }
-            row.text(
-                stems
-                    .get(c.origin.file as usize)
-                    .map_or("?", String::as_str),
-            );
-            row.int(i64::from(c.origin.line));
-            row.int(cls.merged[i].len() as i64);
+            let cells = &mut CsvCells {
+                row: &mut *row,
+                zone: &cfg.zone,
+            };
+            complaint_cells(cells, &records, first + k, &chunk.verdicts[k]);
             row.end();
         };
         write_rows_parallel(&mut self.complaints, chunk.range.len(), 512, &render)
@@ -305,44 +219,16 @@ impl RowWriters {
             let c = &cls.complaints[first + k as usize];
             let v = &chunk.verdicts[k as usize][j as usize];
             let (name, rule) = &per_target[v.target as usize];
-            let judged = !matches!(
-                v.status,
-                crate::pipeline::sla::Status::NotApplicable
-                    | crate::pipeline::sla::Status::NotEvaluable
+            verdict_cells(
+                &mut CsvCells {
+                    row: &mut *row,
+                    zone,
+                },
+                &c.id,
+                v,
+                name,
+                rule,
             );
-            row.text(&c.id);
-            row.text(name);
-            row.text(&v.calendar);
-            row.plain(v.basis.name());
-            row.ts(zone, v.start);
-            row.ts(zone, v.due);
-            row.ts(zone, v.stop);
-            row.plain(v.status.name());
-            for secs in [
-                v.elapsed_work,
-                v.elapsed_cal,
-                v.limit,
-                v.over_cal,
-                v.over_work,
-            ] {
-                if judged {
-                    row.minutes(secs);
-                } else {
-                    row.empty();
-                }
-            }
-            match v.pct_used {
-                Some(p) => row.display(format_args!("{p:.1}")),
-                None => row.empty(),
-            }
-            row.plain(if v.warning { "true" } else { "" });
-            if v.paused > 0 {
-                row.minutes(v.paused);
-            } else {
-                row.empty();
-            }
-            row.text(v.note.as_deref().unwrap_or(""));
-            row.text(rule);
             row.end();
         };
         write_rows_parallel(&mut self.sla, rows.len(), 192, &render)
@@ -354,48 +240,316 @@ impl RowWriters {
         let rules = &self.duty_rules;
         let display = &self.display;
         let render = |k: usize, row: &mut CsvRows| {
-            let f = &findings[k];
-            row.text(&f.complaint_id);
-            row.text(&f.team);
-            row.text(&f.month);
-            row.text(&f.duty);
-            row.ts(zone, f.triggered_at);
-            row.ts(zone, f.required_by);
-            row.ts(zone, f.done_at);
-            row.text(f.actor.as_deref().unwrap_or(""));
-            row.text(f.actor_role.as_deref().unwrap_or(""));
-            row.plain(f.status.name());
-            let mut evidence = String::new();
-            for (n, o) in f.evidence.iter().enumerate() {
-                if n > 0 {
-                    evidence.push(' ');
-                }
-                evidence.push_str(display.get(o.file as usize).map_or("?", String::as_str));
-                evidence.push(':');
-                evidence.push_str(&o.line.to_string());
-            }
-            row.text(&evidence);
-            row.text(&f.note);
-            match rules.get(f.duty.as_str()) {
-                Some(r) => row.text(r),
-                None => row.text(&f.duty),
-            }
+            finding_cells(
+                &mut CsvCells {
+                    row: &mut *row,
+                    zone,
+                },
+                &findings[k],
+                display,
+                rules,
+            );
             row.end();
         };
         write_rows_parallel(&mut self.escalations, findings.len(), 384, &render)
     }
 }
 
-/// A rule output as its CSV cell (what [`RuleValue::text`] gives).
-fn rule_value(row: &mut CsvRows, v: &RuleValue, zone: &crate::time::Zone) {
-    match v {
-        RuleValue::Absent => row.empty(),
-        RuleValue::Bool(b) => row.plain(if *b { "true" } else { "false" }),
-        RuleValue::Int(i) => row.int(*i),
-        RuleValue::Float(f) => row.text(&format!("{f}")),
-        RuleValue::Str(s) => row.text(s),
-        RuleValue::Time(t) => row.ts(zone, Some(*t)),
+/// A column's type. The CSV tables write every kind as text; the Parquet export
+/// ([`super::parquet`]) keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Text,
+    /// An instant (CSV: local time; Parquet: UTC timestamp).
+    Time,
+    Number,
+    Int,
+    Flag,
+}
+
+/// The columns of `sla.csv`, in order.
+pub(super) const SLA_COLUMNS: &[(&str, Kind)] = &[
+    ("complaint_id", Kind::Text),
+    ("target", Kind::Text),
+    ("calendar", Kind::Text),
+    ("basis", Kind::Text),
+    ("start_at", Kind::Time),
+    ("due_at", Kind::Time),
+    ("stopped_at", Kind::Time),
+    ("status", Kind::Text),
+    ("elapsed_working_minutes", Kind::Number),
+    ("elapsed_calendar_minutes", Kind::Number),
+    ("limit_minutes", Kind::Number),
+    ("minutes_over", Kind::Number),
+    ("working_minutes_over", Kind::Number),
+    ("percent_used", Kind::Number),
+    ("warning", Kind::Flag),
+    ("paused_minutes", Kind::Number),
+    ("note", Kind::Text),
+    ("rule", Kind::Text),
+];
+
+/// The columns of `escalations.csv`, in order (`month` is the Parquet export's partition).
+pub(super) const ESCALATION_COLUMNS: &[(&str, Kind)] = &[
+    ("complaint_id", Kind::Text),
+    ("team", Kind::Text),
+    ("month", Kind::Text),
+    ("duty", Kind::Text),
+    ("triggered_at", Kind::Time),
+    ("required_by", Kind::Time),
+    ("done_at", Kind::Time),
+    ("actor", Kind::Text),
+    ("actor_role", Kind::Text),
+    ("status", Kind::Text),
+    ("evidence", Kind::Text),
+    ("note", Kind::Text),
+    ("rule", Kind::Text),
+];
+
+/// The columns of `complaints.csv`: canonical fields, rule outputs, status and due time per
+/// target, carried-through columns, and where the row came from.
+pub(super) fn complaint_columns(rules: &RuleSet, cls: &Classified) -> Vec<(String, Kind)> {
+    let mut cols: Vec<(String, Kind)> = Field::ALL
+        .iter()
+        .map(|f| (f.name().to_owned(), field_kind(*f)))
+        .collect();
+    cols.extend(cls.columns.iter().map(|c| (c.clone(), Kind::Text)));
+    for t in &rules.targets.targets {
+        cols.push((format!("sla_{}", t.name), Kind::Text));
+        cols.push((format!("sla_{}_due", t.name), Kind::Time));
     }
+    cols.extend(cls.extras.0.iter().map(|c| (c.clone(), Kind::Text)));
+    cols.extend([
+        ("source_file".to_owned(), Kind::Text),
+        ("source_line".to_owned(), Kind::Int),
+        ("merged_rows".to_owned(), Kind::Int),
+    ]);
+    cols
+}
+
+fn field_kind(f: Field) -> Kind {
+    match f.kind() {
+        FieldKind::Timestamp => Kind::Time,
+        FieldKind::Score => Kind::Number,
+        _ => Kind::Text,
+    }
+}
+
+/// The cells of a record-level row, typed. The row definitions below are written once; the
+/// CSV tables ([`CsvCells`]) and the Parquet export encode the cells their own way.
+pub(super) trait Cells {
+    /// Text (`None`: empty, or null).
+    fn text(&mut self, s: Option<&str>);
+    /// A code known to need no quoting (status and basis names).
+    fn code(&mut self, s: &str);
+    fn time(&mut self, t: Option<Ts>);
+    /// A number as it is (satisfaction).
+    fn number(&mut self, v: Option<f64>);
+    /// A percentage (CSV: one decimal).
+    fn percent(&mut self, v: Option<f64>);
+    fn int(&mut self, v: i64);
+    /// A duration in seconds, shown in minutes.
+    fn minutes(&mut self, secs: Option<i64>);
+    fn flag(&mut self, b: bool);
+    /// A rule output (CSV: a cell of its own type; Parquet: the text of [`RuleValue::text`]).
+    fn rule_value(&mut self, v: &RuleValue);
+    /// A finding's month (a column of the CSV, the partition of the Parquet export).
+    fn month(&mut self, m: &str);
+}
+
+/// [`Cells`] into a CSV row: local times in the run's zone, cells neutralised and quoted.
+pub(super) struct CsvCells<'r, 'z> {
+    pub row: &'r mut CsvRows,
+    pub zone: &'z crate::time::Zone,
+}
+
+impl Cells for CsvCells<'_, '_> {
+    fn text(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.row.text(s),
+            None => self.row.empty(),
+        }
+    }
+    fn code(&mut self, s: &str) {
+        self.row.plain(s);
+    }
+    fn time(&mut self, t: Option<Ts>) {
+        self.row.ts(self.zone, t);
+    }
+    fn number(&mut self, v: Option<f64>) {
+        match v {
+            Some(v) => self.row.display(v),
+            None => self.row.empty(),
+        }
+    }
+    fn percent(&mut self, v: Option<f64>) {
+        match v {
+            Some(p) => self.row.display(format_args!("{p:.1}")),
+            None => self.row.empty(),
+        }
+    }
+    fn int(&mut self, v: i64) {
+        self.row.int(v);
+    }
+    fn minutes(&mut self, secs: Option<i64>) {
+        match secs {
+            Some(s) => self.row.minutes(s),
+            None => self.row.empty(),
+        }
+    }
+    fn flag(&mut self, b: bool) {
+        self.row.plain(if b { "true" } else { "" });
+    }
+    fn rule_value(&mut self, v: &RuleValue) {
+        match v {
+            RuleValue::Absent => self.row.empty(),
+            RuleValue::Bool(b) => self.row.plain(if *b { "true" } else { "false" }),
+            RuleValue::Int(i) => self.row.int(*i),
+            RuleValue::Float(f) => self.row.text(&format!("{f}")),
+            RuleValue::Str(s) => self.row.text(s),
+            RuleValue::Time(t) => self.row.ts(self.zone, Some(*t)),
+        }
+    }
+    fn month(&mut self, m: &str) {
+        self.row.text(m);
+    }
+}
+
+/// What a complaint row needs besides the complaint.
+pub(super) struct RecordContext<'a> {
+    pub cls: &'a Classified,
+    /// Number of SLA targets.
+    pub targets: usize,
+    pub unmask: bool,
+    /// Input file stems (`source_file`).
+    pub stems: &'a [String],
+}
+
+/// One complaint's row of `complaints.csv` ([`complaint_columns`]); personal data masked
+/// unless `--unmask`, in the complaint text and carried-through columns too.
+pub(super) fn complaint_cells(
+    out: &mut impl Cells,
+    rc: &RecordContext<'_>,
+    i: usize,
+    verdicts: &[Verdict],
+) {
+    let c = &rc.cls.complaints[i];
+    let masker = rc.cls.masker();
+    for f in Field::ALL {
+        match c.get(f) {
+            FieldValue::Absent => match field_kind(f) {
+                Kind::Time => out.time(None),
+                Kind::Number => out.number(None),
+                _ => out.text(None),
+            },
+            FieldValue::Ts(t) => out.time(Some(t)),
+            FieldValue::Num(n) => out.number(Some(n)),
+            FieldValue::Str(s) if rc.unmask => out.text(Some(s)),
+            FieldValue::Str(s) => match f {
+                Field::Complainant => out.text(Some(&privacy::mask_name(s))),
+                Field::Phone => out.text(Some(&privacy::mask_phone(s))),
+                Field::Text => out.text(Some(&masker.mask(s))),
+                _ => out.text(Some(s)),
+            },
+        }
+    }
+    for v in &rc.cls.values[i] {
+        out.rule_value(v);
+    }
+    // Verdicts are in target order, at most one each.
+    for t in 0..rc.targets {
+        match verdicts.iter().find(|v| v.target as usize == t) {
+            Some(v) => {
+                out.code(v.status.name());
+                out.time(v.due);
+            }
+            None => {
+                out.text(None);
+                out.time(None);
+            }
+        }
+    }
+    // Carried-through columns are free text (备注 ...): mask phones and the complainant's
+    // name there too.
+    for v in &c.extra {
+        match v.as_deref() {
+            Some(v) if !rc.unmask && !v.is_empty() => out.text(Some(&masker.mask(v))),
+            v => out.text(v),
+        }
+    }
+    out.text(Some(
+        rc.stems
+            .get(c.origin.file as usize)
+            .map_or("?", String::as_str),
+    ));
+    out.int(i64::from(c.origin.line));
+    out.int(rc.cls.merged[i].len() as i64);
+}
+
+/// One verdict's row of `sla.csv` ([`SLA_COLUMNS`]); `name` and `rule` are its target's.
+pub(super) fn verdict_cells(out: &mut impl Cells, id: &str, v: &Verdict, name: &str, rule: &str) {
+    let judged = !matches!(
+        v.status,
+        crate::pipeline::sla::Status::NotApplicable | crate::pipeline::sla::Status::NotEvaluable
+    );
+    out.text(Some(id));
+    out.text(Some(name));
+    out.text(Some(&v.calendar));
+    out.code(v.basis.name());
+    out.time(v.start);
+    out.time(v.due);
+    out.time(v.stop);
+    out.code(v.status.name());
+    for secs in [
+        v.elapsed_work,
+        v.elapsed_cal,
+        v.limit,
+        v.over_cal,
+        v.over_work,
+    ] {
+        out.minutes(judged.then_some(secs));
+    }
+    out.percent(v.pct_used);
+    out.flag(v.warning);
+    out.minutes((v.paused > 0).then_some(v.paused));
+    out.text(v.note.as_deref());
+    out.text(Some(rule));
+}
+
+/// One finding's row of `escalations.csv` ([`ESCALATION_COLUMNS`]): evidence as `file:line`
+/// of the input files as shown, the rule reference per duty.
+pub(super) fn finding_cells(
+    out: &mut impl Cells,
+    f: &AuditFinding,
+    display: &[String],
+    duty_rules: &HashMap<String, String>,
+) {
+    out.text(Some(&f.complaint_id));
+    out.text(Some(&f.team));
+    out.month(&f.month);
+    out.text(Some(&f.duty));
+    out.time(f.triggered_at);
+    out.time(f.required_by);
+    out.time(f.done_at);
+    out.text(f.actor.as_deref());
+    out.text(f.actor_role.as_deref());
+    out.code(f.status.name());
+    let mut evidence = String::new();
+    for (n, o) in f.evidence.iter().enumerate() {
+        if n > 0 {
+            evidence.push(' ');
+        }
+        evidence.push_str(display.get(o.file as usize).map_or("?", String::as_str));
+        evidence.push(':');
+        evidence.push_str(&o.line.to_string());
+    }
+    out.text(Some(&evidence));
+    out.text(Some(&f.note));
+    out.text(Some(
+        duty_rules
+            .get(f.duty.as_str())
+            .map_or(f.duty.as_str(), String::as_str),
+    ));
 }
 
 /// One row per rejected record.
