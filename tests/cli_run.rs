@@ -15,6 +15,15 @@ fn run_writes_every_output_and_rows_reconcile() {
         "{}",
         r.stderr
     );
+    // stderr is a pipe here: the summary and the timing line, no progress bars.
+    assert!(r.stderr.contains("timings: ingest"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains('\u{1b}'),
+        "terminal codes on a pipe: {:?}",
+        r.stderr
+    );
+    let quiet = run(&["-q", "run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    assert_eq!(quiet.stderr, "", "-q prints nothing");
     for f in [
         "report.html",
         "complaints.csv",

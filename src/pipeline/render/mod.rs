@@ -457,4 +457,23 @@ mod tests {
         assert_eq!(thousands(1234), "1,234");
         assert_eq!(thousands(-1234567), "-1,234,567");
     }
+
+    fn render(src: &str, ctx: serde_json::Value) -> std::result::Result<String, TplError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        register(&mut env, &Arc::new(BTreeMap::new()));
+        env.render_str(src, Value::from(Serde(&ctx)))
+    }
+
+    #[test]
+    fn num_and_pct_format_values_and_refuse_undefined_ones() {
+        let ctx = serde_json::json!({ "n": 6318, "r": 0.153, "none": null });
+        assert_eq!(render("{{ n | num }}", ctx.clone()).unwrap(), "6,318");
+        assert_eq!(render("{{ r | pct }}", ctx.clone()).unwrap(), "15.3%");
+        assert_eq!(render("{{ none | pct }}", ctx.clone()).unwrap(), "—");
+        for src in ["{{ recieved | num }}", "{{ recieved | pct }}"] {
+            let e = render(src, ctx.clone()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UndefinedError, "{src}");
+        }
+    }
 }
