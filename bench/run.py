@@ -21,6 +21,7 @@ import argparse
 import filecmp
 import hashlib
 import json
+import mmap
 import os
 import platform
 import re
@@ -179,6 +180,49 @@ def machine_info() -> dict:
         pass
     info["kernel"] = platform.release()  # = uname -r
     return info
+
+
+def vm_probe(tmp: Path, mib: int = 512) -> dict:
+    """What fresh memory and page-cache writes cost on this machine right now.
+
+    On a virtual machine whose memory the host backs lazily (and takes back when the guest frees
+    it), the first write to a page can cost far more than the work done on it: a run's peak RSS
+    and the size of its outputs then set a floor under its wall time that no code change in the
+    tool removes. Measured here so every result carries it.
+    """
+    n = mib << 20
+    pages = n // 4096
+    m = mmap.mmap(-1, n)
+    t = time.perf_counter()
+    m[::4096] = b"\x01" * pages  # one write per page: first touch
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    m[::4096] = b"\x02" * pages  # the same pages again: already backed
+    again = time.perf_counter() - t
+    m.close()
+    block = b"\0" * (8 << 20)
+    path = tmp / f".complaints-bench-probe-{os.getpid()}"
+    t = time.perf_counter()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for _ in range(n // len(block)):
+            os.write(fd, block)
+    finally:
+        os.close(fd)
+    write = time.perf_counter() - t
+    path.unlink(missing_ok=True)
+    gib = mib / 1024
+    return {
+        "mib": mib,
+        "first_touch_s_per_gib": round(first / gib, 3),
+        "touch_again_s_per_gib": round(again / gib, 3),
+        "page_cache_write_s_per_gib": round(write / gib, 3),
+    }
+
+
+def fmt_probe(p: dict) -> str:
+    return (f"first touch of fresh memory {p['first_touch_s_per_gib']:.2f} s/GiB (again "
+            f"{p['touch_again_s_per_gib']:.3f}), writing files {p['page_cache_write_s_per_gib']:.2f} s/GiB")
 
 
 def git_info() -> dict:
@@ -445,6 +489,7 @@ def timed_run(cmd: list[str], tmp_root: Path, label: str,
         "rule_evaluations": (manifest.get("coverage") or {}).get("evaluations"),
         "timings_ms": manifest.get("timings_ms", {}),
         "stages": manifest.get("stages", []),
+        "peak_rss_mib_by_stage": manifest.get("peak_rss_mib", {}),
         "rows": rows,
         "events": events,
         "rejects_by_reason": manifest.get("rejects_by_reason", {}),
@@ -496,6 +541,11 @@ def summarize(runs: list[dict]) -> dict:
         "sum_of_stages_ms": median(sums),
         "wall_s": {"median": median(walls), "min": min(walls), "max": max(walls)},
         "max_rss_mib": median([r["max_rss_kib"] for r in runs]) / 1024,
+        "peak_rss_mib_by_stage": {
+            k: median([r["peak_rss_mib_by_stage"][k] for r in runs
+                       if k in r.get("peak_rss_mib_by_stage", {})])
+            for k in runs[-1].get("peak_rss_mib_by_stage", {})
+        },
         "minor_faults": median([r["minor_faults"] for r in runs]),
         "rows": runs[-1]["rows"],
         "events": runs[-1]["events"],
@@ -536,6 +586,9 @@ def print_table(size: str, job: str, s: dict) -> None:
     w = s["wall_s"]
     print(f"{'wall':<26}{w['median']:>9.2f} s  (min {w['min']:.2f} s, max {w['max']:.2f} s)")
     print(f"{'peak RSS':<26}{s['max_rss_mib']:>7.1f} MiB")
+    if s["peak_rss_mib_by_stage"]:
+        marks = ", ".join(f"{k} {v:,.0f}" for k, v in s["peak_rss_mib_by_stage"].items())
+        print(f"{'  high-water mark after':<26} {marks} (MiB)")
     print(f"{'minor faults':<26}{fmt_int(s['minor_faults']):>11}")
     w_med = s["wall_s"]["median"]
     print(f"{'CPU user+sys':<26}{s['cpu_s']:>9.2f} s  ({s['cpu_s'] / w_med if w_med else 0:.2f} cores busy on average)")
@@ -558,6 +611,9 @@ def markdown(results: list[dict], meta: dict) -> str:
         f"Commit `{meta['git']['commit']}`, `{meta['binary']['version']}`, {m.get('nproc')} cores "
         f"({m.get('cpu_model', '?')}), {mem} RAM, kernel {m.get('kernel')}; "
         f"median of {meta['runs']} run(s), `--as-of {AS_OF}`; {meta['timestamp']}.",
+        "",
+        *[f"Machine probe at the {when}: {fmt_probe(meta[key])}." for when, key in
+          (("start", "vm_probe_start"), ("end", "vm_probe_end")) if meta.get(key)],
         "",
         "| size | job | rows | events | " + " | ".join(STAGES)
         + " | wall s (min–max) | peak RSS MiB | minor faults | rules M rec/s |",
@@ -777,6 +833,8 @@ def main(argv: list[str]) -> int:
             f"commit {meta['git']['commit']}; {meta['machine'].get('nproc')} cores")
         bg = background_cores()
         meta["background_cores_at_start"] = bg
+        meta["vm_probe_start"] = vm_probe(tmp)
+        log(f"machine probe: {fmt_probe(meta['vm_probe_start'])}")
         if bg is not None and bg > BUSY_WARN:
             log(f"warning: other processes keep {bg:.2f} of {meta['machine'].get('nproc')} cores "
                 "busy: the timings will be disturbed (see `top`)")
@@ -816,6 +874,8 @@ def main(argv: list[str]) -> int:
             # Not under the session folder: on FAIL the outputs are kept for inspection.
             eq = equivalence(binary, tmp, False)
 
+        meta["vm_probe_end"] = vm_probe(tmp)
+        log(f"machine probe at the end: {fmt_probe(meta['vm_probe_end'])}")
         meta["binary"] = binary.info()
         if not binary.check_unchanged():
             log("warning: the pinned binary changed during the session; results are suspect")

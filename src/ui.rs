@@ -65,16 +65,19 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
     ));
     let stages: Vec<String> = outcome
         .timings
-        .0
+        .stages
         .iter()
         .map(|(k, ms)| format!("{k} {:.2}s", *ms as f64 / 1000.0))
         .collect();
-    let total: u64 = outcome.timings.0.iter().map(|(_, ms)| ms).sum();
+    let total: u64 = outcome.timings.stages.iter().map(|(_, ms)| ms).sum();
     s.push_str(&format!(
         "\ntimings: {} (total {:.2}s)",
         stages.join(", "),
         total as f64 / 1000.0
     ));
+    if let Some((_, mib)) = outcome.timings.peak_rss_mib.last() {
+        s.push_str(&format!(", peak memory {mib} MiB"));
+    }
     s
 }
 

@@ -67,17 +67,43 @@ pub fn prepare(cfg: &Config) -> Result<Prepared> {
     }
 }
 
-/// Wall time per stage, in milliseconds, in stage order.
+/// Wall time per stage, in milliseconds, in stage order, and the process's peak resident
+/// memory after each of them.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Timings(pub Vec<(String, u64)>);
+pub struct Timings {
+    /// (stage, milliseconds), in stage order.
+    pub stages: Vec<(String, u64)>,
+    /// (stage, MiB): the resident-memory high-water mark when the stage ended (Linux; empty
+    /// elsewhere). Stages that run interleaved chunk by chunk (sla, audit, tables, summary)
+    /// share one mark, `assess`.
+    pub peak_rss_mib: Vec<(String, u64)>,
+}
 
 impl Timings {
     fn lap(&mut self, stage: &str, since: &mut Instant) {
         let now = Instant::now();
-        self.0
+        self.stages
             .push((stage.to_owned(), (now - *since).as_millis() as u64));
+        self.mark(stage);
         *since = now;
     }
+
+    /// Records the memory high-water mark under `stage`.
+    fn mark(&mut self, stage: &str) {
+        if let Some(mib) = peak_rss_mib() {
+            self.peak_rss_mib.push((stage.to_owned(), mib));
+        }
+    }
+}
+
+/// The process's resident-memory high-water mark (`VmHWM`), in MiB; `None` where
+/// `/proc/self/status` does not exist. Benchmarks read it per stage to see which stage grows the
+/// footprint.
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// The row accounting every run reports: read = accepted + rejected.
@@ -264,10 +290,11 @@ pub fn evaluate(
     read_bar.finish();
     let read_ms = read_time.as_millis() as u64;
     let total = clock.elapsed().as_millis() as u64;
-    timings.0.push(("ingest".into(), read_ms));
+    timings.stages.push(("ingest".into(), read_ms));
     timings
-        .0
+        .stages
         .push(("normalize".into(), total.saturating_sub(read_ms)));
+    timings.mark("normalize");
     clock = Instant::now();
     if cfg.strict
         && let Some(first) = rejects.issues.first()
@@ -429,10 +456,11 @@ pub fn evaluate(
     bar.message("");
     bar.finish();
     let ms = |d: std::time::Duration| d.as_millis() as u64;
-    timings.0.push(("sla".into(), ms(t_sla)));
-    timings.0.push(("audit".into(), ms(t_audit)));
-    timings.0.push(("tables".into(), ms(t_rows)));
-    timings.0.push(("summary".into(), ms(t_summary)));
+    timings.stages.push(("sla".into(), ms(t_sla)));
+    timings.stages.push(("audit".into(), ms(t_audit)));
+    timings.stages.push(("tables".into(), ms(t_rows)));
+    timings.stages.push(("summary".into(), ms(t_summary)));
+    timings.mark("assess");
     rejects.sort();
     let read: usize = files.iter().take(cfg.inputs.len()).map(|f| f.records).sum();
     let merged: usize = classified.merged.iter().map(Vec::len).sum();
@@ -454,7 +482,7 @@ pub fn evaluate(
     if let Some(w) = writers {
         let t0 = Instant::now();
         w.finish()?;
-        if let Some(t) = timings.0.iter_mut().find(|(k, _)| k == "tables") {
+        if let Some(t) = timings.stages.iter_mut().find(|(k, _)| k == "tables") {
             t.1 += ms(t0.elapsed());
         }
     }

@@ -47,6 +47,10 @@ pub struct Manifest {
     pub timings_ms: BTreeMap<String, u64>,
     /// Stage order of `timings_ms`.
     pub stages: Vec<String>,
+    /// Resident-memory high-water mark after each stage, MiB (Linux only; `assess` covers
+    /// sla, audit, tables and summary, which run chunk by chunk).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub peak_rss_mib: BTreeMap<String, u64>,
     /// Warnings (calendar coverage).
     pub warnings: Vec<String>,
     /// Rule coverage.
@@ -89,8 +93,9 @@ impl Manifest {
             findings_by_code: rejects.counts_by_finding(),
             unmasked: cfg.unmask,
             lang: cfg.lang,
-            timings_ms: timings.0.iter().cloned().collect(),
-            stages: timings.0.iter().map(|(s, _)| s.clone()).collect(),
+            timings_ms: timings.stages.iter().cloned().collect(),
+            stages: timings.stages.iter().map(|(s, _)| s.clone()).collect(),
+            peak_rss_mib: timings.peak_rss_mib.iter().cloned().collect(),
             warnings: warnings.to_vec(),
             coverage,
         }

@@ -449,30 +449,48 @@ pub fn run(
             // Keys in parallel (matching texts against keyword tables is the work), then one
             // pass in complaint order assigns evaluations, so representatives are the first
             // complaint of each key whatever the threads did.
-            let keys: Vec<Key> = complaints
-                .par_chunks(4096)
-                .flat_map_iter(|chunk| {
+            // Each chunk folds its keys to the distinct ones (in first-seen order, with the
+            // complaint that first had each) and a local number per complaint: a million keys,
+            // each a small vector, are never held at once.
+            const CHUNK: usize = 4096;
+            let chunks: Vec<(Vec<(Key, usize)>, Vec<u32>)> = complaints
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(n, chunk)| {
                     let mut cache = rustc_hash::FxHashMap::default();
-                    let keys = chunk
+                    let mut local: rustc_hash::FxHashMap<Key, u32> =
+                        rustc_hash::FxHashMap::default();
+                    let mut distinct = Vec::new();
+                    let ids = chunk
                         .iter()
-                        .map(|c| key_of(c, &plan, &mut cache))
+                        .enumerate()
+                        .map(|(j, c)| {
+                            let key = key_of(c, &plan, &mut cache);
+                            *local.entry(key).or_insert_with_key(|k| {
+                                distinct.push((k.clone(), n * CHUNK + j));
+                                distinct.len() as u32 - 1
+                            })
+                        })
                         .collect::<Vec<_>>();
                     progress.inc(chunk.len() as u64);
-                    keys
+                    (distinct, ids)
                 })
                 .collect();
             let mut index: rustc_hash::FxHashMap<Key, usize> = rustc_hash::FxHashMap::default();
             let mut reps = Vec::new();
-            let which = keys
-                .into_iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    *index.entry(k).or_insert_with(|| {
-                        reps.push(i);
-                        reps.len() - 1
+            let mut which = Vec::with_capacity(complaints.len());
+            for (distinct, ids) in chunks {
+                let global: Vec<usize> = distinct
+                    .into_iter()
+                    .map(|(k, first)| {
+                        *index.entry(k).or_insert_with(|| {
+                            reps.push(first);
+                            reps.len() - 1
+                        })
                     })
-                })
-                .collect();
+                    .collect();
+                which.extend(ids.into_iter().map(|l| global[l as usize]));
+            }
             (reps, which)
         }
         _ => (
