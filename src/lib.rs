@@ -25,29 +25,26 @@ pub mod time;
 pub mod ui;
 
 #[cfg(test)]
-mod size_probe {
+mod layout {
+    use std::mem::size_of;
+
+    /// A run holds one of each per complaint or per event-log row, millions at once: a field
+    /// added carelessly (an `Option<i64>` instead of a sentinel, a `String` instead of a shared
+    /// `Str`) shows up here before it shows up as gigabytes in a benchmark.
     #[test]
-    fn sizes() {
-        eprintln!(
-            "Complaint {}",
-            std::mem::size_of::<crate::model::Complaint>()
+    fn per_record_types_stay_within_their_memory_budget() {
+        assert_eq!(size_of::<crate::model::Str>(), 8, "Str is one pointer");
+        assert_eq!(
+            size_of::<Option<crate::model::Str>>(),
+            8,
+            "an absent Str costs no tag"
         );
-        eprintln!(
-            "Event {}",
-            std::mem::size_of::<crate::pipeline::events::Event>()
+        let complaint = size_of::<crate::model::Complaint>();
+        assert!(
+            complaint <= 232,
+            "Complaint is {complaint} bytes (budget 232)"
         );
-        eprintln!(
-            "Verdict {}",
-            std::mem::size_of::<crate::pipeline::sla::Verdict>()
-        );
-        eprintln!(
-            "AuditFinding {}",
-            std::mem::size_of::<crate::pipeline::audit::AuditFinding>()
-        );
-        eprintln!(
-            "RuleValue {}",
-            std::mem::size_of::<crate::pipeline::rules::classify::RuleValue>()
-        );
-        eprintln!("Str {}", std::mem::size_of::<crate::model::Str>());
+        let event = size_of::<crate::pipeline::events::Event>();
+        assert!(event <= 64, "Event is {event} bytes (budget 64)");
     }
 }

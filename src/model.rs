@@ -420,3 +420,22 @@ impl ExtraColumns {
         self.0.iter().position(|c| c == name)
     }
 }
+
+/// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, with swaps along the cycles of
+/// the permutation (`order` must be a permutation of `0..v.len()`).
+pub fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
+    debug_assert_eq!(v.len(), order.len());
+    for start in 0..v.len() {
+        // Follow the cycle through `start`, marking visited positions with their own index.
+        let mut k = start;
+        loop {
+            let from = order[k] as usize;
+            order[k] = k as u32;
+            if from == start {
+                break;
+            }
+            v.swap(k, from);
+            k = from;
+        }
+    }
+}

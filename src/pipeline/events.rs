@@ -188,7 +188,12 @@ pub struct Event {
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
     events: Vec<Event>,
+    /// Each complaint's (start, count) in `events`, by ID.
     ranges: FxHashMap<Str, (u32, u32)>,
+    /// The same ranges by position in the complaint list the log was last aligned with (see
+    /// [`EventLog::align`]): the per-complaint stages look events up by index, millions of
+    /// times, instead of hashing and comparing the ID each time.
+    by_pos: Vec<(u32, u32)>,
     /// True when a real event log was read (not derived from the export's timestamps).
     pub logged: bool,
     /// Event rows read (every record of the event files; the pipeline sets it after reading).
@@ -205,6 +210,27 @@ impl EventLog {
             .map_or(&[], |&(a, n)| &self.events[a as usize..(a + n) as usize])
     }
 
+    /// Events of the complaint at position `i` of the list given to [`EventLog::align`] (or to
+    /// the stage that built the log). Empty for a log that is not logged.
+    pub fn at(&self, i: usize) -> &[Event] {
+        debug_assert!(
+            !self.logged || i < self.by_pos.len(),
+            "event log not aligned with the complaints"
+        );
+        self.by_pos
+            .get(i)
+            .map_or(&[], |&(a, n)| &self.events[a as usize..(a + n) as usize])
+    }
+
+    /// Re-keys the positional index to `complaints` (after classify has dropped the complaints
+    /// whose rules failed, positions shift).
+    pub fn align(&mut self, complaints: &[Complaint]) {
+        self.by_pos = complaints
+            .iter()
+            .map(|c| self.ranges.get(c.id.as_str()).copied().unwrap_or((0, 0)))
+            .collect();
+    }
+
     /// Every event, complaint by complaint.
     pub fn all(&self) -> &[Event] {
         &self.events
@@ -214,25 +240,40 @@ impl EventLog {
     /// complaint and put in time order (then log order).
     fn from_pairs(complaints: &[Complaint], mut pairs: Vec<(u32, Event)>) -> EventLog {
         use rayon::prelude::*;
-        // Origins are unique, so the order is total and an in-place unstable sort is
-        // deterministic (a stable merge sort would need a second buffer as large as the log).
-        pairs.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(a.1.at.cmp(&b.1.at))
-                .then(a.1.origin.cmp(&b.1.origin))
+        // A counting sort by complaint, in place: each complaint's block starts where the
+        // counts of the complaints before it end, and its events keep log order inside it.
+        // Moving every 72-byte pair along the permutation's cycles is O(n), where a comparison
+        // sort of millions of pairs spent its time in memmove.
+        let n = complaints.len();
+        let mut start = vec![0u32; n + 1];
+        for (c, _) in &pairs {
+            start[*c as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut order = vec![0u32; pairs.len()];
+        {
+            let mut next = start.clone();
+            for (k, (c, _)) in pairs.iter().enumerate() {
+                let slot = &mut next[*c as usize];
+                order[*slot as usize] = k as u32;
+                *slot += 1;
+            }
+        }
+        crate::model::permute(&mut pairs, order);
+        // Then each block in time order (origins are unique, so the order is total and an
+        // unstable sort is deterministic): the same order as sorting the whole log by
+        // (complaint, time, origin).
+        pairs.par_chunk_by_mut(|a, b| a.0 == b.0).for_each(|block| {
+            block.sort_unstable_by(|a, b| a.1.at.cmp(&b.1.at).then(a.1.origin.cmp(&b.1.origin)))
         });
+        let by_pos: Vec<(u32, u32)> = start.windows(2).map(|w| (w[0], w[1] - w[0])).collect();
         let mut ranges = FxHashMap::default();
-        ranges.reserve(complaints.len());
-        let mut start = 0u32;
-        for k in 0..pairs.len() {
-            let last_of_group = pairs.get(k + 1).is_none_or(|next| next.0 != pairs[k].0);
-            if last_of_group {
-                let end = k as u32 + 1;
-                ranges.insert(
-                    complaints[pairs[k].0 as usize].id.clone(),
-                    (start, end - start),
-                );
-                start = end;
+        ranges.reserve(n);
+        for (c, &(a, len)) in complaints.iter().zip(&by_pos) {
+            if len > 0 {
+                ranges.insert(c.id.clone(), (a, len));
             }
         }
         // Collected in place: the pairs' allocation is reused for the events.
@@ -240,6 +281,7 @@ impl EventLog {
         EventLog {
             events,
             ranges,
+            by_pos,
             logged: true,
             read: 0,
             accepted: 0,
@@ -250,14 +292,17 @@ impl EventLog {
     pub fn from_snapshot(complaints: &[Complaint]) -> EventLog {
         let mut events = Vec::with_capacity(complaints.len() * 4);
         let mut ranges = FxHashMap::default();
+        let mut by_pos = Vec::with_capacity(complaints.len());
         for c in complaints {
             let start = events.len() as u32;
             events.extend(snapshot_events(c));
             ranges.insert(c.id.clone(), (start, events.len() as u32 - start));
+            by_pos.push((start, events.len() as u32 - start));
         }
         EventLog {
             events,
             ranges,
+            by_pos,
             logged: false,
             read: 0,
             accepted: 0,
@@ -627,4 +672,64 @@ fn event_row(
         derived: false,
     };
     Some((ci, ev))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, at: Ts, line: u32) -> Event {
+        Event {
+            kind: Str::from(kind),
+            at,
+            actor: None,
+            role: None,
+            to_role: None,
+            note: None,
+            origin: Origin {
+                file: 1,
+                line,
+                record: line - 1,
+            },
+            derived: false,
+        }
+    }
+
+    fn complaint(id: &str) -> Complaint {
+        Complaint {
+            id: Str::from(id),
+            ..Complaint::default()
+        }
+    }
+
+    fn lines(events: &[Event]) -> Vec<u32> {
+        events.iter().map(|e| e.origin.line).collect()
+    }
+
+    /// A log in time order across complaints, with ties: each complaint gets its events in
+    /// time order, equal times in log order, whether looked up by position or by ID.
+    #[test]
+    fn events_are_grouped_by_complaint_in_time_then_log_order() {
+        let complaints = [complaint("A"), complaint("B"), complaint("C")];
+        let pairs = vec![
+            (2, event("dispatched", 50, 2)),
+            (0, event("registered", 10, 3)),
+            (2, event("registered", 5, 4)),
+            (0, event("resolved", 30, 5)),
+            (0, event("acknowledged", 20, 6)),
+            (0, event("note", 20, 7)),
+        ];
+        let mut log = EventLog::from_pairs(&complaints, pairs);
+        assert_eq!(lines(log.at(0)), [3, 6, 7, 5]);
+        assert!(log.at(1).is_empty());
+        assert_eq!(lines(log.at(2)), [4, 2]);
+        assert_eq!(lines(log.of("A")), [3, 6, 7, 5]);
+        assert!(log.of("B").is_empty());
+        assert_eq!(lines(log.of("C")), [4, 2]);
+        // After classify drops B, positions follow the remaining complaints.
+        log.align(&[complaints[0].clone(), complaints[2].clone()]);
+        assert_eq!(lines(log.at(0)), [3, 6, 7, 5]);
+        assert_eq!(lines(log.at(1)), [4, 2]);
+        assert_eq!(log.all().len(), 6);
+    }
 }

@@ -356,7 +356,9 @@ pub fn evaluate(
     bar.finish();
     timings.lap("classify", &mut clock);
     // Without an event log, the audit derives each complaint's events from its timestamps.
-    let event_log = event_log.unwrap_or_else(|| events::EventLog::default());
+    let mut event_log = event_log.unwrap_or_else(|| events::EventLog::default());
+    // The later stages look events up by complaint position, which classify may have shifted.
+    event_log.align(&classified.complaints);
     let roster = match &cfg.roster {
         Some(p) => Some(audit::roster::Roster::load(p, cfg.encoding)?),
         None => None,
@@ -388,7 +390,7 @@ pub fn evaluate(
         (None, Output::Sink(s)) => s,
         (None, Output::Tables) => unreachable!("tables open"),
     };
-    let mut summary = aggregate::Summary::new(cfg, rules, &event_log)?;
+    let mut summary = aggregate::Summary::new(cfg, rules, &event_log, classified.complaints.len())?;
     let mut marks = audit::TeamMarks::default();
     let mut uncovered = std::collections::BTreeSet::new();
     let (mut t_sla, mut t_audit, mut t_rows, mut t_summary) = (

@@ -131,9 +131,28 @@ fn output_text<'a>(v: &'a RuleValue, zone: &Zone) -> std::borrow::Cow<'a, str> {
 }
 
 impl Facts {
-    /// No complaints yet. `reopen_known`: an event log was read.
-    pub(super) fn new(reopen_known: bool) -> Facts {
+    /// No complaints yet, room for `n`. `reopen_known`: an event log was read.
+    pub(super) fn new(reopen_known: bool, n: usize) -> Facts {
+        // Reserved up front: growing seventeen columns of a million entries by doubling
+        // copies each several times into fresh memory.
         Facts {
+            key: Vec::with_capacity(n),
+            project: Vec::with_capacity(n),
+            building: Vec::with_capacity(n),
+            team: Vec::with_capacity(n),
+            level: Vec::with_capacity(n),
+            category: Vec::with_capacity(n),
+            valid: Vec::with_capacity(n),
+            invalid: Vec::with_capacity(n),
+            satisfaction: Vec::with_capacity(n),
+            respond_min: Vec::with_capacity(n),
+            resolve_min: Vec::with_capacity(n),
+            resolved: Vec::with_capacity(n),
+            followed: Vec::with_capacity(n),
+            reopened: Vec::with_capacity(n),
+            repeat: Vec::with_capacity(n),
+            ack: Vec::with_capacity(n),
+            resolution_overdue: Vec::with_capacity(n),
             reopen_known,
             ..Facts::default()
         }
@@ -213,7 +232,7 @@ impl Facts {
                 .push(resolved.is_some() && seen(c.time(Stage::FollowUp)).is_some());
             f.reopened.push(
                 events
-                    .of(&c.id)
+                    .at(i)
                     .iter()
                     .any(|e| e.kind == "reopened" && e.at <= as_of),
             );

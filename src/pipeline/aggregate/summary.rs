@@ -68,10 +68,16 @@ pub struct Summary {
 impl Summary {
     /// An empty summary for a run with this config (the report period decides how complaints
     /// are keyed).
-    pub fn new(cfg: &Config, rules: &RuleSet, events: &EventLog) -> crate::error::Result<Summary> {
+    /// `complaints`: how many will be added (room is reserved for them).
+    pub fn new(
+        cfg: &Config,
+        rules: &RuleSet,
+        events: &EventLog,
+        complaints: usize,
+    ) -> crate::error::Result<Summary> {
         let kind = super::period_kind(cfg)?;
         Ok(Summary {
-            facts: Facts::new(events.logged),
+            facts: Facts::new(events.logged, complaints),
             verdict_counts: FxHashMap::default(),
             audit_counts: FxHashMap::default(),
             late: Vec::new(),

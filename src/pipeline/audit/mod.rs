@@ -149,7 +149,7 @@ pub fn complaint_findings(
         .flat_map_iter(|i| {
             let c = &cls.complaints[i];
             let derived = crate::pipeline::events::snapshot_events(c);
-            let events = merged_events(log.of(&c.id), &derived, log.logged);
+            let events = merged_events(log.at(i), &derived, log.logged);
             set.duties
                 .iter()
                 .filter_map(|d| {
@@ -564,12 +564,12 @@ fn team_duty(
     // by binary search instead of scanning the team's complaints again.
     let mut actions: HashMap<&str, Vec<&Event>> = HashMap::new();
     if log.logged {
-        for c in &cls.complaints {
+        for (i, c) in cls.complaints.iter().enumerate() {
             let Some(team) = c.team.as_deref() else {
                 continue;
             };
             let leader = opts.roster.and_then(|r| r.leader_of(team));
-            for e in log.of(&c.id) {
+            for e in log.at(i) {
                 if e.kind != td.action.as_str() || e.at > opts.as_of {
                     continue;
                 }

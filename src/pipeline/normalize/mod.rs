@@ -654,29 +654,10 @@ fn dedupe(
     // ~300 MB of fresh memory at the run's peak.
     let winners = order.len();
     order.extend((0..rows.len() as u32).filter(|&i| loses[i as usize]));
-    permute(&mut rows, order);
+    crate::model::permute(&mut rows, order);
     // No shrink_to_fit: that would copy them after all; the spare capacity was never touched.
     rows.truncate(winners);
     (rows, merged)
-}
-
-/// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, with swaps along the cycles of
-/// the permutation (`order` must be a permutation of `0..v.len()`).
-fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
-    debug_assert_eq!(v.len(), order.len());
-    for start in 0..v.len() {
-        // Follow the cycle through `start`, marking visited positions with their own index.
-        let mut k = start;
-        loop {
-            let from = order[k] as usize;
-            order[k] = k as u32;
-            if from == start {
-                break;
-            }
-            v.swap(k, from);
-            k = from;
-        }
-    }
 }
 
 /// Sort key for the duplicate policy (greater wins).
@@ -730,7 +711,7 @@ impl Interner {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use crate::model::permute;
     use proptest::prelude::*;
 
     #[test]

@@ -237,7 +237,7 @@ pub fn assess_range(
         .into_par_iter()
         .map(|i| {
             let c = &classified.complaints[i];
-            let logged = opts.events.map_or(&[][..], |log| log.of(&c.id));
+            let logged = opts.events.map_or(&[][..], |log| log.at(i));
             let tl = Timeline::new(c, logged, opts.as_of);
             let mut found = Vec::new();
             let vs = assess(
