@@ -423,9 +423,13 @@ fn set_field(
             c.satisfaction_raw = Some(interner.get(cell));
         }
         FieldKind::Text => {
-            // Categorical fields repeat a handful of values over millions of rows: share them.
+            // Short fields go through the chunk's interner: categorical ones repeat a handful
+            // of values over millions of rows, and owners, their units and phones repeat too
+            // (the same owner complaining again), so a repeat within a chunk costs a
+            // reference-count increment instead of a 48-byte allocation held for the whole run.
+            // The free text is rarely repeated exactly and long to hash: stored as is.
             let v = match f {
-                Field::Text | Field::Complainant | Field::Phone | Field::Unit => Str::from(cell),
+                Field::Text => Str::from(cell),
                 _ => interner.get(cell),
             };
             if let Some(slot) = c.text_slot(f) {
