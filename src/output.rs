@@ -42,7 +42,7 @@ pub mod names {
 pub struct AtomicFile {
     tmp: PathBuf,
     dest: PathBuf,
-    w: Option<DirectWriter>,
+    w: Option<BackgroundWriter>,
 }
 
 impl AtomicFile {
@@ -53,7 +53,7 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        let w = DirectWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let w = BackgroundWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),
@@ -64,9 +64,11 @@ impl AtomicFile {
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> Result<()> {
         let w = self.w.take().expect("not yet committed");
-        let f = w.finish().map_err(|e| Error::io(&self.tmp, e))?;
-        f.sync_all().map_err(|e| Error::io(&self.tmp, e))?;
-        drop(f);
+        if let Err(e) = w.finish().and_then(|f| f.sync_all()) {
+            // Nothing half-written is left behind.
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(Error::io(&self.tmp, e));
+        }
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))
     }
 
@@ -87,10 +89,98 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.w.is_some() {
-            self.w = None;
+        if let Some(w) = self.w.take() {
+            // Let the writer thread stop before the file goes.
+            let _ = w.finish();
             let _ = std::fs::remove_file(&self.tmp);
         }
+    }
+}
+
+/// Hands full buffers to a thread of its own that writes them, so the disk writes of the
+/// gigabytes of CSV a large run produces overlap the formatting of the next rows instead of
+/// stalling it (a thread outside rayon's pool: blocked on the disk, it takes no core from the
+/// formatting). At most three buffers are in flight: the one being filled, one queued, one
+/// being written.
+struct BackgroundWriter {
+    buf: Vec<u8>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Written buffers coming back for reuse.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<File>>>,
+}
+
+impl BackgroundWriter {
+    fn create(path: &Path) -> std::io::Result<BackgroundWriter> {
+        let mut w = DirectWriter::create(path)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let (back, spare) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("writer".into())
+            .spawn(move || {
+                for mut b in rx {
+                    // On an error the loop ends, the channel closes, and the next send or
+                    // `finish` collects the error from here.
+                    w.write_all(&b)?;
+                    b.clear();
+                    let _ = back.send(b);
+                }
+                w.finish()
+            })?;
+        Ok(BackgroundWriter {
+            buf: Vec::with_capacity(WRITE_BUFFER),
+            tx: Some(tx),
+            spare,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues the filled buffer; if the writer thread stopped, returns its error.
+    fn send(&mut self) -> std::io::Result<()> {
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUFFER));
+        let full = std::mem::replace(&mut self.buf, next);
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(full).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| std::io::Error::other("the file's writer thread stopped")))
+        }
+    }
+
+    fn join(&mut self) -> std::io::Result<File> {
+        self.tx = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the file's writer thread panicked")),
+            None => Err(std::io::Error::other("the file was already finished")),
+        }
+    }
+
+    /// Writes what is left and returns the file, at its exact length.
+    fn finish(mut self) -> std::io::Result<File> {
+        if !self.buf.is_empty() {
+            self.send()?;
+        }
+        self.join()
+    }
+}
+
+impl Write for BackgroundWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(buf);
+        if self.buf.len() >= WRITE_BUFFER {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -562,6 +652,21 @@ mod tests {
             f.commit().unwrap();
             assert_eq!(std::fs::read(&dest).unwrap(), data, "length {len}");
         }
+    }
+
+    /// A write that fails on the writer thread (here: a full device) comes back as an error
+    /// from a later write or from finishing, never silently.
+    #[test]
+    fn a_failed_background_write_is_reported() {
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let mut w = BackgroundWriter::create(full).unwrap();
+        let wrote = w.write_all(&vec![7u8; WRITE_BUFFER * 3]);
+        let finished = w.finish();
+        let err = wrote.err().or(finished.err()).expect("an error");
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull, "{err}");
     }
 
     #[test]
