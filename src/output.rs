@@ -481,12 +481,8 @@ impl CsvRows {
 
     /// Minutes from seconds, as [`minutes`] writes them.
     pub fn minutes(&mut self, secs: i64) {
-        if secs % 60 == 0 {
-            self.int(secs / 60);
-        } else {
-            self.sep();
-            self.buf.extend_from_slice(minutes(secs).as_bytes());
-        }
+        self.sep();
+        write_minutes(secs, &mut self.buf);
     }
 
     /// Anything `Display` (floats as Rust prints them).
@@ -609,11 +605,35 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Formats minutes from seconds: whole minutes without decimals, else up to two decimals
 /// (`15`, `15.5`, `15.33`), so CSVs stay readable and byte-stable.
 pub fn minutes(secs: i64) -> String {
+    let mut b = Vec::new();
+    write_minutes(secs, &mut b);
+    String::from_utf8(b).expect("digits")
+}
+
+/// [`minutes`] appended to a buffer, in integer arithmetic: millions of cells per run, and
+/// formatting each through `f64` allocated twice. The value is `secs / 60`, so in hundredths it
+/// is `5 * secs / 3`, whose fraction is 0, ⅓ or ⅔: never a tie, so rounding to the nearest
+/// hundredth is `(5 * secs + 1) / 3` on the magnitude, which is what `{:.2}` gives (a proptest
+/// checks the two against each other).
+pub fn write_minutes(secs: i64, buf: &mut Vec<u8>) {
+    let mut b = itoa_buf();
     if secs % 60 == 0 {
-        return (secs / 60).to_string();
+        buf.extend_from_slice(fmt_int(&mut b, secs / 60));
+        return;
     }
-    let s = format!("{:.2}", secs as f64 / 60.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let hundredths = (5 * i128::from(secs.unsigned_abs()) + 1) / 3;
+    if secs < 0 {
+        buf.push(b'-');
+    }
+    let whole = i64::try_from(hundredths / 100).expect("fits: |secs| / 60");
+    buf.extend_from_slice(fmt_int(&mut b, whole));
+    let frac = (hundredths % 100) as u8;
+    // Not a whole minute, so the hundredths are never 00 (that needs secs = 60m ± 0.2).
+    buf.push(b'.');
+    buf.push(b'0' + frac / 10);
+    if frac % 10 != 0 {
+        buf.push(b'0' + frac % 10);
+    }
 }
 
 #[cfg(test)]
@@ -728,5 +748,32 @@ mod tests {
         assert_eq!(minutes(930), "15.5");
         assert_eq!(minutes(920), "15.33");
         assert_eq!(minutes(-60), "-1");
+        assert_eq!(minutes(1), "0.02");
+        assert_eq!(minutes(-1), "-0.02");
+        assert_eq!(minutes(6), "0.1");
+        assert_eq!(minutes(-930), "-15.5");
+    }
+
+    /// The reference: through `f64` and `{:.2}`, trailing zeros trimmed.
+    fn minutes_reference(secs: i64) -> String {
+        if secs % 60 == 0 {
+            return (secs / 60).to_string();
+        }
+        let s = format!("{:.2}", secs as f64 / 60.0);
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+
+    #[test]
+    fn integer_minutes_match_the_float_formatting_near_zero() {
+        for secs in -100_000..100_000 {
+            assert_eq!(minutes(secs), minutes_reference(secs), "{secs}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integer_minutes_match_the_float_formatting(secs in -(1i64 << 40)..(1i64 << 40)) {
+            proptest::prop_assert_eq!(minutes(secs), minutes_reference(secs));
+        }
     }
 }
