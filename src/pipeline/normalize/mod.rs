@@ -37,6 +37,11 @@ pub use profile::Profile;
 
 /// Timestamps before 2000 are placeholders or typos (`1900-01-00`).
 const FIRST_PLAUSIBLE_YEAR: i32 = 2000;
+/// Local seconds (as [`Zone::local_secs`] counts them, from 1970-01-01) at the start of
+/// [`FIRST_PLAUSIBLE_YEAR`]: a time is implausibly early exactly when its local seconds are
+/// below this (10,957 days; a test checks it against the calendar).
+const FIRST_PLAUSIBLE_LOCAL_SECS: i64 = 10_957 * 86_400;
+
 /// A timestamp more than this far after `--as-of` is a placeholder (`2099-12-31`), not an
 /// event still to come; nearer future times are kept and flagged.
 const MAX_FUTURE_SECS: i64 = 366 * 86_400;
@@ -391,8 +396,10 @@ fn set_field(
                     ),
                 ),
             })?;
-            let year = opts.zone.to_local(t).year();
-            if year < FIRST_PLAUSIBLE_YEAR {
+            // Compared as local seconds: building the local date of every timestamp only to read
+            // its year was a visible share of normalize.
+            if opts.zone.local_secs(t) < FIRST_PLAUSIBLE_LOCAL_SECS {
+                let year = opts.zone.to_local(t).year();
                 return Err((
                     RejectReason::ImplausibleTimestamp,
                     format!(
@@ -642,13 +649,17 @@ fn dedupe(
     let mut merged_of: FxHashMap<u32, Vec<Origin>> = winner_of_group.into_iter().collect();
     // Winners in receipt order, then ID (IDs are unique among winners); sort indices, then
     // move each complaint once.
-    let mut order: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| !loses[i as usize])
+    // The keys are gathered once: comparing through the rows read each ID's shared string
+    // (a pointer chase into a million scattered allocations) on every comparison.
+    let mut keys: Vec<(Ts, &str, u32)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !loses[*i])
+        .map(|(i, c)| (c.received_at(), c.id.as_str(), i as u32))
         .collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        (x.received_at(), x.id.as_str()).cmp(&(y.received_at(), y.id.as_str()))
-    });
+    keys.par_sort_unstable();
+    let mut order: Vec<u32> = keys.iter().map(|k| k.2).collect();
+    drop(keys);
     let merged = order
         .iter()
         .map(|i| merged_of.remove(i).unwrap_or_default())
@@ -716,6 +727,15 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use crate::model::permute;
+
+    #[test]
+    fn the_first_plausible_instant_is_the_start_of_that_year() {
+        let start = chrono::NaiveDate::from_ymd_opt(super::FIRST_PLAUSIBLE_YEAR, 1, 1).unwrap();
+        assert_eq!(
+            super::FIRST_PLAUSIBLE_LOCAL_SECS,
+            crate::time::day_number(start) * 86_400
+        );
+    }
     use proptest::prelude::*;
 
     #[test]
