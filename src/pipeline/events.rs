@@ -532,7 +532,7 @@ struct Columns {
 #[allow(clippy::too_many_arguments)]
 fn event_row(
     origin: Origin,
-    rec: &csv::StringRecord,
+    rec: &crate::pipeline::ingest::Cells,
     cols: &Columns,
     profile: &EventProfile,
     index: &FxHashMap<&str, u32>,

@@ -23,6 +23,8 @@
 //! an unquoted field) is parsed as one chunk, as the csv reader would read it whole.
 
 mod csv_file;
+
+pub use csv_file::Cells;
 mod encoding;
 mod stream;
 mod xlsx;
@@ -80,7 +82,7 @@ pub struct RawRecord {
     /// Where it is.
     pub origin: Origin,
     /// The cells, header-aligned (shorter when the row is short).
-    pub fields: csv::StringRecord,
+    pub fields: Cells,
 }
 
 /// One file's header and records, all in memory: for small inputs (a roster, a rule test case).
@@ -352,18 +354,11 @@ impl Chunk<'_> {
     /// Hands each record that passes ingest to `f` with its origin (record numbers counted
     /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
     /// records in the chunk, whatever became of them.
-    pub fn for_each(
-        &self,
-        rejects: &mut Rejects,
-        mut f: impl FnMut(Origin, &csv::StringRecord),
-    ) -> u32 {
+    pub fn for_each(&self, rejects: &mut Rejects, mut f: impl FnMut(Origin, &Cells)) -> u32 {
         let width = self.headers.len();
         let file = self.id;
         let mut n = 0u32;
-        let mut check = |line: u32,
-                         rec: &mut csv::StringRecord,
-                         bad_encoding: bool,
-                         rejects: &mut Rejects| {
+        let mut check = |line: u32, rec: &mut Cells, bad_encoding: bool, rejects: &mut Rejects| {
             n += 1;
             let origin = Origin {
                 file,
@@ -420,7 +415,7 @@ impl Chunk<'_> {
         };
         match &self.part {
             Part::Rows(rows) => {
-                let mut rec = csv::StringRecord::new();
+                let mut rec = Cells::default();
                 for r in *rows {
                     rec.clear();
                     for c in &r.cells {

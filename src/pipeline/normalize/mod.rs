@@ -248,7 +248,7 @@ impl Plan {
     fn record(
         &self,
         origin: Origin,
-        fields: &csv::StringRecord,
+        fields: &crate::pipeline::ingest::Cells,
         opts: &NormalizeOptions<'_>,
         interner: &mut Interner,
         rejects: &mut Rejects,

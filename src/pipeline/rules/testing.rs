@@ -207,7 +207,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
                 line: 1,
                 record: 1,
             },
-            fields: csv::StringRecord::from(cells),
+            fields: crate::pipeline::ingest::Cells::from(cells),
         }],
     };
     let mut rejects = Rejects::default();
