@@ -631,7 +631,7 @@ pub fn write_minutes(secs: i64, buf: &mut Vec<u8>) {
     // Not a whole minute, so the hundredths are never 00 (that needs secs = 60m ± 0.2).
     buf.push(b'.');
     buf.push(b'0' + frac / 10);
-    if frac % 10 != 0 {
+    if !frac.is_multiple_of(10) {
         buf.push(b'0' + frac % 10);
     }
 }

@@ -453,7 +453,10 @@ pub fn run(
             // complaint that first had each) and a local number per complaint: a million keys,
             // each a small vector, are never held at once.
             const CHUNK: usize = 4096;
-            let chunks: Vec<(Vec<(Key, usize)>, Vec<u32>)> = complaints
+            // Per chunk: its distinct keys with their first complaint, and each complaint's
+            // local key number.
+            type Folded = (Vec<(Key, usize)>, Vec<u32>);
+            let chunks: Vec<Folded> = complaints
                 .par_chunks(CHUNK)
                 .enumerate()
                 .map(|(n, chunk)| {
