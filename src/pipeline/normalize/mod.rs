@@ -649,16 +649,24 @@ fn dedupe(
     let mut merged_of: FxHashMap<u32, Vec<Origin>> = winner_of_group.into_iter().collect();
     // Winners in receipt order, then ID (IDs are unique among winners); sort indices, then
     // move each complaint once.
-    // The keys are gathered once: comparing through the rows read each ID's shared string
-    // (a pointer chase into a million scattered allocations) on every comparison.
-    let mut keys: Vec<(Ts, &str, u32)> = rows
+    // The receipt times are gathered once (16 bytes a key): comparing through the rows read
+    // each ID's shared string (a pointer chase into millions of scattered allocations) on
+    // every comparison; now only equal receipt times look at the IDs.
+    let mut keys: Vec<(Ts, u32)> = rows
         .iter()
         .enumerate()
         .filter(|(i, _)| !loses[*i])
-        .map(|(i, c)| (c.received_at(), c.id.as_str(), i as u32))
+        .map(|(i, c)| (c.received_at(), i as u32))
         .collect();
-    keys.par_sort_unstable();
-    let mut order: Vec<u32> = keys.iter().map(|k| k.2).collect();
+    keys.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            rows[a.1 as usize]
+                .id
+                .as_str()
+                .cmp(rows[b.1 as usize].id.as_str())
+        })
+    });
+    let mut order: Vec<u32> = keys.iter().map(|k| k.1).collect();
     drop(keys);
     let merged = order
         .iter()
