@@ -11,8 +11,8 @@
 //!   `events`, in `rejects.csv`). An event timed before its complaint was received, or after
 //!   `--as-of`, is kept and flagged as a finding.
 //!
-//! Without an event log, [`EventLog::from_snapshot`] derives the events the export's timestamp
-//! columns imply (registered, acknowledged, dispatched, ...): duties that need other events
+//! Without an event log, [`snapshot_events`] derives each complaint's events from the export's
+//! timestamp columns (registered, acknowledged, dispatched, ...): duties that need other events
 //! (escalations, second handling, look-backs) cannot be audited then, and say so.
 
 use std::collections::{BTreeMap, HashMap};
@@ -283,27 +283,6 @@ impl EventLog {
             ranges,
             by_pos,
             logged: true,
-            read: 0,
-            accepted: 0,
-        }
-    }
-
-    /// The events a snapshot export's timestamp columns imply.
-    pub fn from_snapshot(complaints: &[Complaint]) -> EventLog {
-        let mut events = Vec::with_capacity(complaints.len() * 4);
-        let mut ranges = FxHashMap::default();
-        let mut by_pos = Vec::with_capacity(complaints.len());
-        for c in complaints {
-            let start = events.len() as u32;
-            events.extend(snapshot_events(c));
-            ranges.insert(c.id.clone(), (start, events.len() as u32 - start));
-            by_pos.push((start, events.len() as u32 - start));
-        }
-        EventLog {
-            events,
-            ranges,
-            by_pos,
-            logged: false,
             read: 0,
             accepted: 0,
         }
