@@ -17,6 +17,10 @@ fn run_writes_every_output_and_rows_reconcile() {
     );
     // stderr is a pipe here: the summary and the timing line, no progress bars.
     assert!(r.stderr.contains("timings: ingest"), "{}", r.stderr);
+    if cfg!(target_os = "linux") {
+        // The memory high-water mark closes the timing line, and the manifest has it per stage.
+        assert!(r.stderr.contains(", peak memory "), "{}", r.stderr);
+    }
     assert!(
         !r.stderr.contains('\u{1b}'),
         "terminal codes on a pipe: {:?}",
@@ -36,6 +40,18 @@ fn run_writes_every_output_and_rows_reconcile() {
     }
     let manifest: serde_json::Value =
         serde_json::from_str(&read(dir.path().join("manifest.json"))).unwrap();
+    if cfg!(target_os = "linux") {
+        let marks = manifest["peak_rss_mib"].as_object().expect("peak_rss_mib");
+        let stages: Vec<&str> = marks.keys().map(String::as_str).collect();
+        for stage in ["normalize", "classify", "assess", "aggregate", "render"] {
+            assert!(stages.contains(&stage), "{stage} missing from {stages:?}");
+        }
+        let render = marks["render"].as_u64().unwrap();
+        assert!(
+            marks.values().all(|v| v.as_u64().unwrap() <= render),
+            "a high-water mark never falls: {marks:?}"
+        );
+    }
     let rows = &manifest["rows"];
     assert_eq!(
         (
