@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod id_index;
 pub mod model;
 pub mod output;
 pub mod period;
