@@ -2,7 +2,7 @@
 """Reproducible benchmark harness for `complaints` (Python 3.11, stdlib only).
 
 For each size (100k, 1m, 10m) it generates synthetic data once (cached in bench/cache/<size>/),
-writes two job configs (`full` and `core`), runs each job --runs times under /usr/bin/time,
+writes three job configs (`full`, `core` and `lean`), runs each job --runs times under /usr/bin/time,
 reads the per-stage timings from the run's manifest.json, prints a table per (size, job) and a
 Markdown table, and writes every raw number to bench/results/<timestamp>.json.
 
@@ -45,7 +45,7 @@ TIME_FMT = "%e %M %R"  # wall seconds, max RSS KiB, minor page faults
 
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 DEFAULT_SIZES = ["100k", "1m"]
-JOBS = ["full", "core"]
+JOBS = ["full", "core", "lean"]
 SEED = 7
 AS_OF = "2026-11-01T00:00:00+08:00"
 STAGES = ["ingest", "normalize", "events", "classify", "sla", "audit", "tables", "summary",
@@ -356,6 +356,10 @@ def job_config(size: str, job: str) -> str:
         'timezone = "Asia/Shanghai"',
         f"inputs = {toml_list([d / 'complaints.csv'])}",
     ]
+    if job == "lean":
+        # The core job's work without the record-level CSVs (the reports, report.xlsx, rejects
+        # and findings only): the outputs issue 7's core job lists.
+        lines.append("record_tables = false")
     if job == "full":
         lines += [
             f"events = {toml_list([d / 'events.csv'])}",
@@ -379,7 +383,7 @@ def job_config(size: str, job: str) -> str:
     else:
         lines.append('presets = ["three_level", "acknowledgement", "followup"]')
     lines.append('calendar = "cn_office"')
-    if job == "core":
+    if job in ("core", "lean"):
         lines += ["", "[audit]", "duties = []"]
     # `full` keeps the default duties: every file in rules/duties/.
     return "\n".join(lines) + "\n"
@@ -749,7 +753,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--runs", type=int, default=3, metavar="R",
                     help="runs per size and job (default 3); the tables show medians")
     ap.add_argument("--jobs", default=",".join(JOBS),
-                    help="comma-separated jobs to run: full, core (default: both)")
+                    help="comma-separated jobs to run: full, core, lean (default: all three)")
     ap.add_argument("--equivalence", action="store_true",
                     help="100k full job: default vs --per-row, every output byte for byte "
                          "(exit 1 on FAIL)")

@@ -97,6 +97,11 @@ pub struct RunArgs {
     /// partitioned by month (`parquet/<table>/month=YYYY-MM/part-0.parquet`).
     #[arg(long)]
     pub parquet: bool,
+    /// Do not write the record-level CSVs (complaints.csv, sla.csv, escalations.csv; config
+    /// `record_tables = false`): the reports, report.xlsx, rejects and findings are written
+    /// as always.
+    #[arg(long)]
+    pub no_record_tables: bool,
     /// Evaluate rules once per complaint instead of once per distinct input (slower; the
     /// results are identical, which the test suite checks).
     #[arg(long, hide = true)]

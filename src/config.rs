@@ -36,6 +36,9 @@ pub struct RawConfig {
     pub roster: Option<Spanned<String>>,
     /// Output folder.
     pub out: Option<String>,
+    /// Write the record-level CSV tables (`complaints.csv`, `sla.csv`, `escalations.csv`);
+    /// default true.
+    pub record_tables: Option<bool>,
     /// Rule folder.
     pub rules: Option<String>,
     /// Template folder.
@@ -167,6 +170,8 @@ pub struct Overrides {
     pub unmask: bool,
     /// `--parquet`
     pub parquet: bool,
+    /// `--no-record-tables`
+    pub no_record_tables: bool,
     /// `--as-of` as written
     pub as_of: Option<String>,
     /// `--period`
@@ -218,6 +223,10 @@ pub struct Config {
     pub unmask: bool,
     /// `--parquet`: also export the record-level tables as Parquet (`parquet/`).
     pub parquet: bool,
+    /// Write `complaints.csv`, `sla.csv` and `escalations.csv` (`record_tables`, off with
+    /// `--no-record-tables`): one row per complaint, per verdict and per duty, gigabytes at a
+    /// million complaints, which a run that only needs the reports can leave out.
+    pub record_tables: bool,
     /// The instant the run is evaluated at (`--as-of`, else the clock read once in `main`).
     pub as_of: Ts,
     /// `--period` as written.
@@ -456,6 +465,7 @@ impl Config {
             strict: ov.strict,
             unmask: ov.unmask,
             parquet: ov.parquet,
+            record_tables: raw.record_tables.unwrap_or(true) && !ov.no_record_tables,
             as_of,
             period: ov.period.clone(),
         })

@@ -530,3 +530,142 @@ fn the_report_renders_in_headless_chromium() {
         std::fs::copy(&shot, dest).unwrap();
     }
 }
+
+/// `--no-record-tables` leaves out complaints.csv, sla.csv and escalations.csv (deleting those
+/// an earlier run left in the folder) and changes nothing else: every other file is written,
+/// the pages are the default run's pages but for the sentences that pointed to the missing
+/// files, and the workbook says the records are not in a CSV this time.
+#[test]
+fn no_record_tables_leaves_out_the_three_csvs_and_changes_nothing_else() {
+    const TABLES: [&str; 3] = ["complaints.csv", "sla.csv", "escalations.csv"];
+    let full = sample_out();
+    // The same folder layout a default run leaves, then the run without tables into it.
+    let lean = sample_out();
+    let out = lean.path().to_str().unwrap();
+    run(&[
+        "run",
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--period",
+        "all",
+        "--no-record-tables",
+    ])
+    .expect(0);
+    run(&[
+        "run",
+        "--out",
+        full.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--period",
+        "all",
+    ])
+    .expect(0);
+    for t in TABLES {
+        assert!(
+            full.path().join(t).exists(),
+            "{t} missing from the default run"
+        );
+        assert!(!lean.path().join(t).exists(), "{t} written or left behind");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(lean.path().join("manifest.json"))).unwrap();
+    assert_eq!(manifest["record_tables"], false);
+    // The sentences that differ, default first (zh, the sample's language).
+    let swaps = [
+        (
+            "逐条证据见 audit.html，全部明细见 escalations.csv。",
+            "逐条证据见 audit.html（本次运行未输出 escalations.csv）。",
+        ),
+        (" · escalations.csv</p>", "</p>"),
+    ];
+    let mut pages = 0;
+    let mut swapped = 0;
+    let mut stack = vec![full.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(full.path()).unwrap();
+            let name = rel.to_string_lossy();
+            if TABLES.contains(&name.as_ref()) || name == "manifest.json" {
+                continue;
+            }
+            let other = lean.path().join(rel);
+            assert!(other.exists(), "{name} missing without record tables");
+            if p.extension().is_some_and(|x| x == "html") {
+                let mut want = read(&p);
+                for (a, b) in swaps {
+                    swapped += want.matches(a).count();
+                    want = want.replace(a, b);
+                }
+                assert!(
+                    read(&other) == want,
+                    "{name} differs beyond the table sentences"
+                );
+                pages += 1;
+            } else if p.extension().is_some_and(|x| x == "csv") {
+                assert_eq!(read(&other), read(&p), "{name}");
+            }
+        }
+    }
+    assert!(pages > 10, "{pages} pages compared");
+    assert!(
+        swapped > 0,
+        "no page pointed to escalations.csv: the test checks nothing"
+    );
+    let about = |dir: &Path| {
+        let mut wb = calamine::open_workbook_auto(dir.join("report.xlsx")).unwrap();
+        let sheet = wb.worksheet_range("说明").unwrap();
+        sheet
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(about(full.path()).contains("全部投诉见 complaints.csv"));
+    assert!(about(lean.path()).contains("（本次运行未输出 complaints.csv）"));
+}
+
+/// `record_tables = false` in the config does the same as `--no-record-tables`.
+#[test]
+fn record_tables_false_in_the_config_leaves_out_the_csvs() {
+    let dir = tempdir();
+    let cfg = dir.path().join("lean.toml");
+    let src = read(root().join("complaints.toml"));
+    let root_dir = root();
+    // The shipped config with its relative paths made absolute, and the key added on top.
+    let mut text = String::from("record_tables = false\n");
+    for line in src.lines() {
+        text.push_str(&line.replace(
+            "\"sample_data/",
+            &format!("\"{}/sample_data/", root_dir.display()),
+        ));
+        text.push('\n');
+    }
+    std::fs::write(&cfg, text).unwrap();
+    let out = dir.path().join("out");
+    run(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--rules",
+        root_dir.join("rules").to_str().unwrap(),
+        "--templates",
+        root_dir.join("report_templates").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ])
+    .expect(0);
+    assert!(out.join("report.html").exists() && out.join("rejects.csv").exists());
+    for t in ["complaints.csv", "sla.csv", "escalations.csv"] {
+        assert!(!out.join(t).exists(), "{t} written");
+    }
+}

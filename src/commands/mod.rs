@@ -40,6 +40,7 @@ pub fn load_config(args: &RunArgs, now: Ts) -> Result<Config> {
         strict: args.strict,
         unmask: args.unmask,
         parquet: args.parquet,
+        no_record_tables: args.no_record_tables,
         as_of: args.as_of.clone(),
         period: args.period.clone(),
         skip_inputs: false,

@@ -553,6 +553,9 @@ pub struct ReportContext {
     pub timezone: String,
     /// True when personal data is shown (`--unmask`): every page says 内部资料.
     pub unmasked: bool,
+    /// True when the run wrote the record-level CSVs (`complaints.csv`, `sla.csv`,
+    /// `escalations.csv`; off with `--no-record-tables`), so pages may point to them.
+    pub record_tables: bool,
     /// The report period.
     pub period: PeriodInfo,
     /// Links to the other pages.
@@ -1706,6 +1709,7 @@ fn page(
         as_of: zone.format(cfg.as_of),
         timezone: zone.name().to_owned(),
         unmasked: cfg.unmask,
+        record_tables: cfg.record_tables,
         period: PeriodInfo {
             key: p.key.clone(),
             kind: p.kind.to_owned(),

@@ -41,6 +41,8 @@ pub struct Manifest {
     pub findings_by_code: BTreeMap<&'static str, usize>,
     /// Whether personal data was left unmasked (`--unmask`).
     pub unmasked: bool,
+    /// Whether complaints.csv, sla.csv and escalations.csv were written (`record_tables`).
+    pub record_tables: bool,
     /// Report language.
     pub lang: crate::config::Lang,
     /// Wall time per stage, milliseconds.
@@ -92,6 +94,7 @@ impl Manifest {
             rejects_by_reason: rejects.counts_by_reason(),
             findings_by_code: rejects.counts_by_finding(),
             unmasked: cfg.unmask,
+            record_tables: cfg.record_tables,
             lang: cfg.lang,
             timings_ms: timings.stages.iter().cloned().collect(),
             stages: timings.stages.iter().map(|(s, _)| s.clone()).collect(),

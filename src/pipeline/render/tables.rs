@@ -27,9 +27,8 @@ fn file_name(files: &[InputFile], i: u16) -> &str {
 /// The three record-level tables, open for the run: each chunk of assessed complaints appends
 /// its rows, in complaint order, and the team findings go last.
 pub struct RowWriters {
-    complaints: CsvOut,
-    sla: CsvOut,
-    escalations: CsvOut,
+    /// `None` with `record_tables = false` (`--no-record-tables`).
+    csv: Option<CsvTables>,
     /// Per target: its name and rule reference (`rules/sla/x.toml#name`).
     targets: Vec<(String, String)>,
     /// Per duty name: its rule reference.
@@ -39,6 +38,13 @@ pub struct RowWriters {
     stems: Vec<String>,
     /// `--parquet`: the same rows, typed, partitioned by month.
     parquet: Option<super::parquet::ParquetTables>,
+}
+
+/// complaints.csv, sla.csv and escalations.csv.
+struct CsvTables {
+    complaints: CsvOut,
+    sla: CsvOut,
+    escalations: CsvOut,
 }
 
 /// A chunk of assessed complaints: `verdicts` aligned with `range`, `findings` its complaint
@@ -64,15 +70,39 @@ impl RowWriters {
     ) -> Result<RowWriters> {
         std::fs::create_dir_all(&cfg.out_dir)
             .map_err(|e| crate::error::Error::io(&cfg.out_dir, e))?;
-        let header = complaint_columns(rules, cls);
-        let refs: Vec<&str> = header.iter().map(|(n, _)| n.as_str()).collect();
-        let complaints = CsvOut::create(&cfg.out_dir.join(names::COMPLAINTS_CSV), &refs)?;
-        let names_of = |cols: &[(&'static str, Kind)]| cols.iter().map(|c| c.0).collect::<Vec<_>>();
-        let sla = CsvOut::create(&cfg.out_dir.join(names::SLA_CSV), &names_of(SLA_COLUMNS))?;
-        let escalations = CsvOut::create(
-            &cfg.out_dir.join(names::ESCALATIONS_CSV),
-            &names_of(ESCALATION_COLUMNS),
-        )?;
+        let csv = if cfg.record_tables {
+            let header = complaint_columns(rules, cls);
+            let refs: Vec<&str> = header.iter().map(|(n, _)| n.as_str()).collect();
+            let complaints = CsvOut::create(&cfg.out_dir.join(names::COMPLAINTS_CSV), &refs)?;
+            let names_of =
+                |cols: &[(&'static str, Kind)]| cols.iter().map(|c| c.0).collect::<Vec<_>>();
+            let sla = CsvOut::create(&cfg.out_dir.join(names::SLA_CSV), &names_of(SLA_COLUMNS))?;
+            let escalations = CsvOut::create(
+                &cfg.out_dir.join(names::ESCALATIONS_CSV),
+                &names_of(ESCALATION_COLUMNS),
+            )?;
+            Some(CsvTables {
+                complaints,
+                sla,
+                escalations,
+            })
+        } else {
+            // Tables an earlier run left in the folder would not match this run's report.
+            for name in [
+                names::COMPLAINTS_CSV,
+                names::SLA_CSV,
+                names::ESCALATIONS_CSV,
+            ] {
+                let path = cfg.out_dir.join(name);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(crate::error::Error::io(&path, e));
+                    }
+                    _ => {}
+                }
+            }
+            None
+        };
         // Per target and per duty, the cells that do not depend on the complaint, once.
         let targets: Vec<(String, String)> = rules
             .targets
@@ -138,9 +168,7 @@ impl RowWriters {
             None
         };
         Ok(RowWriters {
-            complaints,
-            sla,
-            escalations,
+            csv,
             targets,
             duty_rules,
             display,
@@ -171,9 +199,11 @@ impl RowWriters {
 
     /// Finishes all three files and renames them into place.
     pub fn finish(self) -> Result<()> {
-        self.complaints.finish()?;
-        self.sla.finish()?;
-        self.escalations.finish()?;
+        if let Some(csv) = self.csv {
+            csv.complaints.finish()?;
+            csv.sla.finish()?;
+            csv.escalations.finish()?;
+        }
         match self.parquet {
             Some(p) => p.finish(),
             None => Ok(()),
@@ -183,6 +213,9 @@ impl RowWriters {
     /// One row per accepted complaint: canonical fields, rule outputs, SLA status and due time
     /// per target, carried-through columns, and where the row came from.
     fn complaints_rows(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
+        let Some(csv) = &mut self.csv else {
+            return Ok(());
+        };
         let records = RecordContext {
             cls: chunk.classified,
             targets: rules.targets.targets.len(),
@@ -198,11 +231,14 @@ impl RowWriters {
             complaint_cells(cells, &records, first + k, &chunk.verdicts[k]);
             row.end();
         };
-        write_rows_parallel(&mut self.complaints, chunk.range.len(), 512, &render)
+        write_rows_parallel(&mut csv.complaints, chunk.range.len(), 512, &render)
     }
 
     /// One row per complaint and applicable target.
     fn sla_rows(&mut self, cfg: &Config, chunk: &Chunk<'_>) -> Result<()> {
+        let Some(csv) = &mut self.csv else {
+            return Ok(());
+        };
         let cls = chunk.classified;
         let zone = &cfg.zone;
         let per_target = &self.targets;
@@ -231,11 +267,14 @@ impl RowWriters {
             );
             row.end();
         };
-        write_rows_parallel(&mut self.sla, rows.len(), 192, &render)
+        write_rows_parallel(&mut csv.sla, rows.len(), 192, &render)
     }
 
     /// One row per complaint and applicable duty (or team and month, for team duties).
     fn escalation_rows(&mut self, cfg: &Config, findings: &[AuditFinding]) -> Result<()> {
+        let Some(csv) = &mut self.csv else {
+            return Ok(());
+        };
         let zone = &cfg.zone;
         let rules = &self.duty_rules;
         let display = &self.display;
@@ -251,7 +290,7 @@ impl RowWriters {
             );
             row.end();
         };
-        write_rows_parallel(&mut self.escalations, findings.len(), 384, &render)
+        write_rows_parallel(&mut csv.escalations, findings.len(), 384, &render)
     }
 }
 

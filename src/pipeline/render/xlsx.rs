@@ -181,10 +181,13 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     ];
     about.push(vec![
         text(&m("xlsx_records")),
-        text(&if records > MAX_RECORD_ROWS {
-            m("xlsx_records_left_out")
-        } else {
-            m("xlsx_records_period").replace("{n}", &records.to_string())
+        text(&match (records > MAX_RECORD_ROWS, ctx.record_tables) {
+            (true, true) => m("xlsx_records_left_out"),
+            (true, false) => m("xlsx_records_left_out_no_tables"),
+            (false, true) => m("xlsx_records_period").replace("{n}", &records.to_string()),
+            (false, false) => {
+                m("xlsx_records_period_no_tables").replace("{n}", &records.to_string())
+            }
         }),
     ]);
     if ctx.unmasked {
