@@ -38,8 +38,9 @@ fn hash(id: &str) -> u64 {
 }
 
 impl IdIndex {
-    /// Indexes `ids`; position `k` is the `k`-th ID. IDs must be unique (a duplicate would
-    /// shadow nothing: the first one is found). Panics past `u32::MAX - 1` IDs.
+    /// Indexes `ids`; position `k` is the `k`-th ID. The IDs are meant to be unique (complaint
+    /// IDs after the duplicate policy); a repeated one is found at its first position. Panics
+    /// past `u32::MAX - 1` IDs.
     pub fn new<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> IdIndex {
         let n = ids.len();
         assert!(n < u32::MAX as usize, "fewer than 2^32 - 1 IDs");
