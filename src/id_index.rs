@@ -72,10 +72,8 @@ impl IdIndex {
 
     /// The `k`-th ID.
     pub fn id(&self, k: u32) -> &str {
-        let k = k as usize;
-        let a = if k == 0 { 0 } else { self.ends[k - 1] as usize };
         // Built from `&str`s, cut at their ends: always valid UTF-8.
-        std::str::from_utf8(&self.keys[a..self.ends[k] as usize]).expect("IDs are UTF-8")
+        std::str::from_utf8(self.key(k as usize)).expect("IDs are UTF-8")
     }
 
     fn key(&self, k: usize) -> &[u8] {

@@ -228,9 +228,7 @@ impl EventLog {
             !self.logged || i < self.by_pos.len(),
             "event log not aligned with the complaints"
         );
-        self.by_pos
-            .get(i)
-            .map_or(&[], |&(a, n)| &self.events[a as usize..(a + n) as usize])
+        self.by_pos.get(i).map_or(&[], |&r| self.slice(r))
     }
 
     /// Re-keys the positional index to `complaints` (after classify has dropped the complaints
