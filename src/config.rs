@@ -13,6 +13,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::{Error, Result};
+pub use crate::format::Lang;
 use crate::model::Field;
 use crate::rejects::RejectLimit;
 use crate::time::{Ts, Zone};
@@ -58,10 +59,23 @@ pub struct RawConfig {
     pub sla: SlaConfig,
     /// How the event log's headers and operation names map.
     #[serde(default)]
-    pub event_log: crate::pipeline::events::EventsConfig,
+    pub event_log: EventsConfig,
     /// Escalation audit settings.
     #[serde(default)]
     pub audit: AuditConfig,
+}
+
+/// `[event_log]` in the config.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    /// Extra header aliases per event field (`complaint_id`, `at`, `type`, `actor`, `role`,
+    /// `to_role`, `note`).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Operation name → event type (canonical or your own, e.g. `"督办" = "supervised"`).
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
 }
 
 /// `[audit]`
@@ -137,16 +151,6 @@ pub enum EncodingChoice {
     Gb18030,
 }
 
-/// Report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Simplified Chinese (default).
-    Zh,
-    /// English.
-    En,
-}
-
 /// Command-line values that override the file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -212,7 +216,7 @@ pub struct Config {
     /// SLA settings.
     pub sla: SlaConfig,
     /// Event-log mapping.
-    pub event_log: crate::pipeline::events::EventsConfig,
+    pub event_log: EventsConfig,
     /// Audit settings.
     pub audit: AuditConfig,
     /// `--max-rejects`.

@@ -128,15 +128,6 @@ impl Diagnostics {
     pub fn errors(&self) -> usize {
         self.0.iter().filter(|d| !d.warning).count()
     }
-
-    /// `Ok(())` when there is no error (warnings alone pass), else the error.
-    pub fn into_result(self) -> crate::error::Result<()> {
-        if self.errors() == 0 {
-            Ok(())
-        } else {
-            Err(crate::error::Error::Diagnostics(self))
-        }
-    }
 }
 
 impl fmt::Display for Diagnostics {

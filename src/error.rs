@@ -109,3 +109,15 @@ impl From<Diagnostics> for Error {
         Error::Diagnostics(d)
     }
 }
+
+// Here rather than in `diagnostic`, which sits below `error` and imports nothing of it.
+impl Diagnostics {
+    /// `Ok(())` when there is no error (warnings alone pass), else the error.
+    pub fn into_result(self) -> Result<()> {
+        if self.errors() == 0 {
+            Ok(())
+        } else {
+            Err(Error::Diagnostics(self))
+        }
+    }
+}

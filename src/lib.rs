@@ -8,20 +8,21 @@
 //! The stages live in [`pipeline`]; [`commands`] holds one module per subcommand; the types
 //! handed between stages are in [`model`] and in each stage's module.
 
-pub mod calendar;
+pub use complaints_calendar as calendar;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod format;
 pub mod id_index;
 pub mod model;
 pub mod output;
 pub mod period;
 pub mod pipeline;
 pub mod privacy;
+pub mod progress;
 pub mod rejects;
-pub mod sample;
 pub mod time;
 pub mod ui;
 

@@ -4,6 +4,8 @@
 //!
 //! This module holds the record-level types; each stage module holds its own output type.
 
+use std::time::Instant;
+
 use serde::Serialize;
 
 use crate::time::Ts;
@@ -438,4 +440,59 @@ pub fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
             k = from;
         }
     }
+}
+
+/// Wall time per stage, in milliseconds, in stage order, and the process's peak resident
+/// memory after each of them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// (stage, milliseconds), in stage order.
+    pub stages: Vec<(String, u64)>,
+    /// (stage, MiB): the resident-memory high-water mark when the stage ended (Linux; empty
+    /// elsewhere). Stages that run interleaved chunk by chunk (sla, audit, tables, summary)
+    /// share one mark, `assess`.
+    pub peak_rss_mib: Vec<(String, u64)>,
+}
+
+impl Timings {
+    /// Records the time since `since` under `stage`, and the memory mark.
+    pub fn lap(&mut self, stage: &str, since: &mut Instant) {
+        let now = Instant::now();
+        self.stages
+            .push((stage.to_owned(), (now - *since).as_millis() as u64));
+        self.mark(stage);
+        *since = now;
+    }
+
+    /// Records the memory high-water mark under `stage`.
+    pub fn mark(&mut self, stage: &str) {
+        if let Some(mib) = peak_rss_mib() {
+            self.peak_rss_mib.push((stage.to_owned(), mib));
+        }
+    }
+}
+
+/// The process's resident-memory high-water mark (`VmHWM`), in MiB; `None` where
+/// `/proc/self/status` does not exist. Benchmarks read it per stage to see which stage grows the
+/// footprint.
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// The row accounting every run reports: read = accepted + rejected.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Data records read from the input files.
+    pub read: usize,
+    /// Records accepted: one per complaint in the output, plus the rows merged into them.
+    pub accepted: usize,
+    /// Records rejected (each in `rejects.csv`).
+    pub rejected: usize,
+    /// Complaints in the output.
+    pub complaints: usize,
+    /// Rows merged into a complaint by the duplicate policy.
+    pub merged: usize,
 }

@@ -3,6 +3,9 @@
 
 use std::io::Write;
 
+use crate::format::thousands;
+use crate::progress::{Measure, Meter, Progress, Ticker};
+
 /// Prints a fatal error.
 pub fn error(e: &crate::error::Error) {
     let text = e.to_string();
@@ -29,7 +32,6 @@ pub fn note(quiet: bool, msg: &str) {
 
 /// The end-of-run summary: the row accounting, where the outputs are, and the stage timings.
 pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Config) -> String {
-    use crate::pipeline::render::thousands;
     let c = &outcome.counts;
     let n = |x: usize| thousands(i64::try_from(x).unwrap_or(i64::MAX));
     let mut s = format!(
@@ -83,58 +85,66 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
 
 /// Progress bars on stderr for long runs, one per stage, with counts and rates.
 ///
-/// Drawn only when stderr is a terminal and the run is not `--quiet`; otherwise every bar is a
-/// no-op, so the pipeline ticks them unconditionally. Finished bars stay on screen, so the
+/// Drawn only when stderr is a terminal and the run is not `--quiet`; otherwise every meter is
+/// a no-op, so the pipeline ticks them unconditionally. Finished bars stay on screen, so the
 /// terminal keeps a line per stage with its total and rate.
 #[derive(Clone, Default)]
-pub struct Progress {
+pub struct Bars {
     multi: Option<indicatif::MultiProgress>,
 }
 
-impl std::fmt::Debug for Progress {
+impl std::fmt::Debug for Bars {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.multi.is_some() {
-            "Progress(drawn)"
+            "Bars(drawn)"
         } else {
-            "Progress(hidden)"
+            "Bars(hidden)"
         })
     }
 }
 
-impl Progress {
+impl Bars {
     /// Bars for an interactive run: drawn unless `quiet` or stderr is not a terminal.
-    pub fn new(quiet: bool) -> Progress {
+    pub fn new(quiet: bool) -> Bars {
         use std::io::IsTerminal;
         if quiet || !std::io::stderr().is_terminal() {
-            return Progress::hidden();
+            return Bars { multi: None };
         }
-        Progress {
+        Bars {
             multi: Some(indicatif::MultiProgress::with_draw_target(
                 indicatif::ProgressDrawTarget::stderr_with_hz(10),
             )),
         }
     }
+}
 
-    /// No bars (tests, pipes, `--quiet`, the commands that are not long runs).
-    pub fn hidden() -> Progress {
-        Progress { multi: None }
-    }
-
-    fn add(&self, stage: &str, len: Option<u64>, template: &str) -> Bar {
+impl Progress for Bars {
+    fn begin(&self, stage: &str, measure: Measure) -> Meter {
         let Some(multi) = &self.multi else {
-            return Bar(None);
+            return Meter::hidden();
+        };
+        let (len, template) = match measure {
+            Measure::Bytes(n) => (
+                Some(n),
+                "{prefix:>10} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {elapsed:>4} {msg}".to_owned(),
+            ),
+            Measure::Count(n, unit) => (
+                Some(n),
+                format!("{{prefix:>10}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{rate}} {{elapsed:>4}} {{msg}}"),
+            ),
+            Measure::Spinner => (None, "{prefix:>10} {spinner} {elapsed:>4} {msg}".to_owned()),
         };
         let bar = match len {
             Some(n) => indicatif::ProgressBar::new(n),
             None => indicatif::ProgressBar::new_spinner(),
         };
-        let style = indicatif::ProgressStyle::with_template(template)
+        let style = indicatif::ProgressStyle::with_template(&template)
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             // `{per_sec}` prints four decimals; a whole number per second reads better.
             .with_key(
                 "rate",
                 |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{}/s", thousands_u64(state.per_sec() as u64));
+                    let _ = write!(w, "{}/s", thousands(state.per_sec() as i64));
                 },
             )
             .progress_chars("=> ");
@@ -142,86 +152,35 @@ impl Progress {
         if len.is_none() {
             bar.enable_steady_tick(std::time::Duration::from_millis(100));
         }
-        Bar(Some(bar))
+        Meter::drawn(std::sync::Arc::new(Bar(bar)))
     }
 
-    /// A stage measured in bytes of input (reading files).
-    pub fn bytes(&self, stage: &str, total: u64) -> Bar {
-        self.add(
-            stage,
-            Some(total),
-            "{prefix:>10} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {elapsed:>4} {msg}",
-        )
-    }
-
-    /// A stage measured in items (`unit`: "complaints", "pages").
-    pub fn count(&self, stage: &str, total: u64, unit: &str) -> Bar {
-        self.add(
-            stage,
-            Some(total),
-            &format!("{{prefix:>10}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{rate}} {{elapsed:>4}} {{msg}}"),
-        )
-    }
-
-    /// Ends the bars' block, so that what is printed next starts on a line of its own.
-    pub fn done(&self) {
+    fn done(&self) {
         if self.multi.is_some() {
             let _ = writeln!(std::io::stderr().lock());
         }
     }
-
-    /// A stage without a count (a spinner and a message).
-    pub fn spinner(&self, stage: &str) -> Bar {
-        self.add(stage, None, "{prefix:>10} {spinner} {elapsed:>4} {msg}")
-    }
 }
 
-/// One stage's bar; a no-op when progress is hidden. Cloning shares the bar.
-#[derive(Clone, Default)]
-pub struct Bar(Option<indicatif::ProgressBar>);
+/// One stage's bar.
+struct Bar(indicatif::ProgressBar);
 
-impl Bar {
-    /// A bar that draws nothing.
-    pub fn hidden() -> Bar {
-        Bar(None)
+impl Ticker for Bar {
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
     }
 
-    /// Advances by `n`.
-    pub fn inc(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.inc(n);
-        }
-    }
-
-    /// Sets the text after the bar.
-    pub fn message(&self, msg: &str) {
-        if let Some(b) = &self.0 {
-            b.set_message(msg.to_owned());
-        }
+    fn message(&self, msg: &str) {
+        self.0.set_message(msg.to_owned());
     }
 
     /// Fills the bar and leaves it on screen with its final count, rate and time.
-    pub fn finish(&self) {
-        if let Some(b) = &self.0 {
-            if let Some(len) = b.length() {
-                b.set_position(len);
-            }
-            b.finish();
+    fn finish(&self) {
+        if let Some(len) = self.0.length() {
+            self.0.set_position(len);
         }
+        self.0.finish();
     }
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands_u64(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -229,39 +188,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quiet_progress_draws_nothing_and_bars_are_no_ops() {
-        let p = Progress::new(true);
+    fn quiet_progress_draws_nothing_and_meters_are_no_ops() {
+        let p = Bars::new(true);
         assert!(p.multi.is_none());
-        let bar = p.count("assess", 10, "complaints");
-        assert!(bar.0.is_none());
-        bar.inc(5);
-        bar.message("x");
-        bar.finish();
+        let meter = p.begin("assess", Measure::Count(10, "complaints"));
+        assert!(!meter.is_drawn());
+        meter.inc(5);
+        meter.message("x");
+        meter.finish();
         p.done();
     }
 
     #[test]
     fn drawn_bars_count_and_finish_full() {
         // A drawn bar whose target is hidden: the counting is the same as on a terminal.
-        let p = Progress {
-            multi: Some(indicatif::MultiProgress::with_draw_target(
-                indicatif::ProgressDrawTarget::hidden(),
-            )),
-        };
-        let bar = p.bytes("read", 100);
+        let bar = Bar(indicatif::ProgressBar::with_draw_target(
+            Some(100),
+            indicatif::ProgressDrawTarget::hidden(),
+        ));
         bar.inc(40);
-        assert_eq!(bar.0.as_ref().map(|b| b.position()), Some(40));
+        assert_eq!(bar.0.position(), 40);
         bar.finish();
-        assert_eq!(bar.0.as_ref().map(|b| b.position()), Some(100));
-        assert!(bar.0.as_ref().is_some_and(|b| b.is_finished()));
-    }
-
-    #[test]
-    fn rates_print_with_thousands_separators() {
-        assert_eq!(thousands_u64(0), "0");
-        assert_eq!(thousands_u64(999), "999");
-        assert_eq!(thousands_u64(1_000), "1,000");
-        assert_eq!(thousands_u64(898_538), "898,538");
-        assert_eq!(thousands_u64(12_345_678), "12,345,678");
+        assert_eq!(bar.0.position(), 100);
+        assert!(bar.0.is_finished());
     }
 }

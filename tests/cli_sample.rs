@@ -52,7 +52,7 @@ fn sample_outputs_match_the_golden_files() {
     assert_eq!(r, a + j);
     assert!(read(dir.path().join("report.html")).contains(&format!(
         "读取行数 <b>{}</b>",
-        complaints::pipeline::render::thousands(r as i64)
+        complaints::format::thousands(r as i64)
     )));
 }
 

@@ -29,3 +29,6 @@ mod cli_report;
 
 // docs/TEMPLATES.md documents every field of the report context.
 mod templates_doc;
+
+// The crate's layers: imports only go down, no circles.
+mod layers;

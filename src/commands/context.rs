@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, RunOptions, aggregate};
+use crate::pipeline::{self, aggregate};
 use crate::time::Ts;
 
 /// Runs the pipeline up to aggregate and prints the context.
@@ -15,7 +15,7 @@ pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
     let ev = pipeline::evaluate(
         &cfg,
         &prepared,
-        RunOptions::from_args(args),
+        super::run_options(args),
         pipeline::Output::Sink(&mut pipeline::NoSink),
     )?;
     let warnings = pipeline::coverage_warnings(&ev.uncovered);

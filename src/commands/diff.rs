@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::cli::DiffArgs;
 use crate::error::Result;
 use crate::output::{CsvOut, names, write_atomic};
-use crate::pipeline::{self, Evaluated, RunOptions};
+use crate::pipeline::{self, Evaluated};
 use crate::time::Ts;
 use crate::ui;
 
@@ -125,13 +125,13 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
     let ev_a = pipeline::evaluate(
         &cfg_a,
         &prep_a,
-        RunOptions::from_args(&args.run),
+        super::run_options(&args.run),
         pipeline::Output::Sink(&mut sa),
     )?;
     let ev_b = pipeline::evaluate(
         &cfg_b,
         &prep_b,
-        RunOptions::from_args(&args.run),
+        super::run_options(&args.run),
         pipeline::Output::Sink(&mut sb),
     )?;
     let list = changes(

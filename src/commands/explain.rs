@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::cli::ExplainArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline;
 use crate::time::Ts;
 
 /// Prints the explanation on stdout.
@@ -16,7 +16,7 @@ pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
     let ev = pipeline::evaluate(
         &cfg,
         &prepared,
-        RunOptions::from_args(&args.run),
+        super::run_options(&args.run),
         pipeline::Output::Sink(&mut pipeline::NoSink),
     )?;
     let cls = &ev.classified;
@@ -27,7 +27,7 @@ pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
             cls.complaints.len()
         )));
     };
-    let verdicts = pipeline::verdicts_of(&cfg, &prepared.rules, cls, &ev.events, i);
+    let verdicts = pipeline::sla::verdicts_of(&cfg, &prepared.rules, cls, &ev.events, i);
     let text = crate::pipeline::explain::complaint(
         &cfg,
         &prepared.rules,

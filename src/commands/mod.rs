@@ -58,3 +58,18 @@ pub fn load_setup(setup: &SetupArgs, now: Ts) -> Result<Config> {
     };
     Config::load(setup.config.as_deref(), &ov, now)
 }
+
+/// The options `run`, `context`, `explain` and `diff` take from their arguments.
+pub fn run_options(args: &RunArgs) -> crate::pipeline::RunOptions {
+    use crate::pipeline::{ASSESS_CHUNK, EvalMode, RunOptions, ingest};
+    RunOptions {
+        mode: if args.per_row {
+            EvalMode::PerRow
+        } else {
+            EvalMode::Auto
+        },
+        chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
+        assess_chunk: args.assess_chunk.unwrap_or(ASSESS_CHUNK).max(1),
+        ..RunOptions::default()
+    }
+}

@@ -10,13 +10,13 @@ use crate::ui;
 pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     let cfg = super::load_config(args, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let progress = ui::Progress::new(quiet);
+    let progress = std::sync::Arc::new(ui::Bars::new(quiet));
     let opts = RunOptions {
         progress: progress.clone(),
-        ..RunOptions::from_args(args)
+        ..super::run_options(args)
     };
     let result = pipeline::run(&cfg, &prepared, opts);
-    progress.done();
+    crate::progress::Progress::done(&*progress);
     let outcome = match result {
         Ok(o) => o,
         Err(e @ crate::error::Error::TooManyRejects { .. }) => {

@@ -3,8 +3,8 @@
 
 use crate::cli::SampleArgs;
 use crate::error::{Error, Result};
-use crate::sample::{FileSplit, Formats, SampleOptions, generate};
 use crate::ui;
+use complaints_sample::{FileSplit, Formats, SampleOptions, generate};
 
 /// Generates the data; exit code 0.
 pub fn run(args: &SampleArgs, quiet: bool) -> Result<i32> {

@@ -15,11 +15,9 @@
 //! timestamp columns (registered, acknowledged, dispatched, ...): duties that need other events
 //! (escalations, second handling, look-backs) cannot be audited then, and say so.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::id_index::IdIndex;
@@ -148,19 +146,6 @@ const FIELDS: &[(&str, &[&str])] = &[
         &["备注", "说明", "描述", "note", "remark", "comment"],
     ),
 ];
-
-/// `[event_log]` in the config.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventsConfig {
-    /// Extra header aliases per event field (`complaint_id`, `at`, `type`, `actor`, `role`,
-    /// `to_role`, `note`).
-    #[serde(default)]
-    pub aliases: BTreeMap<String, Vec<String>>,
-    /// Operation name → event type (canonical or your own, e.g. `"督办" = "supervised"`).
-    #[serde(default)]
-    pub types: BTreeMap<String, String>,
-}
 
 /// One event.
 #[derive(Debug, Clone, PartialEq)]
@@ -354,7 +339,7 @@ pub struct EventProfile {
 
 impl EventProfile {
     /// Builds the mapping from the built-ins and the config.
-    pub fn new(cfg: &EventsConfig) -> EventProfile {
+    pub fn new(cfg: &crate::config::EventsConfig) -> EventProfile {
         let mut fields = HashMap::new();
         for (f, _) in FIELDS {
             for a in cfg.aliases.get(*f).into_iter().flatten() {

@@ -38,10 +38,9 @@ pub mod explain;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
+pub use crate::model::{RowCounts, Timings, peak_rss_mib};
 use crate::rejects::Rejects;
 
 /// Everything compiled before data is touched.
@@ -67,60 +66,6 @@ pub fn prepare(cfg: &Config) -> Result<Prepared> {
     }
 }
 
-/// Wall time per stage, in milliseconds, in stage order, and the process's peak resident
-/// memory after each of them.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Timings {
-    /// (stage, milliseconds), in stage order.
-    pub stages: Vec<(String, u64)>,
-    /// (stage, MiB): the resident-memory high-water mark when the stage ended (Linux; empty
-    /// elsewhere). Stages that run interleaved chunk by chunk (sla, audit, tables, summary)
-    /// share one mark, `assess`.
-    pub peak_rss_mib: Vec<(String, u64)>,
-}
-
-impl Timings {
-    fn lap(&mut self, stage: &str, since: &mut Instant) {
-        let now = Instant::now();
-        self.stages
-            .push((stage.to_owned(), (now - *since).as_millis() as u64));
-        self.mark(stage);
-        *since = now;
-    }
-
-    /// Records the memory high-water mark under `stage`.
-    fn mark(&mut self, stage: &str) {
-        if let Some(mib) = peak_rss_mib() {
-            self.peak_rss_mib.push((stage.to_owned(), mib));
-        }
-    }
-}
-
-/// The process's resident-memory high-water mark (`VmHWM`), in MiB; `None` where
-/// `/proc/self/status` does not exist. Benchmarks read it per stage to see which stage grows the
-/// footprint.
-pub fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-/// The row accounting every run reports: read = accepted + rejected.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct RowCounts {
-    /// Data records read from the input files.
-    pub read: usize,
-    /// Records accepted: one per complaint in the output, plus the rows merged into them.
-    pub accepted: usize,
-    /// Records rejected (each in `rejects.csv`).
-    pub rejected: usize,
-    /// Complaints in the output.
-    pub complaints: usize,
-    /// Rows merged into a complaint by the duplicate policy.
-    pub merged: usize,
-}
-
 /// What a run produced.
 pub struct RunOutcome {
     /// Row accounting.
@@ -141,7 +86,7 @@ pub struct RunOutcome {
 pub use rules::classify::EvalMode;
 
 /// Options that are not part of the config.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Rule evaluation mode.
     pub mode: EvalMode,
@@ -149,8 +94,8 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
     /// Complaints assessed at a time (default [`ASSESS_CHUNK`]).
     pub assess_chunk: usize,
-    /// Per-stage progress bars on stderr (hidden by default).
-    pub progress: crate::ui::Progress,
+    /// Per-stage progress (silent by default; the CLI draws bars).
+    pub progress: std::sync::Arc<dyn crate::progress::Progress + Send>,
 }
 
 impl Default for RunOptions {
@@ -159,23 +104,7 @@ impl Default for RunOptions {
             mode: EvalMode::Auto,
             chunk_bytes: ingest::CHUNK_BYTES,
             assess_chunk: ASSESS_CHUNK,
-            progress: crate::ui::Progress::hidden(),
-        }
-    }
-}
-
-impl RunOptions {
-    /// The options `run`, `context`, `explain` and `diff` take from their arguments.
-    pub fn from_args(args: &crate::cli::RunArgs) -> RunOptions {
-        RunOptions {
-            mode: if args.per_row {
-                EvalMode::PerRow
-            } else {
-                EvalMode::Auto
-            },
-            chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
-            assess_chunk: args.assess_chunk.unwrap_or(ASSESS_CHUNK).max(1),
-            progress: crate::ui::Progress::hidden(),
+            progress: std::sync::Arc::new(crate::progress::Silent),
         }
     }
 }
@@ -261,9 +190,10 @@ pub fn evaluate(
     let mut rejects = Rejects::default();
     let profile = normalize::Profile::new(&cfg.profile);
     let is_header = |cells: &[String]| profile.is_header(cells);
-    let read_bar = opts
-        .progress
-        .bytes("read", ingest::total_bytes(&cfg.inputs));
+    let read_bar = opts.progress.begin(
+        "read",
+        crate::progress::Measure::Bytes(ingest::total_bytes(&cfg.inputs)),
+    );
     let ingest_opts = ingest::IngestOptions {
         encoding: cfg.encoding,
         sheet: cfg.sheet.as_deref(),
@@ -315,9 +245,10 @@ pub fn evaluate(
     } else {
         let profile = events::EventProfile::new(&cfg.event_log);
         let is_header = |cells: &[String]| profile.is_header(cells);
-        let bar = opts
-            .progress
-            .bytes("events", ingest::total_bytes(&cfg.events));
+        let bar = opts.progress.begin(
+            "events",
+            crate::progress::Measure::Bytes(ingest::total_bytes(&cfg.events)),
+        );
         let opts = ingest::IngestOptions {
             encoding: cfg.encoding,
             sheet: None,
@@ -342,9 +273,10 @@ pub fn evaluate(
         Some(log)
     };
     timings.lap("events", &mut clock);
-    let bar = opts
-        .progress
-        .count("classify", normalized.complaints.len() as u64, "complaints");
+    let bar = opts.progress.begin(
+        "classify",
+        crate::progress::Measure::Count(normalized.complaints.len() as u64, "complaints"),
+    );
     let classified = rules::classify::run(
         &prepared.rules,
         normalized,
@@ -400,7 +332,10 @@ pub fn evaluate(
         std::time::Duration::ZERO,
     );
     let n = classified.complaints.len();
-    let bar = opts.progress.count("assess", n as u64, "complaints");
+    let bar = opts.progress.begin(
+        "assess",
+        crate::progress::Measure::Count(n as u64, "complaints"),
+    );
     let mut start = 0;
     while start < n {
         let range = start..(start + opts.assess_chunk).min(n);
@@ -500,27 +435,6 @@ pub fn evaluate(
     })
 }
 
-/// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this
-/// assesses the one complaint again, which gives the same verdicts).
-pub fn verdicts_of(
-    cfg: &Config,
-    rules: &rules::RuleSet,
-    classified: &rules::classify::Classified,
-    events: &events::EventLog,
-    i: usize,
-) -> Vec<sla::Verdict> {
-    let opts = sla::SlaOptions {
-        zone: &cfg.zone,
-        as_of: cfg.as_of,
-        project_calendars: &cfg.sla.project_calendars,
-        events: events.logged.then_some(events),
-    };
-    sla::assess_range(rules, classified, i..i + 1, &opts)
-        .0
-        .pop()
-        .unwrap_or_default()
-}
-
 /// The calendar-coverage warnings of a run.
 pub fn coverage_warnings(uncovered: &std::collections::BTreeSet<(String, i32)>) -> Vec<String> {
     uncovered
@@ -547,7 +461,9 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         mut timings,
     } = ev;
     let mut clock = Instant::now();
-    let bar = opts.progress.spinner("report");
+    let bar = opts
+        .progress
+        .begin("report", crate::progress::Measure::Spinner);
     bar.message("aggregating");
     let warnings = coverage_warnings(&uncovered);
     let pages = aggregate::run(&aggregate::AggregateInput {
@@ -566,7 +482,8 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
     render::run(&render::RenderInput {
         cfg,
-        prepared,
+        rules: &prepared.rules,
+        templates: &prepared.templates,
         files: &files,
         classified: &classified,
         rejects: &rejects,
@@ -584,7 +501,15 @@ pub fn run(cfg: &Config, prepared: &Prepared, opts: RunOptions) -> Result<RunOut
         &summary.duties_applied,
     );
     let manifest = render::manifest::Manifest::new(
-        cfg, prepared, &files, counts, &rejects, &timings, &warnings, coverage,
+        cfg,
+        &prepared.rules,
+        &prepared.templates,
+        &files,
+        counts,
+        &rejects,
+        &timings,
+        &warnings,
+        coverage,
     );
     manifest.write(&cfg.out_dir)?;
     if let Some(limit) = cfg.max_rejects

@@ -13,7 +13,6 @@
 //! data, keyed by period and project, and pages are assembled from the results.
 
 mod facts;
-pub mod format;
 mod stats;
 mod summary;
 
@@ -22,19 +21,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use self::facts::{Facts, period_key};
-pub use self::format::{duration_text, hours_text, limit_text, pct_text, round4};
 use self::stats::{Stats, audit_statuses, counts, stats, status_counts, verdict_statuses};
 pub use self::summary::Summary;
 use crate::config::{Config, Lang};
 use crate::error::{Error, Result};
+use crate::format::{duration_text, pct_text, round4, thousands};
+use crate::model::RowCounts;
 use crate::model::Stage;
 use crate::period::{self, Period, PeriodSpec};
-use crate::pipeline::RowCounts;
 use crate::pipeline::audit::AuditStatus;
 use crate::pipeline::events::EventLog;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::coverage::CoverageReport;
+use crate::pipeline::rules::presets::limit::limit_text;
 use crate::pipeline::sla::Status;
 use crate::privacy;
 use crate::rejects::Rejects;
@@ -1192,7 +1192,7 @@ fn unit_of(key: &str) -> &'static str {
 fn value_text(unit: &str, v: Option<f64>) -> String {
     match (unit, v) {
         (_, None) => "—".to_owned(),
-        ("count", Some(x)) => crate::pipeline::render::thousands(x as i64),
+        ("count", Some(x)) => thousands(x as i64),
         ("hours", Some(x)) => format!("{x:.1} h"),
         ("minutes", Some(x)) => format!("{x:.0} min"),
         (_, Some(x)) => format!("{:.1}%", x * 100.0),

@@ -13,7 +13,6 @@
 //! An action by the wrong role does not discharge a duty: the finding stays `missing` (or
 //! `late` if the right role acted later) and its note names what was done instead.
 
-pub mod duties;
 pub mod roster;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,14 +20,14 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use self::duties::{Condition, Deadline, Duty, Point, TeamDuty};
 use self::roster::Roster;
 use crate::model::{Complaint, Origin, Str};
 use crate::pipeline::events::{Event, EventLog};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::rules::classify::RuleValue;
-use crate::pipeline::sla::targets::{Limit, WorkingDays};
+use crate::pipeline::rules::presets::duties::{Condition, Deadline, Duty, Point, TeamDuty};
+use crate::pipeline::rules::presets::limit::{Limit, WorkingDays, limit_text};
 use crate::pipeline::sla::{Status, Verdict, value_text};
 use crate::time::{Ts, Zone};
 
@@ -493,7 +492,7 @@ fn complaint_duty(
     let deadline_desc = match &d.deadline {
         Deadline::Limit(l) => format!(
             "{trigger_desc} + {} = {}",
-            crate::pipeline::aggregate::limit_text(Some(l), None, crate::config::Lang::En),
+            limit_text(Some(l), None, crate::config::Lang::En),
             zone.format(required)
         ),
         Deadline::DueOf(t) => format!("before the due time of `{t}` ({})", zone.format(required)),
@@ -694,7 +693,7 @@ fn team_finding(
         "; `{}` required by {} (+{})",
         td.action,
         zone.format(required),
-        crate::pipeline::aggregate::limit_text(Some(&td.deadline), None, crate::config::Lang::En)
+        limit_text(Some(&td.deadline), None, crate::config::Lang::En)
     ));
     f
 }

@@ -52,7 +52,7 @@ impl Roster {
             sheet: None,
             is_header: &is_header,
             chunk_bytes: crate::pipeline::ingest::CHUNK_BYTES,
-            progress: &crate::ui::Bar::hidden(),
+            progress: &crate::progress::Meter::hidden(),
         };
         let mut rejects = Rejects::default();
         let (_, table) = read_file(path, 0, &opts, &mut rejects)?;

@@ -107,7 +107,7 @@ pub struct IngestOptions<'a> {
     /// Target size of the pieces a CSV is parsed in ([`CHUNK_BYTES`]).
     pub chunk_bytes: usize,
     /// Advanced by the bytes of each block read (a no-op bar when progress is hidden).
-    pub progress: &'a crate::ui::Bar,
+    pub progress: &'a crate::progress::Meter,
 }
 
 /// Total size of `paths` in bytes (unreadable ones count 0): what vectors are reserved from and
@@ -140,7 +140,7 @@ pub struct Source {
     /// The header as written (trimmed; trailing blank cells dropped).
     pub headers: Vec<String>,
     body: Body,
-    progress: crate::ui::Bar,
+    progress: crate::progress::Meter,
     /// The file's size, for the progress bar.
     bytes: u64,
 }

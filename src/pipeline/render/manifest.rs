@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::model::{RowCounts, Timings};
 use crate::output::{names, write_atomic};
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleFile;
-use crate::pipeline::{Prepared, RowCounts, Timings};
 use crate::rejects::Rejects;
 
 /// The manifest.
@@ -63,7 +63,8 @@ impl Manifest {
     /// Gathers the manifest.
     pub fn new(
         cfg: &Config,
-        prepared: &Prepared,
+        rules: &crate::pipeline::rules::RuleSet,
+        templates: &super::Templates,
         files: &[InputFile],
         rows: RowCounts,
         rejects: &Rejects,
@@ -72,7 +73,7 @@ impl Manifest {
         coverage: crate::pipeline::rules::coverage::CoverageReport,
     ) -> Manifest {
         let mut calendars = BTreeMap::new();
-        for (name, cal) in &prepared.rules.env.calendars {
+        for (name, cal) in &rules.env.calendars {
             calendars.insert(name.clone(), cal.sha256().to_owned());
         }
         Manifest {
@@ -87,8 +88,8 @@ impl Manifest {
                 sha256: cfg.sha256.clone().unwrap_or_default(),
             }),
             inputs: files.to_vec(),
-            rules: prepared.rules.files.clone(),
-            templates: prepared.templates.files.clone(),
+            rules: rules.files.clone(),
+            templates: templates.files.clone(),
             calendars,
             rows,
             rejects_by_reason: rejects.counts_by_reason(),

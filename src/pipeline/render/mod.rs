@@ -29,7 +29,6 @@ use crate::config::{Config, Lang};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::error::{Error, Result};
 use crate::output::{names, write_atomic};
-use crate::pipeline::Prepared;
 use crate::pipeline::aggregate::ReportContext;
 use crate::pipeline::ingest::InputFile;
 use crate::rejects::Rejects;
@@ -157,7 +156,7 @@ impl Templates {
     /// A message in a language (the key itself when missing; `check` reports missing keys).
     pub fn message(&self, lang: Lang, key: &str) -> String {
         self.messages
-            .get(lang_code(lang))
+            .get(lang.code())
             .and_then(|m| m.get(key))
             .cloned()
             .unwrap_or_else(|| key.to_owned())
@@ -282,7 +281,7 @@ fn register(
     env.add_filter("num", |v: Value| -> Result<String, TplError> {
         defined(&v, "num")?;
         Ok(match v.as_i64() {
-            Some(i) => thousands(i),
+            Some(i) => crate::format::thousands(i),
             None => v.to_string(),
         })
     });
@@ -295,25 +294,14 @@ fn register(
     });
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(i: i64) -> String {
-    let s = i.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (k, ch) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if i < 0 { format!("-{out}") } else { out }
-}
-
 /// What the render stage needs.
 pub struct RenderInput<'a> {
     /// Run config.
     pub cfg: &'a Config,
-    /// Rules and templates.
-    pub prepared: &'a Prepared,
+    /// The rules.
+    pub rules: &'a crate::pipeline::rules::RuleSet,
+    /// The templates.
+    pub templates: &'a Templates,
     /// Input files.
     pub files: &'a [InputFile],
     /// The classified complaints.
@@ -358,7 +346,7 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         .pages
         .par_iter()
         .map(|page| {
-            let templates = &input.prepared.templates;
+            let templates = input.templates;
             write(
                 &page.path,
                 &templates.render(REPORT_TEMPLATE, &page.context)?,
@@ -410,12 +398,12 @@ h2{font-size:16px;margin-top:28px}</style></head><body>\n",
     // The run kept no verdicts (it summarised them chunk by chunk): assess the listed
     // complaints again, which gives the same verdicts.
     let cfg = input.cfg;
-    let rules = &input.prepared.rules;
+    let rules = input.rules;
     use rayon::prelude::*;
     let texts: Vec<String> = order
         .par_iter()
         .map(|&i| {
-            let verdicts = crate::pipeline::verdicts_of(cfg, rules, cls, input.events, i);
+            let verdicts = crate::pipeline::sla::verdicts_of(cfg, rules, cls, input.events, i);
             crate::pipeline::explain::complaint(
                 cfg,
                 rules,
@@ -439,24 +427,9 @@ h2{font-size:16px;margin-top:28px}</style></head><body>\n",
     s
 }
 
-/// The language code for the templates.
-pub fn lang_code(l: Lang) -> &'static str {
-    match l {
-        Lang::Zh => "zh",
-        Lang::En => "en",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(-1234567), "-1,234,567");
-    }
 
     fn render(src: &str, ctx: serde_json::Value) -> std::result::Result<String, TplError> {
         let mut env = Environment::new();

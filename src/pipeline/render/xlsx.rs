@@ -108,7 +108,7 @@ impl Sheets<'_> {
 pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     let ctx = input.pages.main();
     let cfg = input.cfg;
-    let m = |k: &str| input.prepared.templates.message(ctx.lang, k);
+    let m = |k: &str| input.templates.message(ctx.lang, k);
     let mut wb = Workbook::new();
     let created = {
         use chrono::Datelike;

@@ -432,7 +432,7 @@ pub fn run(
     mode: EvalMode,
     strict: bool,
     rejects: &mut Rejects,
-    progress: &crate::ui::Bar,
+    progress: &crate::progress::Meter,
 ) -> Result<Classified> {
     let Normalized {
         complaints,

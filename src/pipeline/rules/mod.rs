@@ -20,8 +20,8 @@ pub mod analysis;
 pub mod classify;
 pub mod coverage;
 pub mod engine;
+pub mod presets;
 pub mod tables;
-pub mod testing;
 pub mod text;
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,13 +33,13 @@ use serde::{Deserialize, Serialize};
 
 use self::analysis::Reads;
 use self::engine::RuleEnv;
+use self::presets::targets::TargetSet;
 use self::tables::{HitPolicy, Table};
 use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::Result;
 use crate::model::Field;
-use crate::pipeline::sla::targets::TargetSet;
 use toml::Spanned;
 
 /// The rule set's manifest file name.
@@ -169,7 +169,7 @@ pub struct RuleSet {
     /// Active SLA targets.
     pub targets: TargetSet,
     /// Active escalation duties.
-    pub duties: crate::pipeline::audit::duties::DutySet,
+    pub duties: presets::duties::DutySet,
     /// Every file read, with hashes.
     pub files: Vec<RuleFile>,
     /// Warnings found while compiling (shown by `check` and `run`).
@@ -206,15 +206,8 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
-        let targets = crate::pipeline::sla::targets::load(
-            &dir.join("sla"),
-            cfg,
-            &env,
-            &engine,
-            &mut files,
-            &mut diags,
-        );
-        let duties = crate::pipeline::audit::duties::load(
+        let targets = presets::targets::load(&dir.join("sla"), cfg, &env, &mut files, &mut diags);
+        let duties = presets::duties::load(
             &dir.join("duties"),
             cfg,
             targets.as_ref().unwrap_or(&TargetSet::default()),
@@ -292,7 +285,7 @@ fn check_kpi(
             );
         }
     }
-    let mut events: Vec<&str> = crate::pipeline::sla::targets::EVENTS.to_vec();
+    let mut events: Vec<&str> = presets::EVENTS.to_vec();
     events.extend(cfg.event_log.types.values().map(String::as_str));
     for e in &kpi.response_events {
         if !events.contains(&e.as_str()) {

@@ -5,11 +5,12 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::targets::{Limit, Start, Target, WorkingDays};
 use super::{Basis, Status, Timeline, Verdict, pauses};
 use crate::calendar::{Calendar, DayKind};
 use crate::config::Lang;
-use crate::pipeline::aggregate::{duration_text, hours_text, limit_text};
+use crate::format::{duration_text, hours_text};
+use crate::pipeline::rules::presets::limit::{Limit, WorkingDays, limit_text};
+use crate::pipeline::rules::presets::targets::{Start, Target};
 use crate::time::{Ts, Zone};
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

@@ -14,7 +14,6 @@
 //! happened yet; a chained target whose start never happened is `not_applicable`.
 
 pub mod explain;
-pub mod targets;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -22,11 +21,12 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use self::targets::{Limit, Policy, Start, Target, TargetSet, WorkingDays};
 use crate::calendar::Calendar;
 use crate::model::{Complaint, Stage, Str};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::{Classified, RuleValue};
+use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
+use crate::pipeline::rules::presets::targets::{Policy, Start, Target, TargetSet};
 use crate::time::{Ts, Zone};
 
 /// A verdict's status.
@@ -258,6 +258,27 @@ pub fn assess_range(
         })
         .collect();
     (verdicts, uncovered.into_inner().expect("lock"))
+}
+
+/// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this
+/// assesses the one complaint again, which gives the same verdicts).
+pub fn verdicts_of(
+    cfg: &crate::config::Config,
+    rules: &RuleSet,
+    classified: &Classified,
+    events: &crate::pipeline::events::EventLog,
+    i: usize,
+) -> Vec<Verdict> {
+    let opts = SlaOptions {
+        zone: &cfg.zone,
+        as_of: cfg.as_of,
+        project_calendars: &cfg.sla.project_calendars,
+        events: events.logged.then_some(events),
+    };
+    assess_range(rules, classified, i..i + 1, &opts)
+        .0
+        .pop()
+        .unwrap_or_default()
 }
 
 /// A field or rule output as text, for `when` and deadline fields.
@@ -628,9 +649,10 @@ fn extend_working(cal: &Calendar, start: Ts, secs: i64, ps: &[(Ts, Ts)]) -> Ts {
 
 #[cfg(test)]
 mod tests {
-    use super::targets::{Limit, Policy, Start, Target, WorkingDays};
     use super::*;
     use crate::calendar::Calendar;
+    use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
+    use crate::pipeline::rules::presets::targets::{Policy, Start, Target};
     use proptest::prelude::*;
     use std::path::Path;
 

@@ -28,38 +28,16 @@
 //! `same day` (by the end of the local day the clock starts), `immediately` (0 minutes).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::limit::{Limit, WorkingDays, parse_limit};
+use super::{Preset, PresetFile, PresetHeader, check_event, known_events, labels, read_selected};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::pipeline::rules::RuleFile;
 use crate::pipeline::rules::engine::RuleEnv;
-use crate::pipeline::rules::{RuleFile, files_with};
-
-/// Canonical event names targets may start or stop on (`[event_log.types]` adds your own; see
-/// `docs/AUDIT.md`).
-pub const EVENTS: &[&str] = &[
-    "received",
-    "acknowledged",
-    "dispatched",
-    "on_site",
-    "resolved",
-    "replied",
-    "follow_up",
-    "closed",
-    "registered",
-    "escalated",
-    "reopened",
-    "extension_explained",
-    "paused",
-    "resumed",
-    "level_changed",
-    "second_handling",
-    "look_back",
-    "referred",
-];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +47,18 @@ struct RawPreset {
     source: Option<String>,
     #[serde(default)]
     target: Vec<Spanned<RawTarget>>,
+}
+
+impl PresetHeader for RawPreset {
+    fn title(&self) -> Option<&String> {
+        self.title.as_ref()
+    }
+    fn title_en(&self) -> Option<&String> {
+        self.title_en.as_ref()
+    }
+    fn source(&self) -> Option<&String> {
+        self.source.as_ref()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,41 +98,6 @@ impl OneOrMany {
             OneOrMany::Many(v) => v,
         }
     }
-}
-
-/// How "N working days" is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkingDays {
-    /// The end of the Nth working day strictly after the day the clock starts.
-    EndOfDay,
-    /// A budget of N × the calendar's working-day length.
-    Duration,
-}
-
-/// A time limit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Limit {
-    /// Calendar seconds (minutes, hours, days of 24 h).
-    Calendar {
-        /// Seconds.
-        secs: i64,
-    },
-    /// Working seconds on the target's calendar.
-    Working {
-        /// Seconds.
-        secs: i64,
-    },
-    /// N working days.
-    WorkingDays {
-        /// N.
-        days: u32,
-        /// Reading.
-        mode: WorkingDays,
-    },
-    /// By the end of the local day the clock starts.
-    SameDay,
 }
 
 /// What to do when the record shows the event.
@@ -209,22 +164,6 @@ impl Target {
     }
 }
 
-/// A loaded preset.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Preset {
-    /// File stem.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// English title.
-    pub title_en: String,
-    /// Source procedure.
-    pub source: Option<String>,
-    /// The file.
-    #[serde(skip)]
-    pub path: PathBuf,
-}
-
 /// The active targets, in evaluation order (a chained target after the one it follows).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct TargetSet {
@@ -241,159 +180,35 @@ impl TargetSet {
     }
 }
 
-/// Parses a limit such as `15 minutes`, `2 h`, `5 working days`, `same day`.
-pub fn parse_limit(s: &str, working_days: WorkingDays) -> Result<Limit, String> {
-    let t = s.trim().to_lowercase();
-    match t.as_str() {
-        "same day" | "当天" | "当日" => return Ok(Limit::SameDay),
-        "immediately" | "立即" => return Ok(Limit::Calendar { secs: 0 }),
-        _ => {}
-    }
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("cannot read limit `{s}`: expected e.g. `15 minutes`, `2 hours`, `3 days`, `5 working days`, `8 working hours`, `same day`"))?;
-    if n < 0.0 {
-        return Err(format!("limit `{s}` is negative"));
-    }
-    let unit = unit.trim();
-    let (working, unit) = match unit.strip_prefix("working") {
-        Some(rest) => (true, rest.trim()),
-        None => match unit.strip_prefix("工作") {
-            Some(rest) => (true, rest.trim()),
-            None => (false, unit),
-        },
-    };
-    let secs_per = match unit {
-        "minute" | "minutes" | "min" | "mins" | "m" | "分钟" => 60.0,
-        "hour" | "hours" | "h" | "hr" | "hrs" | "小时" => 3600.0,
-        "day" | "days" | "d" | "天" | "日" => 86_400.0,
-        _ => {
-            return Err(format!(
-                "unknown unit in limit `{s}` (use minutes, hours, days, working minutes, working hours or working days)"
-            ));
-        }
-    };
-    if working && secs_per == 86_400.0 {
-        if n.fract() != 0.0 {
-            return Err(format!("limit `{s}`: working days must be a whole number"));
-        }
-        return Ok(Limit::WorkingDays {
-            days: n as u32,
-            mode: working_days,
-        });
-    }
-    let secs = (n * secs_per).round() as i64;
-    Ok(if working {
-        Limit::Working { secs }
-    } else {
-        Limit::Calendar { secs }
-    })
-}
-
 /// Loads the selected presets from `dir`.
 pub fn load(
-    dir: &Path,
+    dir: &std::path::Path,
     cfg: &Config,
     env: &RuleEnv,
-    _engine: &rhai::Engine,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> Option<TargetSet> {
-    let available = files_with(dir, &["toml"]);
-    // Event names a target may use: the canonical ones plus the types the config maps its own
-    // operation names to.
-    let mut known_events: Vec<&str> = EVENTS.to_vec();
-    for kind in cfg.event_log.types.values() {
-        if !known_events.contains(&kind.as_str()) {
-            known_events.push(kind.as_str());
-        }
-    }
-    let stem = |p: &PathBuf| {
-        p.file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let selected: Vec<PathBuf> = match &cfg.sla.presets {
-        None => available.clone(),
-        Some(list) => {
-            let mut v = Vec::new();
-            for name in list {
-                match available.iter().find(|p| stem(p) == *name.get_ref()) {
-                    Some(p) => v.push(p.clone()),
-                    None => {
-                        let names: Vec<String> = available.iter().map(&stem).collect();
-                        let mut d = Diagnostic::new(
-                            cfg.path.as_deref().map(display_path).unwrap_or_default(),
-                            format!(
-                                "SLA preset `{}` not found in {}",
-                                name.get_ref(),
-                                display_path(dir).display()
-                            ),
-                        );
-                        if let Some(src) = cfg
-                            .path
-                            .as_deref()
-                            .and_then(|p| std::fs::read_to_string(p).ok())
-                        {
-                            d = d.at_offset(&src, name.span().start);
-                        }
-                        d = d.help(
-                            match did_you_mean(name.get_ref(), names.iter().map(String::as_str)) {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None => format!("presets: {}", names.join(", ")),
-                            },
-                        );
-                        diags.push(d);
-                    }
-                }
-            }
-            v
-        }
-    };
+    let known_events = known_events(cfg, &[]);
+    let selected: Vec<PresetFile<RawPreset>> = read_selected(
+        dir,
+        cfg.sla.presets.as_deref(),
+        "SLA preset",
+        cfg,
+        files,
+        diags,
+    );
     let before = diags.0.len();
     let mut set = TargetSet::default();
-    let mut raw_after: Vec<(usize, Spanned<String>, PathBuf, String)> = Vec::new();
-    for path in &selected {
-        let shown = display_path(path);
-        let Ok(src) = std::fs::read_to_string(path) else {
-            diags.push(Diagnostic::new(&shown, "cannot read the preset"));
-            continue;
-        };
-        files.push(RuleFile {
-            path: shown.display().to_string(),
-            sha256: crate::output::sha256_hex(src.as_bytes()),
-        });
-        let raw: RawPreset = match toml::from_str(&src) {
-            Ok(r) => r,
-            Err(e) => {
-                diags.push(crate::config::toml_diagnostic(&shown, &src, &e));
-                continue;
-            }
-        };
-        let preset = stem(path);
-        set.presets.push(Preset {
-            name: preset.clone(),
-            title: raw.title.clone().unwrap_or_else(|| preset.clone()),
-            title_en: raw
-                .title_en
-                .clone()
-                .or(raw.title.clone())
-                .unwrap_or_else(|| preset.clone()),
-            source: raw.source.clone(),
-            path: path.clone(),
-        });
+    let mut raw_after: Vec<(usize, Spanned<String>, usize)> = Vec::new();
+    let mut sources: Vec<(std::path::PathBuf, String)> = Vec::new();
+    for (fi, file) in selected.into_iter().enumerate() {
+        let preset = file.preset.name.clone();
+        set.presets.push(file.preset.clone());
+        let (raw, file) = file.split();
         for t in raw.target {
             let span = t.span();
             let t = t.into_inner();
-            let at = |sp: std::ops::Range<usize>, msg: String| {
-                Diagnostic::new(&shown, msg).at_offset(&src, sp.start)
-            };
+            let at = |sp: std::ops::Range<usize>, msg: String| file.at(sp, msg);
             let name = t.name.get_ref().clone();
             if set.index(&name).is_some() {
                 diags.push(at(t.name.span(), format!("a second target named `{name}`")));
@@ -431,18 +246,7 @@ pub fn load(
                 ));
             }
             let check_event = |e: &Spanned<String>, diags: &mut Diagnostics| {
-                if !known_events.contains(&e.get_ref().as_str()) {
-                    let mut d = at(e.span(), format!("unknown event `{}`", e.get_ref()));
-                    if let Some(s) = did_you_mean(e.get_ref(), known_events.iter().copied()) {
-                        d = d.help(format!("did you mean `{s}`?"));
-                    } else {
-                        d = d.help(format!(
-                            "events: {} (add your own in the config's [event_log.types])",
-                            known_events.join(", ")
-                        ));
-                    }
-                    diags.push(d);
-                }
+                check_event(&file, e.get_ref(), e.span(), &known_events, diags)
             };
             for p in [&t.pause, &t.resume].into_iter().flatten() {
                 check_event(p, diags);
@@ -459,7 +263,7 @@ pub fn load(
                     Start::Event(s.get_ref().clone())
                 }
                 (None, Some(a)) => {
-                    raw_after.push((set.targets.len(), a.clone(), path.clone(), src.clone()));
+                    raw_after.push((set.targets.len(), a.clone(), fi));
                     Start::After(usize::MAX)
                 }
                 (Some(s), Some(_)) => {
@@ -517,13 +321,10 @@ pub fn load(
             };
             let on_reopen = policy(&t.on_reopen, "on_reopen", diags);
             let on_level_change = policy(&t.on_level_change, "on_level_change", diags);
+            let (label, label_en) = labels(&name, t.label.as_ref(), t.label_en.as_ref());
             set.targets.push(Target {
-                label: t.label.clone().unwrap_or_else(|| name.clone()),
-                label_en: t
-                    .label_en
-                    .clone()
-                    .or(t.label.clone())
-                    .unwrap_or_else(|| name.clone()),
+                label,
+                label_en,
                 name,
                 preset: preset.clone(),
                 source: t.source,
@@ -540,20 +341,22 @@ pub fn load(
                 on_level_change,
             });
         }
+        sources.push((file.preset.path, file.src));
     }
-    for (i, a, path, src) in raw_after {
+    for (i, a, fi) in raw_after {
+        let (path, src) = &sources[fi];
         match set.index(a.get_ref()) {
             Some(j) if j != i => set.targets[i].start = Start::After(j),
             _ => {
                 let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
                 let mut d = Diagnostic::new(
-                    display_path(&path),
+                    display_path(path),
                     format!(
                         "`after` names `{}`, which is not a loaded target",
                         a.get_ref()
                     ),
                 )
-                .at_offset(&src, a.span().start);
+                .at_offset(src, a.span().start);
                 if let Some(s) = did_you_mean(a.get_ref(), names.iter().copied()) {
                     d = d.help(format!("did you mean `{s}`?"));
                 }
@@ -616,49 +419,4 @@ fn order_chains(set: &mut TargetSet, diags: &mut Diagnostics) -> Option<()> {
     }
     set.targets = targets;
     Some(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_parse_in_english_and_chinese() {
-        let e = WorkingDays::EndOfDay;
-        assert_eq!(
-            parse_limit("15 minutes", e),
-            Ok(Limit::Calendar { secs: 900 })
-        );
-        assert_eq!(parse_limit("2h", e), Ok(Limit::Calendar { secs: 7200 }));
-        assert_eq!(
-            parse_limit("3 days", e),
-            Ok(Limit::Calendar { secs: 259_200 })
-        );
-        assert_eq!(
-            parse_limit("24 小时", e),
-            Ok(Limit::Calendar { secs: 86_400 })
-        );
-        assert_eq!(
-            parse_limit("8 working hours", e),
-            Ok(Limit::Working { secs: 28_800 })
-        );
-        assert_eq!(
-            parse_limit("5 working days", WorkingDays::Duration),
-            Ok(Limit::WorkingDays {
-                days: 5,
-                mode: WorkingDays::Duration
-            })
-        );
-        assert_eq!(
-            parse_limit("5 工作日", e),
-            Ok(Limit::WorkingDays { days: 5, mode: e })
-        );
-        assert_eq!(parse_limit("same day", e), Ok(Limit::SameDay));
-        assert_eq!(
-            parse_limit("immediately", e),
-            Ok(Limit::Calendar { secs: 0 })
-        );
-        assert!(parse_limit("5 fortnights", e).is_err());
-        assert!(parse_limit("1.5 working days", e).is_err());
-    }
 }

@@ -17,7 +17,7 @@ use super::*;
 // ---------------------------------------------------------------- helpers
 
 fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/calendar/testdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/testdata")
 }
 
 /// Holiday table bytes, embedded so the loader tests need no disk.

@@ -25,15 +25,16 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::limit::{Limit, WorkingDays, parse_limit};
+use super::targets::TargetSet;
+use super::{Preset, PresetFile, PresetHeader, check_event, known_events, labels, read_selected};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
-use crate::pipeline::rules::{RuleFile, files_with};
-use crate::pipeline::sla::targets::{EVENTS, Limit, TargetSet, WorkingDays, parse_limit};
+use crate::diagnostic::{Diagnostics, did_you_mean};
+use crate::pipeline::rules::RuleFile;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,6 +46,18 @@ struct RawFile {
     duty: Vec<RawDuty>,
     #[serde(default)]
     team_duty: Vec<RawTeamDuty>,
+}
+
+impl PresetHeader for RawFile {
+    fn title(&self) -> Option<&String> {
+        self.title.as_ref()
+    }
+    fn title_en(&self) -> Option<&String> {
+        self.title_en.as_ref()
+    }
+    fn source(&self) -> Option<&String> {
+        self.source.as_ref()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,40 +190,15 @@ pub struct TeamDuty {
     pub deadline: Limit,
 }
 
-/// A loaded duty preset.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DutyPreset {
-    /// File stem.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// English title.
-    pub title_en: String,
-    /// Source.
-    pub source: Option<String>,
-    /// File.
-    #[serde(skip)]
-    pub path: PathBuf,
-}
-
 /// Every active duty.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DutySet {
     /// Presets.
-    pub presets: Vec<DutyPreset>,
+    pub presets: Vec<Preset>,
     /// Complaint duties.
     pub duties: Vec<Duty>,
     /// Team duties.
     pub team_duties: Vec<TeamDuty>,
-}
-
-/// Event types a duty may name: the canonical ones plus `interview` and user-defined types
-/// from `[event_log.types]`.
-fn known_events(cfg: &Config) -> Vec<String> {
-    let mut v: Vec<String> = EVENTS.iter().map(|s| (*s).to_owned()).collect();
-    v.push("interview".into());
-    v.extend(cfg.event_log.types.values().cloned());
-    v
 }
 
 fn parse_point(v: &toml::Value) -> Result<Point, String> {
@@ -272,93 +260,30 @@ fn parse_condition(field: &str, v: &toml::Value) -> Result<Condition, String> {
 
 /// Loads the selected duty presets from `dir`.
 pub fn load(
-    dir: &Path,
+    dir: &std::path::Path,
     cfg: &Config,
     targets: &TargetSet,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> DutySet {
-    let available = files_with(dir, &["toml"]);
-    let stem = |p: &PathBuf| {
-        p.file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let selected: Vec<PathBuf> = match &cfg.audit.duties {
-        None => available.clone(),
-        Some(list) => list
-            .iter()
-            .filter_map(|n| {
-                let found = available.iter().find(|p| stem(p) == *n.get_ref()).cloned();
-                if found.is_none() {
-                    let names: Vec<String> = available.iter().map(&stem).collect();
-                    let mut d = Diagnostic::new(
-                        cfg.path.as_deref().map(display_path).unwrap_or_default(),
-                        format!(
-                            "duty preset `{}` not found in {}",
-                            n.get_ref(),
-                            display_path(dir).display()
-                        ),
-                    );
-                    if let Some(src) = cfg
-                        .path
-                        .as_deref()
-                        .and_then(|p| std::fs::read_to_string(p).ok())
-                    {
-                        d = d.at_offset(&src, n.span().start);
-                    }
-                    if let Some(s) = did_you_mean(n.get_ref(), names.iter().map(String::as_str)) {
-                        d = d.help(format!("did you mean `{s}`?"));
-                    }
-                    diags.push(d);
-                }
-                found
-            })
-            .collect(),
-    };
-    let events = known_events(cfg);
+    // Duties may also name `interview` (a team duty's discharging event).
+    let events = known_events(cfg, &["interview"]);
+    let selected: Vec<PresetFile<RawFile>> = read_selected(
+        dir,
+        cfg.audit.duties.as_deref(),
+        "duty preset",
+        cfg,
+        files,
+        diags,
+    );
     let mut set = DutySet::default();
-    for path in &selected {
-        let shown = display_path(path);
-        let Ok(src) = std::fs::read_to_string(path) else {
-            diags.push(Diagnostic::new(&shown, "cannot read the duty preset"));
-            continue;
-        };
-        files.push(RuleFile {
-            path: shown.display().to_string(),
-            sha256: crate::output::sha256_hex(src.as_bytes()),
-        });
-        let raw: RawFile = match toml::from_str(&src) {
-            Ok(r) => r,
-            Err(e) => {
-                diags.push(crate::config::toml_diagnostic(&shown, &src, &e));
-                continue;
-            }
-        };
-        let preset = stem(path);
-        set.presets.push(DutyPreset {
-            name: preset.clone(),
-            title: raw.title.clone().unwrap_or_else(|| preset.clone()),
-            title_en: raw
-                .title_en
-                .clone()
-                .or(raw.title.clone())
-                .unwrap_or_else(|| preset.clone()),
-            source: raw.source.clone(),
-            path: path.clone(),
-        });
-        let at = |sp: std::ops::Range<usize>, msg: String| {
-            Diagnostic::new(&shown, msg).at_offset(&src, sp.start)
-        };
+    for file in selected {
+        let preset = file.preset.name.clone();
+        set.presets.push(file.preset.clone());
+        let (raw, file) = file.split();
+        let at = |sp: std::ops::Range<usize>, msg: String| file.at(sp, msg);
         let check_event = |e: &str, sp: std::ops::Range<usize>, diags: &mut Diagnostics| {
-            if !events.iter().any(|x| x == e) {
-                let mut d = at(sp, format!("unknown event `{e}`"));
-                if let Some(s) = did_you_mean(e, events.iter().map(String::as_str)) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                diags.push(d);
-            }
+            check_event(&file, e, sp, &events, diags)
         };
         let check_target = |t: &str, sp: std::ops::Range<usize>, diags: &mut Diagnostics| {
             if targets.index(t).is_none() {
@@ -419,13 +344,10 @@ pub fn load(
                     Err(e) => diags.push(at(d.name.span(), format!("duty `{name}`: {e}"))),
                 }
             }
+            let (label, label_en) = labels(&name, d.label.as_ref(), d.label_en.as_ref());
             set.duties.push(Duty {
-                label: d.label.clone().unwrap_or_else(|| name.clone()),
-                label_en: d
-                    .label_en
-                    .clone()
-                    .or(d.label.clone())
-                    .unwrap_or_else(|| name.clone()),
+                label,
+                label_en,
                 name,
                 preset: preset.clone(),
                 source: d.source,
@@ -464,13 +386,10 @@ pub fn load(
             if d.consecutive == 0 {
                 diags.push(at(d.name.span(), "`consecutive` must be at least 1".into()));
             }
+            let (label, label_en) = labels(&name, d.label.as_ref(), d.label_en.as_ref());
             set.team_duties.push(TeamDuty {
-                label: d.label.clone().unwrap_or_else(|| name.clone()),
-                label_en: d
-                    .label_en
-                    .clone()
-                    .or(d.label.clone())
-                    .unwrap_or_else(|| name.clone()),
+                label,
+                label_en,
                 name,
                 preset: preset.clone(),
                 source: d.source,

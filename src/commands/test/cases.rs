@@ -26,14 +26,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::RuleSet;
-use super::classify::{RuleValue, call, outputs, record_map};
-use super::engine::{TraceEvent, with_trace};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::model::Origin;
 use crate::pipeline::ingest::{RawRecord, RawTable};
 use crate::pipeline::normalize::{self, NormalizeOptions, Profile};
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::{RuleValue, call, outputs, record_map};
+use crate::pipeline::rules::engine::{TraceEvent, with_trace};
 use crate::pipeline::sla::{self, Timeline, Verdict, calendar_for};
 use crate::rejects::Rejects;
 use crate::time::Ts;

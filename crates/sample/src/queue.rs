@@ -108,7 +108,7 @@ impl RadixHeap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::rng::Rng;
+    use crate::rng::Rng;
 
     #[test]
     fn pops_in_order_with_interleaved_monotone_pushes() {

@@ -2,12 +2,14 @@
 //! (`rules/tests/*.test.toml` by default) and prints results the way `cargo test` does. Exit 1
 //! on any failure.
 
+pub mod cases;
+
 use std::path::PathBuf;
 
+use self::cases::{run_file, test_files};
 use crate::cli::TestArgs;
 use crate::error::Result;
 use crate::pipeline;
-use crate::pipeline::rules::testing::{run_file, test_files};
 use crate::time::Ts;
 
 /// Runs the cases; returns the exit code.

@@ -1,0 +1,249 @@
+//! The procedure presets of a rule folder: SLA targets in `rules/sla/` and escalation duties in
+//! `rules/duties/`. Both are folders of TOML files selected by name in the config
+//! (`[sla] presets`, `[audit] duties`; every file when the key is absent), read the same way:
+//! this module selects and reads the files, [`targets`] and [`duties`] validate their contents,
+//! and [`limit`] is the time-limit grammar both use.
+
+pub mod duties;
+pub mod limit;
+pub mod targets;
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use super::{RuleFile, files_with};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+
+/// Canonical event names targets and duties may start, stop or act on (`[event_log.types]`
+/// adds your own; see `docs/AUDIT.md`).
+pub const EVENTS: &[&str] = &[
+    "received",
+    "acknowledged",
+    "dispatched",
+    "on_site",
+    "resolved",
+    "replied",
+    "follow_up",
+    "closed",
+    "registered",
+    "escalated",
+    "reopened",
+    "extension_explained",
+    "paused",
+    "resumed",
+    "level_changed",
+    "second_handling",
+    "look_back",
+    "referred",
+];
+
+/// The event names a preset may use: the canonical ones, `extra`, and the types the config
+/// maps its own operation names to.
+pub fn known_events(cfg: &Config, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = EVENTS
+        .iter()
+        .chain(extra)
+        .map(|s| (*s).to_owned())
+        .collect();
+    for kind in cfg.event_log.types.values() {
+        if !v.contains(kind) {
+            v.push(kind.clone());
+        }
+    }
+    v
+}
+
+/// A loaded preset file (an SLA procedure or a set of duties).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Preset {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// English title.
+    pub title_en: String,
+    /// Source procedure.
+    pub source: Option<String>,
+    /// The file.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// What every preset file has at its top: a title and the procedure it cites.
+pub trait PresetHeader {
+    /// `title`.
+    fn title(&self) -> Option<&String>;
+    /// `title_en`.
+    fn title_en(&self) -> Option<&String>;
+    /// `source`.
+    fn source(&self) -> Option<&String>;
+}
+
+/// One preset file, read and parsed.
+pub struct PresetFile<R> {
+    /// Its header.
+    pub preset: Preset,
+    /// The path as shown in messages.
+    pub shown: PathBuf,
+    /// Its text (diagnostics point into it).
+    pub src: String,
+    /// Its contents.
+    pub raw: R,
+}
+
+impl<R> PresetFile<R> {
+    /// Its contents, and the rest without them (to point diagnostics into it while the contents
+    /// are taken apart).
+    pub fn split(self) -> (R, PresetFile<()>) {
+        let PresetFile {
+            preset,
+            shown,
+            src,
+            raw,
+        } = self;
+        (
+            raw,
+            PresetFile {
+                preset,
+                shown,
+                src,
+                raw: (),
+            },
+        )
+    }
+
+    /// A diagnostic at a byte offset of the file.
+    pub fn at(&self, span: std::ops::Range<usize>, msg: String) -> Diagnostic {
+        Diagnostic::new(&self.shown, msg).at_offset(&self.src, span.start)
+    }
+}
+
+/// Reads the presets of `dir` that `selection` names (all of them when `None`), in selection
+/// order, reporting names that match no file (`what`: "SLA preset", "duty preset") and files
+/// that do not parse. Every file read is recorded in `files`.
+pub fn read_selected<R: DeserializeOwned + PresetHeader>(
+    dir: &Path,
+    selection: Option<&[Spanned<String>]>,
+    what: &str,
+    cfg: &Config,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> Vec<PresetFile<R>> {
+    let available = files_with(dir, &["toml"]);
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let selected: Vec<PathBuf> = match selection {
+        None => available.clone(),
+        Some(list) => list
+            .iter()
+            .filter_map(|name| {
+                let found = available.iter().find(|p| stem(p) == *name.get_ref());
+                if found.is_none() {
+                    let names: Vec<String> = available.iter().map(&stem).collect();
+                    let mut d = Diagnostic::new(
+                        cfg.path.as_deref().map(display_path).unwrap_or_default(),
+                        format!(
+                            "{what} `{}` not found in {}",
+                            name.get_ref(),
+                            display_path(dir).display()
+                        ),
+                    );
+                    if let Some(src) = cfg
+                        .path
+                        .as_deref()
+                        .and_then(|p| std::fs::read_to_string(p).ok())
+                    {
+                        d = d.at_offset(&src, name.span().start);
+                    }
+                    d = d.help(
+                        match did_you_mean(name.get_ref(), names.iter().map(String::as_str)) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("presets: {}", names.join(", ")),
+                        },
+                    );
+                    diags.push(d);
+                }
+                found.cloned()
+            })
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for path in selected {
+        let shown = display_path(&path);
+        let Ok(src) = std::fs::read_to_string(&path) else {
+            diags.push(Diagnostic::new(&shown, format!("cannot read the {what}")));
+            continue;
+        };
+        files.push(RuleFile {
+            path: shown.display().to_string(),
+            sha256: crate::output::sha256_hex(src.as_bytes()),
+        });
+        let raw: R = match toml::from_str(&src) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(crate::config::toml_diagnostic(&shown, &src, &e));
+                continue;
+            }
+        };
+        let name = stem(&path);
+        let preset = Preset {
+            title: raw.title().cloned().unwrap_or_else(|| name.clone()),
+            title_en: raw
+                .title_en()
+                .or(raw.title())
+                .cloned()
+                .unwrap_or_else(|| name.clone()),
+            source: raw.source().cloned(),
+            name,
+            path,
+        };
+        out.push(PresetFile {
+            preset,
+            shown,
+            src,
+            raw,
+        });
+    }
+    out
+}
+
+/// A target's or duty's Chinese and English labels: the name where none is given, the Chinese
+/// label where no English one is.
+pub fn labels(name: &str, label: Option<&String>, label_en: Option<&String>) -> (String, String) {
+    (
+        label.cloned().unwrap_or_else(|| name.to_owned()),
+        label_en
+            .or(label)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned()),
+    )
+}
+
+/// "unknown event" with a did-you-mean, at `span` of `file`, when `e` is not in `events`.
+pub fn check_event<R>(
+    file: &PresetFile<R>,
+    e: &str,
+    span: std::ops::Range<usize>,
+    events: &[String],
+    diags: &mut Diagnostics,
+) {
+    if events.iter().any(|x| x == e) {
+        return;
+    }
+    let mut d = file.at(span, format!("unknown event `{e}`"));
+    d = d.help(match did_you_mean(e, events.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!(
+            "events: {} (add your own in the config's [event_log.types])",
+            events.join(", ")
+        ),
+    });
+    diags.push(d);
+}
