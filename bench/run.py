@@ -48,7 +48,7 @@ DEFAULT_SIZES = ["100k", "1m"]
 JOBS = ["full", "core", "lean"]
 SEED = 7
 AS_OF = "2026-11-01T00:00:00+08:00"
-STAGES = ["ingest", "normalize", "events", "classify", "sla", "audit", "tables", "summary",
+STAGES = ["ingest", "normalize", "events", "classify", "sla", "audit", "tables", "summary", "assess",
           "aggregate", "render"]
 DATA_FILES = ["complaints.csv", "events.csv", "roster.csv"]
 STAMP = ".bench-stamp.json"

@@ -208,12 +208,19 @@ struct DirectWriter {
     /// Bytes written to the file so far.
     written: u64,
     direct: bool,
-    path: PathBuf,
+    /// A buffered handle on the same file, opened at the start, for when direct writes are
+    /// refused after all (the file may be unlinked by then: see [`ScratchFile`]).
+    fallback: Option<File>,
 }
 
 impl DirectWriter {
     fn create(path: &Path) -> std::io::Result<DirectWriter> {
         let (file, direct) = open_direct(path)?;
+        let fallback = if direct {
+            Some(std::fs::OpenOptions::new().write(true).open(path)?)
+        } else {
+            None
+        };
         let storage = vec![0u8; WRITE_BUFFER + DIRECT_ALIGN];
         let offset = storage.as_ptr().align_offset(DIRECT_ALIGN);
         Ok(DirectWriter {
@@ -223,7 +230,7 @@ impl DirectWriter {
             len: 0,
             written: 0,
             direct,
-            path: path.to_path_buf(),
+            fallback,
         })
     }
 
@@ -249,7 +256,10 @@ impl DirectWriter {
 
     fn reopen_buffered(&mut self) -> std::io::Result<()> {
         use std::io::{Seek, SeekFrom};
-        let mut f = std::fs::OpenOptions::new().write(true).open(&self.path)?;
+        let mut f = self
+            .fallback
+            .take()
+            .ok_or_else(|| std::io::Error::other("no buffered handle to fall back to"))?;
         f.seek(SeekFrom::Start(self.written))?;
         self.file = f;
         self.direct = false;
@@ -320,6 +330,80 @@ fn open_direct(path: &Path) -> std::io::Result<(File, bool)> {
         }
     }
     Ok((File::create(path)?, false))
+}
+
+/// A scratch file for data too large to hold in memory, written once and read back in pieces:
+/// written like the outputs (a writer thread, around the page cache) and removed from its
+/// folder as soon as it is open, so nothing is left behind however the run ends.
+pub struct ScratchFile {
+    // In a mutex only so that a finished table can be shared between threads.
+    writer: std::sync::Mutex<Option<BackgroundWriter>>,
+    reader: std::sync::Mutex<File>,
+    len: u64,
+}
+
+impl ScratchFile {
+    /// Creates one in `dir`.
+    pub fn create(dir: &Path) -> Result<ScratchFile> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!(".complaints-scratch-{}-{n}", std::process::id()));
+        let writer = BackgroundWriter::create(&path).map_err(|e| Error::io(&path, e))?;
+        let reader = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        // Open handles keep the data; the name goes now.
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(ScratchFile {
+            writer: std::sync::Mutex::new(Some(writer)),
+            reader: std::sync::Mutex::new(reader),
+            len: 0,
+        })
+    }
+
+    /// Appends bytes.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        let w = self
+            .writer
+            .get_mut()
+            .expect("scratch file lock")
+            .as_mut()
+            .ok_or_else(|| Error::Other("internal error: scratch file already finished".into()))?;
+        w.write_all(bytes)
+            .map_err(|e| Error::io("<scratch file>", e))?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes out what is buffered; the file can be read from then on.
+    pub fn finish(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.get_mut().expect("scratch file lock").take() {
+            w.finish().map_err(|e| Error::io("<scratch file>", e))?;
+        }
+        Ok(())
+    }
+
+    /// Bytes written.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Reads `buf.len()` bytes at `offset` (after [`ScratchFile::finish`]).
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.writer.lock().expect("scratch file lock").is_some() {
+            return Err(Error::Other(
+                "internal error: scratch file read before it was finished".into(),
+            ));
+        }
+        let mut f = self.reader.lock().expect("scratch file lock");
+        f.seek(SeekFrom::Start(offset))
+            .and_then(|_| f.read_exact(buf))
+            .map_err(|e| Error::io("<scratch file>", e))
+    }
 }
 
 /// Writes a whole file atomically.

@@ -94,7 +94,7 @@ fn check_lists_every_problem_in_one_run() {
     );
 }
 
-/// Names that tie the config and `[kpi]` to calendars, targets and events are checked before
+/// Names that tie the config and the indicators to calendars, targets and events are checked before
 /// any data is read: a typo would otherwise silently fall back to the default calendar or turn
 /// an indicator into "n/a".
 #[test]
@@ -108,12 +108,12 @@ fn names_in_the_config_and_kpi_settings_are_checked() {
         std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
     };
     edit(
-        "rules/rules.toml",
+        "rules/kpis.toml",
         "acknowledgement_target = \"acknowledge_1wd\"",
         "acknowledgement_target = \"acknowlege_1wd\"",
     );
     edit(
-        "rules/rules.toml",
+        "rules/kpis.toml",
         "\"on_site\", \"replied\"]",
         "\"onsite\", \"replied\"]",
     );

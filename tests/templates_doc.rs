@@ -17,7 +17,7 @@ const FIELD_TABLE: &str = "| Path | Type | Meaning |";
 const PAIRS: &[&str] = &["levels[]", "targets[].by_level[]"];
 
 /// Objects that are maps keyed by data values (none today): their keys are written `*`.
-const MAPS: &[&str] = &[];
+const MAPS: &[&str] = &["trend[].values"];
 
 /// The paths of a JSON value, written as the document writes them.
 #[derive(Default)]

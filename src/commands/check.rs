@@ -30,26 +30,12 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
         crate::config::parse_as_of("2026-11-01T00:00:00+08:00", &c.zone).map_err(Error::Usage)?;
     c.period = None;
     let result = (|| -> Result<Diagnostics> {
-        let ev = pipeline::evaluate(
-            &c,
-            p,
-            RunOptions::default(),
-            pipeline::Output::Sink(&mut pipeline::NoSink),
-        )?;
+        let judged =
+            pipeline::Run::new(&c, p, RunOptions::default()).judge(&mut pipeline::NoSink)?;
         let mut diags = Diagnostics::default();
         for lang in [Lang::Zh, Lang::En] {
             c.lang = lang;
-            let ctx = aggregate::run(&aggregate::AggregateInput {
-                cfg: &c,
-                rules: &p.rules,
-                files: &ev.files,
-                classified: &ev.classified,
-                summary: &ev.summary,
-                rejects: &ev.rejects,
-                counts: ev.counts,
-                warnings: &[],
-                events: &ev.events,
-            })?;
+            let ctx = pipeline::Run::new(&c, p, RunOptions::default()).aggregate(&judged)?;
             // A company page and a project page (the templates branch on the scope).
             let pages: Vec<&aggregate::ReportContext> =
                 ctx.pages.iter().take(2).map(|x| &x.context).collect();

@@ -5,31 +5,16 @@ use std::io::Write;
 
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, aggregate};
+use crate::pipeline;
 use crate::time::Ts;
 
 /// Runs the pipeline up to aggregate and prints the context.
 pub fn run(args: &RunArgs, now: Ts) -> Result<i32> {
     let cfg = super::load_config(args, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let ev = pipeline::evaluate(
-        &cfg,
-        &prepared,
-        super::run_options(args),
-        pipeline::Output::Sink(&mut pipeline::NoSink),
-    )?;
-    let warnings = pipeline::coverage_warnings(&ev.uncovered);
-    let ctx = aggregate::run(&aggregate::AggregateInput {
-        cfg: &cfg,
-        rules: &prepared.rules,
-        files: &ev.files,
-        classified: &ev.classified,
-        summary: &ev.summary,
-        rejects: &ev.rejects,
-        counts: ev.counts,
-        warnings: &warnings,
-        events: &ev.events,
-    })?;
+    let run = pipeline::Run::new(&cfg, &prepared, super::run_options(args));
+    let judged = run.judge(&mut pipeline::NoSink)?;
+    let ctx = run.aggregate(&judged)?;
     let mut json =
         serde_json::to_string_pretty(ctx.main()).map_err(|e| Error::Other(e.to_string()))?;
     json.push('\n');

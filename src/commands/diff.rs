@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::cli::DiffArgs;
 use crate::error::Result;
 use crate::output::{CsvOut, names, write_atomic};
-use crate::pipeline::{self, Evaluated};
+use crate::pipeline::{self, Judged};
 use crate::time::Ts;
 use crate::ui;
 
@@ -25,50 +25,30 @@ pub struct Change {
     pub b: String,
 }
 
-/// Collects each complaint's target statuses as the run assesses them.
-#[derive(Default)]
-struct Statuses(Vec<Vec<(u16, &'static str)>>);
-
-impl pipeline::Sink for Statuses {
-    fn chunk(
-        &mut self,
-        _: &crate::config::Config,
-        _: &crate::pipeline::rules::RuleSet,
-        chunk: &pipeline::Chunk<'_>,
-    ) -> Result<()> {
-        self.0.extend(
-            chunk
-                .verdicts
-                .iter()
-                .map(|vs| vs.iter().map(|v| (v.target, v.status.name())).collect()),
+/// Per complaint: level, category and target statuses, read from the assessed table.
+fn outcomes(j: &Judged) -> BTreeMap<String, BTreeMap<String, String>> {
+    let t = &j.assessed.complaints;
+    let v = &j.assessed.verdicts;
+    let statuses = crate::pipeline::assess::VerdictTable::statuses();
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut per: Vec<BTreeMap<String, String>> = (0..t.len())
+        .map(|i| {
+            let mut m = BTreeMap::new();
+            for name in ["level", "category"] {
+                if t.output(name).is_some() {
+                    m.insert(name.to_owned(), t.output_text(name, i).to_owned());
+                }
+            }
+            m
+        })
+        .collect();
+    for k in 0..v.len() {
+        per[v.complaint[k] as usize].insert(
+            format!("sla:{}", v.targets.name(u32::from(v.target[k]))),
+            statuses.name(u32::from(v.status[k])).to_owned(),
         );
-        Ok(())
     }
-}
-
-/// Per complaint: level, category and target statuses.
-fn outcomes(
-    ev: &Evaluated,
-    statuses: &Statuses,
-    prepared: &pipeline::Prepared,
-) -> BTreeMap<String, BTreeMap<String, String>> {
-    let cls = &ev.classified;
-    let col = |name: &str| cls.columns.iter().position(|c| c == name);
-    let (lc, cc) = (col("level"), col("category"));
-    let zone = crate::time::Zone::from_name("UTC").expect("utc");
-    let mut out = BTreeMap::new();
-    for (i, c) in cls.complaints.iter().enumerate() {
-        let mut m = BTreeMap::new();
-        if let Some(k) = lc {
-            m.insert("level".to_owned(), cls.values[i][k].text(&zone));
-        }
-        if let Some(k) = cc {
-            m.insert("category".to_owned(), cls.values[i][k].text(&zone));
-        }
-        for (target, status) in &statuses.0[i] {
-            let t = &prepared.rules.targets.targets[*target as usize];
-            m.insert(format!("sla:{}", t.name), (*status).to_owned());
-        }
+    for (c, m) in t.classified.complaints.iter().zip(per) {
         out.insert(c.id.to_string(), m);
     }
     out
@@ -121,23 +101,11 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
     cfg_b.as_of = cfg_a.as_of;
     let prep_a = pipeline::prepare(&cfg_a)?;
     let prep_b = pipeline::prepare(&cfg_b)?;
-    let (mut sa, mut sb) = (Statuses::default(), Statuses::default());
-    let ev_a = pipeline::evaluate(
-        &cfg_a,
-        &prep_a,
-        super::run_options(&args.run),
-        pipeline::Output::Sink(&mut sa),
-    )?;
-    let ev_b = pipeline::evaluate(
-        &cfg_b,
-        &prep_b,
-        super::run_options(&args.run),
-        pipeline::Output::Sink(&mut sb),
-    )?;
-    let list = changes(
-        &outcomes(&ev_a, &sa, &prep_a),
-        &outcomes(&ev_b, &sb, &prep_b),
-    );
+    let ev_a = pipeline::Run::new(&cfg_a, &prep_a, super::run_options(&args.run))
+        .judge(&mut pipeline::NoSink)?;
+    let ev_b = pipeline::Run::new(&cfg_b, &prep_b, super::run_options(&args.run))
+        .judge(&mut pipeline::NoSink)?;
+    let list = changes(&outcomes(&ev_a), &outcomes(&ev_b));
     let out = &cfg_a.out_dir;
     std::fs::create_dir_all(out).map_err(|e| crate::error::Error::io(out, e))?;
     let mut csv = CsvOut::create(
@@ -151,20 +119,14 @@ pub fn run(args: &DiffArgs, now: Ts, quiet: bool) -> Result<i32> {
     let affected: std::collections::BTreeSet<&str> = list.iter().map(|c| c.id.as_str()).collect();
     write_atomic(
         &out.join(names::DIFF_HTML),
-        html(
-            args,
-            &list,
-            affected.len(),
-            ev_a.classified.complaints.len(),
-        )
-        .as_bytes(),
+        html(args, &list, affected.len(), ev_a.assessed.complaints.len()).as_bytes(),
     )?;
     ui::note(
         quiet,
         &format!(
             "{} of {} complaints change ({} differences): see {}",
             affected.len(),
-            ev_a.classified.complaints.len(),
+            ev_a.assessed.complaints.len(),
             list.len(),
             out.join(names::DIFF_CSV).display()
         ),

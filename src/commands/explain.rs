@@ -13,30 +13,22 @@ use crate::time::Ts;
 pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
     let cfg = super::load_config(&args.run, now)?;
     let prepared = pipeline::prepare(&cfg)?;
-    let ev = pipeline::evaluate(
-        &cfg,
-        &prepared,
-        super::run_options(&args.run),
-        pipeline::Output::Sink(&mut pipeline::NoSink),
-    )?;
-    let cls = &ev.classified;
-    let Some(i) = cls.complaints.iter().position(|c| c.id.as_str() == args.id) else {
+    let run = pipeline::Run::new(&cfg, &prepared, super::run_options(&args.run));
+    let judged = run.judge(&mut pipeline::NoSink)?;
+    let Some(i) = judged.assessed.position(&args.id) else {
         return Err(Error::Usage(format!(
             "complaint `{}` is not among the {} accepted complaints (a rejected row is listed in rejects.csv)",
             args.id,
-            cls.complaints.len()
+            judged.assessed.complaints.len()
         )));
     };
-    let verdicts = pipeline::sla::verdicts_of(&cfg, &prepared.rules, cls, &ev.events, i);
     let text = crate::pipeline::explain::complaint(
         &cfg,
         &prepared.rules,
-        &ev.files,
-        cls,
-        &verdicts,
-        &ev.events,
+        &judged.files,
+        &judged.assessed,
         i,
-    );
+    )?;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),

@@ -15,7 +15,7 @@ pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
         progress: progress.clone(),
         ..super::run_options(args)
     };
-    let result = pipeline::run(&cfg, &prepared, opts);
+    let result = pipeline::Run::new(&cfg, &prepared, opts).write();
     crate::progress::Progress::done(&*progress);
     let outcome = match result {
         Ok(o) => o,

@@ -6,25 +6,28 @@ use std::fmt::Write as _;
 
 use crate::config::Config;
 use crate::diagnostic::display_path;
-use crate::model::Stage;
-use crate::pipeline::events::EventLog;
+use crate::error::Result;
+use crate::model::{FieldValue, Stage};
+use crate::pipeline::assess::Assessed;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
-use crate::pipeline::rules::classify::{Classified, call, record_map};
-use crate::pipeline::rules::engine::{TraceEvent, with_trace};
-use crate::pipeline::sla::{Timeline, Verdict, calendar_for};
+use crate::pipeline::rules::engine::TraceEvent;
+use crate::pipeline::sla::{Timeline, calendar_for};
 
-/// The explanation of complaint `i` of `cls`, whose verdicts are `verdicts`, as text.
+/// The explanation of complaint `i` of the assessed table, as text: read from what the run
+/// recorded (the rule's trace for the complaint's evaluation, its verdicts), nothing evaluated
+/// again.
 pub fn complaint(
     cfg: &Config,
     rules: &RuleSet,
     files: &[InputFile],
-    cls: &Classified,
-    verdicts: &[Verdict],
-    events: &EventLog,
+    assessed: &Assessed,
     i: usize,
-) -> String {
+) -> Result<String> {
     let zone = &cfg.zone;
+    let cls = &assessed.complaints.classified;
+    let events = &assessed.events;
+    let verdicts = assessed.verdicts.of(i)?;
     let c = &cls.complaints[i];
     let file = |o: &crate::model::Origin| {
         format!(
@@ -60,7 +63,7 @@ pub fn complaint(
             let _ = writeln!(s, "  {:<16}{}{later}", st.field().name(), zone.format(t));
         }
     }
-    // Classification, re-run with tracing on.
+    // Classification: the trace of the complaint's evaluation.
     let _ = writeln!(
         s,
         "\nclassify ({}):",
@@ -82,16 +85,23 @@ pub fn complaint(
             let _ = writeln!(s, "  reads the whole record");
         }
     }
-    let (result, trace) = with_trace(|| {
-        call(
-            rules,
-            &rules.classify,
-            record_map(c, &cls.extras, reads.as_ref()),
-        )
-    });
-    if let Err(f) = &result {
-        let _ = writeln!(s, "  error: {}", f.message);
-    }
+    let empty = Vec::new();
+    let trace = cls.traces.get(cls.values.evaluation(i)).unwrap_or(&empty);
+    // A table input that complaints with different values shared an evaluation through saw
+    // this complaint's own value there.
+    let own = |table: &str, input: &str, v: &String| -> String {
+        cls.own_inputs
+            .iter()
+            .find(|(t, k, _)| t == table && k == input)
+            .map_or_else(
+                || v.clone(),
+                |(_, _, f)| match c.get(*f) {
+                    FieldValue::Str(x) => x.to_string(),
+                    FieldValue::Absent => "()".to_owned(),
+                    _ => v.clone(),
+                },
+            )
+    };
     for (col, v) in cls.columns.iter().zip(&cls.values[i]) {
         let value = v.text(zone);
         // The table row that gave this output, if any.
@@ -101,16 +111,18 @@ pub fn complaint(
                 row,
                 row_ref,
                 inputs,
+                ..
             } => rules.env.tables.get(table).and_then(|t| {
                 let k = t.outputs.iter().position(|o| o == col)?;
                 (t.rows[*row].outputs[k].as_deref() == Some(value.as_str())).then(|| {
                     let seen: Vec<String> = inputs
                         .iter()
                         .map(|(f, v)| {
+                            let v = own(table, f, v);
                             let v = if cfg.unmask {
                                 v.clone()
                             } else {
-                                masked(f, v, cls.masker())
+                                masked(f, &v, cls.masker())
                             };
                             format!("{f}={v}")
                         })
@@ -134,7 +146,7 @@ pub fn complaint(
             ))
         );
     }
-    for e in &trace {
+    for e in trace {
         if let TraceEvent::Print { text } = e {
             let _ = writeln!(s, "  print: {text}");
         }
@@ -149,7 +161,7 @@ pub fn complaint(
         if events.logged { events.of(&c.id) } else { &[] },
         cfg.as_of,
     );
-    for v in verdicts {
+    for v in &verdicts {
         let t = &rules.targets.targets[v.target as usize];
         let (cal, _) = calendar_for(rules, t.calendar.as_deref(), c, &cfg.sla.project_calendars);
         for line in crate::pipeline::sla::explain::verdict(
@@ -165,7 +177,7 @@ pub fn complaint(
         }
         s.push('\n');
     }
-    s
+    Ok(s)
 }
 
 /// A traced input as `explain` shows it: personal data masked unless `--unmask`.

@@ -28,15 +28,17 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, display_path};
-use crate::model::Origin;
-use crate::pipeline::ingest::{RawRecord, RawTable};
-use crate::pipeline::normalize::{self, NormalizeOptions, Profile};
+use crate::pipeline::normalize::Profile;
 use crate::pipeline::rules::RuleSet;
-use crate::pipeline::rules::classify::{RuleValue, call, outputs, record_map};
-use crate::pipeline::rules::engine::{TraceEvent, with_trace};
+use crate::pipeline::rules::classify::{EvalMode, RuleValue};
+use crate::pipeline::rules::engine::TraceEvent;
 use crate::pipeline::sla::{self, Timeline, Verdict, calendar_for};
-use crate::rejects::Rejects;
+use crate::pipeline::{NoSink, Run, RunOptions};
+use crate::rejects::RejectReason;
 use crate::time::Ts;
+
+/// Numbers the cases' one-row exports.
+static CASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A test file.
 #[derive(Debug, Deserialize)]
@@ -117,6 +119,10 @@ pub fn run_file(path: &Path, cfg: &Config, rules: &RuleSet) -> Result<Vec<CaseRe
         toml::from_str(&src).map_err(|e| crate::config::toml_diagnostic(&shown, &src, &e))?;
     let mut cache: BTreeMap<Vec<String>, RuleSet> = BTreeMap::new();
     let mut out = Vec::new();
+    // Where the cases' one-row exports are written (and removed again).
+    let scratch = std::env::temp_dir().join(format!("complaints-test-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| Diagnostic::new(display_path(&scratch), e.to_string()))?;
     for (i, case) in file.case.into_iter().enumerate() {
         let line = crate::diagnostic::line_col(&src, case.span().start).0;
         let mut case = case.into_inner();
@@ -161,9 +167,10 @@ pub fn run_file(path: &Path, cfg: &Config, rules: &RuleSet) -> Result<Vec<CaseRe
                 &cache[p]
             }
         };
-        result.failure = run_case(&case, cfg, ruleset).err();
+        result.failure = run_case(&case, cfg, ruleset, &scratch).err();
         out.push(result);
     }
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(out)
 }
 
@@ -175,13 +182,13 @@ fn value_text(v: &toml::Value) -> String {
     }
 }
 
-fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String> {
+fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet, scratch: &Path) -> Result<(), String> {
     let zone = &cfg.zone;
     let as_of: Ts = match &case.as_of {
         Some(s) => crate::config::parse_as_of(s, zone)?,
         None => cfg.as_of,
     };
-    // A one-row export built from the input map.
+    // A one-row export built from the input map, judged the way `run` judges an export.
     let mut headers: Vec<String> = case.input.keys().cloned().collect();
     let mut cells: Vec<String> = case.input.values().map(value_text).collect();
     let profile = Profile::new(&cfg.profile);
@@ -198,73 +205,79 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
         headers.push("received_at".into());
         cells.push("2026-10-12 09:00:00".into());
     }
-    let table = RawTable {
-        file: 0,
-        headers,
-        records: vec![RawRecord {
-            origin: Origin {
-                file: 0,
-                line: 1,
-                record: 1,
-            },
-            fields: crate::pipeline::ingest::Cells::from(cells),
-        }],
-    };
-    let mut rejects = Rejects::default();
-    let normalized = normalize::run(
-        std::iter::once(Ok(table)),
-        &[PathBuf::from("input")],
-        &NormalizeOptions {
-            profile: &profile,
-            zone,
-            as_of,
-        },
-        &mut rejects,
-    )
-    .map_err(|e| e.to_string())?;
-    if let Some(r) = rejects.issues.first() {
-        return expect_error(
-            case,
-            &format!("rejected ({}): {}", r.reason.code(), r.message),
-            "",
-        );
-    }
-    let c = &normalized.complaints[0];
-    // Classification: run the rule, or take the case's `outputs`.
-    let (result, trace) = if case.outputs.is_empty() {
-        with_trace(|| {
-            call(
-                rules,
-                &rules.classify,
-                record_map(c, &normalized.extras, None),
-            )
-            .and_then(|v| outputs(rules, v))
-            .map_err(|f| f.message)
-        })
+    let input = scratch.join(format!(
+        "case-{}.csv",
+        CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut w = csv::Writer::from_path(&input)?;
+        w.write_record(&headers)?;
+        w.write_record(&cells)?;
+        w.flush()
+    })();
+    written.map_err(|e| format!("cannot write the case's export {}: {e}", input.display()))?;
+    let mut c = cfg.clone();
+    c.inputs = vec![input.clone()];
+    c.events = Vec::new();
+    c.roster = None;
+    c.as_of = as_of;
+    c.strict = false;
+    c.period = None;
+    c.record_tables = false;
+    c.parquet = false;
+    let mode = if case.outputs.is_empty() {
+        EvalMode::Auto
     } else {
-        let mut v: Vec<(String, RuleValue)> = case
-            .outputs
-            .iter()
-            .map(|(k, v)| (k.clone(), RuleValue::Str(value_text(v).into())))
-            .collect();
-        for required in ["level", "category"] {
-            if !v.iter().any(|(k, _)| k == required) {
-                v.push((required.to_owned(), RuleValue::Str("".into())));
-            }
-        }
-        (Ok(v), Vec::new())
+        EvalMode::Fixed(
+            case.outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), RuleValue::Str(value_text(v).into())))
+                .collect(),
+        )
     };
-    let prints: String = trace
-        .iter()
+    let judged = Run::judging(
+        &c,
+        rules,
+        RunOptions {
+            mode,
+            ..RunOptions::default()
+        },
+    )
+    .judge(&mut NoSink);
+    let _ = std::fs::remove_file(&input);
+    let judged = judged.map_err(|e| e.to_string())?;
+    let cls = &judged.assessed.complaints.classified;
+    // What the rule printed (the case's one evaluation).
+    let prints: String = cls
+        .traces
+        .first()
+        .into_iter()
+        .flatten()
         .filter_map(|e| match e {
             TraceEvent::Print { text } => Some(format!("\n    print: {text}")),
             TraceEvent::TableHit { .. } => None,
         })
         .collect();
-    let outs = match result {
-        Err(msg) => return expect_error(case, &msg, &prints),
-        Ok(o) => o,
+    if let Some(r) = judged.rejects.issues.first() {
+        let msg = if r.reason == RejectReason::RuleError {
+            r.message.clone()
+        } else {
+            format!("rejected ({}): {}", r.reason.code(), r.message)
+        };
+        return expect_error(case, &msg, &prints);
+    }
+    let Some(complaint) = cls.complaints.first() else {
+        return Err("the case's row was neither accepted nor rejected".into());
     };
+    // Outputs by name, as the script's map lists them.
+    let mut outs: Vec<(String, RuleValue)> = cls
+        .columns
+        .iter()
+        .cloned()
+        .zip(cls.values[0].iter().cloned())
+        .filter(|(_, v)| *v != RuleValue::Absent)
+        .collect();
+    outs.sort_by(|a, b| a.0.cmp(&b.0));
     match case.rule.as_str() {
         "classify" => {
             if case.expect_error.is_some() {
@@ -287,31 +300,9 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet) -> Result<(), String>
             Ok(())
         }
         "sla" => {
-            let columns: Vec<String> = outs.iter().map(|(k, _)| k.clone()).collect();
-            let values: Vec<RuleValue> = outs.iter().map(|(_, v)| v.clone()).collect();
-            let classified = crate::pipeline::rules::classify::Classified {
-                complaints: vec![c.clone()],
-                columns,
-                values: crate::pipeline::rules::classify::Values::from_rows(vec![values]),
-                merged: vec![Vec::new()],
-                extras: normalized.extras.clone(),
-                accepted: 1,
-                evaluations: 1,
-                coverage: Default::default(),
-                masker: Default::default(),
-            };
+            let c = complaint;
+            let verdicts = &judged.assessed.verdicts.of(0).map_err(|e| e.to_string())?;
             let tl = Timeline::new(c, &[], as_of);
-            let assessed = sla::run(
-                rules,
-                classified,
-                &sla::SlaOptions {
-                    zone,
-                    as_of,
-                    project_calendars: &cfg.sla.project_calendars,
-                    events: None,
-                },
-            );
-            let verdicts = &assessed.verdicts[0];
             for (target, want) in &case.expect {
                 let Some(ti) = rules.targets.index(target) else {
                     let names: Vec<&str> = rules

@@ -28,7 +28,6 @@ use chrono::Datelike;
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
 use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str};
-use crate::pipeline::ingest::RawTable;
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
@@ -69,47 +68,10 @@ pub struct NormalizeOptions<'a> {
     pub as_of: Ts,
 }
 
-/// Normalizes every table, then applies the duplicate policy (for tables already in memory:
-/// a rule test case).
-pub fn run(
-    tables: impl IntoIterator<Item = Result<RawTable>>,
-    paths: &[std::path::PathBuf],
-    opts: &NormalizeOptions<'_>,
-    rejects: &mut Rejects,
-) -> Result<Normalized> {
-    let mut extras = ExtraColumns::default();
-    let mut rows: Vec<Complaint> = Vec::new();
-    for table in tables {
-        let table = table?;
-        let plan = Plan::new(
-            table.file,
-            &table.headers,
-            paths,
-            opts,
-            &mut extras,
-            rejects,
-        )?;
-        let mut interner = Interner::default();
-        for rec in &table.records {
-            if let Some(c) = plan.record(rec.origin, &rec.fields, opts, &mut interner, rejects) {
-                rows.push(c);
-            }
-        }
-    }
-    let accepted = rows.len();
-    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
-    Ok(Normalized {
-        complaints,
-        extras,
-        accepted,
-        merged,
-    })
-}
-
 /// Reads and normalizes every input file, the chunks of each in parallel, then applies the
 /// duplicate policy. `files` receives each file's manifest entry (with its record count);
 /// `ingest_time` adds up the time spent reading and decoding files.
-pub fn run_sources(
+pub fn run(
     paths: &[std::path::PathBuf],
     ingest: &crate::pipeline::ingest::IngestOptions<'_>,
     opts: &NormalizeOptions<'_>,

@@ -304,14 +304,12 @@ pub struct RenderInput<'a> {
     pub templates: &'a Templates,
     /// Input files.
     pub files: &'a [InputFile],
-    /// The classified complaints.
-    pub classified: &'a crate::pipeline::rules::classify::Classified,
+    /// The assessed table.
+    pub assessed: &'a crate::pipeline::assess::Assessed,
     /// Rejects and findings.
     pub rejects: &'a Rejects,
     /// The pages.
     pub pages: &'a crate::pipeline::aggregate::Aggregated,
-    /// The event log.
-    pub events: &'a crate::pipeline::events::EventLog,
 }
 
 /// Writes the report pages, the audit packs, the explanation pages and the tables.
@@ -362,7 +360,7 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         .pages
         .explanations
         .par_iter()
-        .map(|(rel, ids)| write(rel, &explanations(input, ids)))
+        .map(|(rel, ids)| write(rel, &explanations(input, ids)?))
         .collect();
     explained.into_iter().collect::<Result<()>>()?;
     tables::rejects_csv(
@@ -377,13 +375,16 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
 
 /// One page holding the explanation of each listed complaint, anchored by its ID, so the
 /// report's lists can link to `explain.html#ID`.
-fn explanations(input: &RenderInput<'_>, ids: &std::collections::BTreeSet<usize>) -> String {
+fn explanations(
+    input: &RenderInput<'_>,
+    ids: &std::collections::BTreeSet<usize>,
+) -> Result<String> {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
     };
-    let cls = input.classified;
+    let cls = &input.assessed.complaints.classified;
     let mut s = String::from(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>explain</title>\
 <style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;margin:24px}\
@@ -395,26 +396,15 @@ h2{font-size:16px;margin-top:28px}</style></head><body>\n",
     }
     let mut order: Vec<usize> = ids.iter().copied().collect();
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
-    // The run kept no verdicts (it summarised them chunk by chunk): assess the listed
-    // complaints again, which gives the same verdicts.
+    // Read from the assessed table: the trace of each complaint's evaluation, its verdicts
+    // from the spill.
     let cfg = input.cfg;
     let rules = input.rules;
     use rayon::prelude::*;
     let texts: Vec<String> = order
         .par_iter()
-        .map(|&i| {
-            let verdicts = crate::pipeline::sla::verdicts_of(cfg, rules, cls, input.events, i);
-            crate::pipeline::explain::complaint(
-                cfg,
-                rules,
-                input.files,
-                cls,
-                &verdicts,
-                input.events,
-                i,
-            )
-        })
-        .collect();
+        .map(|&i| crate::pipeline::explain::complaint(cfg, rules, input.files, input.assessed, i))
+        .collect::<Result<_>>()?;
     for (i, text) in order.iter().zip(texts) {
         let id = &cls.complaints[*i].id;
         s.push_str(&format!(
@@ -424,7 +414,7 @@ h2{font-size:16px;margin-top:28px}</style></head><body>\n",
         ));
     }
     s.push_str("</body></html>\n");
-    s
+    Ok(s)
 }
 
 #[cfg(test)]

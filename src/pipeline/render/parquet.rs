@@ -36,7 +36,7 @@ use crate::pipeline::rules::classify::{Classified, RuleValue};
 use crate::time::{Ts, Zone};
 
 use super::tables::{
-    Cells, Chunk, ESCALATION_COLUMNS, Kind, RecordContext, SLA_COLUMNS, complaint_cells,
+    Cells, ESCALATION_COLUMNS, Kind, RecordContext, SLA_COLUMNS, complaint_cells,
     complaint_columns, finding_cells, verdict_cells,
 };
 
@@ -313,7 +313,12 @@ impl ParquetTables {
     }
 
     /// Adds a chunk's rows to the three tables.
-    pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
+    pub fn chunk(
+        &mut self,
+        cfg: &Config,
+        rules: &RuleSet,
+        chunk: &crate::pipeline::assess::Partition<'_>,
+    ) -> Result<()> {
         let cls = chunk.classified;
         let zone = &cfg.zone;
         let records = RecordContext {

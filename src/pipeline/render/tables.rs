@@ -4,13 +4,13 @@
 //! masked unless `--unmask`.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
 
 use crate::config::Config;
 use crate::error::Result;
 use crate::model::{Field, FieldKind, FieldValue};
 use crate::output::{CsvOut, CsvRows, names, write_rows_parallel};
+use crate::pipeline::assess::{Partition, Sink};
 use crate::pipeline::audit::AuditFinding;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
@@ -47,17 +47,54 @@ struct CsvTables {
     escalations: CsvOut,
 }
 
-/// A chunk of assessed complaints: `verdicts` aligned with `range`, `findings` its complaint
-/// findings in complaint order.
-pub struct Chunk<'a> {
-    /// The classified complaints (all of them).
-    pub classified: &'a Classified,
-    /// Which.
-    pub range: Range<usize>,
-    /// Their verdicts.
-    pub verdicts: &'a [Vec<Verdict>],
-    /// Their complaint findings.
-    pub findings: &'a [AuditFinding],
+/// The record-level tables as the assessment's [`Sink`]: opened once the complaints are
+/// classified, a chunk of rows per partition, finished by the run.
+pub struct TableSink<'a> {
+    cfg: &'a Config,
+    rules: &'a RuleSet,
+    writers: Option<RowWriters>,
+}
+
+impl<'a> TableSink<'a> {
+    /// Tables for a run of `cfg`.
+    pub fn new(cfg: &'a Config, rules: &'a RuleSet) -> TableSink<'a> {
+        TableSink {
+            cfg,
+            rules,
+            writers: None,
+        }
+    }
+
+    /// Finishes the files and renames them into place.
+    pub fn finish(self) -> Result<()> {
+        match self.writers {
+            Some(w) => w.finish(),
+            None => Ok(()),
+        }
+    }
+
+    fn writers(&mut self) -> Result<&mut RowWriters> {
+        self.writers.as_mut().ok_or_else(|| {
+            crate::error::Error::Other("internal error: record tables written before opened".into())
+        })
+    }
+}
+
+impl Sink for TableSink<'_> {
+    fn open(&mut self, cls: &Classified, files: &[InputFile]) -> Result<()> {
+        self.writers = Some(RowWriters::create(self.cfg, self.rules, cls, files)?);
+        Ok(())
+    }
+
+    fn partition(&mut self, p: &Partition<'_>) -> Result<()> {
+        let (cfg, rules) = (self.cfg, self.rules);
+        self.writers()?.chunk(cfg, rules, p)
+    }
+
+    fn team(&mut self, findings: &[AuditFinding]) -> Result<()> {
+        let cfg = self.cfg;
+        self.writers()?.team(cfg, findings)
+    }
 }
 
 impl RowWriters {
@@ -178,7 +215,7 @@ impl RowWriters {
     }
 
     /// Appends a chunk's rows to all three tables.
-    pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
+    pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Partition<'_>) -> Result<()> {
         self.complaints_rows(cfg, rules, chunk)?;
         self.sla_rows(cfg, chunk)?;
         self.escalation_rows(cfg, chunk.findings)?;
@@ -212,7 +249,12 @@ impl RowWriters {
 
     /// One row per accepted complaint: canonical fields, rule outputs, SLA status and due time
     /// per target, carried-through columns, and where the row came from.
-    fn complaints_rows(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Chunk<'_>) -> Result<()> {
+    fn complaints_rows(
+        &mut self,
+        cfg: &Config,
+        rules: &RuleSet,
+        chunk: &Partition<'_>,
+    ) -> Result<()> {
         let Some(csv) = &mut self.csv else {
             return Ok(());
         };
@@ -235,7 +277,7 @@ impl RowWriters {
     }
 
     /// One row per complaint and applicable target.
-    fn sla_rows(&mut self, cfg: &Config, chunk: &Chunk<'_>) -> Result<()> {
+    fn sla_rows(&mut self, cfg: &Config, chunk: &Partition<'_>) -> Result<()> {
         let Some(csv) = &mut self.csv else {
             return Ok(());
         };

@@ -144,6 +144,8 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
         let (first, last) = (day(&ctx.period.start), day(&ctx.period.last));
         let zone = &cfg.zone;
         input
+            .assessed
+            .complaints
             .classified
             .complaints
             .iter()
@@ -208,7 +210,7 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
                 }
             };
             vec![
-                text(&m(&format!("kpi.{}", k.key))),
+                text(&k.name),
                 v(k.value),
                 v(k.target),
                 text(match k.meets_target {
@@ -528,7 +530,7 @@ fn records_sheet(
     ctx: &ReportContext,
     members: &[usize],
 ) -> Result<()> {
-    let cls = &input.classified;
+    let cls = &input.assessed.complaints.classified;
     let unmask = input.cfg.unmask;
     let zone = s.zone;
     let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();

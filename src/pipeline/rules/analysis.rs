@@ -243,6 +243,30 @@ fn table_input(
         .map(|(k, _)| (t.to_string(), k.name.to_string()))
 }
 
+/// The keys of the map literals in function `name` (any arity) that are not the record
+/// argument of a table call: the outputs a `classify` script returns, as far as its text shows
+/// them. Empty when the function builds no map literal (its outputs are then only known once it
+/// runs).
+pub fn map_keys(ast: &AST, name: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let sub = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+    sub.walk(&mut |path: &[ASTNode]| {
+        let Some(ASTNode::Expr(m @ Expr::Map(x, ..))) = path.last() else {
+            return true;
+        };
+        let to_table = path.len() >= 2
+            && fn_call(path[path.len() - 2]).is_some_and(|f| {
+                matches!(f.name.as_str(), "table" | "table_all")
+                    && f.args.iter().any(|a| std::ptr::eq(a, *m))
+            });
+        if !to_table {
+            keys.extend(x.0.iter().map(|(k, _)| k.name.to_string()));
+        }
+        true
+    });
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
 
 use super::analysis::Reads;
 use super::coverage::Coverage;
-use super::engine::{Time, innermost, with_hits};
+use super::engine::{Time, TraceEvent, innermost, with_trace};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
@@ -125,10 +125,9 @@ pub struct Values {
 }
 
 impl Values {
-    /// One row per complaint (for a rule test case).
-    pub fn from_rows(rows: Vec<Vec<RuleValue>>) -> Values {
-        let which = (0..rows.len() as u32).collect();
-        Values { rows, which }
+    /// The evaluation complaint `i` shares (an index into [`Classified::traces`]).
+    pub fn evaluation(&self, i: usize) -> usize {
+        self.which[i] as usize
     }
 
     /// Number of complaints.
@@ -168,6 +167,14 @@ pub struct Classified {
     pub evaluations: usize,
     /// Which table rows answered, for how many complaints.
     pub coverage: Coverage,
+    /// Per evaluation, what the rule did: the table rows that answered (with the inputs they
+    /// saw) and what it printed. Kept so that `explain` shows how a complaint was classified
+    /// without running the rule again.
+    pub traces: Vec<Vec<TraceEvent>>,
+    /// (table, input, field): table inputs that saw each complaint's own value of the field,
+    /// although complaints with different values shared the evaluation (their values matched
+    /// the same rows). An explanation shows the complaint's own value there.
+    pub own_inputs: Vec<(String, String, Field)>,
     /// Masks every complainant's name and phone numbers in free text (built on first use).
     pub masker: std::sync::OnceLock<crate::privacy::Masker>,
 }
@@ -186,12 +193,15 @@ impl Classified {
 }
 
 /// How to evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EvalMode {
     /// Once per distinct input when the fields read are known.
     Auto,
     /// Once per complaint (the reference behaviour).
     PerRow,
+    /// No script: every complaint gets these outputs (a rule test case that checks SLA
+    /// targets for given outputs).
+    Fixed(Vec<(String, RuleValue)>),
 }
 
 /// A rule failure on one input.
@@ -440,12 +450,23 @@ pub fn run(
         accepted,
         merged,
     } = normalized;
+    if let EvalMode::Fixed(outs) = &mode {
+        return Ok(fixed(rules, outs, complaints, extras, accepted, merged));
+    }
     let entry = &rules.classify;
     let only = entry.reads.names();
+    let mut own_inputs = Vec::new();
     // Which complaint each evaluation stands for, and which evaluation each complaint uses.
     let (reps, which): (Vec<usize>, Vec<usize>) = match (&entry.reads, mode) {
         (Reads::Fields(_), EvalMode::Auto) => {
             let plan = key_plan(rules, entry, only.as_ref().expect("fields known"));
+            for kf in &plan {
+                if let KeyField::Bits(f, cols) = kf {
+                    for (t, k) in cols {
+                        own_inputs.push((t.name.clone(), t.inputs[*k].field.clone(), *f));
+                    }
+                }
+            }
             // Keys in parallel (matching texts against keyword tables is the work), then one
             // pass in complaint order assigns evaluations, so representatives are the first
             // complaint of each key whatever the threads did.
@@ -509,24 +530,27 @@ pub fn run(
     let evaluated: Vec<(
         std::result::Result<Vec<(String, RuleValue)>, RuleFailure>,
         Coverage,
+        Vec<TraceEvent>,
     )> = reps
         .par_iter()
         .enumerate()
         .map(|(k, &i)| {
             let arg = record_map(&complaints[i], &extras, only.as_ref());
-            let (r, hits) = with_hits(|| call(rules, entry, arg).and_then(|v| outputs(rules, v)));
+            let (r, trace) = with_trace(|| call(rules, entry, arg).and_then(|v| outputs(rules, v)));
             let mut cov = Coverage::default();
-            if !hits.is_empty() {
-                cov.add(rules, &hits, weight[k], i);
+            if !trace.is_empty() {
+                cov.add(rules, &trace, weight[k], i);
             }
-            (r, cov)
+            (r, cov, trace)
         })
         .collect();
     let mut coverage = Coverage::default();
     let mut results = Vec::with_capacity(evaluated.len());
     // Per evaluation, the tables where several rows matched.
     let mut multi_in: Vec<Vec<String>> = Vec::with_capacity(evaluated.len());
-    for (r, cov) in evaluated {
+    let mut traces = Vec::with_capacity(evaluated.len());
+    for (r, cov, trace) in evaluated {
+        traces.push(trace);
         multi_in.push(cov.multi.keys().cloned().collect());
         if cov != Coverage::default() {
             coverage = coverage.merge(cov);
@@ -596,6 +620,8 @@ pub fn run(
         accepted,
         evaluations: reps.len(),
         coverage,
+        traces,
+        own_inputs,
         ..Classified::default()
     };
     // Complaints whose evaluation failed are rejected; the others keep their place (the
@@ -655,4 +681,53 @@ pub fn run(
         which: which.into_iter().map(|w| w as u32).collect(),
     };
     Ok(out)
+}
+
+/// Every complaint with the same given outputs (`level` and `category` blank when not given).
+fn fixed(
+    rules: &RuleSet,
+    outs: &[(String, RuleValue)],
+    complaints: Vec<Complaint>,
+    extras: ExtraColumns,
+    accepted: usize,
+    merged: Vec<Vec<Origin>>,
+) -> Classified {
+    let mut others: BTreeSet<&str> = outs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "level" && *k != "category")
+        .collect();
+    others.remove("");
+    let columns: Vec<String> = ["level", "category"]
+        .into_iter()
+        .chain(others)
+        .map(str::to_owned)
+        .collect();
+    let row: Vec<RuleValue> = columns
+        .iter()
+        .map(|c| {
+            outs.iter()
+                .find(|(k, _)| k == c)
+                .map_or(RuleValue::Str("".into()), |(_, v)| v.clone())
+        })
+        .collect();
+    let mut coverage = Coverage::default();
+    for (name, t) in &rules.env.tables {
+        coverage.rows.insert(name.clone(), vec![0; t.rows.len()]);
+    }
+    Classified {
+        values: Values {
+            rows: vec![row],
+            which: vec![0; complaints.len()],
+        },
+        complaints,
+        columns,
+        merged,
+        extras,
+        accepted,
+        evaluations: 1,
+        coverage,
+        traces: vec![Vec::new()],
+        ..Classified::default()
+    }
 }

@@ -27,21 +27,27 @@ impl Coverage {
     pub(super) fn add(
         &mut self,
         rules: &RuleSet,
-        hits: &[super::engine::Hit],
+        trace: &[super::engine::TraceEvent],
         weight: u64,
         example: usize,
     ) {
-        for h in hits {
-            let n = rules.env.tables.get(&h.table).map_or(0, |t| t.rows.len());
-            let rows = self
-                .rows
-                .entry(h.table.clone())
-                .or_insert_with(|| vec![0; n]);
-            if let Some(r) = rows.get_mut(h.row) {
+        for e in trace {
+            let super::engine::TraceEvent::TableHit {
+                table,
+                row,
+                matched,
+                ..
+            } = e
+            else {
+                continue;
+            };
+            let n = rules.env.tables.get(table).map_or(0, |t| t.rows.len());
+            let rows = self.rows.entry(table.clone()).or_insert_with(|| vec![0; n]);
+            if let Some(r) = rows.get_mut(*row) {
                 *r += weight;
             }
-            if h.matched > 1 {
-                let m = self.multi.entry(h.table.clone()).or_default();
+            if *matched > 1 {
+                let m = self.multi.entry(table.clone()).or_default();
                 m.0 += weight;
                 if !m.1.contains(&example) {
                     m.1.push(example);

@@ -74,25 +74,14 @@ pub enum TraceEvent {
         row_ref: String,
         /// The inputs the table saw.
         inputs: Vec<(String, String)>,
+        /// How many rows matched (more than one: the table order decided).
+        matched: usize,
     },
-}
-
-/// A decision-table row that answered during one evaluation, for rule coverage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    /// Table name.
-    pub table: String,
-    /// Row index (0-based).
-    pub row: usize,
-    /// How many rows matched the record (more than one: the table order decided).
-    pub matched: usize,
 }
 
 thread_local! {
     /// The current evaluation's trace, when tracing is on for this thread.
     static TRACE: RefCell<Option<Vec<TraceEvent>>> = const { RefCell::new(None) };
-    /// Table rows that answered during the current evaluation, when collecting coverage.
-    static HITS: RefCell<Option<Vec<Hit>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with tracing on, returning its result and the trace.
@@ -109,14 +98,6 @@ fn trace(ev: impl FnOnce() -> TraceEvent) {
             v.push(ev());
         }
     });
-}
-
-/// Runs `f` collecting the table rows that answered.
-pub fn with_hits<T>(f: impl FnOnce() -> T) -> (T, Vec<Hit>) {
-    HITS.with(|h| *h.borrow_mut() = Some(Vec::new()));
-    let out = f();
-    let hits = HITS.with(|h| h.borrow_mut().take()).unwrap_or_default();
-    (out, hits)
 }
 
 /// Builds the sandboxed engine with the rule API.
@@ -357,15 +338,6 @@ fn lookup(env: &RuleEnv, name: &str, c: &Map, all: bool) -> Result<Dynamic, Box<
     } else {
         matching.clone()
     };
-    HITS.with(|h| {
-        if let Some(v) = h.borrow_mut().as_mut() {
-            v.extend(rows.iter().map(|&row| Hit {
-                table: name.to_owned(),
-                row,
-                matched: matching.len(),
-            }));
-        }
-    });
     for &r in &rows {
         trace(|| TraceEvent::TableHit {
             table: name.to_owned(),
@@ -379,6 +351,7 @@ fn lookup(env: &RuleEnv, name: &str, c: &Map, all: bool) -> Result<Dynamic, Box<
                     (f, v)
                 })
                 .collect(),
+            matched: matching.len(),
         });
     }
     if all || t.hit == HitPolicy::Collect {

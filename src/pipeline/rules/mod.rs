@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod classify;
 pub mod coverage;
 pub mod engine;
+pub mod kpis;
 pub mod presets;
 pub mod tables;
 pub mod text;
@@ -72,7 +73,8 @@ pub struct TableSettings {
     pub no_default: bool,
 }
 
-/// `[kpi]` in `rules.toml`: how the management report's indicators are defined.
+/// `[kpi]` in `rules.toml`, from before `kpis.toml`: the parameters and the two targets of the
+/// built-in indicators. Still read when a rule folder has no `kpis.toml`, with a warning.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KpiSettings {
@@ -123,9 +125,8 @@ pub struct RulesManifest {
     /// Per-table settings.
     #[serde(default)]
     pub tables: BTreeMap<String, TableSettings>,
-    /// Report indicators.
-    #[serde(default)]
-    pub kpi: KpiSettings,
+    /// The legacy indicator settings (see [`KpiSettings`]).
+    pub kpi: Option<KpiSettings>,
 }
 
 /// A compiled entry script.
@@ -170,6 +171,8 @@ pub struct RuleSet {
     pub targets: TargetSet,
     /// Active escalation duties.
     pub duties: presets::duties::DutySet,
+    /// The report's indicators (`kpis.toml`).
+    pub kpis: kpis::KpiSet,
     /// Every file read, with hashes.
     pub files: Vec<RuleFile>,
     /// Warnings found while compiling (shown by `check` and `run`).
@@ -214,9 +217,30 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
-        if let Some(set) = &targets {
-            check_kpi(&dir, &manifest.kpi, set, cfg, &mut diags);
-        }
+        let kpis = match (&targets, &classify) {
+            (Some(set), Some(entry)) => {
+                let known = kpis::Known {
+                    targets: set,
+                    duties: duties
+                        .duties
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .chain(duties.team_duties.iter().map(|d| d.name.as_str()))
+                        .collect(),
+                    events: presets::known_events(cfg, &[]),
+                    outputs: analysis::map_keys(&entry.ast, entry.name),
+                };
+                kpis::load(
+                    &dir,
+                    manifest.kpi.as_ref(),
+                    &dir.join(MANIFEST),
+                    &known,
+                    &mut files,
+                    &mut diags,
+                )
+            }
+            _ => None,
+        };
         let warnings: Vec<Diagnostic> = diags.0.iter().filter(|d| d.warning).cloned().collect();
         diags.into_result()?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -228,74 +252,10 @@ impl RuleSet {
             classify: classify.expect("no diagnostics means the entry compiled"),
             targets: targets.expect("no diagnostics means the targets loaded"),
             duties,
+            kpis: kpis.expect("no diagnostics means the indicators loaded"),
             files,
             warnings,
         })
-    }
-}
-
-/// `[kpi]` names SLA targets and events; a name that does not exist would silently turn an
-/// indicator into "n/a", so it is reported before any data is read.
-fn check_kpi(
-    dir: &Path,
-    kpi: &KpiSettings,
-    set: &TargetSet,
-    cfg: &Config,
-    diags: &mut Diagnostics,
-) {
-    let path = dir.join(MANIFEST);
-    let src = std::fs::read_to_string(&path).unwrap_or_default();
-    // The manifest is read untyped by position, so point at the value where it is written
-    // (or at `[kpi]` when the default is in force).
-    let locate = |key: &str, value: &str| {
-        let d = Diagnostic::new(display_path(&path), String::new());
-        let kpi_at = src.find("[kpi]");
-        let key_at = kpi_at.and_then(|k| src[k..].find(key).map(|o| k + o));
-        let quoted = format!("\"{value}\"");
-        let value_at = key_at.and_then(|k| src[k..].find(&quoted).map(|o| k + o));
-        match value_at.or(key_at).or(kpi_at) {
-            Some(o) => d.at_offset(&src, o),
-            None => d,
-        }
-    };
-    let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
-    for (key, target, what) in [
-        (
-            "acknowledgement_target",
-            &kpi.acknowledgement_target,
-            "受理及时率",
-        ),
-        (
-            "resolution_target",
-            &kpi.resolution_target,
-            "the overdue views and 红黑榜",
-        ),
-    ] {
-        if set.index(target).is_none() {
-            let mut d = locate(key, target);
-            d.message = format!(
-                "`kpi.{key}` is `{target}`, which no loaded SLA preset defines; {what} will show as n/a"
-            );
-            diags.push(
-                d.warning()
-                    .help(match did_you_mean(target, names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("targets: {}", names.join(", ")),
-                    }),
-            );
-        }
-    }
-    let mut events: Vec<&str> = presets::EVENTS.to_vec();
-    events.extend(cfg.event_log.types.values().map(String::as_str));
-    for e in &kpi.response_events {
-        if !events.contains(&e.as_str()) {
-            let mut d = locate("response_events", e);
-            d.message = format!("`kpi.response_events` lists `{e}`, which is not an event");
-            diags.push(d.help(match did_you_mean(e, events.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("events: {}", events.join(", ")),
-            }));
-        }
     }
 }
 

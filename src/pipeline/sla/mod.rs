@@ -189,17 +189,6 @@ impl Timeline {
     }
 }
 
-/// The stage's output.
-#[derive(Debug, Default)]
-pub struct Assessed {
-    /// Everything classify produced.
-    pub classified: Classified,
-    /// Per complaint, its verdicts (one per applicable target, in target order).
-    pub verdicts: Vec<Vec<Verdict>>,
-    /// Calendar years touched but not covered by holiday data: (calendar, year).
-    pub uncovered: BTreeSet<(String, i32)>,
-}
-
 /// What the stage needs besides the complaints.
 pub struct SlaOptions<'a> {
     /// Zone (for "same day").
@@ -210,17 +199,6 @@ pub struct SlaOptions<'a> {
     pub project_calendars: &'a crate::config::ProjectCalendars,
     /// The event log, if one was read.
     pub events: Option<&'a crate::pipeline::events::EventLog>,
-}
-
-/// Evaluates every applicable target for every complaint.
-pub fn run(rules: &RuleSet, classified: Classified, opts: &SlaOptions<'_>) -> Assessed {
-    let (verdicts, uncovered) =
-        assess_range(rules, &classified, 0..classified.complaints.len(), opts);
-    Assessed {
-        classified,
-        verdicts,
-        uncovered,
-    }
 }
 
 /// Evaluates every applicable target for the complaints in `range`, in parallel: their
@@ -258,27 +236,6 @@ pub fn assess_range(
         })
         .collect();
     (verdicts, uncovered.into_inner().expect("lock"))
-}
-
-/// The verdicts of complaint `i` (a run keeps none: it summarises them chunk by chunk; this
-/// assesses the one complaint again, which gives the same verdicts).
-pub fn verdicts_of(
-    cfg: &crate::config::Config,
-    rules: &RuleSet,
-    classified: &Classified,
-    events: &crate::pipeline::events::EventLog,
-    i: usize,
-) -> Vec<Verdict> {
-    let opts = SlaOptions {
-        zone: &cfg.zone,
-        as_of: cfg.as_of,
-        project_calendars: &cfg.sla.project_calendars,
-        events: events.logged.then_some(events),
-    };
-    assess_range(rules, classified, i..i + 1, &opts)
-        .0
-        .pop()
-        .unwrap_or_default()
 }
 
 /// A field or rule output as text, for `when` and deadline fields.

@@ -1,0 +1,168 @@
+//! The complaint table: each complaint's dimensions (dictionary-encoded) and the facts the
+//! indicators count, derived once from the record, the rule outputs, the event log and the
+//! business calendar.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::table::{ComplaintTable, Dict, OutputColumn, period_key, rule_value_text};
+use crate::model::{Stage, Str};
+use crate::pipeline::events::EventLog;
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::Classified;
+use crate::pipeline::sla::calendar_for;
+use crate::time::{Ts, Zone};
+
+/// What the facts depend on besides the complaints.
+pub struct FactOptions<'a> {
+    /// The zone of local times.
+    pub zone: &'a Zone,
+    /// The evaluation instant.
+    pub as_of: Ts,
+    /// The report period's kind (`month`, ...), which the `period` column is keyed by.
+    pub kind: &'static str,
+    /// Calendar per project.
+    pub project_calendars: &'a crate::config::ProjectCalendars,
+}
+
+/// Builds the complaint table of `cls` (the facts in parallel, the dictionaries in order).
+pub(super) fn complaint_table(
+    rules: &RuleSet,
+    cls: Classified,
+    events: &EventLog,
+    opts: &FactOptions<'_>,
+) -> ComplaintTable {
+    let settings = &rules.kpis.settings;
+    let zone = opts.zone;
+    let as_of = opts.as_of;
+    let response: Vec<Stage> = settings
+        .response_events
+        .iter()
+        .filter_map(|e| Stage::from_name(e))
+        .collect();
+    let seen = |t: Option<Ts>| t.filter(|t| *t <= as_of);
+    // Working time and lifecycle facts: independent per complaint.
+    struct Timing {
+        respond: Option<f64>,
+        resolve: Option<f64>,
+        resolved: bool,
+        followed: bool,
+        reopened: bool,
+    }
+    let timings: Vec<Timing> = cls
+        .complaints
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let received = c.received_at();
+            let (cal, _) = calendar_for(rules, None, c, opts.project_calendars);
+            let minutes = |t: Ts| cal.working_seconds_between(received, t) as f64 / 60.0;
+            let first_response = response
+                .iter()
+                .filter_map(|s| seen(c.time(*s)))
+                .filter(|t| *t >= received)
+                .min();
+            let resolved = seen(c.time(Stage::Resolved)).filter(|t| *t >= received);
+            Timing {
+                respond: first_response.map(minutes),
+                resolve: resolved.map(minutes),
+                resolved: resolved.is_some(),
+                followed: resolved.is_some() && seen(c.time(Stage::FollowUp)).is_some(),
+                reopened: events
+                    .at(i)
+                    .iter()
+                    .any(|e| e.kind == "reopened" && e.at <= as_of),
+            }
+        })
+        .collect();
+    let n = cls.complaints.len();
+    let mut t = ComplaintTable {
+        kind: opts.kind,
+        period: Vec::with_capacity(n),
+        periods: Dict::default(),
+        project: Vec::with_capacity(n),
+        projects: Dict::default(),
+        building: Vec::with_capacity(n),
+        buildings: Dict::default(),
+        team: Vec::with_capacity(n),
+        teams: Dict::default(),
+        outputs: Vec::new(),
+        respond_minutes: timings.iter().map(|x| x.respond).collect(),
+        resolve_minutes: timings.iter().map(|x| x.resolve).collect(),
+        resolved: timings.iter().map(|x| x.resolved).collect(),
+        followed: timings.iter().map(|x| x.followed).collect(),
+        reopened: timings.iter().map(|x| x.reopened).collect(),
+        repeat: Vec::new(),
+        reopen_known: events.logged,
+        zone: zone.clone(),
+        classified: Classified::default(),
+    };
+    drop(timings);
+    // Dimensions, coded in complaint order. Period codes by local day: a day's key is
+    // formatted once, not once per complaint.
+    let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
+    fn text(o: Option<&Str>) -> &str {
+        o.map_or("", |s| s.as_str())
+    }
+    for c in &cls.complaints {
+        let received = c.received_at();
+        let day = zone.local_secs(received).div_euclid(86_400);
+        let key = *day_key.entry(day).or_insert_with(|| {
+            t.periods
+                .code(&period_key(opts.kind, zone.local_date(received)))
+        });
+        t.period.push(key);
+        t.project.push(t.projects.code(text(c.project.as_ref())));
+        t.building.push(t.buildings.code(text(c.building.as_ref())));
+        t.team.push(t.teams.code(text(c.team.as_ref())));
+    }
+    // Rule outputs: coded per evaluation (complaints that shared one share its value).
+    let evaluations = cls.traces.len().max(
+        (0..cls.values.len())
+            .map(|i| cls.values.evaluation(i) + 1)
+            .max()
+            .unwrap_or(0),
+    );
+    for (k, name) in cls.columns.iter().enumerate() {
+        let mut dict = Dict::default();
+        let mut by_evaluation = vec![u32::MAX; evaluations];
+        for i in 0..cls.values.len() {
+            let e = cls.values.evaluation(i);
+            if by_evaluation[e] == u32::MAX {
+                by_evaluation[e] = dict.code(&rule_value_text(&cls.values[i][k], zone));
+            }
+        }
+        t.outputs.push(OutputColumn {
+            name: name.clone(),
+            dict,
+            by_evaluation,
+        });
+    }
+    t.repeat = repeats(&t, &cls, settings.repeat_days);
+    t.classified = cls;
+    t
+}
+
+/// A complaint repeats an earlier one of the same project, building, unit and category
+/// received within `days` before it. Complaints without a unit are never repeats.
+fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
+    let category = t.output("category");
+    let mut last: FxHashMap<(u32, u32, &str, u32), Ts> = FxHashMap::default();
+    let mut out = vec![false; cls.complaints.len()];
+    // Complaints are in receipt order, so one pass sees each unit's earlier complaints first.
+    for (i, c) in cls.complaints.iter().enumerate() {
+        let Some(unit) = c.unit.as_ref() else {
+            continue;
+        };
+        let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
+        let key = (t.project[i], t.building[i], unit.as_str(), cat);
+        let at = c.received_at();
+        if let Some(prev) = last.get(&key)
+            && at - prev <= days * 86_400
+        {
+            out[i] = true;
+        }
+        last.insert(key, at);
+    }
+    out
+}

@@ -1,0 +1,245 @@
+//! Stage 5, assess: the classified complaints → the [`Assessed`] table.
+//!
+//! - Input: the classified complaints, the event log, the rules (targets, duties, indicator
+//!   settings), the roster.
+//! - Output: the assessed table (`table.rs`): per complaint its dimensions and facts, per SLA
+//!   target its verdict, per escalation duty its finding. It is the one seam between judging
+//!   and reporting: aggregate, render and explain read it, and nothing after this stage
+//!   evaluates a target or a duty again.
+//! - How: complaints are assessed a chunk at a time (sla → audit). Each chunk's verdicts and
+//!   findings, in full, go to the [`Sink`] (the record-level tables) and are folded into the
+//!   table, then dropped: the verdicts of a million complaints are never all held in full.
+//!   The team duties come last, from every chunk's marks.
+
+mod facts;
+mod spill;
+pub mod table;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use self::facts::FactOptions;
+use self::spill::VerdictSpill;
+pub use self::table::{
+    Assessed, ComplaintTable, Dict, Dicts, FindingTable, LIST_LIMIT, Late, VerdictTable, pe,
+    period_key,
+};
+use crate::error::Result;
+use crate::model::Timings;
+use crate::pipeline::audit::{self, AuditFinding, AuditOptions, AuditStatus, TeamMarks};
+use crate::pipeline::events::EventLog;
+use crate::pipeline::rules::RuleSet;
+use crate::pipeline::rules::classify::Classified;
+use crate::pipeline::sla::{self, SlaOptions, Status, Verdict};
+use crate::progress::Meter;
+
+/// A chunk of assessed complaints, in full, as the record-level tables write it.
+pub struct Partition<'a> {
+    /// The classified complaints (all of them).
+    pub classified: &'a Classified,
+    /// Which.
+    pub range: std::ops::Range<usize>,
+    /// Their verdicts, aligned with `range`.
+    pub verdicts: &'a [Vec<Verdict>],
+    /// Their complaint findings, in complaint order.
+    pub findings: &'a [AuditFinding],
+}
+
+/// Where each chunk goes besides the table: the record-level tables for `run`, nowhere for
+/// the commands that only report.
+pub trait Sink {
+    /// Before the first chunk, once the complaints are classified (the record tables' columns
+    /// follow the rule outputs) and the inputs read.
+    fn open(
+        &mut self,
+        _cls: &Classified,
+        _files: &[crate::pipeline::ingest::InputFile],
+    ) -> Result<()> {
+        Ok(())
+    }
+    /// A chunk, in complaint order.
+    fn partition(&mut self, p: &Partition<'_>) -> Result<()>;
+    /// The team findings, after the last chunk.
+    fn team(&mut self, _findings: &[AuditFinding]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps nothing.
+pub struct NoSink;
+
+impl Sink for NoSink {
+    fn partition(&mut self, _: &Partition<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What the stage needs besides the data.
+pub struct AssessOptions<'a> {
+    /// Facts: zone, as-of, period kind, project calendars.
+    pub facts: FactOptions<'a>,
+    /// The roster, if any.
+    pub roster: Option<&'a audit::roster::Roster>,
+    /// Complaints assessed at a time.
+    pub chunk: usize,
+    /// Counts complaints.
+    pub meter: &'a Meter,
+    /// Where the full verdicts are spilled.
+    pub scratch: &'a Path,
+}
+
+/// Assesses every complaint.
+pub fn run(
+    rules: &RuleSet,
+    classified: Classified,
+    events: EventLog,
+    opts: &AssessOptions<'_>,
+    sink: &mut dyn Sink,
+    timings: &mut Timings,
+) -> Result<Assessed> {
+    let f = &opts.facts;
+    let t0 = Instant::now();
+    let complaints = facts::complaint_table(rules, classified, &events, f);
+    let mut fold = t0.elapsed();
+    let sla_opts = SlaOptions {
+        zone: f.zone,
+        as_of: f.as_of,
+        project_calendars: f.project_calendars,
+        events: events.logged.then_some(&events),
+    };
+    let audit_opts = AuditOptions {
+        zone: f.zone,
+        as_of: f.as_of,
+        project_calendars: f.project_calendars,
+        roster: opts.roster,
+    };
+    let cls = &complaints.classified;
+    let n = cls.complaints.len();
+    let n_targets = rules.targets.targets.len();
+    let mut verdicts = VerdictTable {
+        complaint: Vec::with_capacity(n * 3),
+        target: Vec::with_capacity(n * 3),
+        status: Vec::with_capacity(n * 3),
+        late: Vec::new(),
+        targets: Dict::of(rules.targets.targets.iter().map(|t| t.name.as_str())),
+        applied: vec![false; n_targets],
+        spill: VerdictSpill::create(opts.scratch)?,
+        first: Vec::with_capacity(n + 1),
+    };
+    let mut findings = FindingTable {
+        complaint: Vec::new(),
+        duty: Vec::new(),
+        status: Vec::new(),
+        duties: Dict::default(),
+        noncompliant: Vec::new(),
+        team: Vec::new(),
+        applied: Default::default(),
+    };
+    // Late and missing findings kept so far per (period, project).
+    let mut kept: rustc_hash::FxHashMap<(u32, u32), usize> = Default::default();
+    let mut marks = TeamMarks::default();
+    let mut uncovered = std::collections::BTreeSet::new();
+    let (mut t_sla, mut t_audit, mut t_sink) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut start = 0;
+    while start < n {
+        let range = start..(start + opts.chunk).min(n);
+        let t0 = Instant::now();
+        let (vs, years) = sla::assess_range(rules, cls, range.clone(), &sla_opts);
+        uncovered.extend(years);
+        let t1 = Instant::now();
+        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &events, &audit_opts);
+        marks.add(rules, &vs);
+        let t2 = Instant::now();
+        sink.partition(&Partition {
+            classified: cls,
+            range: range.clone(),
+            verdicts: &vs,
+            findings: &fs,
+        })?;
+        let t3 = Instant::now();
+        // Fold the chunk into the table.
+        for (k, vv) in vs.iter().enumerate() {
+            let i = (range.start + k) as u32;
+            verdicts.first.push(verdicts.complaint.len() as u32);
+            for v in vv {
+                verdicts.applied[v.target as usize] = true;
+                verdicts.complaint.push(i);
+                verdicts.target.push(v.target);
+                verdicts.status.push(status_code(v.status));
+                if matches!(v.status, Status::Breached | Status::Overdue) {
+                    verdicts.late.push(Late {
+                        complaint: i,
+                        target: v.target,
+                        status: v.status,
+                        over_cal: v.over_cal,
+                        due: v.due,
+                        stop: v.stop,
+                    });
+                }
+            }
+        }
+        verdicts.spill.append(vs.iter().flatten())?;
+        for x in fs {
+            let i = x.complaint.expect("complaint findings") as usize;
+            findings.applied.insert(x.duty.clone());
+            findings.complaint.push(i as u32);
+            findings.duty.push(findings.duties.code(&x.duty));
+            findings.status.push(
+                AuditStatus::ALL
+                    .iter()
+                    .position(|s| *s == x.status)
+                    .unwrap_or(0) as u8,
+            );
+            if matches!(x.status, AuditStatus::Late | AuditStatus::Missing) {
+                let seen = kept
+                    .entry((complaints.period[i], complaints.project[i]))
+                    .or_default();
+                if *seen < LIST_LIMIT {
+                    *seen += 1;
+                    findings.noncompliant.push(x);
+                }
+            }
+        }
+        fold += t3.elapsed();
+        t_sla += t1 - t0;
+        t_audit += t2 - t1;
+        t_sink += t3 - t2;
+        opts.meter.inc(range.len() as u64);
+        start = range.end;
+    }
+    verdicts.first.push(verdicts.complaint.len() as u32);
+    opts.meter.message("team duties");
+    let t0 = Instant::now();
+    let team = audit::team_findings(rules, cls, &marks, &events, &audit_opts);
+    t_audit += t0.elapsed();
+    let t0 = Instant::now();
+    sink.team(&team)?;
+    t_sink += t0.elapsed();
+    let t0 = Instant::now();
+    for x in &team {
+        findings.applied.insert(x.duty.clone());
+        findings.duties.code(&x.duty);
+    }
+    findings.team = team;
+    verdicts.spill.finish()?;
+    fold += t0.elapsed();
+    opts.meter.message("");
+    let ms = |d: Duration| d.as_millis() as u64;
+    timings.stages.push(("sla".into(), ms(t_sla)));
+    timings.stages.push(("audit".into(), ms(t_audit)));
+    timings.stages.push(("tables".into(), ms(t_sink)));
+    timings.stages.push(("assess".into(), ms(fold)));
+    timings.mark("assess");
+    Ok(Assessed {
+        complaints,
+        verdicts,
+        findings,
+        events,
+        uncovered,
+    })
+}
+
+/// Position of a verdict status in [`Status::ALL`].
+fn status_code(s: Status) -> u8 {
+    Status::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
+}

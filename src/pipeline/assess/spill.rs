@@ -1,0 +1,200 @@
+//! Every SLA verdict in full, in a scratch file: fixed-width records in verdict order, so the
+//! verdicts of one complaint are one read. At a million complaints that is ~300 MB written once
+//! (around the page cache, on a writer thread) instead of held for the whole run; the report
+//! reads back only the complaints its explanation pages show.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::Result;
+use crate::model::Str;
+use crate::output::ScratchFile;
+use crate::pipeline::sla::{Basis, Status, Verdict};
+
+/// Bytes per verdict.
+const RECORD: usize = 96;
+/// `Ts` / seconds fields absent.
+const NONE: i64 = i64::MIN;
+const NO_NOTE: u32 = u32::MAX;
+
+/// The scratch file and the dictionaries of its variable-width fields.
+pub(crate) struct VerdictSpill {
+    file: ScratchFile,
+    calendars: Vec<Str>,
+    calendar_index: FxHashMap<Str, u16>,
+    notes: Vec<String>,
+    note_index: FxHashMap<String, u32>,
+    /// Records written.
+    count: u64,
+}
+
+impl VerdictSpill {
+    /// A spill in `dir`.
+    pub(crate) fn create(dir: &std::path::Path) -> Result<VerdictSpill> {
+        Ok(VerdictSpill {
+            file: ScratchFile::create(dir)?,
+            calendars: Vec::new(),
+            calendar_index: FxHashMap::default(),
+            notes: Vec::new(),
+            note_index: FxHashMap::default(),
+            count: 0,
+        })
+    }
+
+    /// Appends verdicts, in order.
+    pub(crate) fn append<'a>(&mut self, verdicts: impl Iterator<Item = &'a Verdict>) -> Result<()> {
+        let mut buf = Vec::with_capacity(64 * RECORD);
+        for v in verdicts {
+            let cal = match self.calendar_index.get(&v.calendar) {
+                Some(&c) => c,
+                None => {
+                    let c = u16::try_from(self.calendars.len()).unwrap_or(u16::MAX);
+                    self.calendars.push(v.calendar.clone());
+                    self.calendar_index.insert(v.calendar.clone(), c);
+                    c
+                }
+            };
+            let note = match &v.note {
+                None => NO_NOTE,
+                Some(n) => match self.note_index.get(n) {
+                    Some(&k) => k,
+                    None => {
+                        let k = self.notes.len() as u32;
+                        self.notes.push(n.clone());
+                        self.note_index.insert(n.clone(), k);
+                        k
+                    }
+                },
+            };
+            encode(v, cal, note, &mut buf);
+            self.count += 1;
+            if buf.len() >= 4096 * RECORD {
+                self.file.append(&buf)?;
+                buf.clear();
+            }
+        }
+        self.file.append(&buf)
+    }
+
+    /// Ends writing.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.file.finish()
+    }
+
+    /// Verdicts `from..to` (record numbers).
+    pub(crate) fn read(&self, from: u64, to: u64) -> Result<Vec<Verdict>> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        let mut buf = vec![0u8; (to - from) as usize * RECORD];
+        self.file.read_at(from * RECORD as u64, &mut buf)?;
+        Ok(buf
+            .chunks_exact(RECORD)
+            .map(|r| decode(r, &self.calendars, &self.notes))
+            .collect())
+    }
+}
+
+fn encode(v: &Verdict, calendar: u16, note: u32, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&v.target.to_le_bytes());
+    out.push(Status::ALL.iter().position(|s| *s == v.status).unwrap_or(0) as u8);
+    out.push(match v.basis {
+        Basis::Working => 0,
+        Basis::Calendar => 1,
+    });
+    out.push(u8::from(v.warning) | (u8::from(v.pct_used.is_some()) << 1));
+    out.push(0);
+    out.extend_from_slice(&calendar.to_le_bytes());
+    out.extend_from_slice(&note.to_le_bytes());
+    for x in [
+        v.start.unwrap_or(NONE),
+        v.due.unwrap_or(NONE),
+        v.stop.unwrap_or(NONE),
+        v.elapsed_work,
+        v.elapsed_cal,
+        v.limit,
+        v.over_cal,
+        v.over_work,
+        v.paused,
+    ] {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.extend_from_slice(&v.pct_used.unwrap_or(0.0).to_le_bytes());
+    out.resize(start + RECORD, 0);
+}
+
+fn decode(r: &[u8], calendars: &[Str], notes: &[String]) -> Verdict {
+    let u16_at = |k: usize| u16::from_le_bytes([r[k], r[k + 1]]);
+    let u32_at = |k: usize| u32::from_le_bytes(r[k..k + 4].try_into().expect("4 bytes"));
+    let i64_at = |k: usize| i64::from_le_bytes(r[k..k + 8].try_into().expect("8 bytes"));
+    let opt = |x: i64| (x != NONE).then_some(x);
+    let flags = r[4];
+    let note = u32_at(8);
+    Verdict {
+        target: u16_at(0),
+        status: Status::ALL[r[2] as usize],
+        basis: if r[3] == 0 {
+            Basis::Working
+        } else {
+            Basis::Calendar
+        },
+        warning: flags & 1 != 0,
+        calendar: calendars
+            .get(u16_at(6) as usize)
+            .cloned()
+            .unwrap_or_default(),
+        note: (note != NO_NOTE).then(|| notes[note as usize].clone()),
+        start: opt(i64_at(12)),
+        due: opt(i64_at(20)),
+        stop: opt(i64_at(28)),
+        elapsed_work: i64_at(36),
+        elapsed_cal: i64_at(44),
+        limit: i64_at(52),
+        over_cal: i64_at(60),
+        over_work: i64_at(68),
+        paused: i64_at(76),
+        pct_used: (flags & 2 != 0).then(|| f64::from_le_bytes(r[84..92].try_into().expect("8"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(k: i64) -> Verdict {
+        Verdict {
+            target: k as u16,
+            status: Status::ALL[(k as usize) % Status::ALL.len()],
+            calendar: Str::from(if k % 2 == 0 { "cn_office" } else { "always" }),
+            basis: if k % 3 == 0 {
+                Basis::Working
+            } else {
+                Basis::Calendar
+            },
+            start: Some(1_700_000_000 + k),
+            due: (k % 4 != 0).then_some(1_700_100_000 + k),
+            stop: (k % 5 != 0).then_some(-k),
+            elapsed_work: k * 7,
+            elapsed_cal: k * 11,
+            limit: i64::MAX - k,
+            over_cal: -k,
+            over_work: k,
+            pct_used: (k % 2 == 1).then_some(k as f64 / 3.0),
+            warning: k % 2 == 0,
+            paused: k * 13,
+            note: (k % 3 == 1).then(|| format!("note {}", k % 2)),
+        }
+    }
+
+    #[test]
+    fn verdicts_come_back_as_they_went_in() {
+        let mut s = VerdictSpill::create(&std::env::temp_dir()).unwrap();
+        let vs: Vec<Verdict> = (0..10_000).map(verdict).collect();
+        s.append(vs[..4000].iter()).unwrap();
+        s.append(vs[4000..].iter()).unwrap();
+        s.finish().unwrap();
+        assert_eq!(s.read(0, 10_000).unwrap(), vs);
+        assert_eq!(s.read(4321, 4325).unwrap(), vs[4321..4325].to_vec());
+        assert!(s.read(7, 7).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,468 @@
+//! The assessed table: what judging produced, read by everything that reports.
+//!
+//! - [`ComplaintTable`]: one row per accepted complaint. The canonical record and the rule
+//!   outputs stay in the classified row store (free text does not pay as columns); the
+//!   dimensions the report groups by (period, project, building, team, every rule output) are
+//!   dictionary-encoded columns, and the facts the indicators count are columns of their own,
+//!   each computed once here.
+//! - [`VerdictTable`]: one row per SLA verdict. In memory: complaint, target and status of
+//!   every verdict (what every group-by needs) and the due, stop and lateness of the breached
+//!   and overdue ones (the lists); every verdict in full is in a scratch file on disk, read back
+//!   for the complaints an explanation page shows. A million complaints' verdicts are never
+//!   all held in full at once.
+//! - [`FindingTable`]: one row per duty finding, the same way: duty and status of every complaint
+//!   finding in memory, the first late and missing ones of each period and project in full (the
+//!   auditor's list), and the team findings.
+//!
+//! [`ComplaintTable::frame`], [`VerdictTable::frame`] and [`FindingTable::frame`] hand the
+//! columns to polars as `DataFrame`s (text as `UInt32` codes into a [`Dict`]).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::spill::VerdictSpill;
+use crate::error::{Error, Result};
+use crate::model::{Field, FieldValue, Stage};
+use crate::pipeline::audit::{AuditFinding, AuditStatus};
+use crate::pipeline::events::EventLog;
+use crate::pipeline::rules::classify::{Classified, RuleValue};
+use crate::pipeline::sla::{Status, Verdict};
+use crate::time::{Ts, Zone};
+
+/// A polars error: a bug rather than a data problem.
+pub fn pe(e: PolarsError) -> Error {
+    Error::Aggregate(e.to_string())
+}
+
+/// The distinct values of one text column, in first-seen order; the column holds their codes.
+/// Absent values are the empty string.
+#[derive(Debug, Default, Clone)]
+pub struct Dict {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Dict {
+    /// The code of `s`, adding it if new.
+    pub fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.index.get(s) {
+            return c;
+        }
+        let c = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct values");
+        self.names.push(s.to_owned());
+        self.index.insert(s.to_owned(), c);
+        c
+    }
+
+    /// The code of `s`, if some row has it.
+    pub fn find(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    /// The name of a code.
+    pub fn name(&self, c: u32) -> &str {
+        &self.names[c as usize]
+    }
+
+    /// Every name, in code order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A dictionary of fixed names (statuses, targets), coded by position.
+    pub fn of<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Dict {
+        let mut d = Dict::default();
+        for n in names {
+            d.code(n.as_ref());
+        }
+        d
+    }
+}
+
+/// The period a date falls in, by the report's period kind (`month`, `quarter`, `week`, `year`).
+pub fn period_key(kind: &str, d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    match kind {
+        "quarter" => format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+        "week" => {
+            let w = d.iso_week();
+            format!("{:04}-W{:02}", w.year(), w.week())
+        }
+        "year" => format!("{:04}", d.year()),
+        _ => format!("{:04}-{:02}", d.year(), d.month()),
+    }
+}
+
+/// A rule output as a dictionary-encoded column: its code per evaluation (complaints that
+/// shared an evaluation share the value).
+#[derive(Debug, Clone)]
+pub struct OutputColumn {
+    /// The output's name.
+    pub name: String,
+    /// Its values.
+    pub dict: Dict,
+    /// Code per evaluation.
+    pub by_evaluation: Vec<u32>,
+}
+
+/// A column of a frame together with the dictionary of its codes (text columns).
+pub type Dicts = FxHashMap<String, Arc<Dict>>;
+
+/// One row per accepted complaint (see the module docs).
+pub struct ComplaintTable {
+    /// The records and rule outputs, in complaint order.
+    pub classified: Classified,
+    /// The period kind the `period` codes are keyed by.
+    pub kind: &'static str,
+    /// Period of receipt.
+    pub period: Vec<u32>,
+    /// Period keys.
+    pub periods: Dict,
+    /// Project (empty when blank).
+    pub project: Vec<u32>,
+    /// Projects.
+    pub projects: Dict,
+    /// Building.
+    pub building: Vec<u32>,
+    /// Buildings.
+    pub buildings: Dict,
+    /// Team.
+    pub team: Vec<u32>,
+    /// Teams.
+    pub teams: Dict,
+    /// Every rule output, `level` and `category` first.
+    pub outputs: Vec<OutputColumn>,
+    /// Working minutes from receipt to the first response event (`respond_minutes`).
+    pub respond_minutes: Vec<Option<f64>>,
+    /// Working minutes from receipt to resolution (`resolve_minutes`).
+    pub resolve_minutes: Vec<Option<f64>>,
+    /// Resolved by `as_of` (`resolved`).
+    pub resolved: Vec<bool>,
+    /// Resolved and followed up by `as_of` (`followed`).
+    pub followed: Vec<bool>,
+    /// Reopened by `as_of` (`reopened`; only known with an event log).
+    pub reopened: Vec<bool>,
+    /// The same unit and category within the repeat window before it (`repeat`).
+    pub repeat: Vec<bool>,
+    /// True when reopenings are known (an event log was read).
+    pub reopen_known: bool,
+    /// The zone local times are in.
+    pub zone: Zone,
+}
+
+impl ComplaintTable {
+    /// Number of complaints.
+    pub fn len(&self) -> usize {
+        self.period.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.period.is_empty()
+    }
+
+    /// A rule output column by name.
+    pub fn output(&self, name: &str) -> Option<&OutputColumn> {
+        self.outputs.iter().find(|o| o.name == name)
+    }
+
+    /// The code of rule output `o` for complaint `i`.
+    pub fn output_code(&self, o: &OutputColumn, i: usize) -> u32 {
+        o.by_evaluation[self.classified.values.evaluation(i)]
+    }
+
+    /// The names of the columns [`ComplaintTable::frame`] can build, and what they hold.
+    pub fn has_column(&self, name: &str) -> bool {
+        matches!(
+            name,
+            "period"
+                | "respond_minutes"
+                | "resolve_minutes"
+                | "resolved"
+                | "followed"
+                | "reopened"
+                | "repeat"
+        ) || Field::from_name(name).is_some()
+            || self.output(name).is_some()
+    }
+
+    /// A frame of the requested columns, one row per complaint, in complaint order, plus `row`
+    /// (the complaint's position). Text columns are `UInt32` codes into the returned
+    /// dictionaries; instants are local seconds (`Int64`); blanks are null, except in text
+    /// columns, where they are the empty string.
+    pub fn frame(&self, columns: &BTreeSet<String>) -> Result<(DataFrame, Dicts)> {
+        let n = self.len();
+        let mut cols: Vec<Column> = vec![Column::new(
+            "row".into(),
+            (0..n as u32).collect::<Vec<u32>>(),
+        )];
+        let mut dicts: Dicts = FxHashMap::default();
+        let coded = |name: &str, v: &[u32], d: &Dict, cols: &mut Vec<Column>, dicts: &mut Dicts| {
+            cols.push(Column::new(name.into(), v.to_vec()));
+            dicts.insert(name.to_owned(), Arc::new(d.clone()));
+        };
+        let complaints = &self.classified.complaints;
+        for name in columns {
+            match name.as_str() {
+                "period" => coded(name, &self.period, &self.periods, &mut cols, &mut dicts),
+                "project" => coded(name, &self.project, &self.projects, &mut cols, &mut dicts),
+                "building" => coded(name, &self.building, &self.buildings, &mut cols, &mut dicts),
+                "team" => coded(name, &self.team, &self.teams, &mut cols, &mut dicts),
+                "respond_minutes" => cols.push(Column::new(name.into(), &self.respond_minutes)),
+                "resolve_minutes" => cols.push(Column::new(name.into(), &self.resolve_minutes)),
+                "resolved" => cols.push(Column::new(name.into(), &self.resolved)),
+                "followed" => cols.push(Column::new(name.into(), &self.followed)),
+                "reopened" => cols.push(Column::new(name.into(), &self.reopened)),
+                "repeat" => cols.push(Column::new(name.into(), &self.repeat)),
+                other => {
+                    if let Some(o) = self.output(other) {
+                        let codes: Vec<u32> = (0..n).map(|i| self.output_code(o, i)).collect();
+                        coded(other, &codes, &o.dict, &mut cols, &mut dicts);
+                    } else if let Some(f) = Field::from_name(other) {
+                        match f.kind() {
+                            crate::model::FieldKind::Timestamp => {
+                                let st = f.stage().expect("timestamp fields record stages");
+                                let v: Vec<Option<i64>> = complaints
+                                    .iter()
+                                    .map(|c| c.time(st).map(|t| self.zone.local_secs(t)))
+                                    .collect();
+                                cols.push(Column::new(name.into(), v));
+                            }
+                            crate::model::FieldKind::Score => {
+                                let v: Vec<Option<f64>> =
+                                    complaints.iter().map(|c| c.satisfaction).collect();
+                                cols.push(Column::new(name.into(), v));
+                            }
+                            _ => {
+                                let mut d = Dict::default();
+                                let v: Vec<u32> = complaints
+                                    .iter()
+                                    .map(|c| match c.get(f) {
+                                        FieldValue::Str(s) => d.code(s),
+                                        _ => d.code(""),
+                                    })
+                                    .collect();
+                                coded(other, &v, &d, &mut cols, &mut dicts);
+                            }
+                        }
+                    } else {
+                        return Err(Error::Other(format!(
+                            "internal error: the complaints table has no column `{other}`"
+                        )));
+                    }
+                }
+            }
+        }
+        let df = DataFrame::new(n, cols).map_err(pe)?;
+        Ok((df, dicts))
+    }
+
+    /// Local date of receipt.
+    pub fn received_date(&self, i: usize) -> chrono::NaiveDate {
+        self.zone
+            .local_date(self.classified.complaints[i].received_at())
+    }
+
+    /// Text of a rule output of complaint `i` (empty when absent).
+    pub fn output_text(&self, name: &str, i: usize) -> &str {
+        match self.output(name) {
+            Some(o) => o.dict.name(self.output_code(o, i)),
+            None => "",
+        }
+    }
+}
+
+/// The text a rule output groups by, without allocating for strings.
+pub fn rule_value_text<'a>(v: &'a RuleValue, zone: &Zone) -> std::borrow::Cow<'a, str> {
+    match v {
+        RuleValue::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        RuleValue::Absent => std::borrow::Cow::Borrowed(""),
+        other => std::borrow::Cow::Owned(other.text(zone)),
+    }
+}
+
+/// A breached or overdue verdict, as the report's lists need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Late {
+    /// The complaint.
+    pub complaint: u32,
+    /// The target.
+    pub target: u16,
+    /// Breached or overdue.
+    pub status: Status,
+    /// Calendar seconds past due.
+    pub over_cal: i64,
+    /// Due.
+    pub due: Option<Ts>,
+    /// Stopped.
+    pub stop: Option<Ts>,
+}
+
+/// One row per SLA verdict (see the module docs).
+pub struct VerdictTable {
+    /// The complaint of each verdict (complaint order, then target order).
+    pub complaint: Vec<u32>,
+    /// Its target (index into the rules' target set).
+    pub target: Vec<u16>,
+    /// Its status (position in [`Status::ALL`]).
+    pub status: Vec<u8>,
+    /// The breached and overdue verdicts, in verdict order.
+    pub late: Vec<Late>,
+    /// Target names by index.
+    pub targets: Dict,
+    /// Per target: applied to some complaint.
+    pub applied: Vec<bool>,
+    /// Every verdict in full.
+    pub(super) spill: VerdictSpill,
+    /// Per complaint, its first verdict (and, at the end, the total), for reading them back.
+    pub(super) first: Vec<u32>,
+}
+
+impl VerdictTable {
+    /// Number of verdicts.
+    pub fn len(&self) -> usize {
+        self.complaint.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.complaint.is_empty()
+    }
+
+    /// The verdicts of complaint `i`, in target order, read back in full.
+    pub fn of(&self, i: usize) -> Result<Vec<Verdict>> {
+        let (a, b) = (self.first[i] as u64, self.first[i + 1] as u64);
+        self.spill.read(a, b)
+    }
+
+    /// The frame: `row` (the complaint), `target` and `status`, codes into [`Self::targets`]
+    /// and the status names.
+    pub fn frame(&self) -> Result<DataFrame> {
+        let n = self.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("row".into(), &self.complaint),
+                Column::new(
+                    "target".into(),
+                    self.target
+                        .iter()
+                        .map(|t| u32::from(*t))
+                        .collect::<Vec<u32>>(),
+                ),
+                Column::new(
+                    "status".into(),
+                    self.status
+                        .iter()
+                        .map(|s| u32::from(*s))
+                        .collect::<Vec<u32>>(),
+                ),
+            ],
+        )
+        .map_err(pe)
+    }
+
+    /// The status names, coded by position.
+    pub fn statuses() -> Dict {
+        Dict::of(Status::ALL.iter().map(|s| s.name()))
+    }
+}
+
+/// One row per duty finding (see the module docs).
+pub struct FindingTable {
+    /// The complaint of each complaint finding (complaint order).
+    pub complaint: Vec<u32>,
+    /// Its duty (code in [`Self::duties`]).
+    pub duty: Vec<u32>,
+    /// Its status (position in [`AuditStatus::ALL`]).
+    pub status: Vec<u8>,
+    /// Duty names.
+    pub duties: Dict,
+    /// The first [`LIST_LIMIT`] late and missing complaint findings of each (period, project),
+    /// in complaint order, in full.
+    pub noncompliant: Vec<AuditFinding>,
+    /// The team findings (keyed by team and month), in full.
+    pub team: Vec<AuditFinding>,
+    /// Duties that produced a finding.
+    pub applied: BTreeSet<String>,
+}
+
+/// Rows a report list shows before "and N more" (the CSVs have them all).
+pub const LIST_LIMIT: usize = 200;
+
+impl FindingTable {
+    /// The frame of the complaint findings: `row` (the complaint), `duty`, `status`.
+    pub fn frame(&self) -> Result<DataFrame> {
+        DataFrame::new(
+            self.complaint.len(),
+            vec![
+                Column::new("row".into(), &self.complaint),
+                Column::new("duty".into(), &self.duty),
+                Column::new(
+                    "status".into(),
+                    self.status
+                        .iter()
+                        .map(|s| u32::from(*s))
+                        .collect::<Vec<u32>>(),
+                ),
+            ],
+        )
+        .map_err(pe)
+    }
+
+    /// The status of complaint `i`'s duty `name`, if it had one.
+    pub fn status_of(&self, i: usize, name: &str) -> Option<AuditStatus> {
+        let code = self.duties.find(name)?;
+        // Findings are in complaint order: find the complaint's run.
+        let start = self.complaint.partition_point(|c| (*c as usize) < i);
+        (start..self.complaint.len())
+            .take_while(|&k| self.complaint[k] as usize == i)
+            .find(|&k| self.duty[k] == code)
+            .map(|k| AuditStatus::ALL[self.status[k] as usize])
+    }
+
+    /// The audit status names, coded by position.
+    pub fn statuses() -> Dict {
+        Dict::of(AuditStatus::ALL.iter().map(|s| s.name()))
+    }
+}
+
+/// What judging produced: the one seam between judging and reporting.
+pub struct Assessed {
+    /// One row per complaint.
+    pub complaints: ComplaintTable,
+    /// One row per verdict.
+    pub verdicts: VerdictTable,
+    /// One row per duty finding.
+    pub findings: FindingTable,
+    /// The event log the duties were audited against (evidence, explanations).
+    pub events: EventLog,
+    /// Calendar years touched but not covered by holiday data: (calendar, year).
+    pub uncovered: BTreeSet<(String, i32)>,
+}
+
+impl Assessed {
+    /// Complaint position by ID.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.complaints
+            .classified
+            .complaints
+            .iter()
+            .position(|c| c.id.as_str() == id)
+    }
+}
+
+/// The three times each page counts complaints by: received, done (closed, else resolved) and
+/// resolved, with `Ts::MAX` for none.
+pub fn lifecycle(c: &crate::model::Complaint) -> (Ts, Ts, Ts) {
+    (
+        c.received_at(),
+        c.time(Stage::Closed)
+            .or(c.time(Stage::Resolved))
+            .unwrap_or(Ts::MAX),
+        c.time(Stage::Resolved).unwrap_or(Ts::MAX),
+    )
+}
