@@ -70,6 +70,11 @@ pub(super) struct Binder<'a> {
     pub dicts: &'a Dicts,
     /// Columns the frame has.
     pub has: &'a dyn Fn(&str) -> bool,
+    /// A column every row has a value in (constant filters become a test of it: a literal
+    /// would aggregate as one value).
+    pub anchor: &'a str,
+    /// The column of row weights, when each row stands for several (the counted frames).
+    pub weight: Option<&'a str>,
 }
 
 enum Bound {
@@ -87,8 +92,8 @@ impl Binder<'_> {
         Ok(match self.bind(f)? {
             Bound::Expr(e) => e.fill_null(lit(false)),
             // A constant becomes a column (a literal would aggregate as one value).
-            Bound::Const(Value::Bool(true)) => col("row").is_not_null(),
-            Bound::Const(Value::Bool(false)) => col("row").is_null(),
+            Bound::Const(Value::Bool(true)) => col(self.anchor).is_not_null(),
+            Bound::Const(Value::Bool(false)) => col(self.anchor).is_null(),
             Bound::Const(_) | Bound::Text(..) => {
                 return Err(Error::Other(
                     "a filter must be true or false (compare the value with something)".into(),
@@ -113,7 +118,7 @@ impl Binder<'_> {
                 if !(self.has)(name) && !is_known(name) {
                     // A rule output this run's `classify` did not return: blank everywhere.
                     return Ok(Bound::Text(
-                        (col("row") * lit(0u32)).cast(DataType::UInt32),
+                        (col(self.anchor) * lit(0u32)).cast(DataType::UInt32),
                         name.clone(),
                     ));
                 }
@@ -142,14 +147,14 @@ impl Binder<'_> {
             }
             Filter::Not(x) => Bound::Expr(self.filter(x)?.not()),
             Filter::All(v) => {
-                let mut e = col("row").is_not_null();
+                let mut e = col(self.anchor).is_not_null();
                 for x in v {
                     e = e.and(self.filter(x)?);
                 }
                 Bound::Expr(e)
             }
             Filter::Any(v) => {
-                let mut e = col("row").is_null();
+                let mut e = col(self.anchor).is_null();
                 for x in v {
                     e = e.or(self.filter(x)?);
                 }
@@ -162,7 +167,7 @@ impl Binder<'_> {
             },
             Filter::In(x, values) => {
                 let bound = self.bind(x)?;
-                let mut e = col("row").is_null();
+                let mut e = col(self.anchor).is_null();
                 for v in values {
                     e = e.or(self.compare(CmpOp::Eq, &bound, &Bound::Const(v.clone()))?);
                 }
@@ -184,7 +189,7 @@ impl Binder<'_> {
         };
         match code {
             Some(code) => e.eq(lit(code)),
-            None => col("row").is_null(),
+            None => col(self.anchor).is_null(),
         }
     }
 
@@ -231,7 +236,12 @@ impl Binder<'_> {
 /// denominator).
 pub(super) fn aggregations(k: &Kpi, b: &Binder<'_>) -> Result<Vec<Expr>> {
     let count = |f: &Filter, name: String| -> Result<Expr> {
-        Ok(b.filter(f)?.cast(DataType::UInt64).sum().alias(name))
+        let hit = b.filter(f)?.cast(DataType::UInt64);
+        let hit = match b.weight {
+            Some(w) => hit * col(w),
+            None => hit,
+        };
+        Ok(hit.sum().alias(name))
     };
     Ok(match &k.measure {
         Measure::Count(f) => vec![count(f, format!("{}.0", k.key))?],

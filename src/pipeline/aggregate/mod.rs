@@ -157,7 +157,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     let cfg = input.cfg;
     let (periods, all) = periods(input)?;
     let g = queries::group(input.assessed, input.rules)?;
-    let common = page::Common::new(input, &g)?;
+    let common = page::Common::new(input)?;
     let default_key = period::default_for(cfg.zone.local_date(cfg.as_of));
     let mut projects: Vec<String> = g
         .dict("project")

@@ -53,7 +53,7 @@ fn midnight(zone: &crate::time::Zone, d: chrono::NaiveDate) -> Ts {
 }
 
 impl<'a> Common<'a> {
-    pub(super) fn new(input: &AggregateInput<'a>, g: &Grouped) -> Result<Common<'a>> {
+    pub(super) fn new(input: &AggregateInput<'a>) -> Result<Common<'a>> {
         let cfg = input.cfg;
         let lang = cfg.lang;
         let a = input.assessed;
@@ -129,7 +129,7 @@ impl<'a> Common<'a> {
                 dissatisfied.entry((p, COMPANY)).or_default().push(i as u32);
             }
         }
-        let (open_at_start, resolved_in) = attribution(input, g)?;
+        let (open_at_start, resolved_in) = attribution(input)?;
         Ok(Common {
             evidence,
             rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
@@ -166,27 +166,14 @@ impl<'a> Common<'a> {
 #[allow(clippy::type_complexity)]
 fn attribution(
     input: &AggregateInput<'_>,
-    g: &Grouped,
 ) -> Result<(FxHashMap<(Ts, u32), u64>, FxHashMap<(Ts, Ts, u32), u64>)> {
     let cfg = input.cfg;
     let zone = &cfg.zone;
     let t = &input.assessed.complaints;
     let cs = &t.classified.complaints;
     let (periods, _) = super::periods(input)?;
-    let life = df!(
-        "project" => &t.project,
-        "received" => cs.iter().map(|c| c.received_at()).collect::<Vec<i64>>(),
-        "done" => cs.iter().map(|c| {
-            c.time(crate::model::Stage::Closed)
-                .or(c.time(crate::model::Stage::Resolved))
-                .unwrap_or(Ts::MAX)
-        }).collect::<Vec<i64>>(),
-        "resolved" => cs.iter().map(|c| c.time(crate::model::Stage::Resolved).unwrap_or(Ts::MAX)).collect::<Vec<i64>>(),
-    )
-    .map_err(pe)?;
-    let _ = g;
-    let mut open = FxHashMap::default();
-    let mut resolved = FxHashMap::default();
+    let mut open: FxHashMap<(Ts, u32), u64> = FxHashMap::default();
+    let mut resolved: FxHashMap<(Ts, Ts, u32), u64> = FxHashMap::default();
     let count = |lf: LazyFrame| -> Result<Vec<(u32, u64)>> {
         let df = lf
             .group_by([col("project")])
@@ -200,41 +187,53 @@ fn attribution(
             .map(|(p, n)| (p.unwrap_or(0), n.unwrap_or(0)))
             .collect())
     };
-    let mut seen = BTreeSet::new();
-    // The trend and the comparisons read only the received counts, so the periods themselves
-    // are enough.
-    for p in &periods {
-        let (start, end) = (midnight(zone, p.start), midnight(zone, p.end));
-        if !seen.insert((start, end)) {
-            continue;
+    let bounds: BTreeSet<(Ts, Ts)> = periods
+        .iter()
+        .map(|p| (midnight(zone, p.start), midnight(zone, p.end)))
+        .collect();
+    // The counts add up, so the lifecycle instants are framed a slice of complaints at a time.
+    const SLICE: usize = 1 << 18;
+    let mut from = 0;
+    while from < cs.len() {
+        let to = (from + SLICE).min(cs.len());
+        let part = &cs[from..to];
+        let life = df!(
+            "project" => &t.project[from..to],
+            "received" => part.iter().map(|c| c.received_at()).collect::<Vec<i64>>(),
+            "done" => part.iter().map(|c| {
+                c.time(crate::model::Stage::Closed)
+                    .or(c.time(crate::model::Stage::Resolved))
+                    .unwrap_or(Ts::MAX)
+            }).collect::<Vec<i64>>(),
+            "resolved" => part.iter().map(|c| c.time(crate::model::Stage::Resolved).unwrap_or(Ts::MAX)).collect::<Vec<i64>>(),
+        )
+        .map_err(pe)?;
+        for &(start, end) in &bounds {
+            let o = count(
+                life.clone().lazy().filter(
+                    col("received")
+                        .lt(lit(start))
+                        .and(col("done").gt_eq(lit(start))),
+                ),
+            )?;
+            for (q, n) in o {
+                *open.entry((start, q)).or_default() += n;
+                *open.entry((start, COMPANY)).or_default() += n;
+            }
+            let r = count(
+                life.clone().lazy().filter(
+                    col("resolved")
+                        .gt_eq(lit(start))
+                        .and(col("resolved").lt(lit(end)))
+                        .and(col("resolved").lt_eq(lit(cfg.as_of))),
+                ),
+            )?;
+            for (q, n) in r {
+                *resolved.entry((start, end, q)).or_default() += n;
+                *resolved.entry((start, end, COMPANY)).or_default() += n;
+            }
         }
-        let o = count(
-            life.clone().lazy().filter(
-                col("received")
-                    .lt(lit(start))
-                    .and(col("done").gt_eq(lit(start))),
-            ),
-        )?;
-        let mut total = 0;
-        for (q, n) in o {
-            open.insert((start, q), n);
-            total += n;
-        }
-        open.insert((start, COMPANY), total);
-        let r = count(
-            life.clone().lazy().filter(
-                col("resolved")
-                    .gt_eq(lit(start))
-                    .and(col("resolved").lt(lit(end)))
-                    .and(col("resolved").lt_eq(lit(cfg.as_of))),
-            ),
-        )?;
-        let mut total = 0;
-        for (q, n) in r {
-            resolved.insert((start, end, q), n);
-            total += n;
-        }
-        resolved.insert((start, end, COMPANY), total);
+        from = to;
     }
     Ok((open, resolved))
 }
@@ -790,8 +789,8 @@ pub(super) fn page(
                 } else {
                     tg.label.clone()
                 },
-                due: l.due.map(|d| zone.format(d)).unwrap_or_default(),
-                stopped: l.stop.map(|d| zone.format(d)).unwrap_or_default(),
+                due: l.due().map(|d| zone.format(d)).unwrap_or_default(),
+                stopped: l.stop().map(|d| zone.format(d)).unwrap_or_default(),
                 over: duration_text(l.over_cal, lang),
                 text: masked_text(i),
                 explain: explain_of(i),

@@ -147,16 +147,29 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     let kpis = &rules.kpis.kpis;
     // The complaint columns: the dimensions, and whatever an indicator reads.
     let dims = ["period", "project", "building", "team", "level", "category"];
-    let mut wanted: BTreeSet<String> = dims.iter().map(|s| (*s).to_owned()).collect();
+    // Per table, the complaint columns its indicators read (verdicts and findings carry only
+    // those, besides their own dimensions: millions of rows each).
+    let mut of_verdicts: BTreeSet<String> = BTreeSet::new();
+    let mut of_findings: BTreeSet<String> = BTreeSet::new();
     for k in kpis {
         let mut cols = BTreeSet::new();
         kpi::columns(k, &mut cols);
-        wanted.extend(
-            cols.into_iter()
-                .filter(|c| !k.over.own_columns().contains(&c.as_str()) && t.has_column(c)),
-        );
+        let cols: Vec<String> = cols
+            .into_iter()
+            .filter(|c| !k.over.own_columns().contains(&c.as_str()) && t.has_column(c))
+            .collect();
+        match k.over {
+            Over::Verdicts => of_verdicts.extend(cols),
+            Over::Findings => of_findings.extend(cols),
+            Over::Complaints => {}
+        }
     }
-    let (complaints, mut dicts) = t.frame(&wanted)?;
+    let mut dicts: Dicts = FxHashMap::default();
+    for d in dims {
+        if let Some(x) = t.dict_of(d) {
+            dicts.insert(d.to_owned(), std::sync::Arc::new(x.clone()));
+        }
+    }
     // Rule outputs `level` and `category` are required of classify, but a test rule folder may
     // lack them in a frame of no complaints: give them dictionaries either way.
     for d in ["level", "category"] {
@@ -209,14 +222,15 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         noncompliant: FxHashMap::default(),
         dicts: FxHashMap::default(),
     };
-
     // Complaints at their finest grain, then every count from that.
-    let fine = complaints
-        .clone()
-        .lazy()
-        .group_by(by(&dims))
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .collect()
+    // Each complaint's combination and building packed into one key, counted, unpacked.
+    let combos = Combos::of(t);
+    let fine = combos
+        .unpack(
+            count_keys(t.len(), |i| pack(combos.of[i], t.building[i], 0))?,
+            &["building", "none"],
+        )?
+        .drop("none")
         .map_err(pe)?;
     let sum_n = || col("n").sum().alias("n");
     let received = scoped(fine.clone())?
@@ -267,34 +281,18 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         g.building_category.insert((p[i], s[i], b[i], c[i]), n[i]);
     }
 
-    // Verdicts: each with its complaint's columns.
-    let vf = a.verdicts.frame()?;
-    let verdicts = if vf.height() == 0 {
-        complaints
-            .clear()
-            .hstack(&[
-                Column::new("target".into(), Vec::<u32>::new()),
-                Column::new("status".into(), Vec::<u32>::new()),
-            ])
-            .map_err(pe)?
-    } else {
-        let rows = vf.column("row").map_err(pe)?.clone();
-        let mut with = gather(&complaints, &rows)?;
-        with.with_column(vf.column("target").map_err(pe)?.clone())
-            .map_err(pe)?;
-        with.with_column(vf.column("status").map_err(pe)?.clone())
-            .map_err(pe)?;
-        with
+    // Verdicts and findings at their finest grain: each row's complaint combination, target
+    // or duty, and status packed into one key and counted by polars, then unpacked. (Joining
+    // every complaint column onto millions of verdicts first cost hundreds of MB.)
+    let v = &a.verdicts;
+    let vkey = |k: usize| {
+        pack(
+            combos.of[v.complaint[k] as usize],
+            u32::from(v.target[k]),
+            u32::from(v.status[k]),
+        )
     };
-    let vfine = verdicts
-        .clone()
-        .lazy()
-        .group_by(by(&[
-            "period", "project", "level", "category", "team", "target", "status",
-        ]))
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .collect()
-        .map_err(pe)?;
+    let vfine = combos.unpack(count_keys(v.len(), vkey)?, &["target", "status"])?;
     for x in ["level", "category", "team", "target"] {
         let df = status_counts(scoped(vfine.clone())?, &["period", "project", x], true)?;
         let (p, s, v) = (
@@ -352,25 +350,16 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         }
     }
 
-    // Findings: complaint findings with their complaint's columns, then the team findings.
-    let ff = a.findings.frame()?;
-    let findings = if ff.height() == 0 {
-        complaints
-            .clear()
-            .hstack(&[
-                Column::new("duty".into(), Vec::<u32>::new()),
-                Column::new("status".into(), Vec::<u32>::new()),
-            ])
-            .map_err(pe)?
-    } else {
-        let rows = ff.column("row").map_err(pe)?.clone();
-        let mut with = gather(&complaints, &rows)?;
-        with.with_column(ff.column("duty").map_err(pe)?.clone())
-            .map_err(pe)?;
-        with.with_column(ff.column("status").map_err(pe)?.clone())
-            .map_err(pe)?;
-        with
+    // Findings: the complaint findings the same way, then the team findings.
+    let f = &a.findings;
+    let fkey = |k: usize| {
+        pack(
+            combos.of[f.complaint[k] as usize],
+            f.duty[k],
+            u32::from(f.status[k]),
+        )
     };
+    let ffine = combos.unpack(count_keys(f.complaint.len(), fkey)?, &["duty", "status"])?;
     let team = df!(
         "period" => team_rows.iter().map(|r| r.0).collect::<Vec<u32>>(),
         "project" => vec![blank_project; team_rows.len()],
@@ -378,16 +367,23 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         "team" => team_rows.iter().map(|r| r.1).collect::<Vec<u32>>(),
         "duty" => team_rows.iter().map(|r| r.2).collect::<Vec<u32>>(),
         "status" => team_rows.iter().map(|r| u32::from(r.3)).collect::<Vec<u32>>(),
+        "n" => vec![1u64; team_rows.len()],
     )
     .map_err(pe)?;
     let keys = ["period", "project", "level", "team", "duty", "status"];
     let afine = concat(
-        [findings.clone().lazy().select(by(&keys)), team.lazy()],
+        [
+            ffine
+                .clone()
+                .lazy()
+                .select(by(&keys).into_iter().chain([col("n")]).collect::<Vec<_>>()),
+            team.lazy(),
+        ],
         UnionArgs::default(),
     )
     .map_err(pe)?
     .group_by(by(&keys))
-    .agg([len().cast(DataType::UInt64).alias("n")])
+    .agg([col("n").sum().alias("n")])
     .collect()
     .map_err(pe)?;
     for x in ["level", "team"] {
@@ -412,23 +408,16 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     }
     let late = [AuditStatus::Late, AuditStatus::Missing]
         .map(|st| AuditStatus::ALL.iter().position(|x| *x == st).unwrap_or(0) as u32);
-    let df = scoped(
-        findings
-            .clone()
-            .lazy()
-            .select(by(&["period", "project", "status"]))
-            .collect()
-            .map_err(pe)?,
-    )?
-    .filter(
-        col("status")
-            .eq(lit(late[0]))
-            .or(col("status").eq(lit(late[1]))),
-    )
-    .group_by(by(&["period", "project"]))
-    .agg([len().cast(DataType::UInt64).alias("n")])
-    .collect()
-    .map_err(pe)?;
+    let df = scoped(ffine.clone())?
+        .filter(
+            col("status")
+                .eq(lit(late[0]))
+                .or(col("status").eq(lit(late[1]))),
+        )
+        .group_by(by(&["period", "project"]))
+        .agg([col("n").sum().alias("n")])
+        .collect()
+        .map_err(pe)?;
     let (p, s, n) = (
         codes(&df, "period")?,
         codes(&df, "project")?,
@@ -437,109 +426,255 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     for i in 0..n.len() {
         g.noncompliant.insert((p[i], s[i]), n[i]);
     }
-
     // The indicators: one group-by per table, every indicator at once.
-    g.kpis = indicators(rules, &complaints, &verdicts, &findings, &dicts)?;
+    g.kpis = indicators(
+        rules,
+        a,
+        [(&vfine, &of_verdicts), (&ffine, &of_findings)],
+        &dicts,
+    )?;
     g.dicts = dicts;
     Ok(g)
 }
 
-/// Every indicator per (period, scope). Counts and ratios are summed per project and the
-/// company's are the sums; quantiles are computed per scope.
+/// The columns of the counted verdict and finding frames, besides their own two.
+const FINE: [&str; 5] = ["period", "project", "level", "category", "team"];
+
+/// Dense codes of the complaints' (period, project, level, category, team) combinations: a few
+/// thousand at most, so a verdict's whole complaint side packs into one number.
+struct Combos {
+    of: Vec<u32>,
+    dims: Vec<[u32; 5]>,
+}
+
+impl Combos {
+    fn of(t: &crate::pipeline::assess::ComplaintTable) -> Combos {
+        let (level, category) = (t.output("level"), t.output("category"));
+        let mut index: FxHashMap<[u32; 5], u32> = FxHashMap::default();
+        let mut dims = Vec::new();
+        let of = (0..t.len())
+            .map(|i| {
+                let code = |o: Option<&crate::pipeline::assess::table::OutputColumn>| {
+                    o.map_or(0, |o| t.output_code(o, i))
+                };
+                let key = [
+                    t.period[i],
+                    t.project[i],
+                    code(level),
+                    code(category),
+                    t.team[i],
+                ];
+                *index.entry(key).or_insert_with(|| {
+                    dims.push(key);
+                    (dims.len() - 1) as u32
+                })
+            })
+            .collect();
+        Combos { of, dims }
+    }
+
+    /// The counted keys as a frame: the five dimensions, `own` (the two packed codes) and `n`.
+    fn unpack(&self, counted: Vec<(u64, u64)>, own: &[&str; 2]) -> Result<DataFrame> {
+        let mut cols: Vec<Vec<u32>> = vec![Vec::with_capacity(counted.len()); 7];
+        let mut n = Vec::with_capacity(counted.len());
+        for (k, c) in counted {
+            let (combo, a, b) = (
+                (k >> 40) as usize,
+                ((k >> 8) & 0xFFFF_FFFF) as u32,
+                (k & 0xFF) as u32,
+            );
+            for (d, v) in self.dims[combo].iter().enumerate() {
+                cols[d].push(*v);
+            }
+            cols[5].push(a);
+            cols[6].push(b);
+            n.push(c);
+        }
+        let names = FINE.iter().chain(own.iter());
+        let mut columns: Vec<Column> = names
+            .zip(cols)
+            .map(|(name, v)| Column::new((*name).into(), v))
+            .collect();
+        columns.push(Column::new("n".into(), n));
+        DataFrame::new(columns[0].len(), columns).map_err(pe)
+    }
+}
+
+/// One verdict's or finding's key: its complaint combination, target or duty, status.
+fn pack(combo: u32, what: u32, status: u32) -> u64 {
+    (u64::from(combo) << 40) | (u64::from(what & 0xFFFF_FFFF) << 8) | u64::from(status)
+}
+
+/// How many times each key occurs: polars counts a slice of keys at a time and then sums the
+/// slices' counts, so the keys of millions of verdicts are never all built at once (a key
+/// column and its group-by cost ~50 MB at a million complaints).
+fn count_keys(n: usize, key: impl Fn(usize) -> u64 + Sync) -> Result<Vec<(u64, u64)>> {
+    const SLICE: usize = 1 << 18;
+    let count = |lf: LazyFrame, what: Expr| -> Result<DataFrame> {
+        lf.group_by([col("k")])
+            .agg([what.alias("n")])
+            .collect()
+            .map_err(pe)
+    };
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let end = (start + SLICE).min(n);
+        let keys: Vec<u64> = (start..end).map(&key).collect();
+        let df = DataFrame::new(keys.len(), vec![Column::new("k".into(), keys)]).map_err(pe)?;
+        parts.push(count(df.lazy(), len().cast(DataType::UInt64))?.lazy());
+        start = end;
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = concat(parts, UnionArgs::default()).map_err(pe)?;
+    let g = count(all, col("n").sum())?
+        .sort(["k"], SortMultipleOptions::default())
+        .map_err(pe)?;
+    let k: Vec<u64> = numbers(&g, "k")?;
+    let c: Vec<u64> = numbers(&g, "n")?;
+    Ok(k.into_iter().zip(c).collect())
+}
+
+/// Complaints per slice of the indicators that add up (their frames are built a slice at a
+/// time, so the columns of a million complaints are never all built at once).
+const KPI_SLICE: usize = 1 << 18;
+
+/// Every indicator per (period, scope). Counts and ratios are summed per project, slice by
+/// slice, and the company's are the sums; quantiles are computed per scope over their columns.
+/// An indicator over verdicts or findings that reads only the counted frame's columns is
+/// computed from it, weighted by `n`; one that reads other complaint columns gets them joined
+/// onto every row.
 fn indicators(
     rules: &RuleSet,
-    complaints: &DataFrame,
-    verdicts: &DataFrame,
-    findings: &DataFrame,
+    a: &Assessed,
+    fine: [(&DataFrame, &BTreeSet<String>); 2],
     dicts: &Dicts,
 ) -> Result<FxHashMap<(u32, u32), Vec<Parts>>> {
+    let t = &a.complaints;
     let kpis = &rules.kpis.kpis;
     let mut out: FxHashMap<(u32, u32), Vec<Parts>> = FxHashMap::default();
-    for over in [Over::Complaints, Over::Verdicts, Over::Findings] {
-        let (df, own): (&DataFrame, &[&str]) = match over {
-            Over::Complaints => (complaints, &[]),
-            Over::Verdicts => (verdicts, &["target", "status"]),
-            Over::Findings => (findings, &["duty", "status"]),
+    let mut put = |df: &DataFrame, k: usize, parts: usize, scope: Option<u32>| -> Result<()> {
+        let p = codes(df, "period")?;
+        let s = match scope {
+            None => codes(df, "project")?,
+            Some(c) => vec![c; p.len()],
         };
-        let mut local: Dicts = dicts.clone();
-        for c in own {
-            let d = match (over, *c) {
-                (Over::Verdicts, "status") => crate::pipeline::assess::VerdictTable::statuses(),
-                (Over::Findings, "status") => crate::pipeline::assess::FindingTable::statuses(),
-                (_, name) => dicts[name].as_ref().clone(),
-            };
-            local.insert((*c).to_owned(), std::sync::Arc::new(d));
-        }
-        let names: BTreeSet<String> = df
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
-        let has = |n: &str| names.contains(n);
-        let binder = Binder {
-            rules,
-            dicts: &local,
-            has: &has,
-        };
-        let mut additive = Vec::new();
-        let mut quantiles = Vec::new();
-        for (k, kp) in kpis.iter().enumerate().filter(|(_, x)| x.over == over) {
-            let aggs = kpi::aggregations(kp, &binder)?;
-            if matches!(kp.measure, Measure::Quantile { .. }) {
-                quantiles.push((k, aggs));
-            } else {
-                additive.push((k, aggs));
+        let cols: Vec<Vec<Option<f64>>> = (0..parts)
+            .map(|j| floats(df, &format!("{}.{j}", kpis[k].key)))
+            .collect::<Result<_>>()?;
+        for i in 0..p.len() {
+            let e = out
+                .entry((p[i], s[i]))
+                .or_insert_with(|| vec![[None, None]; kpis.len()]);
+            for (j, c) in cols.iter().enumerate() {
+                e[k][j] = c[i];
             }
         }
-        let mut put =
-            |df: &DataFrame, k: usize, parts: usize, key: &str, scope: Option<u32>| -> Result<()> {
-                let p = codes(df, "period")?;
-                let s = match scope {
-                    None => codes(df, "project")?,
-                    Some(c) => vec![c; p.len()],
+        Ok(())
+    };
+    // The complaint columns the chosen indicators read, plus the grouping.
+    let columns_of = |chosen: &[usize]| -> BTreeSet<String> {
+        let mut cols: BTreeSet<String> = ["period", "project"].map(str::to_owned).into();
+        for &k in chosen {
+            let mut c = BTreeSet::new();
+            kpi::columns(&kpis[k], &mut c);
+            cols.extend(c.into_iter().filter(|c| t.has_column(c)));
+        }
+        cols
+    };
+    for over in [Over::Complaints, Over::Verdicts, Over::Findings] {
+        let chosen: Vec<usize> = (0..kpis.len()).filter(|k| kpis[*k].over == over).collect();
+        let (additive, quantiles): (Vec<usize>, Vec<usize>) = chosen
+            .iter()
+            .partition(|k| !matches!(kpis[**k].measure, Measure::Quantile { .. }));
+        if !additive.is_empty() {
+            let mut parts: Vec<LazyFrame> = Vec::new();
+            let mut each =
+                |df: &DataFrame, local: &Dicts, anchor: &str, weight: Option<&str>| -> Result<()> {
+                    let aggs = aggregations_of(rules, &additive, df, local, anchor, weight)?;
+                    parts.push(
+                        df.clone()
+                            .lazy()
+                            .group_by(by(&["period", "project"]))
+                            .agg(aggs)
+                            .collect()
+                            .map_err(pe)?
+                            .lazy(),
+                    );
+                    Ok(())
                 };
-                let cols: Vec<Vec<Option<f64>>> = (0..parts)
-                    .map(|j| floats(df, &format!("{key}.{j}")))
-                    .collect::<Result<_>>()?;
-                for i in 0..p.len() {
-                    let e = out
-                        .entry((p[i], s[i]))
-                        .or_insert_with(|| vec![[None, None]; kpis.len()]);
-                    for (j, c) in cols.iter().enumerate() {
-                        e[k][j] = c[i];
+            match over {
+                Over::Complaints => {
+                    let cols = columns_of(&additive);
+                    for range in slices(t) {
+                        let (df, fd) = t.frame(&cols, range)?;
+                        each(&df, &with(dicts, fd, over), "row", None)?;
                     }
                 }
-                Ok(())
-            };
-        if !additive.is_empty() {
-            let aggs: Vec<Expr> = additive.iter().flat_map(|(_, a)| a.clone()).collect();
-            let per_project = df
-                .clone()
-                .lazy()
-                .group_by(by(&["period", "project"]))
-                .agg(aggs)
-                .collect()
-                .map_err(pe)?;
-            let sums: Vec<Expr> = additive
-                .iter()
-                .flat_map(|(k, a)| {
-                    (0..a.len()).map(move |j| col(format!("{}.{j}", kpis[*k].key)).sum())
-                })
-                .collect();
-            let company = per_project
-                .clone()
-                .lazy()
-                .group_by(by(&["period"]))
-                .agg(sums)
-                .collect()
-                .map_err(pe)?;
-            for (k, a) in &additive {
-                put(&per_project, *k, a.len(), &kpis[*k].key, None)?;
-                put(&company, *k, a.len(), &kpis[*k].key, Some(COMPANY))?;
+                _ => {
+                    let (counted, extra) = if over == Over::Verdicts {
+                        fine[0]
+                    } else {
+                        fine[1]
+                    };
+                    if extra.iter().all(|c| FINE.contains(&c.as_str())) {
+                        each(
+                            counted,
+                            &with(dicts, Dicts::default(), over),
+                            "n",
+                            Some("n"),
+                        )?;
+                    } else {
+                        let (joined, fd) = joined(a, over, &columns_of(&additive))?;
+                        each(&joined, &with(dicts, fd, over), "row", None)?;
+                    }
+                }
+            }
+            if !parts.is_empty() {
+                let sums: Vec<Expr> = additive
+                    .iter()
+                    .flat_map(|k| {
+                        let n = if matches!(kpis[*k].measure, Measure::Ratio { .. }) {
+                            2
+                        } else {
+                            1
+                        };
+                        (0..n).map(move |j| col(format!("{}.{j}", kpis[*k].key)).sum())
+                    })
+                    .collect();
+                let per_project = concat(parts, UnionArgs::default())
+                    .map_err(pe)?
+                    .group_by(by(&["period", "project"]))
+                    .agg(sums.clone())
+                    .collect()
+                    .map_err(pe)?;
+                let company = per_project
+                    .clone()
+                    .lazy()
+                    .group_by(by(&["period"]))
+                    .agg(sums)
+                    .collect()
+                    .map_err(pe)?;
+                for &k in &additive {
+                    let n = if matches!(kpis[k].measure, Measure::Ratio { .. }) {
+                        2
+                    } else {
+                        1
+                    };
+                    put(&per_project, k, n, None)?;
+                    put(&company, k, n, Some(COMPANY))?;
+                }
             }
         }
-        if !quantiles.is_empty() {
-            let aggs: Vec<Expr> = quantiles.iter().flat_map(|(_, a)| a.clone()).collect();
+        // Quantiles (only over complaints: the loader allows no other), a slice of whole
+        // periods at a time: each period's groups are complete in its slice.
+        let cols = columns_of(&quantiles);
+        for range in slices(t).into_iter().filter(|_| !quantiles.is_empty()) {
+            let (df, fd) = t.frame(&cols, range)?;
+            let local = with(dicts, fd, over);
+            let aggs = aggregations_of(rules, &quantiles, &df, &local, "row", None)?;
             let per_project = df
                 .clone()
                 .lazy()
@@ -548,17 +683,136 @@ fn indicators(
                 .collect()
                 .map_err(pe)?;
             let company = df
-                .clone()
                 .lazy()
                 .group_by(by(&["period"]))
                 .agg(aggs)
                 .collect()
                 .map_err(pe)?;
-            for (k, _) in &quantiles {
-                put(&per_project, *k, 1, &kpis[*k].key, None)?;
-                put(&company, *k, 1, &kpis[*k].key, Some(COMPANY))?;
+            for &k in &quantiles {
+                put(&per_project, k, 1, None)?;
+                put(&company, k, 1, Some(COMPANY))?;
             }
         }
     }
     Ok(out)
+}
+
+/// The complaints in slices of whole periods, about [`KPI_SLICE`] complaints each (a period
+/// larger than that is a slice of its own). Complaints are in receipt order, so a period's are
+/// consecutive; should they not be, the whole table is one slice.
+fn slices(t: &crate::pipeline::assess::ComplaintTable) -> Vec<std::ops::Range<usize>> {
+    let n = t.len();
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < n {
+        let p = t.period[i];
+        if !seen.insert(p) {
+            return if n == 0 { Vec::new() } else { vec![0..n] };
+        }
+        let mut j = i;
+        while j < n && t.period[j] == p {
+            j += 1;
+        }
+        if j - start > KPI_SLICE && i > start {
+            out.push(start..i);
+            start = i;
+        }
+        i = j;
+    }
+    if start < n {
+        out.push(start..n);
+    }
+    out
+}
+
+/// The dictionaries a filter over `over` binds against: the run's, a frame's, and the table's
+/// own status names.
+fn with(dicts: &Dicts, frame: Dicts, over: Over) -> Dicts {
+    let mut local = dicts.clone();
+    local.extend(frame);
+    match over {
+        Over::Verdicts => {
+            local.insert(
+                "status".into(),
+                std::sync::Arc::new(crate::pipeline::assess::VerdictTable::statuses()),
+            );
+        }
+        Over::Findings => {
+            local.insert(
+                "status".into(),
+                std::sync::Arc::new(crate::pipeline::assess::FindingTable::statuses()),
+            );
+        }
+        Over::Complaints => {}
+    }
+    local
+}
+
+/// The aggregations of the indicators `chosen` over `df`.
+fn aggregations_of(
+    rules: &RuleSet,
+    chosen: &[usize],
+    df: &DataFrame,
+    dicts: &Dicts,
+    anchor: &str,
+    weight: Option<&str>,
+) -> Result<Vec<Expr>> {
+    let names: BTreeSet<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let has = |n: &str| names.contains(n);
+    let binder = Binder {
+        rules,
+        dicts,
+        has: &has,
+        anchor,
+        weight,
+    };
+    let mut aggs = Vec::new();
+    for &k in chosen {
+        aggs.extend(kpi::aggregations(&rules.kpis.kpis[k], &binder)?);
+    }
+    Ok(aggs)
+}
+
+/// Every verdict (or complaint finding) with its target (duty), status and the complaint
+/// columns `cols`.
+fn joined(a: &Assessed, over: Over, cols: &BTreeSet<String>) -> Result<(DataFrame, Dicts)> {
+    let t = &a.complaints;
+    let (table, fd) = t.frame(cols, 0..t.len())?;
+    let (rows, what, status, name) = match over {
+        Over::Verdicts => (
+            a.verdicts.complaint.clone(),
+            a.verdicts
+                .target
+                .iter()
+                .map(|t| u32::from(*t))
+                .collect::<Vec<u32>>(),
+            a.verdicts
+                .status
+                .iter()
+                .map(|s| u32::from(*s))
+                .collect::<Vec<u32>>(),
+            "target",
+        ),
+        _ => (
+            a.findings.complaint.clone(),
+            a.findings.duty.clone(),
+            a.findings
+                .status
+                .iter()
+                .map(|s| u32::from(*s))
+                .collect::<Vec<u32>>(),
+            "duty",
+        ),
+    };
+    let mut with = gather(&table, &Column::new("row".into(), rows))?;
+    with.with_column(Column::new(name.into(), what))
+        .map_err(pe)?;
+    with.with_column(Column::new("status".into(), status))
+        .map_err(pe)?;
+    Ok((with, fd))
 }

@@ -87,8 +87,14 @@ pub(super) fn complaint_table(
         team: Vec::with_capacity(n),
         teams: Dict::default(),
         outputs: Vec::new(),
-        respond_minutes: timings.iter().map(|x| x.respond).collect(),
-        resolve_minutes: timings.iter().map(|x| x.resolve).collect(),
+        respond_minutes: timings
+            .iter()
+            .map(|x| x.respond.unwrap_or(f64::NAN))
+            .collect(),
+        resolve_minutes: timings
+            .iter()
+            .map(|x| x.resolve.unwrap_or(f64::NAN))
+            .collect(),
         resolved: timings.iter().map(|x| x.resolved).collect(),
         followed: timings.iter().map(|x| x.followed).collect(),
         reopened: timings.iter().map(|x| x.reopened).collect(),

@@ -167,14 +167,7 @@ pub fn run(
                 verdicts.target.push(v.target);
                 verdicts.status.push(status_code(v.status));
                 if matches!(v.status, Status::Breached | Status::Overdue) {
-                    verdicts.late.push(Late {
-                        complaint: i,
-                        target: v.target,
-                        status: v.status,
-                        over_cal: v.over_cal,
-                        due: v.due,
-                        stop: v.stop,
-                    });
+                    verdicts.late.push(Late::new(i, v));
                 }
             }
         }
