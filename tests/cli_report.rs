@@ -167,6 +167,72 @@ fn english_reports_use_the_english_messages() {
     assert!(!html.contains("关键指标"));
 }
 
+/// The explanation pages are rendered from the templates in the report's language: the same
+/// structure, Chinese words by default and English ones with `--lang en`.
+#[test]
+fn explain_html_follows_the_report_language() {
+    let zh = sample_out();
+    let en = tempdir();
+    run(&[
+        "run",
+        "--out",
+        en.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--lang",
+        "en",
+    ])
+    .expect(0);
+    let zh = read(zh.path().join("explain.html"));
+    let en = read(en.path().join("explain.html"));
+    assert!(
+        zh.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"),
+        "{}",
+        &zh[..80]
+    );
+    assert!(
+        en.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{}",
+        &en[..80]
+    );
+    for (page, words, not) in [
+        (
+            &zh,
+            ["投诉判定说明", "计时开始", "判定", "周四"],
+            "clock starts",
+        ),
+        (
+            &en,
+            [
+                "How each complaint was judged",
+                "clock starts",
+                "verdict",
+                "Thu",
+            ],
+            "计时开始",
+        ),
+    ] {
+        for w in words {
+            assert!(page.contains(w), "missing `{w}`");
+        }
+        assert!(!page.contains(not), "found `{not}`");
+    }
+    // Limits in words follow the language too: 个工作日 / working days.
+    assert!(zh.contains("个工作日") && en.contains("working days"));
+    // Every complaint the report links to has its section.
+    let report = read(sample_out().path().join("report.html"));
+    for id in report
+        .split("explain.html#")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+    {
+        assert!(
+            zh.contains(&format!("<section id=\"{id}\">")),
+            "no section for {id}"
+        );
+    }
+}
+
 /// Complainants' names and phone numbers in the raw sample.
 fn personal_data() -> BTreeSet<String> {
     let mut out = BTreeSet::new();

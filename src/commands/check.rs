@@ -39,22 +39,48 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
             // A company page and a project page (the templates branch on the scope).
             let pages: Vec<&aggregate::ReportContext> =
                 ctx.pages.iter().take(2).map(|x| &x.context).collect();
-            for (name, page) in [render::REPORT_TEMPLATE, render::AUDIT_TEMPLATE]
-                .into_iter()
-                .flat_map(|n| pages.iter().map(move |pg| (n, *pg)))
-            {
-                match p.templates.render(name, page) {
-                    Ok(_) => {}
+            let mut collect = |r: Result<String>| -> Result<()> {
+                match r {
+                    Ok(_) => Ok(()),
                     Err(Error::Diagnostics(d)) => {
                         for x in d.0 {
                             if !diags.0.contains(&x) {
                                 diags.push(x);
                             }
                         }
+                        Ok(())
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => Err(e),
                 }
+            };
+            for (name, page) in [render::REPORT_TEMPLATE, render::AUDIT_TEMPLATE]
+                .into_iter()
+                .flat_map(|n| pages.iter().map(move |pg| (n, *pg)))
+            {
+                collect(p.templates.render(name, page))?;
             }
+            // The explanation page, of every sample complaint (every kind of clock).
+            let complaints = (0..judged.assessed.complaints.len())
+                .map(|i| {
+                    pipeline::explain::complaint(
+                        &c,
+                        &p.rules,
+                        &judged.files,
+                        &judged.assessed,
+                        i,
+                        lang,
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            collect(p.templates.render(
+                render::EXPLAIN_TEMPLATE,
+                &render::ExplainContext {
+                    lang,
+                    unmasked: false,
+                    as_of: c.zone.format(c.as_of),
+                    complaints: &complaints,
+                },
+            ))?;
         }
         Ok(diags)
     })();

@@ -28,7 +28,9 @@ pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
         &judged.files,
         &judged.assessed,
         i,
-    )?;
+        crate::format::Lang::En,
+    )?
+    .text();
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),

@@ -32,7 +32,7 @@ use crate::pipeline::normalize::Profile;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::{EvalMode, RuleValue};
 use crate::pipeline::rules::engine::TraceEvent;
-use crate::pipeline::sla::{self, Timeline, Verdict, calendar_for};
+use crate::pipeline::sla::{Timeline, Verdict, calendar_for};
 use crate::pipeline::{NoSink, Run, RunOptions};
 use crate::rejects::RejectReason;
 use crate::time::Ts;
@@ -355,7 +355,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet, scratch: &Path) -> Re
                             c,
                             &cfg.sla.project_calendars,
                         );
-                        let why = sla::explain::verdict(
+                        let why = crate::pipeline::explain::clock::clock(
                             t,
                             v,
                             &tl,
@@ -363,7 +363,9 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet, scratch: &Path) -> Re
                             zone,
                             as_of,
                             &rules.targets.targets,
+                            crate::format::Lang::En,
                         )
+                        .lines()
                         .join("\n    ");
                         return Err(format!(
                             "`{target}.{k}`: expected {}, got {}\n    {why}",

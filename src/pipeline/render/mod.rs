@@ -29,7 +29,6 @@ use crate::config::{Config, Lang};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::error::{Error, Result};
 use crate::output::{names, write_atomic};
-use crate::pipeline::aggregate::ReportContext;
 use crate::pipeline::ingest::InputFile;
 use crate::rejects::Rejects;
 
@@ -138,7 +137,7 @@ impl Templates {
     }
 
     /// Renders a template with a context. `lang` selects the messages.
-    pub fn render(&self, name: &str, ctx: &ReportContext) -> Result<String> {
+    pub fn render<T: serde::Serialize>(&self, name: &str, ctx: &T) -> Result<String> {
         let tpl = self
             .env
             .get_template(name)
@@ -285,6 +284,23 @@ fn register(
             None => v.to_string(),
         })
     });
+    // Durations of the explanation pages: seconds in words in the page's language (`2天3小时`,
+    // `2 d 3 h`), and working time in hours and minutes.
+    env.add_filter(
+        "duration",
+        |state: &minijinja::State<'_, '_>, v: Value| -> Result<String, TplError> {
+            defined(&v, "duration")?;
+            let en = state
+                .lookup("lang")
+                .is_some_and(|l| l.as_str() == Some("en"));
+            let lang = if en { Lang::En } else { Lang::Zh };
+            Ok(crate::format::duration_text(v.as_i64().unwrap_or(0), lang))
+        },
+    );
+    env.add_filter("hours", |v: Value| -> Result<String, TplError> {
+        defined(&v, "hours")?;
+        Ok(crate::format::hours_text(v.as_i64().unwrap_or(0)))
+    });
     env.add_filter("pct", |v: Value| -> Result<String, TplError> {
         defined(&v, "pct")?;
         if v.is_none() {
@@ -373,48 +389,56 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The explanation page's template.
+pub const EXPLAIN_TEMPLATE: &str = "explain.html.j2";
+
+/// What the explanation page's template receives (docs/TEMPLATES.md §9).
+#[derive(serde::Serialize)]
+pub struct ExplainContext<'a> {
+    /// `zh` or `en`.
+    pub lang: Lang,
+    /// True when personal data is shown (`--unmask`).
+    pub unmasked: bool,
+    /// `--as-of`, local time.
+    pub as_of: String,
+    /// The complaints, by ID.
+    pub complaints: &'a [crate::pipeline::explain::Explanation],
+}
+
 /// One page holding the explanation of each listed complaint, anchored by its ID, so the
 /// report's lists can link to `explain.html#ID`.
 fn explanations(
     input: &RenderInput<'_>,
     ids: &std::collections::BTreeSet<usize>,
 ) -> Result<String> {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     let cls = &input.assessed.complaints.classified;
-    let mut s = String::from(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>explain</title>\
-<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;margin:24px}\
-pre{white-space:pre-wrap;font-size:12px;border-left:3px solid #1d4ed8;padding-left:12px}\
-h2{font-size:16px;margin-top:28px}</style></head><body>\n",
-    );
-    if input.cfg.unmask {
-        s.push_str("<p><b>内部资料 · internal use only</b></p>\n");
-    }
     let mut order: Vec<usize> = ids.iter().copied().collect();
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
-    // Read from the assessed table: the trace of each complaint's evaluation, its verdicts
-    // from the spill.
+    // Read from the assessed table: the trace of each complaint's evaluation, its verdicts.
     let cfg = input.cfg;
-    let rules = input.rules;
     use rayon::prelude::*;
-    let texts: Vec<String> = order
+    let complaints: Vec<crate::pipeline::explain::Explanation> = order
         .par_iter()
-        .map(|&i| crate::pipeline::explain::complaint(cfg, rules, input.files, input.assessed, i))
+        .map(|&i| {
+            crate::pipeline::explain::complaint(
+                cfg,
+                input.rules,
+                input.files,
+                input.assessed,
+                i,
+                cfg.lang,
+            )
+        })
         .collect::<Result<_>>()?;
-    for (i, text) in order.iter().zip(texts) {
-        let id = &cls.complaints[*i].id;
-        s.push_str(&format!(
-            "<h2 id=\"{0}\">{0}</h2>\n<pre>{1}</pre>\n",
-            esc(id),
-            esc(&text)
-        ));
-    }
-    s.push_str("</body></html>\n");
-    Ok(s)
+    input.templates.render(
+        EXPLAIN_TEMPLATE,
+        &ExplainContext {
+            lang: cfg.lang,
+            unmasked: cfg.unmask,
+            as_of: cfg.zone.format(cfg.as_of),
+            complaints: &complaints,
+        },
+    )
 }
 
 #[cfg(test)]

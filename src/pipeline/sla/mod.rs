@@ -13,8 +13,6 @@
 //! met; with no stop, a target is overdue once `as_of >= due`; events after `as_of` have not
 //! happened yet; a chained target whose start never happened is `not_applicable`.
 
-pub mod explain;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
