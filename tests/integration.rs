@@ -32,3 +32,6 @@ mod templates_doc;
 
 // The crate's layers: imports only go down, no circles.
 mod layers;
+
+// Indicators as rule data: rules/kpis.toml.
+mod kpis;

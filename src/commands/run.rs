@@ -10,6 +10,12 @@ use crate::ui;
 pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     let cfg = super::load_config(args, now)?;
     let prepared = pipeline::prepare(&cfg)?;
+    // Warnings about the rules (a legacy `[kpi]` table, a shadowed keyword) before the data.
+    if !quiet {
+        for w in &prepared.rules.warnings {
+            eprintln!("{w}\n");
+        }
+    }
     let progress = std::sync::Arc::new(ui::Bars::new(quiet));
     let opts = RunOptions {
         progress: progress.clone(),

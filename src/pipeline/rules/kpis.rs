@@ -433,6 +433,7 @@ pub fn load(
     let file = Source {
         shown: &shown,
         src: &src,
+        own: from_file,
     };
     let (settings, constants) = settings(
         &raw.settings,
@@ -488,6 +489,8 @@ fn span_start(src: &str, key: &str) -> std::ops::Range<usize> {
 struct Source<'a> {
     shown: &'a Path,
     src: &'a str,
+    /// The rule folder's own kpis.toml (not the built-in set).
+    own: bool,
 }
 
 impl Source<'_> {
@@ -641,6 +644,7 @@ fn kpi(
     };
     let scope = Scope {
         over,
+        strict: file.own,
         constants,
         known,
     };
@@ -809,6 +813,9 @@ fn parse_target(s: &str, unit: Unit) -> Result<KpiTarget, String> {
 /// What names a filter may use.
 struct Scope<'a> {
     over: Over,
+    /// The rule folder's own file: an unknown name is an error. In the built-in set (a folder
+    /// from before kpis.toml) it is a warning: the folder's `classify` may return fewer outputs.
+    strict: bool,
     constants: &'a BTreeMap<String, Value>,
     known: &'a Known<'a>,
 }
@@ -1009,8 +1016,14 @@ impl Compiler<'_, '_> {
             // The script's outputs could not be read from it.
             return column();
         }
-        // Not an output the script shows: a rule folder whose `classify` returns fewer outputs
-        // still runs (the indicator sees the output as blank), but says so.
+        if self.scope.strict {
+            let d = self.scope.unknown(name, at..at, self.file);
+            self.diags.push(d);
+            self.failed = true;
+            return Filter::True;
+        }
+        // The built-in set names an output this folder's script does not show: the folder still
+        // runs (the indicator sees the output as blank), and says so.
         let mut d = self.scope.unknown(name, at..at, self.file).warning();
         d.message = format!(
             "`{name}` is not a column, a setting or an output `classify` returns ({}); the indicator counts it as blank",
