@@ -398,3 +398,47 @@ fn the_reader_sees_use_trees_and_paths() {
     assert!(refs.contains(&"format::thousands".to_owned()), "{refs:?}");
     assert!(!refs.iter().any(|r| r.starts_with("commands")), "{refs:?}");
 }
+
+/// Every file of `src/` stays readable: at most 800 lines, counting inline tests (files named
+/// `tests.rs` are exempt).
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let long: Vec<String> = modules()
+        .into_values()
+        .filter(|p| p.file_name().is_some_and(|n| n != "tests.rs"))
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(&p).ok()?.lines().count();
+            (n > 800).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these files: {long:?}");
+}
+
+/// The report's words are rule data (`rules/kpis.toml`, `messages.toml`): no Rust code outside
+/// comments and `tests.rs` files names an indicator or a validity word in Chinese.
+#[test]
+fn no_indicator_is_named_in_rust_code() {
+    let kpis =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/kpis.toml"))
+            .expect("rules/kpis.toml");
+    let mut words: Vec<String> = kpis
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"').to_owned())
+        .collect();
+    words.extend(["有效", "无效"].map(str::to_owned));
+    assert!(words.len() > 10, "{words:?}");
+    let mut found = Vec::new();
+    for p in modules().into_values() {
+        if p.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = strip(&std::fs::read_to_string(&p).unwrap());
+        for w in &words {
+            if text.contains(&format!("\"{w}\"")) || text.contains(&format!("{w}\"")) {
+                found.push(format!("{}: {w}", p.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "indicator words in Rust code: {found:?}");
+}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::page::Common;
+use super::common::Common;
 use super::queries::{COMPANY, Grouped, StatusCounts};
 use super::*;
 use crate::format::{Lang, pct_text, round4};

@@ -12,10 +12,13 @@
 //! - Failure policy: a polars error is a bug, reported as [`Error::Aggregate`].
 
 mod audit;
+mod common;
 pub mod context;
+mod indicators;
 mod kpi;
 mod page;
 mod queries;
+mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -157,7 +160,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     let cfg = input.cfg;
     let (periods, all) = periods(input)?;
     let g = queries::group(input.assessed, input.rules)?;
-    let common = page::Common::new(input)?;
+    let common = common::Common::new(input)?;
     let default_key = period::default_for(cfg.zone.local_date(cfg.as_of));
     let mut projects: Vec<String> = g
         .dict("project")

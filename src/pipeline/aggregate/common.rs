@@ -1,0 +1,235 @@
+//! What every page shares: rejects, evidence, coverage, inputs and the level names, the list
+//! candidates bucketed by period and scope, and the period attribution counts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::queries::COMPANY;
+use super::*;
+use crate::format::Lang;
+use crate::pipeline::assess::pe;
+use crate::pipeline::audit::AuditStatus;
+use crate::privacy;
+use crate::time::Ts;
+
+/// Parts of every context that do not depend on the page, and the list candidates bucketed
+/// by period and scope.
+pub(super) struct Common<'a> {
+    /// The events cited as evidence by late or missing findings, by origin.
+    pub evidence: FxHashMap<crate::model::Origin, &'a crate::pipeline::events::Event>,
+    pub(super) rejects_by_reason: Vec<CodeCount>,
+    pub(super) rejects: List<RejectRow>,
+    pub(super) findings_by_code: Vec<CodeCount>,
+    pub(super) coverage: crate::pipeline::rules::coverage::CoverageReport,
+    pub(super) inputs: Vec<InputRow>,
+    pub(super) levels: Vec<(String, String)>,
+    pub level_names: BTreeMap<String, String>,
+    /// (period, scope) → the breached and overdue verdicts (indices into the late list).
+    pub(super) late: FxHashMap<(u32, u32), Vec<u32>>,
+    /// (period, scope) → the complaints scoring under the satisfied score, in order.
+    pub(super) dissatisfied: FxHashMap<(u32, u32), Vec<u32>>,
+    /// (period start, scope) → complaints open at the start; (start, end, scope) → resolved in it.
+    pub(super) open_at_start: FxHashMap<(Ts, u32), u64>,
+    pub(super) resolved_in: FxHashMap<(Ts, Ts, u32), u64>,
+}
+
+/// `name` in the report language.
+fn term_name(t: &crate::pipeline::rules::Term, lang: Lang) -> String {
+    match lang {
+        Lang::En => t.name_en.clone().unwrap_or_else(|| t.name.clone()),
+        Lang::Zh => t.name.clone(),
+    }
+}
+
+pub(super) fn midnight(zone: &crate::time::Zone, d: chrono::NaiveDate) -> Ts {
+    zone.to_instant(d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .unwrap_or_default()
+}
+
+impl<'a> Common<'a> {
+    pub(super) fn new(input: &AggregateInput<'a>) -> Result<Common<'a>> {
+        let cfg = input.cfg;
+        let lang = cfg.lang;
+        let a = input.assessed;
+        let t = &a.complaints;
+        let files = input.files;
+        let at = |o: &crate::model::Origin| {
+            format!(
+                "{}:{}",
+                files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
+                o.line
+            )
+        };
+        let code_counts = |m: BTreeMap<&'static str, usize>| -> Vec<CodeCount> {
+            m.into_iter()
+                .map(|(code, count)| CodeCount {
+                    code: code.to_owned(),
+                    count,
+                })
+                .collect()
+        };
+        let mut rejects = List::default();
+        for r in &input.rejects.issues {
+            rejects.push(|| RejectRow {
+                at: at(&r.origin),
+                stage: r.stage.to_owned(),
+                field: r.field.clone(),
+                reason: r.reason.code().to_owned(),
+                message: if cfg.unmask {
+                    r.message.clone()
+                } else {
+                    privacy::mask_text(&r.message, &[])
+                },
+            });
+        }
+        let levels: Vec<(String, String)> = input
+            .rules
+            .manifest
+            .level
+            .iter()
+            .map(|t| (t.code.clone(), term_name(t, lang)))
+            .collect();
+        let mut cited = rustc_hash::FxHashSet::default();
+        for f in a.findings.noncompliant.iter().chain(&a.findings.team) {
+            if matches!(f.status, AuditStatus::Late | AuditStatus::Missing) {
+                cited.extend(f.evidence.iter().copied());
+            }
+        }
+        let mut evidence = FxHashMap::default();
+        if !cited.is_empty() {
+            for e in a.events.all() {
+                if cited.contains(&e.origin) {
+                    evidence.insert(e.origin, e);
+                }
+            }
+        }
+        // List candidates by (period, scope): each goes to its project and to the company.
+        let mut late: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
+        for (k, l) in a.verdicts.late.iter().enumerate() {
+            let i = l.complaint as usize;
+            let p = t.period[i];
+            late.entry((p, t.project[i])).or_default().push(k as u32);
+            late.entry((p, COMPANY)).or_default().push(k as u32);
+        }
+        let score = input.rules.kpis.settings.satisfied_score;
+        let mut dissatisfied: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
+        for (i, c) in t.classified.complaints.iter().enumerate() {
+            if c.satisfaction.is_some_and(|s| s < score) {
+                let p = t.period[i];
+                dissatisfied
+                    .entry((p, t.project[i]))
+                    .or_default()
+                    .push(i as u32);
+                dissatisfied.entry((p, COMPANY)).or_default().push(i as u32);
+            }
+        }
+        let (open_at_start, resolved_in) = attribution(input)?;
+        Ok(Common {
+            evidence,
+            rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
+            rejects,
+            findings_by_code: code_counts(input.rejects.counts_by_finding()),
+            coverage: crate::pipeline::rules::coverage::CoverageReport::new(
+                input.rules,
+                &t.classified.coverage,
+                None,
+                &a.verdicts.applied,
+                &a.findings.applied,
+            ),
+            inputs: files
+                .iter()
+                .take(cfg.inputs.len())
+                .map(|f| InputRow {
+                    file: f.stem.clone(),
+                    records: f.records,
+                })
+                .collect(),
+            level_names: levels.iter().cloned().collect(),
+            levels,
+            late,
+            dissatisfied,
+            open_at_start,
+            resolved_in,
+        })
+    }
+}
+
+/// Complaints open at the start of each report period (received before it, not resolved or
+/// closed by then) and resolved in it (whenever received), per project and for the company:
+/// a filter and a group-by per period over the complaints' lifecycle instants.
+#[allow(clippy::type_complexity)]
+fn attribution(
+    input: &AggregateInput<'_>,
+) -> Result<(FxHashMap<(Ts, u32), u64>, FxHashMap<(Ts, Ts, u32), u64>)> {
+    let cfg = input.cfg;
+    let zone = &cfg.zone;
+    let t = &input.assessed.complaints;
+    let cs = &t.classified.complaints;
+    let (periods, _) = super::periods(input)?;
+    let mut open: FxHashMap<(Ts, u32), u64> = FxHashMap::default();
+    let mut resolved: FxHashMap<(Ts, Ts, u32), u64> = FxHashMap::default();
+    let count = |lf: LazyFrame| -> Result<Vec<(u32, u64)>> {
+        let df = lf
+            .group_by([col("project")])
+            .agg([len().cast(DataType::UInt64).alias("n")])
+            .collect()
+            .map_err(pe)?;
+        let p = df.column("project").map_err(pe)?.u32().map_err(pe)?.clone();
+        let n = df.column("n").map_err(pe)?.u64().map_err(pe)?.clone();
+        Ok(p.iter()
+            .zip(n.iter())
+            .map(|(p, n)| (p.unwrap_or(0), n.unwrap_or(0)))
+            .collect())
+    };
+    let bounds: BTreeSet<(Ts, Ts)> = periods
+        .iter()
+        .map(|p| (midnight(zone, p.start), midnight(zone, p.end)))
+        .collect();
+    // The counts add up, so the lifecycle instants are framed a slice of complaints at a time.
+    const SLICE: usize = 1 << 18;
+    let mut from = 0;
+    while from < cs.len() {
+        let to = (from + SLICE).min(cs.len());
+        let part = &cs[from..to];
+        let life = df!(
+            "project" => &t.project[from..to],
+            "received" => part.iter().map(|c| c.received_at()).collect::<Vec<i64>>(),
+            "done" => part.iter().map(|c| {
+                c.time(crate::model::Stage::Closed)
+                    .or(c.time(crate::model::Stage::Resolved))
+                    .unwrap_or(Ts::MAX)
+            }).collect::<Vec<i64>>(),
+            "resolved" => part.iter().map(|c| c.time(crate::model::Stage::Resolved).unwrap_or(Ts::MAX)).collect::<Vec<i64>>(),
+        )
+        .map_err(pe)?;
+        for &(start, end) in &bounds {
+            let o = count(
+                life.clone().lazy().filter(
+                    col("received")
+                        .lt(lit(start))
+                        .and(col("done").gt_eq(lit(start))),
+                ),
+            )?;
+            for (q, n) in o {
+                *open.entry((start, q)).or_default() += n;
+                *open.entry((start, COMPANY)).or_default() += n;
+            }
+            let r = count(
+                life.clone().lazy().filter(
+                    col("resolved")
+                        .gt_eq(lit(start))
+                        .and(col("resolved").lt(lit(end)))
+                        .and(col("resolved").lt_eq(lit(cfg.as_of))),
+                ),
+            )?;
+            for (q, n) in r {
+                *resolved.entry((start, end, q)).or_default() += n;
+                *resolved.entry((start, end, COMPANY)).or_default() += n;
+            }
+        }
+        from = to;
+    }
+    Ok((open, resolved))
+}

@@ -1,0 +1,267 @@
+//! CSV parsing: RFC 4180 with quoted fields that may hold commas, quotes and line breaks.
+//! Each record keeps the line on which it starts, so rejects point at the right place even
+//! after a multi-line complaint text; and a text can be split into chunks that parse
+//! independently ([`split`]).
+
+use rayon::prelude::*;
+
+/// A record's cells as text. Like `csv::StringRecord`, but filled without checking UTF-8 a
+/// second time: the csv reader only ever reads a `&str` here (every block is validated, in
+/// parallel, when it is decoded), and a field of valid UTF-8 cut at ASCII delimiters, with
+/// ASCII quotes removed, is valid UTF-8. Checking every record again was an eighth of
+/// normalize. The only ways to fill it are that reader and `&str`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells(csv::ByteRecord);
+
+impl Cells {
+    /// Cell `i`, if the record has that many.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        // SAFETY: the record only ever holds valid UTF-8 (see the type's docs).
+        self.0
+            .get(i)
+            .map(|b| unsafe { std::str::from_utf8_unchecked(b) })
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True without cells.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        // SAFETY: as in `get`.
+        self.0
+            .iter()
+            .map(|b| unsafe { std::str::from_utf8_unchecked(b) })
+    }
+
+    /// Keeps the first `n` cells.
+    pub fn truncate(&mut self, n: usize) {
+        self.0.truncate(n);
+    }
+
+    /// Removes every cell.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Appends a cell.
+    pub fn push_field(&mut self, cell: &str) {
+        self.0.push_field(cell.as_bytes());
+    }
+
+    fn position(&self) -> Option<&csv::Position> {
+        self.0.position()
+    }
+}
+
+impl std::ops::Index<usize> for Cells {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i).expect("cell index in range")
+    }
+}
+
+impl<S: AsRef<str>> From<Vec<S>> for Cells {
+    fn from(cells: Vec<S>) -> Cells {
+        let mut c = Cells::default();
+        for s in &cells {
+            c.push_field(s.as_ref());
+        }
+        c
+    }
+}
+
+/// One of a file's first rows, for finding the header.
+pub(super) struct Lead {
+    /// 1-based line where the record starts.
+    pub line: u32,
+    /// The cells.
+    pub cells: Vec<String>,
+}
+
+/// The first `n` records of a text.
+pub(super) fn leading_rows(text: &str, n: usize) -> Vec<Lead> {
+    let mut out = Vec::new();
+    records(text, 1, |line, _, rec| {
+        out.push(Lead {
+            line,
+            cells: rec.iter().map(str::to_owned).collect(),
+        });
+        out.len() < n
+    });
+    out
+}
+
+/// Calls `f` with the starting line and the cells of every record of `text`, which starts at
+/// a record boundary on line `first_line`.
+pub(super) fn for_each_record(text: &str, first_line: u32, mut f: impl FnMut(u32, &mut Cells)) {
+    records(text, first_line, |line, _, rec| {
+        f(line, rec);
+        true
+    });
+}
+
+/// The record loop: `f(line, byte offset, record)`; `f` returns false to stop.
+///
+/// Line numbers are counted here rather than taken from the csv reader: after a CRLF record
+/// end the reader reports the next record as starting before the `\n`, one line too early.
+fn records(text: &str, first_line: u32, mut f: impl FnMut(u32, usize, &mut Cells) -> bool) {
+    let bytes = text.as_bytes();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = Cells::default();
+    // Newlines counted so far, and the byte offset they were counted up to.
+    let (mut lines, mut counted) = (0usize, 0usize);
+    // The text is valid UTF-8 and the reader is flexible, and reading from a slice cannot
+    // fail, so the reader never errors; stop if it ever did.
+    while let Ok(true) = rdr.read_byte_record(&mut rec.0) {
+        let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
+        // Skip the line terminator the reader left in front of the record.
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        lines += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
+        counted = counted.max(start);
+        let line = u32::try_from(lines + first_line as usize).unwrap_or(u32::MAX);
+        if !f(line, start, &mut rec) {
+            break;
+        }
+    }
+}
+
+/// Cuts `bytes[start..]` into pieces of about `target` bytes that each begin at a record
+/// boundary: the byte after a line break outside quoted fields. Returns the boundaries, from
+/// `start` to `bytes.len()`, or `None` when the quoting is not RFC 4180 (then the text must be
+/// parsed in one piece).
+///
+/// Each tentative cut is moved to just after the next `\n`; whether that `\n` is inside a
+/// quoted field follows from the parity of the quotes before it, counted per piece in
+/// parallel. Parity equals the csv reader's state exactly when every quote opens a field
+/// (after `,`, a line break or at the start), closes one (before `,`, a line break or the end)
+/// or is doubled inside one; that is checked too, in parallel.
+pub(super) fn split(bytes: &[u8], start: usize, target: usize) -> Option<Vec<usize>> {
+    let len = bytes.len();
+    let pieces = (len - start.min(len)) / target.max(1);
+    if pieces < 2 {
+        return Some(vec![start, len]);
+    }
+    // Tentative cuts, each just after a line break.
+    let mut cuts = vec![start];
+    for k in 1..pieces {
+        let at = start + k * (len - start) / pieces;
+        let Some(nl) = memchr::memchr(b'\n', &bytes[at.max(*cuts.last().expect("start"))..]) else {
+            break;
+        };
+        let cut = at.max(*cuts.last().expect("start")) + nl + 1;
+        if cut < len && cut > *cuts.last().expect("start") {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    cuts.dedup();
+    // Quote parity at each cut.
+    let odd: Vec<bool> = cuts
+        .par_windows(2)
+        .map(|w| memchr::memchr_iter(b'"', &bytes[w[0]..w[1]]).count() % 2 == 1)
+        .collect();
+    let mut inside = Vec::with_capacity(odd.len());
+    let mut q = false;
+    for o in &odd {
+        inside.push(q);
+        q ^= o;
+    }
+    // Check the quoting, each piece from its known state.
+    let well_formed = cuts
+        .par_windows(2)
+        .zip(inside.par_iter())
+        .all(|(w, &q)| quotes_well_formed(bytes, w[0], w[1], q, start));
+    if !well_formed {
+        return None;
+    }
+    // Move each cut that fell inside a quoted field to the next line break outside one.
+    let mut bounds = vec![start];
+    for (k, &cut) in cuts.iter().enumerate().skip(1) {
+        if cut >= len {
+            break;
+        }
+        let b = if inside[k] {
+            match next_boundary_outside_quotes(bytes, cut) {
+                Some(b) => b,
+                None => continue,
+            }
+        } else {
+            cut
+        };
+        if b > *bounds.last().expect("start") && b < len {
+            bounds.push(b);
+        }
+    }
+    bounds.push(len);
+    bounds.dedup();
+    Some(bounds)
+}
+
+/// True when the quoting of `bytes[..to]`, which starts at a record boundary, is RFC 4180 (so
+/// quote parity tells where records end).
+pub(super) fn quotes_ok(bytes: &[u8], to: usize) -> bool {
+    quotes_well_formed(bytes, 0, to, false, 0)
+}
+
+/// The byte after the first `\n` outside quotes, scanning from `from`, which is inside a
+/// quoted field.
+fn next_boundary_outside_quotes(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut inside = true;
+    for i in memchr::memchr2_iter(b'"', b'\n', &bytes[from..]) {
+        let i = from + i;
+        if bytes[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// True when every quote in `bytes[from..to]` is used as RFC 4180 says, starting `inside` a
+/// quoted field or not. `text_start` is where records begin (a quote there opens a field).
+fn quotes_well_formed(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    mut inside: bool,
+    text_start: usize,
+) -> bool {
+    let mut it = memchr::memchr_iter(b'"', &bytes[from..to])
+        .map(|i| from + i)
+        .peekable();
+    while let Some(i) = it.next() {
+        if inside {
+            // A doubled quote stays inside; a single one must end the field.
+            if bytes.get(i + 1) == Some(&b'"') {
+                it.next();
+                continue;
+            }
+            if !matches!(bytes.get(i + 1), None | Some(b',' | b'\r' | b'\n')) {
+                return false;
+            }
+            inside = false;
+        } else {
+            if i != text_start && !matches!(bytes[i - 1], b',' | b'\r' | b'\n') {
+                return false;
+            }
+            inside = true;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests;

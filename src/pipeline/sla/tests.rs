@@ -1,0 +1,251 @@
+use super::*;
+use crate::calendar::Calendar;
+use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
+use crate::pipeline::rules::presets::targets::{Policy, Start, Target};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn shanghai() -> Zone {
+    Zone::from_name("Asia/Shanghai").unwrap()
+}
+
+/// The shipped office calendar, loaded once (its precomputation is the slow part).
+fn office() -> Calendar {
+    static CAL: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    CAL.get_or_init(|| {
+        Calendar::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/calendars/cn_office.toml"),
+        )
+        .unwrap()
+    })
+    .clone()
+}
+
+fn target(limit: Limit) -> Target {
+    Target {
+        name: "t".into(),
+        label: "t".into(),
+        label_en: "t".into(),
+        preset: "p".into(),
+        source: None,
+        when: Vec::new(),
+        start: Start::Event("received".into()),
+        stop: vec!["resolved".into()],
+        limit: Some(limit),
+        deadline_field: None,
+        calendar: None,
+        pause: Some("paused".into()),
+        resume: Some("resumed".into()),
+        warn_at: Some(0.75),
+        on_reopen: Policy::Keep,
+        on_level_change: Policy::Keep,
+    }
+}
+
+fn at(z: &Zone, s: &str) -> Ts {
+    crate::time::parse_timestamp(s, z).unwrap()
+}
+
+fn timeline(events: &[(&str, Ts)]) -> Timeline {
+    Timeline(
+        events
+            .iter()
+            .map(|(n, t)| TimedEvent {
+                name: Str::from(*n),
+                at: *t,
+            })
+            .collect(),
+    )
+}
+
+fn eval(t: &Target, tl: &Timeline, cal: &Calendar, as_of: Ts) -> Verdict {
+    evaluate(
+        0,
+        t,
+        tl,
+        None,
+        cal,
+        Str::from("cal"),
+        None,
+        &shanghai(),
+        as_of,
+    )
+}
+
+#[test]
+fn a_working_budget_that_runs_out_before_lunch_is_due_after_it() {
+    // 3 h 30 min from 08:30 ends exactly at 12:00; nobody breaches over lunch: due 13:30.
+    let z = shanghai();
+    let cal = office();
+    let t = target(Limit::Working {
+        secs: 3 * 3600 + 1800,
+    });
+    let start = at(&z, "2026-10-12 08:30");
+    let tl = timeline(&[
+        ("received", start),
+        ("resolved", at(&z, "2026-10-12 13:30")),
+    ]);
+    let v = eval(&t, &tl, &cal, at(&z, "2026-11-01"));
+    assert_eq!(v.due, Some(at(&z, "2026-10-12 13:30")));
+    assert_eq!(v.status, Status::Met);
+    let tl = timeline(&[
+        ("received", start),
+        ("resolved", at(&z, "2026-10-12 13:31")),
+    ]);
+    assert_eq!(
+        eval(&t, &tl, &cal, at(&z, "2026-11-01")).status,
+        Status::Breached
+    );
+}
+
+#[test]
+fn pauses_push_the_due_time_back_and_are_not_counted() {
+    // 2 h calendar limit from 09:00, paused 09:30-10:30 → due 12:00, 2 h elapsed at 12:00.
+    let z = shanghai();
+    let cal = office();
+    let t = target(Limit::Calendar { secs: 7200 });
+    let tl = timeline(&[
+        ("received", at(&z, "2026-10-12 09:00")),
+        ("paused", at(&z, "2026-10-12 09:30")),
+        ("resumed", at(&z, "2026-10-12 10:30")),
+        ("resolved", at(&z, "2026-10-12 12:00")),
+    ]);
+    let v = eval(&t, &tl, &cal, at(&z, "2026-11-01"));
+    assert_eq!(v.due, Some(at(&z, "2026-10-12 12:00")));
+    assert_eq!(
+        (v.status, v.elapsed_cal, v.paused),
+        (Status::Met, 7200, 3600)
+    );
+}
+
+#[test]
+fn reopening_keeps_or_restarts_the_clock_as_declared() {
+    let z = shanghai();
+    let cal = office();
+    let mut t = target(Limit::Calendar { secs: 86_400 });
+    let tl = timeline(&[
+        ("received", at(&z, "2026-10-12 09:00")),
+        ("resolved", at(&z, "2026-10-12 10:00")),
+        ("reopened", at(&z, "2026-10-14 09:00")),
+        ("resolved", at(&z, "2026-10-14 12:00")),
+    ]);
+    // keep: the first resolution does not count; the final one is two days late.
+    assert_eq!(
+        eval(&t, &tl, &cal, at(&z, "2026-11-01")).status,
+        Status::Breached
+    );
+    t.on_reopen = Policy::Restart;
+    let v = eval(&t, &tl, &cal, at(&z, "2026-11-01"));
+    assert_eq!(
+        (v.status, v.start),
+        (Status::Met, Some(at(&z, "2026-10-14 09:00")))
+    );
+}
+
+#[test]
+fn daylight_saving_is_counted_in_real_elapsed_time() {
+    // A 24 h calendar limit across the spring-forward night in Berlin is 24 real hours:
+    // 2026-03-28 12:00 CET + 24 h = 2026-03-29 13:00 CEST on the wall clock.
+    let z = Zone::from_name("Europe/Berlin").unwrap();
+    let cal = Calendar::always("24x7", z.tz());
+    let t = target(Limit::Calendar { secs: 86_400 });
+    let tl = timeline(&[("received", at(&z, "2026-03-28 12:00"))]);
+    let v = evaluate(
+        0,
+        &t,
+        &tl,
+        None,
+        &cal,
+        Str::from("24x7"),
+        None,
+        &z,
+        at(&z, "2026-04-01"),
+    );
+    assert_eq!(z.format(v.due.unwrap()), "2026-03-29 13:00:00");
+    // "same day" ends at local midnight, whatever the day's length.
+    let t = target(Limit::SameDay);
+    let v = evaluate(
+        0,
+        &t,
+        &tl,
+        None,
+        &cal,
+        Str::from("24x7"),
+        None,
+        &z,
+        at(&z, "2026-04-01"),
+    );
+    assert_eq!(z.format(v.due.unwrap()), "2026-03-29 00:00:00");
+}
+
+fn limits() -> impl Strategy<Value = Limit> {
+    prop_oneof![
+        (0i64..5 * 86_400).prop_map(|secs| Limit::Calendar { secs }),
+        (0i64..40 * 3600).prop_map(|secs| Limit::Working { secs }),
+        (0u32..10).prop_map(|days| Limit::WorkingDays {
+            days,
+            mode: WorkingDays::EndOfDay
+        }),
+        (0u32..10).prop_map(|days| Limit::WorkingDays {
+            days,
+            mode: WorkingDays::Duration
+        }),
+        Just(Limit::SameDay),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn due_is_never_before_start_and_elapsed_never_decreases(
+        limit in limits(),
+        start in 1_735_660_800i64..1_798_732_800, // 2025-01-01 .. 2026-12-31
+        pause_at in 0i64..10 * 86_400,
+        pause_len in 0i64..3 * 86_400,
+        steps in proptest::collection::vec(0i64..4 * 86_400, 1..6),
+    ) {
+        let cal = office();
+        let t = target(limit);
+        let mut events = vec![("received", start)];
+        if pause_len > 0 {
+            events.push(("paused", start + pause_at));
+            events.push(("resumed", start + pause_at + pause_len));
+        }
+        let mut as_of = start;
+        let mut last = (0i64, 0i64);
+        for step in steps {
+            as_of += step;
+            let tl = Timeline(
+                events
+                    .iter()
+                    .filter(|(_, t)| *t <= as_of)
+                    .map(|(n, t)| TimedEvent { name: Str::from(*n), at: *t })
+                    .collect(),
+            );
+            let v = eval(&t, &tl, &cal, as_of);
+            prop_assert!(v.due.unwrap() >= start, "due before start: {v:?}");
+            prop_assert!(v.elapsed_work >= last.0 && v.elapsed_cal >= last.1, "elapsed went down: {v:?}");
+            prop_assert!(matches!(v.status, Status::Open | Status::Overdue));
+            prop_assert_eq!(v.status == Status::Overdue, as_of >= v.due.unwrap());
+            last = (v.elapsed_work, v.elapsed_cal);
+        }
+    }
+
+    #[test]
+    fn a_stop_at_or_before_the_due_time_is_met(
+        limit in limits(),
+        start in 1_735_660_800i64..1_798_732_800,
+        early in 0i64..7200,
+    ) {
+        let cal = office();
+        let t = target(limit);
+        let probe = eval(&t, &timeline(&[("received", start)]), &cal, start);
+        let due = probe.due.unwrap();
+        let stop = (due - early).max(start);
+        let v = eval(&t, &timeline(&[("received", start), ("resolved", stop)]), &cal, due + 86_400);
+        prop_assert_eq!(v.status, Status::Met);
+        let v = eval(&t, &timeline(&[("received", start), ("resolved", due + 1)]), &cal, due + 86_400);
+        prop_assert_eq!(v.status, Status::Breached);
+    }
+}

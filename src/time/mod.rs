@@ -1,0 +1,462 @@
+//! Instants, the configured time zone, and the timestamp forms complaint exports use.
+//!
+//! Every instant in the pipeline is an `i64` of Unix seconds ([`Ts`]); wall-clock times in
+//! exports are local to the configured zone (default `Asia/Shanghai`). Sub-second parts are
+//! dropped (exports carry at most seconds; the rules count minutes).
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
+
+/// An instant: Unix seconds, UTC.
+pub type Ts = i64;
+
+/// First and last local year the fast offset table covers; outside it conversions still work,
+/// through chrono-tz directly.
+const TABLE_FIRST_YEAR: i32 = 1990;
+const TABLE_LAST_YEAR: i32 = 2100;
+
+/// A time zone with a per-day offset table, so that converting millions of local wall times is
+/// a table lookup instead of a search through the zone's transitions.
+#[derive(Clone)]
+pub struct Zone {
+    tz: Tz,
+    /// Day number (days since 1970-01-01, local) of the table's first day.
+    first_day: i64,
+    /// Per local day: the UTC offset in seconds if it is the same all day, else `None`
+    /// (a DST transition day takes the slow path).
+    offsets: Vec<Option<i32>>,
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Zone({})", self.tz.name())
+    }
+}
+
+/// Why a local wall time has no instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTimeError {
+    /// The local time falls into a daylight-saving gap (it never happened on the wall clock).
+    Nonexistent,
+}
+
+impl Zone {
+    /// Builds the zone and its offset table.
+    pub fn new(tz: Tz) -> Zone {
+        let first = NaiveDate::from_ymd_opt(TABLE_FIRST_YEAR, 1, 1).expect("valid date");
+        let last = NaiveDate::from_ymd_opt(TABLE_LAST_YEAR, 12, 31).expect("valid date");
+        let first_day = day_number(first);
+        let n = (day_number(last) - first_day + 1) as usize;
+        let mut offsets = Vec::with_capacity(n);
+        let mut date = first;
+        for _ in 0..n {
+            // A day is uniform when the offset at its start and end and in between agree; DST
+            // changes happen at most once a day, so checking both ends suffices.
+            let start = date.and_hms_opt(0, 0, 0).expect("valid");
+            let end = date.and_hms_opt(23, 59, 59).expect("valid");
+            let o1 = tz.offset_from_local_datetime(&start).single();
+            let o2 = tz.offset_from_local_datetime(&end).single();
+            offsets.push(match (o1, o2) {
+                (Some(a), Some(b)) if a.fix() == b.fix() => Some(a.fix().local_minus_utc()),
+                _ => None,
+            });
+            date = date.succ_opt().expect("valid");
+        }
+        Zone {
+            tz,
+            first_day,
+            offsets,
+        }
+    }
+
+    /// Parses an IANA name such as `Asia/Shanghai`.
+    pub fn from_name(name: &str) -> Result<Zone, String> {
+        name.parse::<Tz>().map(Zone::new).map_err(|_| {
+            let hint = crate::diagnostic::did_you_mean(
+                name,
+                chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
+            )
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+            format!("unknown time zone `{name}`{hint}")
+        })
+    }
+
+    /// The chrono-tz zone.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The IANA name.
+    pub fn name(&self) -> &'static str {
+        self.tz.name()
+    }
+
+    /// Local wall time → instant. An ambiguous time (clocks set back) resolves to the earlier
+    /// instant; a time inside a DST gap is an error.
+    pub fn to_instant(&self, local: NaiveDateTime) -> Result<Ts, LocalTimeError> {
+        let day = day_number(local.date());
+        let secs_of_day = i64::from(local.num_seconds_from_midnight());
+        if let Some(Some(off)) = usize::try_from(day - self.first_day)
+            .ok()
+            .and_then(|i| self.offsets.get(i))
+        {
+            return Ok(day * 86_400 + secs_of_day - i64::from(*off));
+        }
+        match self.tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) => Ok(t.timestamp()),
+            chrono::LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
+            chrono::LocalResult::None => Err(LocalTimeError::Nonexistent),
+        }
+    }
+
+    /// Instant → local wall time.
+    pub fn to_local(&self, t: Ts) -> NaiveDateTime {
+        if let Some(local) = self.local_secs_fast(t) {
+            let days = local.div_euclid(86_400);
+            let secs = local.rem_euclid(86_400) as u32;
+            let (y, m, d) = civil_from_days(days);
+            if let (Some(date), Some(time)) = (
+                NaiveDate::from_ymd_opt(y, m, d),
+                NaiveTime::from_num_seconds_from_midnight_opt(secs, 0),
+            ) {
+                return date.and_time(time);
+            }
+        }
+        let utc = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+        utc.with_timezone(&self.tz).naive_local()
+    }
+
+    /// Local wall-clock seconds since 1970-01-01 00:00 (local), from the offset table when the
+    /// instant falls on a day with one offset all day; `None` sends the caller to chrono-tz.
+    ///
+    /// Millions of timestamps are formatted per run (every CSV cell, every note), so this is the
+    /// hot path: one table lookup instead of a search through the zone's transitions.
+    #[inline]
+    fn local_secs_fast(&self, t: Ts) -> Option<i64> {
+        let offset_of = |day: i64| -> Option<i64> {
+            let i = usize::try_from(day - self.first_day).ok()?;
+            self.offsets.get(i).copied().flatten().map(i64::from)
+        };
+        // Guess the local day from the UTC day, then confirm the offset places the instant on
+        // the day whose offset it used (near midnight the neighbouring day may be the one).
+        let utc_day = t.div_euclid(86_400);
+        for day in [utc_day, utc_day + 1, utc_day - 1] {
+            if let Some(off) = offset_of(day) {
+                let local = t + off;
+                if local.div_euclid(86_400) == day {
+                    return Some(local);
+                }
+            }
+        }
+        None
+    }
+
+    /// Local wall-clock seconds since 1970-01-01 00:00 (local).
+    pub fn local_secs(&self, t: Ts) -> i64 {
+        self.local_secs_fast(t).unwrap_or_else(|| {
+            let l = self.to_local(t);
+            day_number(l.date()) * 86_400 + i64::from(l.num_seconds_from_midnight())
+        })
+    }
+
+    /// Appends `2026-10-01 08:30:00` (local) to `out`, without allocating.
+    pub fn write_ts(&self, t: Ts, out: &mut Vec<u8>) {
+        let local = self.local_secs(t);
+        let days = local.div_euclid(86_400);
+        let secs = local.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let mut b = [0u8; 19];
+        let y = y.clamp(0, 9999) as u32;
+        b[0] = b'0' + (y / 1000) as u8;
+        b[1] = b'0' + (y / 100 % 10) as u8;
+        b[2] = b'0' + (y / 10 % 10) as u8;
+        b[3] = b'0' + (y % 10) as u8;
+        b[4] = b'-';
+        two(&mut b[5..7], m);
+        b[7] = b'-';
+        two(&mut b[8..10], d);
+        b[10] = b' ';
+        two(&mut b[11..13], (secs / 3600) as u32);
+        b[13] = b':';
+        two(&mut b[14..16], (secs / 60 % 60) as u32);
+        b[16] = b':';
+        two(&mut b[17..19], (secs % 60) as u32);
+        out.extend_from_slice(&b);
+    }
+
+    /// The UTC offset in seconds at an instant.
+    pub fn offset_at(&self, t: Ts) -> i32 {
+        let utc = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+        self.tz
+            .offset_from_utc_datetime(&utc.naive_utc())
+            .fix()
+            .local_minus_utc()
+    }
+
+    /// `2026-10-01 08:30:00`, local: the form the CSV outputs use (the manifest names the zone).
+    pub fn format(&self, t: Ts) -> String {
+        let mut v = Vec::with_capacity(19);
+        self.write_ts(t, &mut v);
+        String::from_utf8(v).expect("ASCII")
+    }
+
+    /// `2026-10-01T08:30:00+08:00`: unambiguous, for the manifest and `explain`.
+    pub fn format_rfc3339(&self, t: Ts) -> String {
+        let utc = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+        utc.with_timezone(&self.tz).to_rfc3339()
+    }
+
+    /// The local date of an instant.
+    pub fn local_date(&self, t: Ts) -> NaiveDate {
+        let (y, m, d) = civil_from_days(self.local_secs(t).div_euclid(86_400));
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| self.to_local(t).date())
+    }
+}
+
+/// Two ASCII digits.
+#[inline]
+fn two(out: &mut [u8], v: u32) {
+    out[0] = b'0' + (v / 10 % 10) as u8;
+    out[1] = b'0' + (v % 10) as u8;
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`), exact for every `i64` day a timestamp can reach.
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = if m <= 2 { y + 1 } else { y };
+    (y as i32, m, d)
+}
+
+/// Days since 1970-01-01 of a date.
+pub fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - 719_163
+}
+
+/// Why a timestamp cell could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimestampError {
+    /// Not in any accepted form.
+    Unparseable,
+    /// A well-formed but impossible date or time (`2026-02-30`, `25:61`).
+    InvalidDate,
+    /// The local time does not exist in the zone (a DST gap).
+    Nonexistent,
+}
+
+/// Parses the timestamp forms exports use, in `zone` unless the text carries an offset:
+/// `2026-10-01 08:30[:00]`, `2026/10/1 8:30`, `2026.10.01 08:30`, `2026年10月1日 08:30[:00]`
+/// (also `8时30分`), RFC 3339 (`2026-10-01T08:30:00+08:00`, `...Z`), a date alone (local
+/// midnight), and Excel serial day numbers (`46296.354166`). Fractions of a second are dropped.
+pub fn parse_timestamp(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(TimestampError::Unparseable);
+    }
+    let b = s.as_bytes();
+    if b[0].is_ascii_digit() && is_excel_serial(s) {
+        let serial: f64 = s.parse().map_err(|_| TimestampError::Unparseable)?;
+        let local = excel_serial_to_naive(serial).ok_or(TimestampError::InvalidDate)?;
+        return zone
+            .to_instant(local)
+            .map_err(|_| TimestampError::Nonexistent);
+    }
+    let mut p = Cursor { b, i: 0 };
+    let year = p.digits(4, 4).ok_or(TimestampError::Unparseable)?;
+    let sep = p.peek();
+    let cjk = s[p.i..].starts_with('年');
+    if cjk {
+        p.i += '年'.len_utf8();
+    } else if matches!(sep, Some(b'-' | b'/' | b'.')) {
+        p.i += 1;
+    } else {
+        return Err(TimestampError::Unparseable);
+    }
+    let month = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
+    if cjk {
+        p.expect_str("月")?;
+    } else if p.peek() != sep {
+        return Err(TimestampError::Unparseable);
+    } else {
+        p.i += 1;
+    }
+    let day = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
+    if cjk {
+        // `日` is customary but some exports write `2026年10月1号` or omit it.
+        if !p.eat_str("日") {
+            p.eat_str("号");
+        }
+    }
+    let date =
+        NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(TimestampError::InvalidDate)?;
+    // Time part, optional.
+    let had_t = p.peek() == Some(b'T');
+    if had_t {
+        p.i += 1;
+    } else {
+        while p.peek() == Some(b' ') {
+            p.i += 1;
+        }
+    }
+    if p.at_end() {
+        if had_t {
+            return Err(TimestampError::Unparseable);
+        }
+        let local = date.and_hms_opt(0, 0, 0).expect("midnight");
+        return zone
+            .to_instant(local)
+            .map_err(|_| TimestampError::Nonexistent);
+    }
+    let hour = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
+    let cjk_time = if p.eat_str("时") || p.eat_str("點") || p.eat_str("点") {
+        true
+    } else if p.peek() == Some(b':') {
+        p.i += 1;
+        false
+    } else {
+        return Err(TimestampError::Unparseable);
+    };
+    let minute = p
+        .digits(2, 2)
+        .or_else(|| if cjk_time { p.digits(1, 2) } else { None });
+    let minute = minute.ok_or(TimestampError::Unparseable)?;
+    if cjk_time {
+        p.eat_str("分");
+    }
+    let mut second = 0;
+    if cjk_time {
+        // `8时30分15秒`
+        if let Some(s) = p.digits(1, 2) {
+            second = s;
+            p.eat_str("秒");
+        }
+    } else if p.peek() == Some(b':') {
+        p.i += 1;
+        second = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
+        if p.peek() == Some(b'.') {
+            p.i += 1;
+            if p.digits(1, 9).is_none() {
+                return Err(TimestampError::Unparseable);
+            }
+        }
+    }
+    let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or(TimestampError::InvalidDate)?;
+    let local = NaiveDateTime::new(date, time);
+    // Offset, optional: `Z`, `+08:00`, `+0800`.
+    let offset = match p.peek() {
+        None => None,
+        Some(b'Z') => {
+            p.i += 1;
+            Some(0)
+        }
+        Some(c @ (b'+' | b'-')) => {
+            p.i += 1;
+            let h = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
+            p.eat_str(":");
+            let m = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
+            let off = (h * 3600 + m * 60) as i64;
+            Some(if c == b'-' { -off } else { off })
+        }
+        Some(_) => return Err(TimestampError::Unparseable),
+    };
+    if !p.at_end() {
+        return Err(TimestampError::Unparseable);
+    }
+    match offset {
+        Some(off) => Ok(local.and_utc().timestamp() - off),
+        None => zone
+            .to_instant(local)
+            .map_err(|_| TimestampError::Nonexistent),
+    }
+}
+
+/// Like [`parse_timestamp`] but for text only: a bare number is never read as an Excel serial
+/// (used for carried-through columns, where `46296` is more likely a reference number).
+pub fn parse_timestamp_text(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
+    let t = s.trim();
+    if t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        return Err(TimestampError::Unparseable);
+    }
+    parse_timestamp(t, zone)
+}
+
+/// True for a bare number that looks like an Excel serial date (1900 date system), between
+/// 1954 and 2173: five digits before an optional fraction. Four-digit numbers are years, not
+/// serials, and would be rejected as unparseable instead.
+fn is_excel_serial(s: &str) -> bool {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    int.len() == 5
+        && int.bytes().all(|c| c.is_ascii_digit())
+        && frac.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// Excel serial (1900 date system, with Lotus's phantom 1900-02-29) → local wall time,
+/// rounded to the nearest second.
+pub fn excel_serial_to_naive(serial: f64) -> Option<NaiveDateTime> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    // Serial 1 is 1900-01-01. Excel counts a phantom 1900-02-29 (serial 60), so from serial 61
+    // on the epoch is 1899-12-30; before it, 1899-12-31.
+    let epoch_day = if serial < 61.0 { 31 } else { 30 };
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, epoch_day)?.and_hms_opt(0, 0, 0)?;
+    let secs = (serial * 86_400.0).round() as i64;
+    epoch.checked_add_signed(chrono::Duration::seconds(secs))
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn at_end(&self) -> bool {
+        self.i >= self.b.len()
+    }
+    /// Reads between `min` and `max` ASCII digits.
+    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.i;
+        let mut v: u32 = 0;
+        while self.i < self.b.len() && self.i - start < max && self.b[self.i].is_ascii_digit() {
+            v = v * 10 + u32::from(self.b[self.i] - b'0');
+            self.i += 1;
+        }
+        (self.i - start >= min).then_some(v)
+    }
+    fn eat_str(&mut self, s: &str) -> bool {
+        if self.b[self.i..].starts_with(s.as_bytes()) {
+            self.i += s.len();
+            true
+        } else {
+            false
+        }
+    }
+    fn expect_str(&mut self, s: &str) -> Result<(), TimestampError> {
+        if self.eat_str(s) {
+            Ok(())
+        } else {
+            Err(TimestampError::Unparseable)
+        }
+    }
+}
+
+/// The local calendar month `YYYY-MM` of an instant.
+pub fn month_key(zone: &Zone, t: Ts) -> String {
+    let d = zone.to_local(t);
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+#[cfg(test)]
+mod tests;
