@@ -153,14 +153,7 @@ pub(super) fn section(
         Vec::new()
     };
     // Evidence: events by their origin.
-    let files = input.files;
-    let at = |o: &crate::model::Origin| {
-        format!(
-            "{}:{}",
-            files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
-            o.line
-        )
-    };
+    let at = |o: &crate::model::Origin| super::common::origin_at(input.files, o);
     let mut noncompliant = List::default();
     let mut team_late = 0usize;
     // The table keeps the first late and missing findings of each period and project, in

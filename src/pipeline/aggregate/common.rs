@@ -43,6 +43,19 @@ fn term_name(t: &crate::pipeline::rules::Term, lang: Lang) -> String {
     }
 }
 
+/// Where a row came from, as the report shows it: `file:line`, the file by its name without
+/// folder or extension (a CSV, GBK and XLSX copy of one export give the same report).
+pub(super) fn origin_at(
+    files: &[crate::pipeline::ingest::InputFile],
+    o: &crate::model::Origin,
+) -> String {
+    format!(
+        "{}:{}",
+        files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
+        o.line
+    )
+}
+
 pub(super) fn midnight(zone: &crate::time::Zone, d: chrono::NaiveDate) -> Ts {
     zone.to_instant(d.and_hms_opt(0, 0, 0).expect("midnight"))
         .unwrap_or_default()
@@ -55,13 +68,7 @@ impl<'a> Common<'a> {
         let a = input.assessed;
         let t = &a.complaints;
         let files = input.files;
-        let at = |o: &crate::model::Origin| {
-            format!(
-                "{}:{}",
-                files.get(o.file as usize).map_or("?", |f| f.stem.as_str()),
-                o.line
-            )
-        };
+        let at = |o: &crate::model::Origin| origin_at(files, o);
         let code_counts = |m: BTreeMap<&'static str, usize>| -> Vec<CodeCount> {
             m.into_iter()
                 .map(|(code, count)| CodeCount {

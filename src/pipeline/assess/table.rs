@@ -14,8 +14,9 @@
 //!   finding in memory, the first late and missing ones of each period and project in full (the
 //!   auditor's list), and the team findings.
 //!
-//! [`ComplaintTable::frame`], [`VerdictTable::frame`] and [`FindingTable::frame`] hand the
-//! columns to polars as `DataFrame`s (text as `UInt32` codes into a [`Dict`]).
+//! [`ComplaintTable::frame`] hands the complaint columns to polars as a `DataFrame` (text as
+//! `UInt32` codes into a [`Dict`]); aggregate counts the verdicts and findings from their
+//! columns.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -414,33 +415,6 @@ impl VerdictTable {
         self.spill.read(a, b)
     }
 
-    /// The frame: `row` (the complaint), `target` and `status`, codes into [`Self::targets`]
-    /// and the status names.
-    pub fn frame(&self) -> Result<DataFrame> {
-        let n = self.len();
-        DataFrame::new(
-            n,
-            vec![
-                Column::new("row".into(), &self.complaint),
-                Column::new(
-                    "target".into(),
-                    self.target
-                        .iter()
-                        .map(|t| u32::from(*t))
-                        .collect::<Vec<u32>>(),
-                ),
-                Column::new(
-                    "status".into(),
-                    self.status
-                        .iter()
-                        .map(|s| u32::from(*s))
-                        .collect::<Vec<u32>>(),
-                ),
-            ],
-        )
-        .map_err(pe)
-    }
-
     /// The status names, coded by position.
     pub fn statuses() -> Dict {
         Dict::of(Status::ALL.iter().map(|s| s.name()))
@@ -470,25 +444,6 @@ pub struct FindingTable {
 pub const LIST_LIMIT: usize = 200;
 
 impl FindingTable {
-    /// The frame of the complaint findings: `row` (the complaint), `duty`, `status`.
-    pub fn frame(&self) -> Result<DataFrame> {
-        DataFrame::new(
-            self.complaint.len(),
-            vec![
-                Column::new("row".into(), &self.complaint),
-                Column::new("duty".into(), &self.duty),
-                Column::new(
-                    "status".into(),
-                    self.status
-                        .iter()
-                        .map(|s| u32::from(*s))
-                        .collect::<Vec<u32>>(),
-                ),
-            ],
-        )
-        .map_err(pe)
-    }
-
     /// The status of complaint `i`'s duty `name`, if it had one.
     pub fn status_of(&self, i: usize, name: &str) -> Option<AuditStatus> {
         let code = self.duties.find(name)?;

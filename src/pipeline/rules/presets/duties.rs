@@ -31,7 +31,7 @@ use toml::Spanned;
 
 use super::limit::{Limit, WorkingDays, parse_limit};
 use super::targets::TargetSet;
-use super::{Preset, PresetFile, PresetHeader, check_event, known_events, labels, read_selected};
+use super::{Preset, PresetFile, check_event, known_events, labels, read_selected};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostics, did_you_mean};
 use crate::pipeline::rules::RuleFile;
@@ -48,17 +48,7 @@ struct RawFile {
     team_duty: Vec<RawTeamDuty>,
 }
 
-impl PresetHeader for RawFile {
-    fn title(&self) -> Option<&String> {
-        self.title.as_ref()
-    }
-    fn title_en(&self) -> Option<&String> {
-        self.title_en.as_ref()
-    }
-    fn source(&self) -> Option<&String> {
-        self.source.as_ref()
-    }
-}
+super::preset_header!(RawFile);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

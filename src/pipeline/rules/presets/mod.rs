@@ -82,6 +82,24 @@ pub trait PresetHeader {
     fn source(&self) -> Option<&String>;
 }
 
+/// Implements [`PresetHeader`] for a raw preset struct with `title`, `title_en` and `source`.
+macro_rules! preset_header {
+    ($raw:ty) => {
+        impl $crate::pipeline::rules::presets::PresetHeader for $raw {
+            fn title(&self) -> Option<&String> {
+                self.title.as_ref()
+            }
+            fn title_en(&self) -> Option<&String> {
+                self.title_en.as_ref()
+            }
+            fn source(&self) -> Option<&String> {
+                self.source.as_ref()
+            }
+        }
+    };
+}
+pub(crate) use preset_header;
+
 /// One preset file, read and parsed.
 pub struct PresetFile<R> {
     /// Its header.

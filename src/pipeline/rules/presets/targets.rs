@@ -33,7 +33,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::limit::{Limit, WorkingDays, parse_limit};
-use super::{Preset, PresetFile, PresetHeader, check_event, known_events, labels, read_selected};
+use super::{Preset, PresetFile, check_event, known_events, labels, read_selected};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::pipeline::rules::RuleFile;
@@ -49,17 +49,7 @@ struct RawPreset {
     target: Vec<Spanned<RawTarget>>,
 }
 
-impl PresetHeader for RawPreset {
-    fn title(&self) -> Option<&String> {
-        self.title.as_ref()
-    }
-    fn title_en(&self) -> Option<&String> {
-        self.title_en.as_ref()
-    }
-    fn source(&self) -> Option<&String> {
-        self.source.as_ref()
-    }
-}
+super::preset_header!(RawPreset);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
