@@ -291,3 +291,71 @@ fn parsing_and_assessing_in_small_pieces_gives_identical_outputs() {
         );
     }
 }
+
+/// A rule that opens with validation checks over timestamps (the shape RULES.md §9 shows) is
+/// still evaluated once per distinct input: its guards run natively, and only the complaints a
+/// guard rejects run the whole script. The outputs are exactly those of evaluating the whole
+/// script per complaint, rejects and their messages included.
+#[test]
+fn validation_guards_keep_shared_evaluation_and_give_identical_outputs() {
+    let rules = tempdir();
+    crate::util::copy_dir(&root().join("rules"), rules.path());
+    let classify = rules.path().join("classify.rhai");
+    let shipped = read(&classify);
+    let guards = r#"// Validation first: a 回访 before the resolution, a score under 40 (to see one fire).
+fn classify(c) {
+    if !is_blank(c.follow_up_at) && !is_blank(c.resolved_at) && c.follow_up_at < c.resolved_at {
+        throw "回访时间早于处理完成时间";
+    }
+    if c.satisfaction != () && (c.satisfaction < 40 || c.satisfaction > 100) {
+        throw "满意度低于40分";
+    }
+    classify_shipped(c)
+}
+"#;
+    std::fs::write(
+        &classify,
+        format!(
+            "{guards}\n{}",
+            shipped.replace("fn classify(c)", "fn classify_shipped(c)")
+        ),
+    )
+    .unwrap();
+    let (fast, slow) = (tempdir(), tempdir());
+    let rules_arg = rules.path().to_str().unwrap();
+    for (out, extra) in [(fast.path(), None), (slow.path(), Some("--per-row"))] {
+        let mut args = vec![
+            "run",
+            "--rules",
+            rules_arg,
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ];
+        args.extend(extra);
+        run(&args).expect(0);
+    }
+    for f in DATA_OUTPUTS {
+        assert!(
+            std::fs::read(fast.path().join(f)).unwrap()
+                == std::fs::read(slow.path().join(f)).unwrap(),
+            "{f} differs between per-row and shared evaluation"
+        );
+    }
+    let rejects = read(fast.path().join("rejects.csv"));
+    let fired = rejects
+        .lines()
+        .filter(|l| l.contains("classify.rhai:7:9: runtime error: 满意度低于40分"))
+        .count();
+    assert!(fired > 0, "a guard rejects with its position:\n{rejects}");
+    let evaluations = |d: &Path| -> u64 {
+        let m: serde_json::Value = serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
+        m["coverage"]["evaluations"].as_u64().unwrap()
+    };
+    let (shared, per_row) = (evaluations(fast.path()), evaluations(slow.path()));
+    assert!(
+        shared * 5 < per_row,
+        "the guards should not force per-row evaluation ({shared} vs {per_row})"
+    );
+}

@@ -242,6 +242,17 @@ pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&
 
 /// Calls an entry function on one record map.
 pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dynamic, RuleFailure> {
+    call_ast(rules, entry, &entry.ast, arg)
+}
+
+/// Calls `entry`'s function in `ast` (the entry's own script, or its rest after the native
+/// guards) on one record map.
+fn call_ast(
+    rules: &RuleSet,
+    entry: &Entry,
+    ast: &rhai::AST,
+    arg: Map,
+) -> std::result::Result<Dynamic, RuleFailure> {
     let mut scope = Scope::new();
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     rules
@@ -249,7 +260,7 @@ pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dyn
         .call_fn_with_options::<Dynamic>(
             opts,
             &mut scope,
-            &entry.ast,
+            ast,
             entry.name,
             (Dynamic::from_map(arg),),
         )
@@ -323,6 +334,8 @@ enum KeyPart {
     Extra(Vec<Option<Str>>),
     /// A field that only reaches decision tables, by the rows its value matches there.
     Bits(Vec<u64>),
+    /// A complaint a native guard did not pass: evaluated on its own by the whole script.
+    Row(usize),
 }
 
 impl Eq for Key {}
@@ -341,6 +354,7 @@ impl Hash for Key {
                     }
                 }
                 KeyPart::Bits(b) => b.hash(h),
+                KeyPart::Row(i) => i.hash(h),
             }
         }
     }
@@ -357,13 +371,17 @@ enum KeyField {
 }
 
 /// The key plan of an entry: one [`KeyField`] per field it reads.
-fn key_plan(rules: &RuleSet, entry: &Entry, only: &BTreeSet<&str>) -> Vec<KeyField> {
+fn key_plan(
+    rules: &RuleSet,
+    uses: Option<&std::collections::BTreeMap<String, super::analysis::FieldUse>>,
+    only: &BTreeSet<&str>,
+) -> Vec<KeyField> {
     only.iter()
         .map(|name| {
             let Some(f) = Field::from_name(name) else {
                 return KeyField::Value(None);
             };
-            let use_ = entry.uses.as_ref().and_then(|u| u.get(*name));
+            let use_ = uses.and_then(|u| u.get(*name));
             // Only text fields: tables see their value as the string itself.
             let text = matches!(
                 f.kind(),
@@ -454,12 +472,23 @@ pub fn run(
         return Ok(fixed(rules, outs, complaints, extras, accepted, merged));
     }
     let entry = &rules.classify;
-    let only = entry.reads.names();
+    // With native guards (guards.rs), complaints that pass them are classified by the rest of
+    // the script, shared by what the rest reads; the others by the whole script, each alone.
+    let fast = match mode {
+        EvalMode::Auto => entry.fast.as_ref(),
+        _ => None,
+    };
+    let (reads, uses) = match fast {
+        Some(f) => (&f.reads, f.uses.as_ref()),
+        None => (&entry.reads, entry.uses.as_ref()),
+    };
+    let only = reads.names();
+    let passes = |c: &Complaint| fast.is_none_or(|f| f.guarded.passes(c));
     let mut own_inputs = Vec::new();
     // Which complaint each evaluation stands for, and which evaluation each complaint uses.
-    let (reps, which): (Vec<usize>, Vec<usize>) = match (&entry.reads, mode) {
+    let (reps, which): (Vec<usize>, Vec<usize>) = match (reads, mode) {
         (Reads::Fields(_), EvalMode::Auto) => {
-            let plan = key_plan(rules, entry, only.as_ref().expect("fields known"));
+            let plan = key_plan(rules, uses, only.as_ref().expect("fields known"));
             for kf in &plan {
                 if let KeyField::Bits(f, cols) = kf {
                     for (t, k) in cols {
@@ -489,7 +518,11 @@ pub fn run(
                         .iter()
                         .enumerate()
                         .map(|(j, c)| {
-                            let key = key_of(c, &plan, &mut cache);
+                            let key = if passes(c) {
+                                key_of(c, &plan, &mut cache)
+                            } else {
+                                Key(vec![KeyPart::Row(n * CHUNK + j)])
+                            };
                             *local.entry(key).or_insert_with_key(|k| {
                                 distinct.push((k.clone(), n * CHUNK + j));
                                 distinct.len() as u32 - 1
@@ -524,6 +557,8 @@ pub fn run(
     };
     // How many complaints each evaluation stands for (hits count once per complaint).
     let mut weight = vec![0u64; reps.len()];
+    // What the whole script reads, for the complaints it evaluates.
+    let full_only = entry.reads.names();
     for &w in &which {
         weight[w] += 1;
     }
@@ -535,8 +570,14 @@ pub fn run(
         .par_iter()
         .enumerate()
         .map(|(k, &i)| {
-            let arg = record_map(&complaints[i], &extras, only.as_ref());
-            let (r, trace) = with_trace(|| call(rules, entry, arg).and_then(|v| outputs(rules, v)));
+            let c = &complaints[i];
+            let (ast, only) = match fast {
+                Some(f) if passes(c) => (&f.guarded.rest, only.as_ref()),
+                _ => (&entry.ast, full_only.as_ref()),
+            };
+            let arg = record_map(c, &extras, only);
+            let (r, trace) =
+                with_trace(|| call_ast(rules, entry, ast, arg).and_then(|v| outputs(rules, v)));
             let mut cov = Coverage::default();
             if !trace.is_empty() {
                 cov.add(rules, &trace, weight[k], i);

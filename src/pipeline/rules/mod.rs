@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod classify;
 pub mod coverage;
 pub mod engine;
+pub mod guards;
 pub mod kpis;
 pub mod presets;
 pub mod tables;
@@ -143,6 +144,20 @@ pub struct Entry {
     pub reads: Reads,
     /// How each field read is used (`None` when anything may be read): fields that only reach
     /// decision-table inputs let complaints share an evaluation by keyword matches.
+    pub uses: Option<std::collections::BTreeMap<String, analysis::FieldUse>>,
+    /// The validation guards at the top of the function, compiled natively, and what the
+    /// rest of it reads: `None` when it has no such guards, or the rest reads the whole record.
+    pub fast: Option<FastPath>,
+}
+
+/// An entry function split into native guards and the rest (`guards.rs`): complaints that
+/// pass every guard share evaluations of the rest by the fields it reads.
+pub struct FastPath {
+    /// The guards and the script without them.
+    pub guarded: guards::Guarded,
+    /// What the rest reads.
+    pub reads: Reads,
+    /// How the rest uses each field it reads.
     pub uses: Option<std::collections::BTreeMap<String, analysis::FieldUse>>,
 }
 
@@ -530,6 +545,15 @@ fn load_entry(
             diags.push(d);
         }
     }
+    let fast = guards::compile(engine, &source, &ast, name, arity).and_then(|guarded| {
+        let reads = analysis::fields_read(&guarded.rest, name, arity, 0, &table_inputs);
+        let uses = analysis::field_uses(&guarded.rest, name, arity, 0, &table_inputs);
+        matches!(reads, Reads::Fields(_)).then_some(FastPath {
+            guarded,
+            reads,
+            uses,
+        })
+    });
     Some(Entry {
         name,
         path: path.to_path_buf(),
@@ -537,6 +561,7 @@ fn load_entry(
         ast,
         reads,
         uses,
+        fast,
     })
 }
 

@@ -117,7 +117,7 @@ fn analyse(
         .iter_functions()
         .find(|f| f.name == name && f.params.len() == arity)?;
     let p = meta.params[param].to_owned();
-    let sub = ast.clone_functions_only_filtered(|_, _, _, n, a| n == name && a == arity);
+    let sub = only_functions(ast, |n, a| n == name && a == arity);
     let mut uses = Some(Uses::new());
     // Calls to other script functions that receive the record, analysed after the walk.
     let mut calls: Vec<(String, usize, usize)> = Vec::new();
@@ -210,6 +210,18 @@ fn use_of(
     }
 }
 
+/// The functions of `ast` that `keep(name, arity)` accepts, without the top-level statements:
+/// what `AST::walk` should see to visit just those functions' bodies.
+///
+/// Not `AST::clone_functions_only_filtered`: in rhai 1.27 it keeps every function when it
+/// copies into an empty module (`Module::merge_filtered` clones the whole table then).
+pub fn only_functions(ast: &AST, keep: impl Fn(&str, usize) -> bool) -> AST {
+    let mut only = ast.clone();
+    only.clear_statements();
+    only.retain_functions(|_, _, n, a| keep(n, a));
+    only
+}
+
 /// A function call, as an expression or as a statement (`table("x", c)` on its own line).
 fn fn_call(node: ASTNode<'_>) -> Option<&rhai::FnCallExpr> {
     match node {
@@ -249,7 +261,7 @@ fn table_input(
 /// runs).
 pub fn map_keys(ast: &AST, name: &str) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    let sub = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+    let sub = only_functions(ast, |n, _| n == name);
     sub.walk(&mut |path: &[ASTNode]| {
         let Some(ASTNode::Expr(m @ Expr::Map(x, ..))) = path.last() else {
             return true;

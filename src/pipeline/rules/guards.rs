@@ -1,0 +1,390 @@
+//! Validation guards at the top of `classify`, compiled into native predicates.
+//!
+//! A quality department's rule usually opens with checks such as
+//!
+//! ```rhai
+//! if !is_blank(c.acknowledged_at) && c.acknowledged_at < c.received_at { throw "..." }
+//! ```
+//!
+//! They read timestamps, which every complaint has its own of, so a script holding them cannot
+//! share one evaluation between complaints (RULES.md §9): the interpreter would walk the whole
+//! script for every row, about 10 µs each. Instead, the leading `if COND { ... throw ... }`
+//! statements of `classify` whose conditions use only the forms below are compiled here into
+//! native closures, and the rest of the function is analysed and evaluated without them, once
+//! per distinct input, like any rule.
+//!
+//! Exactness does not rest on reproducing the interpreter: a condition's closure answers
+//! `Some(false)` only when rhai would certainly find it false without error. A complaint all of
+//! whose guards answer that takes the fast path, where the guards have no effect in rhai either
+//! (an `if` whose condition is false does nothing). Every other complaint — a guard fires, or
+//! a value the closures do not model meets an operator — is evaluated by the whole original
+//! script, so its reject message or error is exactly the interpreter's. Guard conditions are
+//! pure, so evaluating them twice changes nothing.
+//!
+//! Forms compiled: `c.field` and `c["field"]` (canonical fields, not `extra`), string, number,
+//! boolean and `()` literals, `!`, `&&`, `||`, `==`, `!=`, `<`, `<=`, `>`, `>=` (numbers,
+//! texts, times), `is_blank(x)`, `regex_match(x, "literal")` and `contains_any(x, [literals])`.
+
+use rhai::{AST, Expr, Stmt};
+
+use super::text::match_key;
+use crate::model::{Complaint, Field, FieldValue};
+
+/// A value as a guard sees it, borrowed from the complaint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum V<'a> {
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    Ts(i64),
+}
+
+/// A compiled expression. Evaluating it gives `None` when the interpreter might do something
+/// this module does not model (an error, a conversion): the complaint then takes the
+/// interpreter.
+enum Node {
+    Const(Const),
+    Field(Field),
+    /// `&&` (true) or `||` (false) over the parts, short-circuiting like rhai.
+    Logic(bool, Vec<Node>),
+    Not(Box<Node>),
+    Cmp(Cmp, Box<Node>, Box<Node>),
+    IsBlank(Box<Node>),
+    Regex(Box<Node>, regex::Regex),
+    Keywords(Box<Node>, aho_corasick::AhoCorasick),
+}
+
+/// A literal.
+enum Const {
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Node {
+    fn eval<'a>(&'a self, c: &'a Complaint) -> Option<V<'a>> {
+        Some(match self {
+            Node::Const(k) => match k {
+                Const::Unit => V::Unit,
+                Const::Bool(b) => V::Bool(*b),
+                Const::Int(i) => V::Int(*i),
+                Const::Float(f) => V::Float(*f),
+                Const::Str(s) => V::Str(s),
+            },
+            Node::Field(f) => match c.get(*f) {
+                FieldValue::Absent => V::Unit,
+                FieldValue::Str(s) => V::Str(s.as_str()),
+                FieldValue::Ts(t) => V::Ts(t),
+                FieldValue::Num(n) => V::Float(n),
+            },
+            Node::Logic(is_and, parts) => {
+                for p in parts {
+                    match p.eval(c)? {
+                        V::Bool(b) if b != *is_and => return Some(V::Bool(b)),
+                        V::Bool(_) => {}
+                        _ => return None,
+                    }
+                }
+                V::Bool(*is_and)
+            }
+            Node::Not(a) => match a.eval(c)? {
+                V::Bool(b) => V::Bool(!b),
+                _ => return None,
+            },
+            Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c)?, b.eval(c)?)?),
+            Node::IsBlank(a) => V::Bool(match a.eval(c)? {
+                V::Unit => true,
+                V::Str(s) => s.trim().is_empty(),
+                _ => false,
+            }),
+            Node::Regex(a, re) => V::Bool(match a.eval(c)? {
+                V::Str(s) => re.is_match(s),
+                _ => false,
+            }),
+            Node::Keywords(a, ac) => V::Bool(match a.eval(c)? {
+                V::Str(s) => ac.is_match(&match_key(s)),
+                _ => false,
+            }),
+        })
+    }
+}
+
+/// One compiled guard: `if COND { ... }` whose body ends in `throw`.
+pub struct Guard {
+    cond: Node,
+    /// The line of the `if`.
+    pub line: usize,
+}
+
+impl Guard {
+    /// True when the condition is certainly false for `c` (the guard does nothing).
+    fn passes(&self, c: &Complaint) -> bool {
+        matches!(self.cond.eval(c), Some(V::Bool(false)))
+    }
+}
+
+/// The guards at the top of an entry function, and the function without them.
+pub struct Guarded {
+    /// The compiled guards, in script order.
+    pub guards: Vec<Guard>,
+    /// The script with the guards removed from the entry function (every other function and
+    /// every position unchanged).
+    pub rest: AST,
+}
+
+impl Guarded {
+    /// True when no guard fires for `c`: the rest of the script alone decides its outputs.
+    pub fn passes(&self, c: &Complaint) -> bool {
+        self.guards.iter().all(|g| g.passes(c))
+    }
+}
+
+/// The leading guards of function `name`/`arity` of `ast` (compiled from `source` by
+/// `engine`), or `None` when it has none that compile natively.
+pub fn compile(
+    engine: &rhai::Engine,
+    source: &str,
+    ast: &AST,
+    name: &str,
+    arity: usize,
+) -> Option<Guarded> {
+    let meta = ast
+        .iter_functions()
+        .find(|f| f.name == name && f.params.len() == arity)?;
+    let param = meta.params.first()?.to_string();
+    // The function's top-level statements, in order (the only nodes at depth 1).
+    let only = super::analysis::only_functions(ast, |n, a| n == name && a == arity);
+    let mut body: Vec<Stmt> = Vec::new();
+    only.walk(&mut |path: &[rhai::ASTNode]| {
+        if let [rhai::ASTNode::Stmt(s)] = path {
+            body.push((*s).clone());
+        }
+        true
+    });
+    // Script functions that shadow a helper the guards model change its meaning.
+    let shadowed = |f: &str, n: usize| {
+        ast.iter_functions()
+            .any(|m| m.name == f && m.params.len() == n)
+    };
+    let cx = Cx {
+        param: &param,
+        shadowed: &shadowed,
+    };
+    let mut guards = Vec::new();
+    // The source spans of the guards, to blank out.
+    let mut spans = Vec::new();
+    for stmt in &body {
+        match stmt {
+            Stmt::Noop(_) => {}
+            Stmt::If(flow, pos) if flow.branch.is_empty() && ends_in_throw(&flow.body) => {
+                let Some(cond) = cx.node(&flow.expr) else {
+                    break;
+                };
+                let end = flow.body.end_position();
+                spans.push((
+                    (pos.line()?, pos.position()?),
+                    (end.line()?, end.position()?),
+                ));
+                guards.push(Guard {
+                    cond,
+                    line: pos.line().unwrap_or(0),
+                });
+            }
+            _ => break,
+        }
+    }
+    if guards.is_empty() {
+        return None;
+    }
+    // The same script with the guards blanked out: every other character, and so every
+    // position an error message gives, stays where it was.
+    let rest = engine.compile(blank(source, &spans)).ok()?;
+    Some(Guarded { guards, rest })
+}
+
+/// `source` with the characters from each span's start to its end, inclusive ((line, column),
+/// both 1-based and counted in characters, as rhai counts them), replaced by spaces; line
+/// breaks are kept.
+fn blank(source: &str, spans: &[((usize, usize), (usize, usize))]) -> String {
+    let inside = |line: usize, col: usize| {
+        spans
+            .iter()
+            .any(|&(a, b)| (line, col) >= a && (line, col) <= b)
+    };
+    let mut out = String::with_capacity(source.len());
+    for (i, text) in source.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (j, ch) in text.chars().enumerate() {
+            out.push(if ch != '\r' && inside(i + 1, j + 1) {
+                ' '
+            } else {
+                ch
+            });
+        }
+    }
+    out
+}
+
+/// The body of an `if` ends in `throw` (the complaint is rejected when the guard fires).
+fn ends_in_throw(body: &rhai::StmtBlock) -> bool {
+    matches!(
+        body.statements().last(),
+        Some(Stmt::Return(Some(_), flags, _)) if flags.intersects(rhai::ASTFlags::BREAK)
+    )
+}
+
+struct Cx<'a> {
+    param: &'a str,
+    shadowed: &'a dyn Fn(&str, usize) -> bool,
+}
+
+impl Cx<'_> {
+    /// Compiles an expression, or `None` when it uses a form this module does not model.
+    fn node(&self, e: &Expr) -> Option<Node> {
+        Some(match e {
+            Expr::BoolConstant(b, _) => Node::Const(Const::Bool(*b)),
+            Expr::IntegerConstant(i, _) => Node::Const(Const::Int(*i)),
+            Expr::FloatConstant(f, _) => Node::Const(Const::Float(**f)),
+            Expr::Unit(_) => Node::Const(Const::Unit),
+            Expr::StringConstant(s, _) => Node::Const(Const::Str(s.to_string())),
+            Expr::Dot(x, ..) | Expr::Index(x, ..) => {
+                let Expr::Variable(v, ..) = &x.lhs else {
+                    return None;
+                };
+                if v.1 != self.param {
+                    return None;
+                }
+                let name = match (e, &x.rhs) {
+                    (Expr::Dot(..), Expr::Property(p, _)) => p.2.to_string(),
+                    (Expr::Index(..), Expr::StringConstant(s, _)) => s.to_string(),
+                    _ => return None,
+                };
+                Node::Field(Field::from_name(&name)?)
+            }
+            Expr::And(xs, _) | Expr::Or(xs, _) => Node::Logic(
+                matches!(e, Expr::And(..)),
+                xs.iter().map(|x| self.node(x)).collect::<Option<_>>()?,
+            ),
+            Expr::FnCall(f, _) if f.namespace.is_empty() => self.call(f)?,
+            _ => return None,
+        })
+    }
+
+    fn call(&self, f: &rhai::FnCallExpr) -> Option<Node> {
+        let name = f.name.as_str();
+        let n = f.args.len();
+        if (self.shadowed)(name, n) {
+            return None;
+        }
+        let arg = |k: usize| self.node(&f.args[k]).map(Box::new);
+        Some(match (name, n) {
+            ("!", 1) => Node::Not(arg(0)?),
+            ("==" | "!=" | "<" | "<=" | ">" | ">=", 2) => {
+                Node::Cmp(Cmp::of(name)?, arg(0)?, arg(1)?)
+            }
+            ("is_blank", 1) => Node::IsBlank(arg(0)?),
+            ("regex_match", 2) => {
+                let Expr::StringConstant(p, _) = &f.args[1] else {
+                    return None;
+                };
+                // A pattern that does not compile is left to the interpreter, which reports it.
+                Node::Regex(arg(0)?, regex::Regex::new(p).ok()?)
+            }
+            ("contains_any", 2) => {
+                // A literal list: an array expression, or the constant rhai folds it into.
+                let words: Vec<String> = match &f.args[1] {
+                    Expr::Array(words, _) => words
+                        .iter()
+                        .map(|w| match w {
+                            Expr::StringConstant(w, _) => Some(w.to_string()),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                    Expr::DynamicConstant(d, _) => d
+                        .read_lock::<rhai::Array>()?
+                        .iter()
+                        .map(|w| {
+                            w.read_lock::<rhai::ImmutableString>()
+                                .map(|s| s.to_string())
+                        })
+                        .collect::<Option<_>>()?,
+                    _ => return None,
+                };
+                let keys: Vec<String> = words
+                    .iter()
+                    .map(|w| match_key(w))
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                Node::Keywords(arg(0)?, aho_corasick::AhoCorasick::new(&keys).ok()?)
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn of(op: &str) -> Option<Cmp> {
+        Some(match op {
+            "==" => Cmp::Eq,
+            "!=" => Cmp::Ne,
+            "<" => Cmp::Lt,
+            "<=" => Cmp::Le,
+            ">" => Cmp::Gt,
+            ">=" => Cmp::Ge,
+            _ => return None,
+        })
+    }
+
+    fn test(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Cmp::Eq => o == Equal,
+            Cmp::Ne => o != Equal,
+            Cmp::Lt => o == Less,
+            Cmp::Le => o != Greater,
+            Cmp::Gt => o == Greater,
+            Cmp::Ge => o != Less,
+        }
+    }
+}
+
+/// `a op b` as rhai computes it, or `None` where this module is not sure of rhai's answer
+/// (ordering booleans). Values of different types (other than an integer and a float) are
+/// never equal in rhai and never ordered: `!=` is true, every other comparison false.
+fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> Option<bool> {
+    use std::cmp::Ordering::Equal;
+    let order = match (a, b) {
+        (V::Ts(x), V::Ts(y)) => x.cmp(&y),
+        (V::Int(x), V::Int(y)) => x.cmp(&y),
+        (V::Str(x), V::Str(y)) => x.cmp(y),
+        (V::Float(x), V::Float(y)) => x.partial_cmp(&y)?,
+        (V::Int(x), V::Float(y)) => (x as f64).partial_cmp(&y)?,
+        (V::Float(x), V::Int(y)) => x.partial_cmp(&(y as f64))?,
+        (V::Bool(x), V::Bool(y)) if matches!(op, Cmp::Eq | Cmp::Ne) => x.cmp(&y),
+        (V::Bool(_), V::Bool(_)) => return None,
+        // `()` equals `()` and has no order.
+        (V::Unit, V::Unit) if matches!(op, Cmp::Eq | Cmp::Ne) => Equal,
+        (V::Unit, V::Unit) => return Some(false),
+        _ => return Some(matches!(op, Cmp::Ne)),
+    };
+    Some(op.test(order))
+}
+
+#[cfg(test)]
+mod tests;

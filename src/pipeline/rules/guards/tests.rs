@@ -1,0 +1,229 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use rhai::{AST, Dynamic, Scope};
+
+use super::*;
+use crate::model::{ExtraColumns, Stage, Str};
+use crate::pipeline::rules::analysis::{Reads, fields_read};
+use crate::pipeline::rules::classify::record_map;
+use crate::pipeline::rules::engine::{self, RuleEnv};
+use crate::time::Zone;
+
+fn engine() -> rhai::Engine {
+    let env = Arc::new(RuleEnv {
+        zone: Zone::from_name("Asia/Shanghai").unwrap(),
+        tables: HashMap::new(),
+        calendars: HashMap::new(),
+        default_calendar: "24x7".into(),
+    });
+    engine::build(&env)
+}
+
+/// The kit's validation rule (bench/reference): the shape a quality department writes.
+const VALIDATION: &str = r#"
+fn classify(c) {
+    // a comment before the first guard
+    if !is_blank(c.satisfaction_raw) && !regex_match(c.satisfaction_raw, "^[0-9]{1,3}$") {
+        throw "bad_score: 满意度评分";
+    }
+    if !is_blank(c.acknowledged_at) && c.acknowledged_at < c.received_at {
+        throw "before_received: 受理时间";
+    }
+    if c["resolved_at"] != () && c.resolved_at < c.received_at {
+        let why = "before_received";
+        throw why + ": 处理完成时间";
+    }
+    let lv = if c.level_raw == "紧急" { "I" } else { "II" };
+    if c.text == () { throw "no text" }
+    #{ level: lv, category: c.category_raw ?? "其他" }
+}
+"#;
+
+#[test]
+fn the_leading_guards_compile_and_the_rest_reads_only_what_classifies() {
+    let engine = engine();
+    let ast = engine.compile(VALIDATION).unwrap();
+    let g = compile(&engine, VALIDATION, &ast, "classify", 1).expect("three guards");
+    assert_eq!(
+        g.guards.iter().map(|g| g.line).collect::<Vec<_>>(),
+        [4, 7, 10]
+    );
+    // The guard after the first ordinary statement stays in the script.
+    let tables = |_: &str| None;
+    let Reads::Fields(f) = fields_read(&g.rest, "classify", 1, 0, &tables) else {
+        panic!("fields known");
+    };
+    assert_eq!(
+        f.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["category_raw", "level_raw", "text"]
+    );
+    // Positions in the rest are those of the original file: an error there still points at
+    // its own line.
+    let err = engine
+        .call_fn::<Dynamic>(
+            &mut Scope::new(),
+            &g.rest,
+            "classify",
+            (Dynamic::from_map(rhai::Map::from_iter([
+                ("level_raw".into(), Dynamic::UNIT),
+                ("category_raw".into(), Dynamic::UNIT),
+                ("text".into(), Dynamic::UNIT),
+            ])),),
+        )
+        .unwrap_err();
+    assert_eq!(err.position().line(), Some(15), "{err}");
+}
+
+#[test]
+fn scripts_without_leading_guards_are_left_alone() {
+    let engine = engine();
+    for src in [
+        "fn classify(c) { #{ level: \"I\", category: \"x\" } }",
+        // Not a throw: an ordinary branch.
+        "fn classify(c) { if c.text == () { return #{} } #{} }",
+        // An `else` makes it control flow, not a guard.
+        "fn classify(c) { if c.text == () { throw \"x\" } else { 1 } #{} }",
+        // A form the guards do not model: a method call.
+        "fn classify(c) { if c.text.len() > 3 { throw \"x\" } #{} }",
+        // A helper of the same name as a modelled one changes its meaning.
+        "fn is_blank(x) { false } fn classify(c) { if is_blank(c.text) { throw \"x\" } #{} }",
+        // A local variable, not the record.
+        "fn classify(c) { let d = c; if d.text == () { throw \"x\" } #{} }",
+    ] {
+        let ast = engine.compile(src).unwrap();
+        assert!(
+            compile(&engine, src, &ast, "classify", 1).is_none(),
+            "{src}"
+        );
+    }
+}
+
+/// Conditions the equivalence property evaluates natively and in rhai.
+const CONDITIONS: &[&str] = &[
+    "!is_blank(c.acknowledged_at) && c.acknowledged_at < c.received_at",
+    "c.acknowledged_at < c.received_at",
+    "c.acknowledged_at == ()",
+    "c.acknowledged_at != ()",
+    "c.acknowledged_at >= c.dispatched_at || is_blank(c.dispatched_at)",
+    "is_blank(c.text) || is_blank(c.channel)",
+    "c.channel == \"电话\"",
+    "c.channel != \"电话\"",
+    "c.channel < \"m\"",
+    "c.satisfaction > 100",
+    "c.satisfaction >= 80.5",
+    "c.satisfaction == 80",
+    "!is_blank(c.satisfaction_raw) && !regex_match(c.satisfaction_raw, \"^[0-9]{1,3}$\")",
+    "regex_match(c.text, \"[0-9]{11}\")",
+    "contains_any(c.text, [\"电梯\", \"困人\", \"\"])",
+    "!contains_any(c.text, [\"漏水\"]) && c[\"level_raw\"] == \"紧急\"",
+    "c.level_raw == () && c.category_raw == ()",
+    "!(c.channel == \"电话\") && c.text != \"x\"",
+    "is_blank(c.satisfaction)",
+    "c.satisfaction == ()",
+    "c.received_at == c.received_at",
+    // Mixed types: rhai answers `!=` true and every other comparison false.
+    "c.text < 1",
+    "c.received_at == \"x\"",
+    "c.satisfaction == \"80\"",
+    "c.channel >= c.received_at",
+    "c.satisfaction != c.text",
+];
+
+fn text() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("   ".to_owned())),
+        Just(Some("电话".to_owned())),
+        Just(Some("紧急".to_owned())),
+        Just(Some("電梯困人，业主13812345678".to_owned())),
+        Just(Some("卫生间漏水".to_owned())),
+        Just(Some("080".to_owned())),
+        Just(Some("80.5".to_owned())),
+        Just(Some("abc".to_owned())),
+    ]
+}
+
+fn complaint() -> impl Strategy<Value = Complaint> {
+    (
+        proptest::collection::vec(proptest::option::of(1_700_000_000i64..1_700_000_100), 3),
+        text(),
+        text(),
+        text(),
+        text(),
+        text(),
+        proptest::option::of(prop_oneof![Just(80.0), Just(80.5), Just(0.0), Just(100.0)]),
+    )
+        .prop_map(|(times, t, ch, lv, cat, raw, sat)| {
+            let s = |v: Option<String>| v.map(|v| Str::from(v.as_str()));
+            let mut c = Complaint {
+                id: Str::from("X1"),
+                text: s(t),
+                channel: s(ch),
+                level_raw: s(lv),
+                category_raw: s(cat),
+                satisfaction_raw: s(raw),
+                satisfaction: sat,
+                ..Complaint::default()
+            };
+            c.times.set(Stage::Received, 1_700_000_050);
+            for (stage, t) in [Stage::Acknowledged, Stage::Dispatched, Stage::Resolved]
+                .into_iter()
+                .zip(times)
+            {
+                if let Some(t) = t {
+                    c.times.set(stage, t);
+                }
+            }
+            c
+        })
+}
+
+/// The engine and, per condition, a script with `probe(c)` returning it and a `classify`
+/// guarded by it: compiled once for every case.
+fn compiled() -> &'static (rhai::Engine, Vec<(&'static str, AST, Guarded)>) {
+    static ONCE: std::sync::OnceLock<(rhai::Engine, Vec<(&'static str, AST, Guarded)>)> =
+        std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let engine = engine();
+        let scripts = CONDITIONS
+            .iter()
+            .map(|cond| {
+                // `probe` first: the guards are those of `classify` whatever the order.
+                let src = format!(
+                    "fn probe(c) {{ {cond} }}\nfn classify(c) {{ if {cond} {{ throw \"x\" }} #{{}} }}"
+                );
+                let ast = engine.compile(&src).unwrap();
+                let g = compile(&engine, &src, &ast, "classify", 1)
+                    .unwrap_or_else(|| panic!("{cond} compiles"));
+                (*cond, ast, g)
+            })
+            .collect();
+        (engine, scripts)
+    })
+}
+
+proptest! {
+    /// Wherever the native condition gives an answer, rhai gives the same answer without error.
+    #[test]
+    fn a_native_answer_is_the_interpreters(c in complaint()) {
+        let (engine, scripts) = compiled();
+        for (cond, ast, g) in scripts {
+            let native = g.guards[0].cond.eval(&c).map(|v| match v {
+                V::Bool(b) => Some(b),
+                _ => None,
+            });
+            let rhai = engine.call_fn::<Dynamic>(
+                &mut Scope::new(),
+                ast,
+                "probe",
+                (Dynamic::from_map(record_map(&c, &ExtraColumns::default(), None)),),
+            );
+            if let Some(native) = native {
+                let rhai = rhai.unwrap_or_else(|e| panic!("{cond}: native {native:?}, rhai fails: {e}"));
+                prop_assert_eq!(native, rhai.as_bool().ok(), "{}", cond);
+            }
+        }
+    }
+}
