@@ -24,10 +24,10 @@ pub struct Moment {
 
 impl Moment {
     fn at(zone: &Zone, t: Ts) -> Moment {
-        let d = zone.to_local(t);
+        // `Zone::format`, not chrono's formatter: an explanation page holds tens of thousands.
         Moment {
-            time: d.format("%Y-%m-%d %H:%M:%S").to_string(),
-            weekday: d.weekday().num_days_from_monday() as u8,
+            time: zone.format(t),
+            weekday: zone.local_date(t).weekday().num_days_from_monday() as u8,
         }
     }
 }
@@ -78,19 +78,51 @@ pub struct WalkDay {
     pub count: u32,
 }
 
-/// A day of counted working time.
+/// A day of counted working time, or a run of consecutive days that are alike (the same kind
+/// of day, holiday name included, with the same intervals counted): a clock open for months
+/// reads as a few rows a week rather than one row a day.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CountedDay {
-    /// `2026-09-28`.
+    /// `2026-09-28`: the (first) day.
     pub date: String,
     /// 0 = Monday.
     pub weekday: u8,
+    /// The last day of a run (`None` for a single day).
+    pub last_date: Option<String>,
+    /// Its weekday.
+    pub last_weekday: u8,
+    /// Days in the run (1 for a single day).
+    pub run: u32,
     /// What it is.
     pub day: Day,
-    /// The working intervals counted, local `HH:MM`.
+    /// The working intervals counted on each day, local `HH:MM`.
     pub counted: Vec<[String; 2]>,
-    /// Seconds counted.
+    /// Seconds counted on each day.
     pub seconds: i64,
+}
+
+/// Merges each run of consecutive days that are alike into one entry.
+fn runs(days: Vec<CountedDay>, dates: &[NaiveDate]) -> Vec<CountedDay> {
+    let mut out: Vec<CountedDay> = Vec::with_capacity(days.len());
+    let mut last: Option<NaiveDate> = None;
+    for (d, date) in days.into_iter().zip(dates) {
+        let joins = out.last().is_some_and(|p| {
+            p.day == d.day
+                && p.counted == d.counted
+                && p.seconds == d.seconds
+                && last.and_then(|l| l.succ_opt()) == Some(*date)
+        });
+        if joins {
+            let p = out.last_mut().expect("joins a previous entry");
+            p.last_date = Some(d.date);
+            p.last_weekday = d.weekday;
+            p.run += 1;
+        } else {
+            out.push(d);
+        }
+        last = Some(*date);
+    }
+    out
 }
 
 /// The working time counted between start and stop.
@@ -343,24 +375,29 @@ pub fn clock(
     c.limit = Some(limit);
     if v.basis == Basis::Working {
         let span = cal.explain_span(start, end);
+        let dates: Vec<NaiveDate> = span.days.iter().map(|d| d.info.date).collect();
+        let days = span
+            .days
+            .iter()
+            .map(|d| CountedDay {
+                date: d.info.date.to_string(),
+                weekday: d.info.date.weekday().num_days_from_monday() as u8,
+                last_date: None,
+                last_weekday: d.info.date.weekday().num_days_from_monday() as u8,
+                run: 1,
+                day: Day::of(&d.info.kind),
+                counted: d
+                    .counted
+                    .iter()
+                    .map(|(a, b)| [hm(zone, *a), hm(zone, *b)])
+                    .collect(),
+                seconds: d.seconds,
+            })
+            .collect();
         c.counted = Some(Counted {
             from: at(start),
             to: at(end),
-            days: span
-                .days
-                .iter()
-                .map(|d| CountedDay {
-                    date: d.info.date.to_string(),
-                    weekday: d.info.date.weekday().num_days_from_monday() as u8,
-                    day: Day::of(&d.info.kind),
-                    counted: d
-                        .counted
-                        .iter()
-                        .map(|(a, b)| [hm(zone, *a), hm(zone, *b)])
-                        .collect(),
-                    seconds: d.seconds,
-                })
-                .collect(),
+            days: runs(days, &dates),
             truncated: span.truncated,
         });
     }
@@ -369,7 +406,8 @@ pub fn clock(
 }
 
 fn hm(zone: &Zone, t: Ts) -> String {
-    zone.to_local(t).format("%H:%M").to_string()
+    // `HH:MM` of the local time (the middle of `YYYY-MM-DD HH:MM:SS`).
+    zone.format(t)[11..16].to_owned()
 }
 
 /// The days walked to find the end of the Nth working day: holidays and make-up days named.

@@ -232,16 +232,32 @@ fn clock(c: &Clock) -> Vec<String> {
             for d in &counted.days {
                 let spans: Vec<String> =
                     d.counted.iter().map(|[a, b]| format!("{a}-{b}")).collect();
+                let (dates, each, times) = match &d.last_date {
+                    Some(last) => (
+                        format!(
+                            "{} – {} {}–{}",
+                            d.date,
+                            last,
+                            WEEKDAYS[d.weekday as usize % 7],
+                            WEEKDAYS[d.last_weekday as usize % 7]
+                        ),
+                        " each",
+                        format!("{} × ", d.run),
+                    ),
+                    None => (
+                        format!("{} {}", d.date, WEEKDAYS[d.weekday as usize % 7]),
+                        "",
+                        String::new(),
+                    ),
+                };
                 out.push(format!(
-                    "    {} {}: {}{}",
-                    d.date,
-                    WEEKDAYS[d.weekday as usize % 7],
+                    "    {dates}: {}{}",
                     day(&d.day),
                     if spans.is_empty() {
                         ", nothing counted".to_owned()
                     } else {
                         format!(
-                            ", counted {} = {}",
+                            ", counted {}{each} = {times}{}",
                             spans.join(", "),
                             duration_text(d.seconds, Lang::En)
                         )

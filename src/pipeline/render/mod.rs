@@ -142,7 +142,14 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| Error::Render(template_diagnostic(&self.dir, &e, None).to_string()))?;
-        tpl.render(Value::from(Serde(ctx))).map_err(|e| {
+        let ctx = Value::from(Serde(ctx));
+        // Rendering is synchronous on this thread; the previous value is put back after, so
+        // a nested render (none today) would not change its caller's language.
+        let lang = ctx.get_attr("lang").ok().filter(|l| !l.is_undefined());
+        let previous = PAGE_LANG.with(|l| l.replace(lang));
+        let rendered = tpl.render(ctx);
+        PAGE_LANG.with(|l| *l.borrow_mut() = previous);
+        rendered.map_err(|e| {
             let src = std::fs::read_to_string(self.dir.join(e.name().unwrap_or(name))).ok();
             Error::Diagnostics(Diagnostics(vec![template_diagnostic(
                 &self.dir,
@@ -239,30 +246,115 @@ fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagn
     d
 }
 
+/// lang → key → text, as template values.
+type Catalogue = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Value>>;
+
+thread_local! {
+    /// The language of the page this thread is rendering (`lang` of its context), set by
+    /// [`Templates::render`]: `t()` runs millions of times on the explanation pages, and
+    /// finding `lang` in the template's scopes each time was a visible share of them.
+    static PAGE_LANG: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Message `key` in the language of the page being rendered.
+fn word(
+    m: &Catalogue,
+    state: &minijinja::State<'_, '_>,
+    key: &str,
+) -> std::result::Result<Value, TplError> {
+    let lang = PAGE_LANG
+        .with(|l| l.borrow().clone())
+        .or_else(|| state.lookup("lang"));
+    let lang = lang.as_ref().and_then(Value::as_str).unwrap_or("zh");
+    m.get(lang)
+        .and_then(|t| t.get(key))
+        .cloned()
+        .ok_or_else(|| {
+            TplError::new(
+                ErrorKind::UndefinedError,
+                format!("no message `{key}` for language `{lang}` in {MESSAGES}"),
+            )
+        })
+}
+
 /// Filters and functions the templates use (documented in docs/TEMPLATES.md).
 fn register(
     env: &mut Environment<'static>,
     messages: &Arc<BTreeMap<String, BTreeMap<String, String>>>,
 ) {
-    let m = messages.clone();
+    // Looked up millions of times on the explanation pages: hashed, and handed out as
+    // `Value`s (a shared string each) rather than cloned into a new `String` per call.
+    let catalogue: Arc<Catalogue> = Arc::new(
+        messages
+            .iter()
+            .map(|(lang, words)| {
+                let words = words
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect();
+                (lang.clone(), words)
+            })
+            .collect(),
+    );
+    let m = catalogue.clone();
     env.add_function(
         "t",
         move |state: &minijinja::State<'_, '_>,
-              key: String|
+              key: &str|
+              -> std::result::Result<Value, TplError> { word(&m, state, key) },
+    );
+    // A moment of the explanation pages (`{time, weekday}`): `2026-10-02 21:00:00 (周五)`.
+    let m = catalogue.clone();
+    env.add_filter(
+        "at",
+        move |state: &minijinja::State<'_, '_>,
+              v: Value|
               -> std::result::Result<String, TplError> {
-            let lang = state
-                .lookup("lang")
-                .and_then(|l| l.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "zh".to_owned());
-            m.get(&lang)
-                .and_then(|t| t.get(&key))
-                .cloned()
-                .ok_or_else(|| {
-                    TplError::new(
-                        ErrorKind::UndefinedError,
-                        format!("no message `{key}` for language `{lang}` in {MESSAGES}"),
-                    )
-                })
+            defined(&v, "at")?;
+            let weekday = v.get_attr("weekday")?;
+            let day = word(&m, state, &format!("weekday.{weekday}"))?;
+            Ok(format!("{} ({day})", v.get_attr("time")?))
+        },
+    );
+    // A weekday number (0 = Monday) in words: `周五`, `Fri`.
+    let m = catalogue.clone();
+    env.add_filter(
+        "weekday",
+        move |state: &minijinja::State<'_, '_>, v: Value| -> std::result::Result<Value, TplError> {
+            defined(&v, "weekday")?;
+            word(&m, state, &format!("weekday.{v}"))
+        },
+    );
+    // A calendar day of the explanation pages (`{kind, name}`) in words: `法定节假日 国庆节`.
+    let m = catalogue;
+    env.add_filter(
+        "day",
+        move |state: &minijinja::State<'_, '_>,
+              v: Value|
+              -> std::result::Result<String, TplError> {
+            defined(&v, "day")?;
+            let kind = v.get_attr("kind")?;
+            let text = word(&m, state, &format!("explain.day.{kind}"))?;
+            Ok(match kind.as_str() {
+                Some("workday" | "weekend") => text.to_string(),
+                _ => format!("{text} {}", v.get_attr("name")?),
+            })
+        },
+    );
+    // Names as code, comma-separated: `<code>on_site</code>, <code>replied</code>`.
+    env.add_filter(
+        "codes",
+        |v: Value| -> std::result::Result<Value, TplError> {
+            defined(&v, "codes")?;
+            let mut out = String::new();
+            for (k, item) in v.try_iter()?.enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                let text = item.to_string();
+                out.push_str(&format!("<code>{}</code>", minijinja::HtmlEscape(&text)));
+            }
+            Ok(Value::from_safe_string(out))
         },
     );
     // Strict like the rest of the environment: a misspelled field piped into a filter is an
@@ -372,11 +464,18 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         })
         .collect();
     pages.into_iter().collect::<Result<()>>()?;
-    let explained: Vec<Result<()>> = input
-        .pages
-        .explanations
-        .par_iter()
-        .map(|(rel, ids)| write(rel, &explanations(input, ids)?))
+    // Pages that explain the same complaints (with `--period all`, the top-level page and its
+    // month's) are rendered once and written to each path.
+    let mut by_set: BTreeMap<&std::collections::BTreeSet<usize>, Vec<&String>> = BTreeMap::new();
+    for (rel, ids) in &input.pages.explanations {
+        by_set.entry(ids).or_default().push(rel);
+    }
+    let explained: Vec<Result<()>> = by_set
+        .into_par_iter()
+        .map(|(ids, rels)| {
+            let html = explanations(input, ids)?;
+            rels.iter().try_for_each(|rel| write(rel, &html))
+        })
         .collect();
     explained.into_iter().collect::<Result<()>>()?;
     tables::rejects_csv(
