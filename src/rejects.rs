@@ -238,6 +238,11 @@ pub enum RejectLimit {
 }
 
 impl RejectLimit {
+    /// The limit when neither the config nor the command line sets one: a fifth of the rows.
+    /// A run that loses more than that is not a report of the export; most often the export
+    /// needs a timestamp form, a column mapping or a null marker in the config.
+    pub const DEFAULT: RejectLimit = RejectLimit::Percent(20.0);
+
     /// Parses `N` or `P%`.
     pub fn parse(s: &str) -> Result<RejectLimit, String> {
         let s = s.trim();

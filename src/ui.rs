@@ -25,9 +25,29 @@ pub fn warn(msg: &str) {
 
 /// Prints an informational line unless quiet.
 pub fn note(quiet: bool, msg: &str) {
-    if !quiet {
+    if !quiet && !msg.is_empty() {
         let _ = writeln!(std::io::stderr().lock(), "{msg}");
     }
+}
+
+/// One line per column whose timestamp forms were detected rather than built in or declared,
+/// so the user sees what the tool chose (and can write it into the config); empty when none.
+pub fn detected_forms(mappings: &[crate::pipeline::normalize::FileMapping]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for m in mappings {
+        for c in m.columns.iter().filter(|c| c.detected) {
+            let field = if c.field.is_empty() {
+                "carried through".to_owned()
+            } else {
+                format!("`{}`", c.field)
+            };
+            let line = format!("timestamps: `{}` ({field}): {}", c.header, c.timestamps);
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    lines.join("\n")
 }
 
 /// The end-of-run summary: the row accounting, where the outputs are, and the stage timings.

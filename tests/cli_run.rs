@@ -3,12 +3,25 @@
 use crate::util::{AS_OF, read, run, tempdir};
 
 const MINI: &str = "tests/fixtures/inputs/mini.csv";
+/// mini.csv rejects 3 of its 7 rows on purpose, over the default limit of 20 %.
+const MINI_LIMIT: &str = "50%";
 
 #[test]
 fn run_writes_every_output_and_rows_reconcile() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    let r = run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    let r = run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        MINI_LIMIT,
+    ])
+    .expect(0);
     assert!(
         r.stderr
             .contains("read 7 rows: 4 accepted (3 complaints + 1 merged duplicates), 3 rejected"),
@@ -26,7 +39,19 @@ fn run_writes_every_output_and_rows_reconcile() {
         "terminal codes on a pipe: {:?}",
         r.stderr
     );
-    let quiet = run(&["-q", "run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    let quiet = run(&[
+        "-q",
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        MINI_LIMIT,
+    ])
+    .expect(0);
     assert_eq!(quiet.stderr, "", "-q prints nothing");
     for f in [
         "report.html",
@@ -159,7 +184,18 @@ fn bad_as_of_is_a_usage_error() {
 fn personal_data_is_masked_by_default_and_shown_with_unmask() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    run(&[
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--max-rejects",
+        MINI_LIMIT,
+    ])
+    .expect(0);
     let csv = read(dir.path().join("complaints.csv"));
     assert!(
         !csv.contains("13812345678") && !csv.contains("王建国"),
@@ -167,7 +203,16 @@ fn personal_data_is_masked_by_default_and_shown_with_unmask() {
     );
     assert!(csv.contains("138****5678") && csv.contains("王**"));
     run(&[
-        "run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--unmask",
+        "run",
+        "--input",
+        MINI,
+        "--out",
+        out,
+        "--as-of",
+        AS_OF,
+        "--unmask",
+        "--max-rejects",
+        MINI_LIMIT,
     ])
     .expect(0);
     assert!(read(dir.path().join("complaints.csv")).contains("13812345678"));

@@ -38,6 +38,7 @@ pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     for w in &outcome.warnings {
         ui::warn(w);
     }
+    ui::note(quiet, &ui::detected_forms(&outcome.mappings));
     ui::note(quiet, &ui::summary(&outcome, &cfg));
     Ok(0)
 }

@@ -63,6 +63,7 @@ pub struct Prepared {
 
 /// Compiles the rules and templates named in the config, reporting every problem.
 pub fn prepare(cfg: &Config) -> Result<Prepared> {
+    alias_conflicts(cfg)?;
     let rules = rules::RuleSet::load(cfg);
     let templates = render::Templates::load(&cfg.templates_dir);
     match (rules, templates) {
@@ -74,6 +75,39 @@ pub fn prepare(cfg: &Config) -> Result<Prepared> {
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
+}
+
+/// A header listed under two fields in `[profile.aliases]` is an error naming both.
+fn alias_conflicts(cfg: &Config) -> Result<()> {
+    let mut diags = crate::diagnostic::Diagnostics::default();
+    let shown = cfg
+        .path
+        .as_deref()
+        .map(crate::diagnostic::display_path)
+        .unwrap_or_default();
+    let src = cfg
+        .path
+        .as_deref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    for (header, first, second) in normalize::Profile::conflicts(&cfg.profile) {
+        let mut d = crate::diagnostic::Diagnostic::new(
+            &shown,
+            format!(
+                "header `{header}` is listed under two fields, `{}` and `{}`",
+                first.name(),
+                second.name()
+            ),
+        )
+        .help("a column feeds one field: keep the header under one of them in [profile.aliases]");
+        // Point at the second listing, the one that conflicts.
+        let quoted = format!("\"{header}\"");
+        if let Some(at) = src.match_indices(&quoted).nth(1).map(|(i, _)| i) {
+            d = d.at_offset(&src, at);
+        }
+        diags.push(d);
+    }
+    diags.into_result()
 }
 
 /// Complaints assessed at a time: their verdicts and findings are written and folded into the
@@ -118,6 +152,8 @@ pub struct Judged {
     pub timings: Timings,
     /// Warnings to show (calendar coverage).
     pub warnings: Vec<String>,
+    /// How each input file's columns were read.
+    pub mappings: Vec<normalize::FileMapping>,
 }
 
 /// What a whole run produced.
@@ -134,6 +170,8 @@ pub struct RunOutcome {
     pub manifest: render::manifest::Manifest,
     /// Event-log rows: read, accepted (0, 0 without an event log).
     pub event_rows: (usize, usize),
+    /// How each input file's columns were read.
+    pub mappings: Vec<normalize::FileMapping>,
 }
 
 /// One run of the pipeline over a config's inputs.
@@ -192,12 +230,13 @@ impl<'a> Run<'a> {
         // time spent reading and decoding is measured inside.
         let mut files = Vec::new();
         let mut read_time = std::time::Duration::ZERO;
-        let normalized = normalize::run(
+        let mut normalized = normalize::run(
             &cfg.inputs,
             &ingest_opts,
             &normalize::NormalizeOptions {
                 profile: &profile,
                 zone: &cfg.zone,
+                cells: &cfg.cells,
                 as_of: cfg.as_of,
             },
             &mut files,
@@ -205,6 +244,7 @@ impl<'a> Run<'a> {
             &mut rejects,
         )?;
         read_meter.finish();
+        let mappings = std::mem::take(&mut normalized.mappings);
         let read_ms = read_time.as_millis() as u64;
         let total = clock.elapsed().as_millis() as u64;
         timings.stages.push(("ingest".into(), read_ms));
@@ -331,6 +371,7 @@ impl<'a> Run<'a> {
             counts,
             timings,
             warnings,
+            mappings,
         })
     }
 
@@ -417,6 +458,7 @@ impl<'a> Run<'a> {
             timings,
             warnings,
             files,
+            mappings,
         } = j;
         let event_rows = (assessed.events.read, assessed.events.accepted);
         // Freeing millions of complaints, events and facts is a visible share of a large run,
@@ -430,6 +472,7 @@ impl<'a> Run<'a> {
             warnings,
             manifest,
             event_rows,
+            mappings,
         })
     }
 }
