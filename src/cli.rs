@@ -122,6 +122,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,
+    /// Also show how these exports' columns would be read: header → field and why, the
+    /// timestamp forms of each column, the fields not found (reads only the first rows).
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Options of `test`.

@@ -18,7 +18,7 @@ use crate::time::Ts;
 pub fn run(cli: Cli, now: Ts) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run::run(&args, now, cli.quiet),
-        Command::Check(args) => check::run(&args.setup, now, cli.quiet),
+        Command::Check(args) => check::run(&args, now, cli.quiet),
         Command::Test(args) => test::run(&args, now),
         Command::Explain(args) => explain::run(&args, now),
         Command::Context(args) => context::run(&args, now),

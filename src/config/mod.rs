@@ -199,10 +199,15 @@ pub struct Config {
     pub roster: Option<PathBuf>,
     /// Output folder.
     pub out_dir: PathBuf,
-    /// Rule folder.
+    /// Rule folder: the user's files over the shipped rule set (`crate::shipped`).
     pub rules_dir: PathBuf,
-    /// Template folder.
+    /// The rule folder was named (`--rules`, `rules = ...`): it must exist. The default
+    /// `rules/` may not, and then the shipped rules are used as they are.
+    pub rules_given: bool,
+    /// Template folder: the user's files over the shipped templates.
     pub templates_dir: PathBuf,
+    /// The template folder was named (`--templates`, `templates = ...`): it must exist.
+    pub templates_given: bool,
     /// Report language.
     pub lang: Lang,
     /// CSV encoding.
@@ -469,6 +474,8 @@ impl Config {
                 .rules
                 .clone()
                 .unwrap_or_else(|| rel(raw.rules.as_deref().unwrap_or("rules"))),
+            rules_given: ov.rules.is_some() || raw.rules.is_some(),
+            templates_given: ov.templates.is_some() || raw.templates.is_some(),
             templates_dir: ov
                 .templates
                 .clone()

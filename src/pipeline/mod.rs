@@ -65,7 +65,7 @@ pub struct Prepared {
 pub fn prepare(cfg: &Config) -> Result<Prepared> {
     alias_conflicts(cfg)?;
     let rules = rules::RuleSet::load(cfg);
-    let templates = render::Templates::load(&cfg.templates_dir);
+    let templates = render::Templates::load(&cfg.templates_dir, cfg.templates_given);
     match (rules, templates) {
         (Ok(rules), Ok(templates)) => Ok(Prepared { rules, templates }),
         (Err(Error::Diagnostics(mut a)), Err(Error::Diagnostics(b))) => {
@@ -172,6 +172,10 @@ pub struct RunOutcome {
     pub event_rows: (usize, usize),
     /// How each input file's columns were read.
     pub mappings: Vec<normalize::FileMapping>,
+    /// The input files read.
+    pub files: Vec<ingest::InputFile>,
+    /// Every file written, relative to the output folder, in the order the summary lists them.
+    pub written: Vec<String>,
 }
 
 /// One run of the pipeline over a config's inputs.
@@ -385,6 +389,7 @@ impl<'a> Run<'a> {
             rejects: &j.rejects,
             counts: j.counts,
             warnings: &j.warnings,
+            mappings: &j.mappings,
         })
     }
 
@@ -449,6 +454,7 @@ impl<'a> Run<'a> {
                 read: j.counts.read,
                 limit: limit.to_string(),
                 report: cfg.out_dir.join(crate::output::names::REJECTS_CSV),
+                cause: reject_cause(&j.rejects, &j.files).unwrap_or_default(),
             });
         }
         let Judged {
@@ -461,10 +467,11 @@ impl<'a> Run<'a> {
             mappings,
         } = j;
         let event_rows = (assessed.events.read, assessed.events.accepted);
+        let written = written(cfg, &pages);
         // Freeing millions of complaints, events and facts is a visible share of a large run,
         // and the CLI exits right after: a thread frees them while the summary is printed
         // (when the process exits first, the kernel takes the memory back at once).
-        std::thread::spawn(move || drop((assessed, pages, files)));
+        std::thread::spawn(move || drop((assessed, pages)));
         Ok(RunOutcome {
             counts,
             timings,
@@ -473,8 +480,48 @@ impl<'a> Run<'a> {
             manifest,
             event_rows,
             mappings,
+            files,
+            written,
         })
     }
+}
+
+/// The files a run wrote, relative to the output folder: the pages and explanation pages the
+/// aggregation laid out, then the workbook and tables the config asks for, the manifest last.
+fn written(cfg: &Config, pages: &aggregate::Aggregated) -> Vec<String> {
+    use crate::output::names;
+    let mut v: Vec<String> = Vec::new();
+    for p in &pages.pages {
+        v.push(p.path.clone());
+        v.extend(p.audit_path.clone());
+    }
+    v.extend(pages.explanations.keys().cloned());
+    v.push(names::REPORT_XLSX.to_owned());
+    if cfg.record_tables {
+        for t in [
+            names::COMPLAINTS_CSV,
+            names::SLA_CSV,
+            names::ESCALATIONS_CSV,
+        ] {
+            v.push(t.to_owned());
+        }
+    }
+    v.push(names::REJECTS_CSV.to_owned());
+    v.push(names::FINDINGS_CSV.to_owned());
+    if cfg.parquet {
+        v.push("parquet/".to_owned());
+    }
+    v.push(names::MANIFEST_JSON.to_owned());
+    v
+}
+
+/// The most common reject reason of a run, with an example (`file:line`) and the fix.
+pub fn reject_cause(rejects: &Rejects, files: &[ingest::InputFile]) -> Option<String> {
+    let cause = rejects.main_cause()?;
+    let file = files
+        .get(cause.origin.file as usize)
+        .map_or("?", |f| f.display.as_str());
+    Some(cause.describe(&format!("{file}:{}", cause.origin.line)))
 }
 
 /// The calendar-coverage warnings of a run.

@@ -80,6 +80,35 @@ pub struct NormalizeOptions<'a> {
     pub as_of: Ts,
 }
 
+/// How one input file's columns would be read (`check --input`): the file is opened, its
+/// header found and its first rows sampled, and nothing more is read. A file without a
+/// `complaint_id` or `received_at` column, or with an ambiguous date column, is an error, as it
+/// would be for `run`.
+pub fn describe(
+    path: &std::path::Path,
+    ingest: &crate::pipeline::ingest::IngestOptions<'_>,
+    opts: &NormalizeOptions<'_>,
+) -> Result<(crate::pipeline::ingest::InputFile, FileMapping)> {
+    let src = crate::pipeline::ingest::Source::open(path, 0, ingest)?;
+    let nulls = NullSet::new(&opts.cells.null_values);
+    let input = PlanInput {
+        profile: opts.profile,
+        cells: opts.cells,
+        nulls: &nulls,
+    };
+    let plan = Plan::new(
+        0,
+        path,
+        &src.headers,
+        &src.sample,
+        &input,
+        &mut BTreeMap::new(),
+        &mut ExtraColumns::default(),
+        &mut Rejects::default(),
+    )?;
+    Ok((src.file, plan.mapping))
+}
+
 /// Reads and normalizes every input file, the chunks of each in parallel, then applies the
 /// duplicate policy. `files` receives each file's manifest entry (with its record count);
 /// `ingest_time` adds up the time spent reading and decoding files.

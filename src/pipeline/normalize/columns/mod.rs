@@ -67,7 +67,7 @@ pub struct ColumnMapping {
     pub header: String,
     /// The canonical field it feeds; empty when carried through.
     pub field: String,
-    /// Why: `config alias`, `built-in alias`, `carried through` (no alias matches) or
+    /// Why: `config_alias`, `builtin_alias`, `carried_through` (no alias matches) or
     /// `duplicate` (another column maps to the field by an earlier alias).
     pub via: String,
     /// How its timestamps are read, for timestamp fields and for carried-through columns whose
@@ -203,14 +203,14 @@ impl Plan {
                         .field_for(header)
                         .is_some_and(|(_, p)| input.profile.is_configured(p));
                     let via = if configured {
-                        "config alias"
+                        "config_alias"
                     } else {
-                        "built-in alias"
+                        "builtin_alias"
                     };
                     (f.name().to_owned(), via)
                 }
                 _ if losers.iter().any(|(j, _)| *j == i) => (String::new(), "duplicate"),
-                _ => (String::new(), "carried through"),
+                _ => (String::new(), "carried_through"),
             };
             columns.push(ColumnMapping {
                 header: header.clone(),

@@ -54,7 +54,7 @@ fn forms_are_detected_per_column_and_recorded() {
     .unwrap();
     let cols = &p.mapping.columns;
     assert_eq!(cols[1].field, "received_at");
-    assert_eq!(cols[1].via, "config alias");
+    assert_eq!(cols[1].via, "config_alias");
     assert!(cols[1].detected);
     assert!(
         cols[1]
@@ -69,7 +69,7 @@ fn forms_are_detected_per_column_and_recorded() {
         "{}",
         cols[2].timestamps
     );
-    assert_eq!(cols[3].via, "carried through");
+    assert_eq!(cols[3].via, "carried_through");
     assert!(
         cols[3].timestamps.contains("detected"),
         "{}",

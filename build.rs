@@ -1,0 +1,58 @@
+//! Builds the shipped rule set and report templates into the binary: every file under `rules/`
+//! (except the rule tests) and `report_templates/` becomes an entry of `shipped::FILES`, so a
+//! project folder needs only the files that differ from them (`src/shipped.rs`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if p.is_dir() {
+            // Test cases and template test fixtures are not part of a rule set's behaviour.
+            if name == "tests" {
+                continue;
+            }
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let mut files = Vec::new();
+    for folder in ["rules", "report_templates"] {
+        println!("cargo:rerun-if-changed={folder}");
+        walk(&root.join(folder), &mut files);
+    }
+    files.sort();
+    let mut src = String::from(
+        "/// Every shipped file: its path under the repository root, and its bytes.\n",
+    );
+    src.push_str("pub(super) static FILES: &[(&str, &[u8])] = &[\n");
+    for f in &files {
+        let rel = f
+            .strip_prefix(&root)
+            .expect("under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        writeln!(
+            src,
+            "    ({rel:?}, include_bytes!({:?})),",
+            f.display().to_string()
+        )
+        .expect("write to a string");
+    }
+    src.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("shipped.rs");
+    std::fs::write(out, src).expect("write shipped.rs");
+}
