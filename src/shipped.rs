@@ -313,8 +313,7 @@ pub fn read_to_string(path: &Path) -> std::io::Result<String> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
-/// Every shipped file under `root` (`rules` or `report_templates`), as (path inside it,
-/// bytes): what `init --copy-rules` and tests read.
+/// Every shipped file of a folder, as (path inside it, bytes).
 pub fn shipped(kind: Kind) -> impl Iterator<Item = (&'static str, &'static [u8])> {
     let prefix = kind.root();
     files::FILES.iter().filter_map(move |(k, b)| {

@@ -35,3 +35,6 @@ mod layers;
 
 // Indicators as rule data: rules/kpis.toml.
 mod kpis;
+
+// Exports from other systems with a config alone: init, layered rule folders, honest exits.
+mod cli_exports;

@@ -278,6 +278,23 @@ impl Config {
         })
     }
 
+    /// Every key at its default, no input read and no file consulted (`init`, which looks at
+    /// the shipped rules before any config exists).
+    pub fn defaults(now: Ts) -> Result<Config> {
+        let ov = Overrides {
+            skip_inputs: true,
+            ..Overrides::default()
+        };
+        Config::from_raw(
+            RawConfig::default(),
+            Path::new("(defaults)"),
+            "",
+            Path::new(""),
+            &ov,
+            now,
+        )
+    }
+
     /// A config from TOML text, as if read from `c.toml` in the working directory, with no
     /// command-line overrides (for unit tests of what reads the config).
     #[cfg(test)]

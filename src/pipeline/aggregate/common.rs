@@ -200,7 +200,7 @@ fn finding_kinds(input: &AggregateInput<'_>) -> Vec<FindingKind> {
         }
     }
     // Stable: equal counts keep the order of their first row.
-    kinds.sort_by(|a, b| b.count.cmp(&a.count));
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.count));
     kinds
 }
 

@@ -249,3 +249,31 @@ proptest! {
         prop_assert_eq!(v.status, Status::Breached);
     }
 }
+
+#[test]
+fn a_due_time_from_the_record_in_a_dst_gap_is_moved_forward_not_refused() {
+    // Berlin jumps from 02:00 to 03:00 on 2026-03-29: a due time of 02:30 means 03:30.
+    let z = Zone::from_name("Europe/Berlin").unwrap();
+    let cal = Calendar::always("24x7", z.tz());
+    let mut t = target(Limit::Calendar { secs: 86_400 });
+    t.deadline_field = Some("业主要求完成时间".into());
+    let received = crate::time::parse_timestamp("2026-03-28 10:00", &z).unwrap();
+    let tl = timeline(&[("received", received)]);
+    let v = evaluate(
+        0,
+        &t,
+        &tl,
+        None,
+        &cal,
+        Str::from("24x7"),
+        Some(("业主要求完成时间".into(), "2026-03-29 02:30".into())),
+        &z,
+        received + 10 * 86_400,
+    );
+    assert_eq!(
+        v.due,
+        Some(crate::time::parse_timestamp("2026-03-29 03:30", &z).unwrap())
+    );
+    assert_eq!(v.note.as_deref(), Some("due time from `业主要求完成时间`"));
+    assert_eq!(v.status, Status::Overdue);
+}

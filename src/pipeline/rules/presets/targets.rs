@@ -368,12 +368,14 @@ pub fn load(
             Some(j) if j != i => set.targets[i].start = Start::After(j),
             _ => {
                 let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
+                let why = if selection.off.iter().any(|o| o.get_ref() == a.get_ref()) {
+                    "which `sla.targets_off` switches off"
+                } else {
+                    "which is not a loaded target"
+                };
                 let mut d = Diagnostic::new(
                     display_path(path),
-                    format!(
-                        "`after` names `{}`, which is not a loaded target",
-                        a.get_ref()
-                    ),
+                    format!("`after` names `{}`, {why}", a.get_ref()),
                 )
                 .at_offset(src, a.span().start);
                 if let Some(s) = did_you_mean(a.get_ref(), names.iter().copied()) {
