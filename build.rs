@@ -1,38 +1,20 @@
 //! Builds the shipped rule set and report templates into the binary: every file under `rules/`
 //! (except the rule tests) and `report_templates/` becomes an entry of `shipped::FILES`, so a
-//! project folder needs only the files that differ from them (`src/shipped.rs`).
+//! project folder needs only the files that differ from them (`src/shipped/`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("~$") {
-            continue;
-        }
-        if p.is_dir() {
-            // Test cases and template test fixtures are not part of a rule set's behaviour.
-            if name == "tests" {
-                continue;
-            }
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
+#[path = "src/shipped/walk.rs"]
+mod walk;
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    println!("cargo:rerun-if-changed=src/shipped/walk.rs");
     let mut files = Vec::new();
     for folder in ["rules", "report_templates"] {
         println!("cargo:rerun-if-changed={folder}");
-        walk(&root.join(folder), &mut files);
+        walk::files(&root.join(folder), &mut files);
     }
     files.sort();
     let mut src = String::from(

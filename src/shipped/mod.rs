@@ -11,6 +11,8 @@
 //! what diagnostics, the manifest and `check` show. [`read`] reads such a path from the binary
 //! and any other from disk, so code that holds a path reads either kind the same way.
 
+mod walk;
+
 use std::path::{Path, PathBuf};
 
 mod files {
@@ -225,9 +227,21 @@ impl Layered {
     /// Every file under the folder, at any depth, except in `tests/` folders; the user's file
     /// replaces the shipped one with the same path.
     pub fn all_files(&self) -> Vec<LayerFile> {
-        let mut out = Vec::new();
+        let mut out: Vec<LayerFile> = Vec::new();
         if let Some(u) = &self.user {
-            collect(u, u, &mut out);
+            let mut paths = Vec::new();
+            walk::files(u, &mut paths);
+            out.extend(paths.into_iter().map(|p| {
+                LayerFile {
+                    rel: p
+                        .strip_prefix(u)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                    path: p,
+                    builtin: false,
+                }
+            }));
         }
         if !self.complete {
             let prefix = format!("{}/", self.kind.root());
@@ -235,7 +249,7 @@ impl Layered {
                 let Some(rel) = key.strip_prefix(&prefix) else {
                     continue;
                 };
-                if out.iter().any(|f: &LayerFile| f.rel == rel) {
+                if out.iter().any(|f| f.rel == rel) {
                     continue;
                 }
                 out.push(LayerFile {
@@ -256,35 +270,6 @@ fn stem(name: &str) -> &str {
 
 fn stem_of(rel: &str) -> &str {
     stem(rel.rsplit('/').next().unwrap_or(rel))
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<LayerFile>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("~$") {
-            continue;
-        }
-        if p.is_dir() {
-            if name != "tests" {
-                collect(root, &p, out);
-            }
-        } else {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push(LayerFile {
-                rel,
-                path: p,
-                builtin: false,
-            });
-        }
-    }
 }
 
 /// The bytes of a shipped file's path (`(built-in)/rules/x`), or `None` for any other path.
