@@ -77,9 +77,19 @@ fn time_forms(columns: &[Column]) -> TimeForms {
     t
 }
 
-/// The shipped targets whose clock these columns can run: the start is receipt, a mapped stage
-/// or the stop of a chosen target, and at least one stop is a mapped stage.
+/// The presets of the procedure the shipped rules are built around (docs/SLA.md §12); the
+/// other shipped presets are alternative procedures a user selects knowingly.
+const MAIN_PRESETS: &[&str] = &["three_level", "acknowledgement", "followup", "resolution"];
+
+/// The targets of the main presets (of every preset, when the rule folder has none of them)
+/// whose clock these columns can run: the start is receipt, a mapped stage or the stop of a
+/// chosen target, and at least one stop is a mapped stage.
 fn measurable(targets: &TargetSet, mapped: &[Field]) -> Vec<String> {
+    let main = targets
+        .presets
+        .iter()
+        .any(|p| MAIN_PRESETS.contains(&p.name.as_str()));
+    let considered = |preset: &str| !main || MAIN_PRESETS.contains(&preset);
     let stage_mapped = |event: &str| {
         Stage::ALL
             .iter()
@@ -92,7 +102,7 @@ fn measurable(targets: &TargetSet, mapped: &[Field]) -> Vec<String> {
             Start::Event(e) => stage_mapped(e),
             Start::After(j) => chosen.contains(j),
         };
-        if starts && t.stop.iter().any(|s| stage_mapped(s)) {
+        if considered(&t.preset) && starts && t.stop.iter().any(|s| stage_mapped(s)) {
             chosen.push(i);
         }
     }
@@ -133,16 +143,12 @@ fn config_text(
     );
     let _ = writeln!(s, "inputs = [{}]\n", quoted(&export.to_string_lossy()));
     let _ = writeln!(s, "[ingest]");
-    let enc = if file.encoding.starts_with("gb") {
-        "gbk"
-    } else {
-        "auto"
+    let (enc, detected) = match file.encoding.as_str() {
+        "xlsx" => ("auto", "a workbook, no text encoding"),
+        e if e.starts_with("gb") => ("gbk", e),
+        e => ("auto", e),
     };
-    let _ = writeln!(
-        s,
-        "encoding = \"{enc}\"            # detected: {}",
-        file.encoding
-    );
+    let _ = writeln!(s, "encoding = \"{enc}\"            # detected: {detected}");
     if forms.patterns.is_empty() {
         let _ = writeln!(
             s,
@@ -234,7 +240,7 @@ fn config_text(
     } else {
         let _ = writeln!(
             s,
-            "# The shipped targets whose start and stop this export records (docs/SLA.md §12)."
+            "# The shipped targets whose start and stop this export records (docs/SLA.md §12);\n# the other shipped procedures (major_important_minor, owners_committee, service_centre,\n# urgent_general) are selected with `presets`."
         );
     }
     let _ = writeln!(s, "targets = {}\n", list(targets));
