@@ -6,9 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes:
-  0  success (rejected rows below --max-rejects still give 0)
+  0  success (rejected rows within max_rejects, 20% by default, still give 0)
   1  the result is not acceptable: `check` found problems, `test` has failures,
-     the reject limit was exceeded, or --strict met a bad row
+     the reject limit was exceeded or no row was accepted, or --strict met a bad row
   2  the tool could not run: bad usage, bad config, unreadable input, or a
      compile error in a rule or template";
 
@@ -41,6 +41,20 @@ pub enum Command {
     Diff(DiffArgs),
     /// Generate synthetic sample data of any size (deterministic for a seed).
     Sample(SampleArgs),
+    /// Write a commented complaints.toml for an export: column mapping with reasons, timestamp
+    /// forms, null markers, encoding and the SLA targets its columns can measure.
+    Init(InitArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// The export to read (CSV or XLSX): its header and first rows.
+    #[arg(long, value_name = "EXPORT")]
+    pub from: PathBuf,
+    /// Replace an existing complaints.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where the config, rules and templates are.
@@ -122,6 +136,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,
+    /// Also show how these exports' columns would be read: header → field and why, the
+    /// timestamp forms of each column, the fields not found (reads only the first rows).
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Options of `test`.

@@ -55,7 +55,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// `--max-rejects` was exceeded; the outputs were still written.
-    #[error("{rejected} of {read} rows rejected, over the limit of {limit}; see {}", report.display())]
+    #[error("{rejected} of {read} rows rejected, over the limit of {limit}; see {}{}", report.display(), if cause.is_empty() { String::new() } else { format!("\n  {cause}") })]
     TooManyRejects {
         /// Rows rejected.
         rejected: usize,
@@ -65,6 +65,9 @@ pub enum Error {
         limit: String,
         /// Where the rejects are.
         report: PathBuf,
+        /// The most common reason, an example and the fix ([`crate::rejects::RejectCause`]);
+        /// empty when not known.
+        cause: String,
     },
     /// `--strict` and a row was rejected.
     #[error("--strict: {0}")]

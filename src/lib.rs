@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod privacy;
 pub mod progress;
 pub mod rejects;
+pub mod shipped;
 pub mod time;
 pub mod ui;
 

@@ -106,10 +106,40 @@ pub fn parse(s: &str) -> Result<PeriodSpec, String> {
     Ok(PeriodSpec::One(p))
 }
 
-/// The last complete month before `as_of` (the default period).
+/// The last complete month before `as_of` (the default period when nothing is known of the
+/// data).
 pub fn default_for(as_of_local: NaiveDate) -> Period {
     let this = month_of(as_of_local);
     month_of(this.start.pred_opt().expect("valid"))
+}
+
+/// How a run's report period was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chosen {
+    /// `--period` named it.
+    Named,
+    /// The last complete month with data at or before `--as-of`.
+    LastWithData,
+    /// No complete month before `--as-of` has data: the month before it.
+    NoData,
+    /// One of the months of `--period all` other than the default.
+    Every,
+}
+
+/// The default period: the last complete month (one that ended by `as_of_local`) in which a
+/// complaint was received, given the receipt dates; without one, the month before `as_of`.
+/// Historical exports (a default `--as-of` of now, data from years ago) thus report their last
+/// month instead of an empty one.
+pub fn default_with_data(
+    as_of_local: NaiveDate,
+    received: impl Iterator<Item = NaiveDate>,
+) -> (Period, Chosen) {
+    let cutoff = month_of(as_of_local).start;
+    match received.filter(|d| *d < cutoff).max() {
+        Some(last) => (month_of(last), Chosen::LastWithData),
+        None => (default_for(as_of_local), Chosen::NoData),
+    }
 }
 
 impl Period {

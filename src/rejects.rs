@@ -228,6 +228,97 @@ impl Rejects {
     }
 }
 
+/// The most common reason rows were rejected, with an example and the config key that would
+/// most likely fix it: what a failed run's message and the report's warning say.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectCause {
+    /// The reason code.
+    pub reason: &'static str,
+    /// Rows rejected for it.
+    pub count: usize,
+    /// The first such row's field.
+    pub field: String,
+    /// Its value (masked for personal data).
+    pub value: String,
+    /// Where it is.
+    #[serde(skip)]
+    pub origin: Origin,
+    /// What to change in the config (or elsewhere), in one sentence.
+    pub fix: String,
+}
+
+impl RejectCause {
+    /// `` most rows were rejected for `bad_timestamp` (400), e.g. `received_at` = `…` at f:2 ``
+    /// then the fix, on two lines; `at` is where the example is (`file:line`).
+    pub fn describe(&self, at: &str) -> String {
+        let example = if self.field.is_empty() {
+            format!("e.g. at {at}")
+        } else {
+            format!("e.g. `{}` = `{}` at {at}", self.field, self.value)
+        };
+        format!(
+            "most rows were rejected for `{}` ({} rows), {example}\n  help: {}",
+            self.reason, self.count, self.fix
+        )
+    }
+}
+
+impl Rejects {
+    /// The reason most rows were rejected for (ties: the reason of the earlier row), with its
+    /// first row as the example. `None` without rejects.
+    pub fn main_cause(&self) -> Option<RejectCause> {
+        let counts = self.counts_by_reason();
+        let top = counts.values().copied().max()?;
+        let first = self
+            .issues
+            .iter()
+            .find(|i| counts.get(i.reason.code()) == Some(&top))?;
+        Some(RejectCause {
+            reason: first.reason.code(),
+            count: top,
+            field: first.field.clone(),
+            value: first.value.clone(),
+            origin: first.origin,
+            fix: fix(first),
+        })
+    }
+}
+
+/// The change that would most likely let rows like this one in.
+fn fix(i: &RowIssue) -> String {
+    let v = &i.value;
+    let field = &i.field;
+    let looks_empty = !v.is_empty() && !v.bytes().any(|b| b.is_ascii_digit());
+    match i.reason {
+        RejectReason::BadTimestamp if looks_empty => format!(
+            "if `{v}` means \"no value\", add it to `ingest.null_values`; otherwise declare its form with `ingest.timestamp_forms`"
+        ),
+        RejectReason::BadTimestamp => match crate::time::detect::suggest(v, None) {
+            Some(p) => format!(
+                "declare the form with `ingest.timestamp_forms = [\"{p}\"]` (or for this column only, `[ingest.timestamp_forms_by_field] {field} = [\"{p}\"]`)"
+            ),
+            None => "declare the form with `ingest.timestamp_forms` (chrono patterns, docs/FIELDS.md §4)".to_owned(),
+        },
+        RejectReason::InvalidTimestamp => "if day and month are the other way round, set `ingest.date_order` (or `ingest.timestamp_forms`)".to_owned(),
+        RejectReason::ImplausibleTimestamp => format!(
+            "if `{v}` is a placeholder for \"no value\", add it to `ingest.null_values`"
+        ),
+        RejectReason::MissingId | RejectReason::MissingReceivedAt => format!(
+            "`{field}` is blank in these rows: if another column holds it, map that column with `[profile.aliases] {field} = [\"<header>\"]`"
+        ),
+        RejectReason::ErrorCell => format!(
+            "to read `{v}` as a blank, add it to `ingest.null_values`"
+        ),
+        RejectReason::BadSatisfaction => "declare the scale (`[profile.satisfaction] scale`) or the words (`[profile.satisfaction] words`)".to_owned(),
+        RejectReason::BadEncoding => "declare the file's encoding with `ingest.encoding`".to_owned(),
+        RejectReason::RaggedRow => "the rows have more cells than the header: check the export's delimiter and quoting".to_owned(),
+        RejectReason::EmptyRow => "blank rows carry nothing; remove them from the export".to_owned(),
+        RejectReason::RuleError => "fix the rule script at the place the message names".to_owned(),
+        RejectReason::UnknownComplaint => "the event log names complaints the exports do not have: check that both cover the same period".to_owned(),
+        RejectReason::UnknownEventType => "map the operation name to an event type in `[event_log.types]`".to_owned(),
+    }
+}
+
 /// How many rejects a run tolerates before it fails (`--max-rejects N` or `P%`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RejectLimit {
@@ -238,6 +329,11 @@ pub enum RejectLimit {
 }
 
 impl RejectLimit {
+    /// The limit when neither the config nor the command line sets one: a fifth of the rows.
+    /// A run that loses more than that is not a report of the export; most often the export
+    /// needs a timestamp form, a column mapping or a null marker in the config.
+    pub const DEFAULT: RejectLimit = RejectLimit::Percent(20.0);
+
     /// Parses `N` or `P%`.
     pub fn parse(s: &str) -> Result<RejectLimit, String> {
         let s = s.trim();

@@ -25,9 +25,29 @@ pub fn warn(msg: &str) {
 
 /// Prints an informational line unless quiet.
 pub fn note(quiet: bool, msg: &str) {
-    if !quiet {
+    if !quiet && !msg.is_empty() {
         let _ = writeln!(std::io::stderr().lock(), "{msg}");
     }
+}
+
+/// One line per column whose timestamp forms were detected rather than built in or declared,
+/// so the user sees what the tool chose (and can write it into the config); empty when none.
+pub fn detected_forms(mappings: &[crate::pipeline::normalize::FileMapping]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for m in mappings {
+        for c in m.columns.iter().filter(|c| c.detected) {
+            let field = if c.field.is_empty() {
+                "carried through".to_owned()
+            } else {
+                format!("`{}`", c.field)
+            };
+            let line = format!("timestamps: `{}` ({field}): {}", c.header, c.timestamps);
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    lines.join("\n")
 }
 
 /// The end-of-run summary: the row accounting, where the outputs are, and the stage timings.
@@ -59,12 +79,8 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
             n(read - ok)
         ));
     }
-    s.push_str(&format!(
-        "\nreport written to {}",
-        cfg.out_dir
-            .join(crate::output::names::REPORT_HTML)
-            .display()
-    ));
+    s.push('\n');
+    s.push_str(&written(&outcome.written, &cfg.out_dir));
     let stages: Vec<String> = outcome
         .timings
         .stages
@@ -79,6 +95,35 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
     ));
     if let Some((_, mib)) = outcome.timings.peak_rss_mib.last() {
         s.push_str(&format!(", peak memory {mib} MiB"));
+    }
+    s
+}
+
+/// What a run wrote: `wrote out/: report.html, …; projects/ (6 pages); months/ (14 periods)`.
+/// The files at the top are named one by one; pages in a subfolder are counted.
+fn written(files: &[String], out: &std::path::Path) -> String {
+    let mut top: Vec<&str> = Vec::new();
+    let mut folders: Vec<(&str, usize)> = Vec::new();
+    for f in files {
+        match f.split_once('/') {
+            Some((dir, rest)) if !rest.is_empty() => {
+                let dir = &f[..dir.len() + 1];
+                match folders.iter_mut().find(|(d, _)| *d == dir) {
+                    Some((_, n)) => *n += 1,
+                    None => folders.push((dir, 1)),
+                }
+            }
+            _ => top.push(f),
+        }
+    }
+    let mut s = format!("wrote {}/: {}", out.display(), top.join(", "));
+    for (dir, n) in folders {
+        let what = if dir == "months/" {
+            "file(s) by month"
+        } else {
+            "page(s)"
+        };
+        s.push_str(&format!("; {dir} ({n} {what})"));
     }
     s
 }

@@ -165,6 +165,9 @@ fn english_reports_use_the_english_messages() {
     let html = read(dir.path().join("report.html"));
     assert!(html.contains("Complaint management report") && html.contains("Acknowledged on time"));
     assert!(!html.contains("关键指标"));
+    // The rule set's name too (rules.toml `name_en`).
+    assert!(html.contains("Three-level response · acknowledgement · follow-up"));
+    assert!(!html.contains("三级响应机制 · 受理确认 · 回访"));
 }
 
 /// The explanation pages are rendered from the templates in the report's language: the same

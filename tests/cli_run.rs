@@ -1,14 +1,26 @@
 //! `complaints run` on small fixtures: outputs exist, rows reconcile, rejects and exit codes.
 
-use crate::util::{AS_OF, read, run, tempdir};
+use crate::util::{AS_OF, Ran, read, run, tempdir};
 
 const MINI: &str = "tests/fixtures/inputs/mini.csv";
+
+/// `complaints [LEADING] run` on mini.csv into `out`, then `extra`. mini.csv rejects 3 of its 7
+/// rows on purpose, over the default limit of 20 %: the limit is 50 % unless `extra` sets one.
+fn run_mini(leading: &[&str], out: &str, extra: &[&str]) -> Ran {
+    let mut args: Vec<&str> = leading.to_vec();
+    args.extend(["run", "--input", MINI, "--out", out, "--as-of", AS_OF]);
+    if !extra.contains(&"--max-rejects") {
+        args.extend(["--max-rejects", "50%"]);
+    }
+    args.extend(extra);
+    run(&args)
+}
 
 #[test]
 fn run_writes_every_output_and_rows_reconcile() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    let r = run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    let r = run_mini(&[], out, &[]).expect(0);
     assert!(
         r.stderr
             .contains("read 7 rows: 4 accepted (3 complaints + 1 merged duplicates), 3 rejected"),
@@ -26,7 +38,7 @@ fn run_writes_every_output_and_rows_reconcile() {
         "terminal codes on a pipe: {:?}",
         r.stderr
     );
-    let quiet = run(&["-q", "run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    let quiet = run_mini(&["-q"], out, &[]).expect(0);
     assert_eq!(quiet.stderr, "", "-q prints nothing");
     for f in [
         "report.html",
@@ -77,18 +89,7 @@ fn run_writes_every_output_and_rows_reconcile() {
 fn max_rejects_fails_with_exit_1_after_writing_outputs() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    let r = run(&[
-        "run",
-        "--input",
-        MINI,
-        "--out",
-        out,
-        "--as-of",
-        AS_OF,
-        "--max-rejects",
-        "2",
-    ])
-    .expect(1);
+    let r = run_mini(&[], out, &["--max-rejects", "2"]).expect(1);
     assert!(
         r.stderr
             .contains("3 of 7 rows rejected, over the limit of 2"),
@@ -96,30 +97,8 @@ fn max_rejects_fails_with_exit_1_after_writing_outputs() {
         r.stderr
     );
     assert!(dir.path().join("rejects.csv").exists());
-    run(&[
-        "run",
-        "--input",
-        MINI,
-        "--out",
-        out,
-        "--as-of",
-        AS_OF,
-        "--max-rejects",
-        "50%",
-    ])
-    .expect(0);
-    run(&[
-        "run",
-        "--input",
-        MINI,
-        "--out",
-        out,
-        "--as-of",
-        AS_OF,
-        "--max-rejects",
-        "40%",
-    ])
-    .expect(1);
+    run_mini(&[], out, &["--max-rejects", "50%"]).expect(0);
+    run_mini(&[], out, &["--max-rejects", "40%"]).expect(1);
 }
 
 #[test]
@@ -159,17 +138,14 @@ fn bad_as_of_is_a_usage_error() {
 fn personal_data_is_masked_by_default_and_shown_with_unmask() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
-    run(&["run", "--input", MINI, "--out", out, "--as-of", AS_OF]).expect(0);
+    run_mini(&[], out, &[]).expect(0);
     let csv = read(dir.path().join("complaints.csv"));
     assert!(
         !csv.contains("13812345678") && !csv.contains("王建国"),
         "{csv}"
     );
     assert!(csv.contains("138****5678") && csv.contains("王**"));
-    run(&[
-        "run", "--input", MINI, "--out", out, "--as-of", AS_OF, "--unmask",
-    ])
-    .expect(0);
+    run_mini(&[], out, &["--unmask"]).expect(0);
     assert!(read(dir.path().join("complaints.csv")).contains("13812345678"));
     assert!(read(dir.path().join("manifest.json")).contains("\"unmasked\": true"));
 }

@@ -35,3 +35,9 @@ mod layers;
 
 // Indicators as rule data: rules/kpis.toml.
 mod kpis;
+
+// Exports from other systems with a config alone: init, layered rule folders, honest exits.
+mod cli_exports;
+
+// The configuration examples of docs/CONFIG.md and docs/FIELDS.md run on the fixture exports.
+mod docs_examples;

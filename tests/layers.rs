@@ -23,7 +23,8 @@ const LAYERS: &[&[&str]] = &[
         "privacy",
         "progress",
     ],
-    &["error", "time"],
+    // The shipped rule set and templates, and the layered folders that read them.
+    &["error", "time", "shipped"],
     &["model", "output"],
     &["rejects"],
     // The configuration, as plain data.

@@ -1,10 +1,15 @@
 //! `complaints check`: compiles the config, every rule script, table, SLA preset, calendar and
 //! template, before touching any data, and reports every problem at once. Exit 1 when anything
-//! fails.
+//! fails. It then shows the resolved rule set (which file each table, target, duty and calendar
+//! came from: the user's folder or the shipped set) and, with `--input`, how each export's
+//! columns would be read.
 
-use crate::cli::SetupArgs;
+use std::fmt::Write as _;
+
+use crate::cli::CheckArgs;
 use crate::config::{Config, Lang};
 use crate::diagnostic::Diagnostics;
+use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Prepared, RunOptions, aggregate, render};
 use crate::time::Ts;
@@ -88,8 +93,118 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
     result
 }
 
+/// Where each piece of the rule set and the templates came from.
+pub fn resolved(p: &Prepared) -> String {
+    let r = &p.rules;
+    let shown = |path: &std::path::Path| display_path(path).display().to_string();
+    let mut s = format!("rule set: {}\n", r.folder.describe());
+    let _ = writeln!(s, "  classify                 {}", shown(&r.classify.path));
+    let mut tables: Vec<_> = r.env.tables.values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in tables {
+        let _ = writeln!(s, "  table {:<18} {}", t.name, shown(&t.path));
+    }
+    let preset_path = |presets: &[crate::pipeline::rules::presets::Preset], name: &str| {
+        presets
+            .iter()
+            .find(|p| p.name == name)
+            .map_or_else(String::new, |p| shown(&p.path))
+    };
+    for t in &r.targets.targets {
+        let _ = writeln!(
+            s,
+            "  target {:<17} {}",
+            t.name,
+            preset_path(&r.targets.presets, &t.preset)
+        );
+    }
+    let duties = r.duties.duties.iter().map(|d| (&d.name, &d.preset));
+    let team = r.duties.team_duties.iter().map(|d| (&d.name, &d.preset));
+    for (name, preset) in duties.chain(team) {
+        let _ = writeln!(
+            s,
+            "  duty {:<19} {}",
+            name,
+            preset_path(&r.duties.presets, preset)
+        );
+    }
+    for (name, path) in &r.calendar_paths {
+        let _ = writeln!(s, "  calendar {:<15} {}", name, shown(path));
+    }
+    if let Some(k) = &r.kpis.path {
+        let _ = writeln!(s, "  indicators               {}", shown(k));
+    }
+    let _ = write!(s, "templates: {}", p.templates.folder.describe());
+    let own: Vec<String> = p
+        .templates
+        .files
+        .iter()
+        .filter(|f| !f.path.starts_with(crate::shipped::BUILTIN))
+        .map(|f| f.path.clone())
+        .collect();
+    if p.templates.folder.uses_builtin() && !own.is_empty() {
+        let _ = write!(s, " (yours: {})", own.join(", "));
+    }
+    s
+}
+
+/// How each export's columns would be read, for `check --input`; errors (a missing required
+/// column, an ambiguous date column) are listed with the file.
+fn mappings(cfg: &Config, inputs: &[std::path::PathBuf]) -> (String, usize) {
+    use crate::pipeline::{ingest, normalize};
+    let profile = normalize::Profile::new(&cfg.profile);
+    let is_header = |cells: &[String]| profile.is_header(cells);
+    let meter = crate::progress::Meter::hidden();
+    let ingest_opts = ingest::IngestOptions {
+        encoding: cfg.encoding,
+        sheet: cfg.sheet.as_deref(),
+        is_header: &is_header,
+        chunk_bytes: ingest::CHUNK_BYTES,
+        progress: &meter,
+    };
+    let opts = normalize::NormalizeOptions {
+        profile: &profile,
+        zone: &cfg.zone,
+        cells: &cfg.cells,
+        as_of: cfg.as_of,
+    };
+    let mut s = String::new();
+    let mut errors = 0;
+    for path in inputs {
+        match normalize::describe(path, &ingest_opts, &opts) {
+            Ok((file, m)) => {
+                let _ = writeln!(
+                    s,
+                    "\ncolumns of {} ({}, header on line {}):",
+                    file.display, file.encoding, file.header_line
+                );
+                for c in &m.columns {
+                    let via = c.via.replace('_', " ").replace("builtin", "built-in");
+                    let target = if c.field.is_empty() {
+                        format!("({via})")
+                    } else {
+                        format!("{} ({via})", c.field)
+                    };
+                    let _ = write!(s, "  {} → {target}", c.header);
+                    if !c.timestamps.is_empty() {
+                        let _ = write!(s, "; timestamps: {}", c.timestamps);
+                    }
+                    s.push('\n');
+                }
+                let _ = writeln!(s, "  fields not found: {}", m.missing.join(", "));
+            }
+            Err(e) => {
+                errors += 1;
+                let _ = writeln!(s, "\nerror: {e}");
+            }
+        }
+    }
+    (s, errors)
+}
+
 /// Runs the checks.
-pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
+pub fn run(args: &CheckArgs, now: Ts, quiet: bool) -> Result<i32> {
+    let setup = &args.setup;
     let cfg = match super::load_setup(setup, now) {
         Ok(c) => c,
         Err(Error::Diagnostics(d)) => {
@@ -113,6 +228,7 @@ pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
                 );
                 return Ok(1);
             }
+            let (columns, bad_inputs) = mappings(&cfg, &args.inputs);
             ui::note(
                 quiet,
                 &format!(
@@ -127,7 +243,12 @@ pub fn run(setup: &SetupArgs, now: Ts, quiet: bool) -> Result<i32> {
                     p.templates.names.len()
                 ),
             );
-            Ok(0)
+            ui::note(quiet, &resolved(&p));
+            // The mapping is what was asked for: shown even with --quiet, errors included.
+            if !columns.is_empty() {
+                eprint!("{columns}");
+            }
+            Ok(if bad_inputs == 0 { 0 } else { 1 })
         }
         Err(Error::Diagnostics(d)) => {
             eprintln!("{d}");

@@ -5,6 +5,7 @@ pub mod check;
 pub mod context;
 pub mod diff;
 pub mod explain;
+pub mod init;
 pub mod run;
 pub mod sample;
 pub mod test;
@@ -18,12 +19,13 @@ use crate::time::Ts;
 pub fn run(cli: Cli, now: Ts) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run::run(&args, now, cli.quiet),
-        Command::Check(args) => check::run(&args.setup, now, cli.quiet),
+        Command::Check(args) => check::run(&args, now, cli.quiet),
         Command::Test(args) => test::run(&args, now),
         Command::Explain(args) => explain::run(&args, now),
         Command::Context(args) => context::run(&args, now),
         Command::Diff(args) => diff::run(&args, now, cli.quiet),
         Command::Sample(args) => sample::run(&args, cli.quiet),
+        Command::Init(args) => init::run(&args, now, cli.quiet),
     }
 }
 

@@ -5,12 +5,15 @@
 //! the validated form every command uses. Paths in the file are relative to the file's folder.
 //! Problems are collected as diagnostics, all of them, before anything else runs.
 
+mod ingest;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use self::ingest::{CellSettings, DEFAULT_NULL_VALUES, IngestConfig};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::{Error, Result};
 pub use crate::format::Lang;
@@ -86,17 +89,6 @@ pub struct AuditConfig {
     pub duties: Option<Vec<Spanned<String>>>,
 }
 
-/// `[ingest]`
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IngestConfig {
-    /// `auto` (default: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030), `utf-8`,
-    /// `gbk` or `gb18030`.
-    pub encoding: Option<Spanned<String>>,
-    /// XLSX sheet to read; the first sheet when absent.
-    pub sheet: Option<String>,
-}
-
 /// `[profile]`: the column-mapping profile.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,8 +123,14 @@ pub type ProjectCalendars = BTreeMap<String, Spanned<String>>;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaConfig {
-    /// Target preset files in `rules/sla/` to load (file stems); all of them when absent.
+    /// Target preset files in `rules/sla/` to load (file stems); all of them when absent (and
+    /// none when `targets` is set without it).
     pub presets: Option<Vec<Spanned<String>>>,
+    /// Targets to load by name, from any preset, in addition to the presets' targets.
+    pub targets: Option<Vec<Spanned<String>>>,
+    /// Targets not to load, although their preset is (a preset's companion target).
+    #[serde(default)]
+    pub targets_off: Vec<Spanned<String>>,
     /// Default working calendar (a file stem in `rules/calendars/`).
     pub calendar: Option<Spanned<String>>,
     /// Calendar per project (小区) name.
@@ -201,16 +199,23 @@ pub struct Config {
     pub roster: Option<PathBuf>,
     /// Output folder.
     pub out_dir: PathBuf,
-    /// Rule folder.
+    /// Rule folder: the user's files over the shipped rule set (`crate::shipped`).
     pub rules_dir: PathBuf,
-    /// Template folder.
+    /// The rule folder was named (`--rules`, `rules = ...`): it must exist. The default
+    /// `rules/` may not, and then the shipped rules are used as they are.
+    pub rules_given: bool,
+    /// Template folder: the user's files over the shipped templates.
     pub templates_dir: PathBuf,
+    /// The template folder was named (`--templates`, `templates = ...`): it must exist.
+    pub templates_given: bool,
     /// Report language.
     pub lang: Lang,
     /// CSV encoding.
     pub encoding: EncodingChoice,
     /// XLSX sheet.
     pub sheet: Option<String>,
+    /// Timestamp forms, the order of day and month, null markers.
+    pub cells: CellSettings,
     /// Column profile settings.
     pub profile: ProfileConfig,
     /// SLA settings.
@@ -219,7 +224,7 @@ pub struct Config {
     pub event_log: EventsConfig,
     /// Audit settings.
     pub audit: AuditConfig,
-    /// `--max-rejects`.
+    /// `--max-rejects` or `max_rejects`, else [`RejectLimit::DEFAULT`].
     pub max_rejects: Option<RejectLimit>,
     /// `--strict`.
     pub strict: bool,
@@ -271,6 +276,36 @@ impl Config {
             c.sha256 = sha256;
             c
         })
+    }
+
+    /// Every key at its default, no input read and no file consulted (`init`, which looks at
+    /// the shipped rules before any config exists).
+    pub fn defaults(now: Ts) -> Result<Config> {
+        let ov = Overrides {
+            skip_inputs: true,
+            ..Overrides::default()
+        };
+        Config::from_raw(
+            RawConfig::default(),
+            Path::new("(defaults)"),
+            "",
+            Path::new(""),
+            &ov,
+            now,
+        )
+    }
+
+    /// A config from TOML text, as if read from `c.toml` in the working directory, with no
+    /// command-line overrides (for unit tests of what reads the config).
+    #[cfg(test)]
+    pub(crate) fn from_toml(src: &str) -> Result<Config> {
+        let raw: RawConfig =
+            toml::from_str(src).map_err(|e| toml_diagnostic(Path::new("c.toml"), src, &e))?;
+        let ov = Overrides {
+            skip_inputs: true,
+            ..Overrides::default()
+        };
+        Config::from_raw(raw, Path::new("c.toml"), src, Path::new(""), &ov, 0)
     }
 
     fn from_raw(
@@ -345,6 +380,8 @@ impl Config {
             },
         };
 
+        let cells = ingest::cell_settings(&raw.ingest, &at, &mut diags);
+
         for key in raw.profile.aliases.keys() {
             if Field::from_name(key.get_ref()).is_none() || key.get_ref() == "satisfaction_raw" {
                 let names = Field::ALL.iter().map(|f| f.name());
@@ -394,7 +431,7 @@ impl Config {
                     None
                 }
             },
-            (None, None) => None,
+            (None, None) => Some(RejectLimit::DEFAULT),
         };
 
         // Inputs: the command line replaces the file's list.
@@ -454,6 +491,8 @@ impl Config {
                 .rules
                 .clone()
                 .unwrap_or_else(|| rel(raw.rules.as_deref().unwrap_or("rules"))),
+            rules_given: ov.rules.is_some() || raw.rules.is_some(),
+            templates_given: ov.templates.is_some() || raw.templates.is_some(),
             templates_dir: ov
                 .templates
                 .clone()
@@ -461,6 +500,7 @@ impl Config {
             lang,
             encoding,
             sheet: raw.ingest.sheet.clone().filter(|s| !s.is_empty()),
+            cells,
             profile: raw.profile,
             sla: raw.sla,
             event_log: raw.event_log,

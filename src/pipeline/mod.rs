@@ -63,8 +63,9 @@ pub struct Prepared {
 
 /// Compiles the rules and templates named in the config, reporting every problem.
 pub fn prepare(cfg: &Config) -> Result<Prepared> {
+    alias_conflicts(cfg)?;
     let rules = rules::RuleSet::load(cfg);
-    let templates = render::Templates::load(&cfg.templates_dir);
+    let templates = render::Templates::load(&cfg.templates_dir, cfg.templates_given);
     match (rules, templates) {
         (Ok(rules), Ok(templates)) => Ok(Prepared { rules, templates }),
         (Err(Error::Diagnostics(mut a)), Err(Error::Diagnostics(b))) => {
@@ -74,6 +75,39 @@ pub fn prepare(cfg: &Config) -> Result<Prepared> {
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
+}
+
+/// A header listed under two fields in `[profile.aliases]` is an error naming both.
+fn alias_conflicts(cfg: &Config) -> Result<()> {
+    let mut diags = crate::diagnostic::Diagnostics::default();
+    let shown = cfg
+        .path
+        .as_deref()
+        .map(crate::diagnostic::display_path)
+        .unwrap_or_default();
+    let src = cfg
+        .path
+        .as_deref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    for (header, first, second) in normalize::Profile::conflicts(&cfg.profile) {
+        let mut d = crate::diagnostic::Diagnostic::new(
+            &shown,
+            format!(
+                "header `{header}` is listed under two fields, `{}` and `{}`",
+                first.name(),
+                second.name()
+            ),
+        )
+        .help("a column feeds one field: keep the header under one of them in [profile.aliases]");
+        // Point at the second listing, the one that conflicts.
+        let quoted = format!("\"{header}\"");
+        if let Some(at) = src.match_indices(&quoted).nth(1).map(|(i, _)| i) {
+            d = d.at_offset(&src, at);
+        }
+        diags.push(d);
+    }
+    diags.into_result()
 }
 
 /// Complaints assessed at a time: their verdicts and findings are written and folded into the
@@ -118,6 +152,8 @@ pub struct Judged {
     pub timings: Timings,
     /// Warnings to show (calendar coverage).
     pub warnings: Vec<String>,
+    /// How each input file's columns were read.
+    pub mappings: Vec<normalize::FileMapping>,
 }
 
 /// What a whole run produced.
@@ -134,6 +170,12 @@ pub struct RunOutcome {
     pub manifest: render::manifest::Manifest,
     /// Event-log rows: read, accepted (0, 0 without an event log).
     pub event_rows: (usize, usize),
+    /// How each input file's columns were read.
+    pub mappings: Vec<normalize::FileMapping>,
+    /// The input files read.
+    pub files: Vec<ingest::InputFile>,
+    /// Every file written, relative to the output folder, in the order the summary lists them.
+    pub written: Vec<String>,
 }
 
 /// One run of the pipeline over a config's inputs.
@@ -192,12 +234,13 @@ impl<'a> Run<'a> {
         // time spent reading and decoding is measured inside.
         let mut files = Vec::new();
         let mut read_time = std::time::Duration::ZERO;
-        let normalized = normalize::run(
+        let mut normalized = normalize::run(
             &cfg.inputs,
             &ingest_opts,
             &normalize::NormalizeOptions {
                 profile: &profile,
                 zone: &cfg.zone,
+                cells: &cfg.cells,
                 as_of: cfg.as_of,
             },
             &mut files,
@@ -205,6 +248,7 @@ impl<'a> Run<'a> {
             &mut rejects,
         )?;
         read_meter.finish();
+        let mappings = std::mem::take(&mut normalized.mappings);
         let read_ms = read_time.as_millis() as u64;
         let total = clock.elapsed().as_millis() as u64;
         timings.stages.push(("ingest".into(), read_ms));
@@ -331,6 +375,7 @@ impl<'a> Run<'a> {
             counts,
             timings,
             warnings,
+            mappings,
         })
     }
 
@@ -344,6 +389,7 @@ impl<'a> Run<'a> {
             rejects: &j.rejects,
             counts: j.counts,
             warnings: &j.warnings,
+            mappings: &j.mappings,
         })
     }
 
@@ -408,6 +454,7 @@ impl<'a> Run<'a> {
                 read: j.counts.read,
                 limit: limit.to_string(),
                 report: cfg.out_dir.join(crate::output::names::REJECTS_CSV),
+                cause: reject_cause(&j.rejects, &j.files).unwrap_or_default(),
             });
         }
         let Judged {
@@ -417,12 +464,14 @@ impl<'a> Run<'a> {
             timings,
             warnings,
             files,
+            mappings,
         } = j;
         let event_rows = (assessed.events.read, assessed.events.accepted);
+        let written = written(cfg, &pages);
         // Freeing millions of complaints, events and facts is a visible share of a large run,
         // and the CLI exits right after: a thread frees them while the summary is printed
         // (when the process exits first, the kernel takes the memory back at once).
-        std::thread::spawn(move || drop((assessed, pages, files)));
+        std::thread::spawn(move || drop((assessed, pages)));
         Ok(RunOutcome {
             counts,
             timings,
@@ -430,8 +479,49 @@ impl<'a> Run<'a> {
             warnings,
             manifest,
             event_rows,
+            mappings,
+            files,
+            written,
         })
     }
+}
+
+/// The files a run wrote, relative to the output folder: the pages and explanation pages the
+/// aggregation laid out, then the workbook and tables the config asks for, the manifest last.
+fn written(cfg: &Config, pages: &aggregate::Aggregated) -> Vec<String> {
+    use crate::output::names;
+    let mut v: Vec<String> = Vec::new();
+    for p in &pages.pages {
+        v.push(p.path.clone());
+        v.extend(p.audit_path.clone());
+    }
+    v.extend(pages.explanations.keys().cloned());
+    v.push(names::REPORT_XLSX.to_owned());
+    if cfg.record_tables {
+        for t in [
+            names::COMPLAINTS_CSV,
+            names::SLA_CSV,
+            names::ESCALATIONS_CSV,
+        ] {
+            v.push(t.to_owned());
+        }
+    }
+    v.push(names::REJECTS_CSV.to_owned());
+    v.push(names::FINDINGS_CSV.to_owned());
+    if cfg.parquet {
+        v.push("parquet/".to_owned());
+    }
+    v.push(names::MANIFEST_JSON.to_owned());
+    v
+}
+
+/// The most common reject reason of a run, with an example (`file:line`) and the fix.
+pub fn reject_cause(rejects: &Rejects, files: &[ingest::InputFile]) -> Option<String> {
+    let cause = rejects.main_cause()?;
+    let file = files
+        .get(cause.origin.file as usize)
+        .map_or("?", |f| f.display.as_str());
+    Some(cause.describe(&format!("{file}:{}", cause.origin.line)))
 }
 
 /// The calendar-coverage warnings of a run.

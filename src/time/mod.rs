@@ -4,8 +4,17 @@
 //! exports are local to the configured zone (default `Asia/Shanghai`). Sub-second parts are
 //! dropped (exports carry at most seconds; the rules count minutes).
 
+mod builtin;
+pub mod detect;
+pub mod forms;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
+
+pub use builtin::{
+    Reading, TimestampError, excel_serial_to_naive, parse_due_time, parse_timestamp,
+    parse_timestamp_text, read_builtin, zone_suffix,
+};
 
 /// An instant: Unix seconds, UTC.
 pub type Ts = i64;
@@ -108,6 +117,22 @@ impl Zone {
             chrono::LocalResult::Ambiguous(a, b) => Ok(a.timestamp().min(b.timestamp())),
             chrono::LocalResult::None => Err(LocalTimeError::Nonexistent),
         }
+    }
+
+    /// Local wall time → instant, where a time inside a daylight-saving gap is read with the
+    /// offset in force before the gap (so it lands as far after the gap's end as it was after its
+    /// start); other times as [`Zone::to_instant`].
+    pub fn to_instant_forward(&self, local: NaiveDateTime) -> Ts {
+        self.to_instant(local).unwrap_or_else(|_| {
+            // Gaps last at most a few hours; the offset a day earlier is the one before it.
+            let before = local - chrono::Duration::days(1);
+            let off = self
+                .tz
+                .offset_from_local_datetime(&before)
+                .earliest()
+                .map_or(0, |o| o.fix().local_minus_utc());
+            local.and_utc().timestamp() - i64::from(off)
+        })
     }
 
     /// Instant → local wall time.
@@ -240,216 +265,6 @@ pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
 /// Days since 1970-01-01 of a date.
 pub fn day_number(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce()) - 719_163
-}
-
-/// Why a timestamp cell could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TimestampError {
-    /// Not in any accepted form.
-    Unparseable,
-    /// A well-formed but impossible date or time (`2026-02-30`, `25:61`).
-    InvalidDate,
-    /// The local time does not exist in the zone (a DST gap).
-    Nonexistent,
-}
-
-/// Parses the timestamp forms exports use, in `zone` unless the text carries an offset:
-/// `2026-10-01 08:30[:00]`, `2026/10/1 8:30`, `2026.10.01 08:30`, `2026年10月1日 08:30[:00]`
-/// (also `8时30分`), RFC 3339 (`2026-10-01T08:30:00+08:00`, `...Z`), a date alone (local
-/// midnight), and Excel serial day numbers (`46296.354166`). Fractions of a second are dropped.
-pub fn parse_timestamp(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(TimestampError::Unparseable);
-    }
-    let b = s.as_bytes();
-    if b[0].is_ascii_digit() && is_excel_serial(s) {
-        let serial: f64 = s.parse().map_err(|_| TimestampError::Unparseable)?;
-        let local = excel_serial_to_naive(serial).ok_or(TimestampError::InvalidDate)?;
-        return zone
-            .to_instant(local)
-            .map_err(|_| TimestampError::Nonexistent);
-    }
-    let mut p = Cursor { b, i: 0 };
-    let year = p.digits(4, 4).ok_or(TimestampError::Unparseable)?;
-    let sep = p.peek();
-    let cjk = s[p.i..].starts_with('年');
-    if cjk {
-        p.i += '年'.len_utf8();
-    } else if matches!(sep, Some(b'-' | b'/' | b'.')) {
-        p.i += 1;
-    } else {
-        return Err(TimestampError::Unparseable);
-    }
-    let month = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
-    if cjk {
-        p.expect_str("月")?;
-    } else if p.peek() != sep {
-        return Err(TimestampError::Unparseable);
-    } else {
-        p.i += 1;
-    }
-    let day = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
-    if cjk {
-        // `日` is customary but some exports write `2026年10月1号` or omit it.
-        if !p.eat_str("日") {
-            p.eat_str("号");
-        }
-    }
-    let date =
-        NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(TimestampError::InvalidDate)?;
-    // Time part, optional.
-    let had_t = p.peek() == Some(b'T');
-    if had_t {
-        p.i += 1;
-    } else {
-        while p.peek() == Some(b' ') {
-            p.i += 1;
-        }
-    }
-    if p.at_end() {
-        if had_t {
-            return Err(TimestampError::Unparseable);
-        }
-        let local = date.and_hms_opt(0, 0, 0).expect("midnight");
-        return zone
-            .to_instant(local)
-            .map_err(|_| TimestampError::Nonexistent);
-    }
-    let hour = p.digits(1, 2).ok_or(TimestampError::Unparseable)?;
-    let cjk_time = if p.eat_str("时") || p.eat_str("點") || p.eat_str("点") {
-        true
-    } else if p.peek() == Some(b':') {
-        p.i += 1;
-        false
-    } else {
-        return Err(TimestampError::Unparseable);
-    };
-    let minute = p
-        .digits(2, 2)
-        .or_else(|| if cjk_time { p.digits(1, 2) } else { None });
-    let minute = minute.ok_or(TimestampError::Unparseable)?;
-    if cjk_time {
-        p.eat_str("分");
-    }
-    let mut second = 0;
-    if cjk_time {
-        // `8时30分15秒`
-        if let Some(s) = p.digits(1, 2) {
-            second = s;
-            p.eat_str("秒");
-        }
-    } else if p.peek() == Some(b':') {
-        p.i += 1;
-        second = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
-        if p.peek() == Some(b'.') {
-            p.i += 1;
-            if p.digits(1, 9).is_none() {
-                return Err(TimestampError::Unparseable);
-            }
-        }
-    }
-    let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or(TimestampError::InvalidDate)?;
-    let local = NaiveDateTime::new(date, time);
-    // Offset, optional: `Z`, `+08:00`, `+0800`.
-    let offset = match p.peek() {
-        None => None,
-        Some(b'Z') => {
-            p.i += 1;
-            Some(0)
-        }
-        Some(c @ (b'+' | b'-')) => {
-            p.i += 1;
-            let h = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
-            p.eat_str(":");
-            let m = p.digits(2, 2).ok_or(TimestampError::Unparseable)?;
-            let off = (h * 3600 + m * 60) as i64;
-            Some(if c == b'-' { -off } else { off })
-        }
-        Some(_) => return Err(TimestampError::Unparseable),
-    };
-    if !p.at_end() {
-        return Err(TimestampError::Unparseable);
-    }
-    match offset {
-        Some(off) => Ok(local.and_utc().timestamp() - off),
-        None => zone
-            .to_instant(local)
-            .map_err(|_| TimestampError::Nonexistent),
-    }
-}
-
-/// Like [`parse_timestamp`] but for text only: a bare number is never read as an Excel serial
-/// (used for carried-through columns, where `46296` is more likely a reference number).
-pub fn parse_timestamp_text(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
-    let t = s.trim();
-    if t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-        return Err(TimestampError::Unparseable);
-    }
-    parse_timestamp(t, zone)
-}
-
-/// True for a bare number that looks like an Excel serial date (1900 date system), between
-/// 1954 and 2173: five digits before an optional fraction. Four-digit numbers are years, not
-/// serials, and would be rejected as unparseable instead.
-fn is_excel_serial(s: &str) -> bool {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    int.len() == 5
-        && int.bytes().all(|c| c.is_ascii_digit())
-        && frac.bytes().all(|c| c.is_ascii_digit())
-}
-
-/// Excel serial (1900 date system, with Lotus's phantom 1900-02-29) → local wall time,
-/// rounded to the nearest second.
-pub fn excel_serial_to_naive(serial: f64) -> Option<NaiveDateTime> {
-    if !(1.0..2_958_466.0).contains(&serial) {
-        return None;
-    }
-    // Serial 1 is 1900-01-01. Excel counts a phantom 1900-02-29 (serial 60), so from serial 61
-    // on the epoch is 1899-12-30; before it, 1899-12-31.
-    let epoch_day = if serial < 61.0 { 31 } else { 30 };
-    let epoch = NaiveDate::from_ymd_opt(1899, 12, epoch_day)?.and_hms_opt(0, 0, 0)?;
-    let secs = (serial * 86_400.0).round() as i64;
-    epoch.checked_add_signed(chrono::Duration::seconds(secs))
-}
-
-struct Cursor<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-    fn at_end(&self) -> bool {
-        self.i >= self.b.len()
-    }
-    /// Reads between `min` and `max` ASCII digits.
-    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
-        let start = self.i;
-        let mut v: u32 = 0;
-        while self.i < self.b.len() && self.i - start < max && self.b[self.i].is_ascii_digit() {
-            v = v * 10 + u32::from(self.b[self.i] - b'0');
-            self.i += 1;
-        }
-        (self.i - start >= min).then_some(v)
-    }
-    fn eat_str(&mut self, s: &str) -> bool {
-        if self.b[self.i..].starts_with(s.as_bytes()) {
-            self.i += s.len();
-            true
-        } else {
-            false
-        }
-    }
-    fn expect_str(&mut self, s: &str) -> Result<(), TimestampError> {
-        if self.eat_str(s) {
-            Ok(())
-        } else {
-            Err(TimestampError::Unparseable)
-        }
-    }
 }
 
 /// The local calendar month `YYYY-MM` of an instant.

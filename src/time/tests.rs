@@ -31,6 +31,10 @@ fn every_export_form_gives_the_same_instant() {
         "2026-10-01T00:30:00Z",
         "2026-10-01T08:30:00.250+08:00",
         " 2026-10-01 08:30 ",
+        "2026-10-01 00:30:00 UTC",
+        "2026-10-01 00:30 GMT",
+        "2026-10-01 08:30:00 +08:00",
+        "2026年10月1日 8时30分",
     ] {
         assert_eq!(parse_timestamp(s, &z), Ok(want), "{s}");
     }
@@ -94,6 +98,31 @@ fn bad_forms_are_told_apart() {
     assert_eq!(
         parse_timestamp("2026-10-01 08:30 extra", &z),
         Err(TimestampError::Unparseable)
+    );
+}
+
+#[test]
+fn an_hour_alone_in_chinese_is_on_the_hour() {
+    let z = sh();
+    assert_eq!(
+        parse_timestamp("2025年3月1日 9时", &z),
+        Ok(at(&z, 2025, 3, 1, 9, 0, 0))
+    );
+    assert_eq!(
+        parse_timestamp("2019/4/25 9:32:09", &z),
+        Ok(at(&z, 2019, 4, 25, 9, 32, 9))
+    );
+}
+
+#[test]
+fn a_due_time_in_a_dst_gap_moves_forward_by_the_gap() {
+    let z = Zone::from_name("Europe/Berlin").unwrap();
+    // Clocks jump from 02:00 to 03:00: 02:30 is meant as 03:30 summer time.
+    let due = parse_due_time("2026-03-29 02:30", &z).unwrap();
+    assert_eq!(due, parse_timestamp("2026-03-29 03:30", &z).unwrap());
+    assert_eq!(
+        parse_due_time("2026-03-29 04:00", &z),
+        parse_timestamp("2026-03-29 04:00", &z)
     );
 }
 

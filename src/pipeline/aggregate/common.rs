@@ -22,6 +22,9 @@ pub(super) struct Common<'a> {
     pub(super) rejects_by_reason: Vec<CodeCount>,
     pub(super) rejects: List<RejectRow>,
     pub(super) findings_by_code: Vec<CodeCount>,
+    pub(super) findings_by_kind: Vec<FindingKind>,
+    pub(super) reject_alarm: Option<RejectAlarm>,
+    pub(super) columns: Vec<ColumnTable>,
     pub(super) coverage: crate::pipeline::rules::coverage::CoverageReport,
     pub(super) inputs: Vec<InputRow>,
     pub(super) levels: Vec<(String, String)>,
@@ -138,6 +141,9 @@ impl<'a> Common<'a> {
             rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
             rejects,
             findings_by_code: code_counts(input.rejects.counts_by_finding()),
+            findings_by_kind: finding_kinds(input),
+            reject_alarm: reject_alarm(input),
+            columns: column_tables(input),
             coverage: crate::pipeline::rules::coverage::CoverageReport::new(
                 input.rules,
                 &t.classified.coverage,
@@ -163,6 +169,106 @@ impl<'a> Common<'a> {
     }
 }
 
+/// Findings grouped by code and field, most frequent first, each with its first row: one kind
+/// of finding can run to thousands of rows (a closed case with no resolution time, on every
+/// row of an export that has no such column), which the report summarises and
+/// `findings.csv` lists.
+fn finding_kinds(input: &AggregateInput<'_>) -> Vec<FindingKind> {
+    let mut kinds: Vec<FindingKind> = Vec::new();
+    let mut index: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for f in &input.rejects.findings {
+        let key = (f.code.code(), f.field.as_str());
+        match index.get(&key) {
+            Some(&i) => kinds[i].count += 1,
+            None => {
+                index.insert(key, kinds.len());
+                kinds.push(FindingKind {
+                    code: key.0.to_owned(),
+                    field: f.field.clone(),
+                    count: 1,
+                    at: origin_at(input.files, &f.origin),
+                    example: file_stems(
+                        input.files,
+                        &if input.cfg.unmask {
+                            f.message.clone()
+                        } else {
+                            privacy::mask_text(&f.message, &[])
+                        },
+                    ),
+                });
+            }
+        }
+    }
+    // Stable: equal counts keep the order of their first row.
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.count));
+    kinds
+}
+
+/// A message with the input files' paths written as their names without folder or extension,
+/// as the report cites rows (so a CSV, GBK and XLSX copy of an export give the same report).
+fn file_stems(files: &[crate::pipeline::ingest::InputFile], message: &str) -> String {
+    let mut m = message.to_owned();
+    for f in files {
+        if m.contains(&f.display) {
+            m = m.replace(&f.display, &f.stem);
+        }
+    }
+    m
+}
+
+/// The report's warning when the rejects make the run's result unacceptable: over the reject
+/// limit, or nothing accepted.
+fn reject_alarm(input: &AggregateInput<'_>) -> Option<RejectAlarm> {
+    let c = input.counts;
+    let limit = input
+        .cfg
+        .max_rejects
+        .unwrap_or(crate::rejects::RejectLimit::DEFAULT);
+    let nothing_accepted = c.accepted == 0;
+    if !nothing_accepted && !limit.exceeded(c.rejected, c.read) {
+        return None;
+    }
+    let cause = input.rejects.main_cause().map(|k| RejectCauseRow {
+        reason: k.reason.to_owned(),
+        count: k.count,
+        field: k.field.clone(),
+        value: k.value.clone(),
+        at: origin_at(input.files, &k.origin),
+        fix: k.fix.clone(),
+    });
+    Some(RejectAlarm {
+        rejected: c.rejected,
+        read: c.read,
+        limit: limit.to_string(),
+        nothing_accepted,
+        cause,
+    })
+}
+
+/// How the input files' columns were read, one table per distinct reading (exports split by
+/// period share one).
+fn column_tables(input: &AggregateInput<'_>) -> Vec<ColumnTable> {
+    let mut out: Vec<ColumnTable> = Vec::new();
+    for (i, m) in input.mappings.iter().enumerate() {
+        let stem = input
+            .files
+            .get(i)
+            .map_or_else(|| m.file.clone(), |f| f.stem.clone());
+        match out
+            .iter_mut()
+            .find(|t| t.columns == m.columns && t.missing == m.missing)
+        {
+            Some(t) => t.files.push(stem),
+            None => out.push(ColumnTable {
+                files: vec![stem],
+                columns: m.columns.clone(),
+                missing: m.missing.clone(),
+            }),
+        }
+    }
+    out
+}
+
 /// Complaints open at the start of each report period (received before it, not resolved or
 /// closed by then) and resolved in it (whenever received), per project and for the company:
 /// a filter and a group-by per period over the complaints' lifecycle instants.
@@ -174,7 +280,7 @@ fn attribution(
     let zone = &cfg.zone;
     let t = &input.assessed.complaints;
     let cs = &t.classified.complaints;
-    let (periods, _) = super::periods(input)?;
+    let (periods, ..) = super::periods(input)?;
     let mut open: FxHashMap<(Ts, u32), u64> = FxHashMap::default();
     let mut resolved: FxHashMap<(Ts, Ts, u32), u64> = FxHashMap::default();
     let count = |lf: LazyFrame| -> Result<Vec<(u32, u64)>> {

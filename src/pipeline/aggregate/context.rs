@@ -252,6 +252,66 @@ pub struct RejectRow {
     pub message: String,
 }
 
+/// Rows of one kind of finding (a code on a field), counted, with the first as an example: the
+/// report shows kinds, `findings.csv` every finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FindingKind {
+    /// Finding code.
+    pub code: String,
+    /// The field concerned.
+    pub field: String,
+    /// How many.
+    pub count: usize,
+    /// The first one's `file:line`.
+    pub at: String,
+    /// The first one's message.
+    pub example: String,
+}
+
+/// The reject share of a run, when it makes the result unacceptable: over the reject limit, or
+/// no row accepted. The report is still written, and says so.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RejectAlarm {
+    /// Rows rejected.
+    pub rejected: usize,
+    /// Rows read.
+    pub read: usize,
+    /// The reject limit as written (`20%`).
+    pub limit: String,
+    /// True when no row was accepted.
+    pub nothing_accepted: bool,
+    /// The most common reason, with an example and the fix.
+    pub cause: Option<RejectCauseRow>,
+}
+
+/// The most common reject reason, as the report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RejectCauseRow {
+    /// Reason code.
+    pub reason: String,
+    /// Rows rejected for it.
+    pub count: usize,
+    /// The example's field.
+    pub field: String,
+    /// The example's value (masked for personal data).
+    pub value: String,
+    /// The example's `file:line`.
+    pub at: String,
+    /// What to change.
+    pub fix: String,
+}
+
+/// How the columns of one or more input files (those with the same header) were read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ColumnTable {
+    /// The files, by name without folder or extension.
+    pub files: Vec<String>,
+    /// One row per column.
+    pub columns: Vec<crate::pipeline::normalize::ColumnMapping>,
+    /// Canonical fields no column maps to.
+    pub missing: Vec<String>,
+}
+
 /// An input file as the report's footer shows it: by name without folder or extension, so a
 /// CSV, GBK and XLSX copy of one export give the same report (paths, encodings and hashes are
 /// in `manifest.json`).
@@ -375,6 +435,10 @@ pub struct PeriodInfo {
     pub previous: String,
     /// The same period a year earlier.
     pub year_before: String,
+    /// How the period was chosen: `named` (`--period`), `last_with_data` (the default: the
+    /// last complete month with data at or before `--as-of`), `no_data` (no complete month
+    /// before `--as-of` has data) or `every` (one of the months of `--period all`).
+    pub chosen: crate::period::Chosen,
 }
 
 /// What a page covers.
@@ -537,6 +601,12 @@ pub struct ReportContext {
     pub rejects: List<RejectRow>,
     /// Findings by code (whole run).
     pub findings_by_code: Vec<CodeCount>,
+    /// Findings by kind (code and field) with an example (whole run).
+    pub findings_by_kind: Vec<FindingKind>,
+    /// Set when the run's rejects make its result unacceptable.
+    pub reject_alarm: Option<RejectAlarm>,
+    /// How the input files' columns were read.
+    pub columns: Vec<ColumnTable>,
     /// Rule coverage.
     pub coverage: CoverageReport,
     /// Warnings (calendar coverage).

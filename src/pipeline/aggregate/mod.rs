@@ -60,6 +60,8 @@ pub struct AggregateInput<'a> {
     pub counts: RowCounts,
     /// Warnings to show in the report.
     pub warnings: &'a [String],
+    /// How each input file's columns were read.
+    pub mappings: &'a [crate::pipeline::normalize::FileMapping],
 }
 
 /// Each project's page file name ([`file_name`]), made unique: two names that give the same
@@ -98,15 +100,22 @@ pub fn file_name(project: &str) -> String {
     if s.is_empty() { "_".to_owned() } else { s }
 }
 
-/// The report periods of a run, and whether they are every month of the data.
-fn periods(input: &AggregateInput<'_>) -> Result<(Vec<Period>, bool)> {
+/// The report periods of a run, whether they are every month of the data, the default
+/// period (whose pages also go to the top of the output folder) and how it was chosen.
+fn periods(input: &AggregateInput<'_>) -> Result<(Vec<Period>, bool, Period, period::Chosen)> {
     let cfg = input.cfg;
     let as_of = cfg.zone.local_date(cfg.as_of);
+    let t = &input.assessed.complaints;
+    let (default, chosen) =
+        period::default_with_data(as_of, (0..t.len()).map(|i| t.received_date(i)));
     Ok(match cfg.period.as_deref().map(period::parse) {
-        Some(Ok(PeriodSpec::One(p))) => (vec![p], false),
+        Some(Ok(PeriodSpec::One(p))) => (vec![p.clone()], false, p, period::Chosen::Named),
         Some(Err(e)) => return Err(Error::Usage(e)),
-        Some(Ok(PeriodSpec::All)) => (data_months(input.assessed, as_of), true),
-        None => (vec![period::default_for(as_of)], false),
+        Some(Ok(PeriodSpec::All)) => {
+            let months = data_months(input.assessed, as_of, &default);
+            (months, true, default, chosen)
+        }
+        None => (vec![default.clone()], false, default, chosen),
     })
 }
 
@@ -120,8 +129,9 @@ pub fn period_kind(cfg: &Config) -> Result<&'static str> {
     })
 }
 
-/// Every month of the data's range (by receipt), up to the month of `as_of`.
-fn data_months(a: &Assessed, as_of: chrono::NaiveDate) -> Vec<Period> {
+/// Every month of the data's range (by receipt), up to the month of `as_of`; the default
+/// period alone when there is no data.
+fn data_months(a: &Assessed, as_of: chrono::NaiveDate, default: &Period) -> Vec<Period> {
     let t = &a.complaints;
     let dates = (0..t.len())
         .map(|i| t.received_date(i))
@@ -132,7 +142,7 @@ fn data_months(a: &Assessed, as_of: chrono::NaiveDate) -> Vec<Period> {
         last = Some(last.map_or(d, |l| l.max(d)));
     }
     let (Some(first), Some(last)) = (first, last) else {
-        return vec![period::default_for(as_of)];
+        return vec![default.clone()];
     };
     let mut out = Vec::new();
     let mut m = period::month_of(first);
@@ -157,11 +167,16 @@ struct Job<'p> {
 
 /// Builds every page.
 pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
-    let cfg = input.cfg;
-    let (periods, all) = periods(input)?;
+    let (periods, all, default_period, chosen) = periods(input)?;
     let g = queries::group(input.assessed, input.rules)?;
     let common = common::Common::new(input)?;
-    let default_key = period::default_for(cfg.zone.local_date(cfg.as_of));
+    // With `--period all` the top of the output folder holds the default period's pages, or
+    // the last month's when the default has none: `report.html` is always written.
+    let top_key = if periods.iter().any(|p| p.key == default_period.key) {
+        default_period.key.clone()
+    } else {
+        periods.last().map_or_else(String::new, |p| p.key.clone())
+    };
     let mut projects: Vec<String> = g
         .dict("project")
         .names()
@@ -176,7 +191,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     let order: Vec<&Period> = if all {
         // The default period's pages first (they go to the top of the output folder too).
         let mut v: Vec<&Period> = periods.iter().collect();
-        v.sort_by_key(|p| (p.key != default_key.key, p.key.clone()));
+        v.sort_by_key(|p| (p.key != top_key, p.key.clone()));
         v
     } else {
         periods.iter().collect()
@@ -196,7 +211,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     for p in order {
         let dirs: Vec<String> = if all {
             let mut d = vec![format!("months/{}/", p.key)];
-            if p.key == default_key.key && !emitted_top {
+            if p.key == top_key && !emitted_top {
                 d.insert(0, String::new());
                 emitted_top = true;
             }
@@ -250,11 +265,16 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     let built: Vec<Result<(ReportContext, BTreeSet<usize>)>> = jobs
         .par_iter()
         .map(|j| {
+            let chosen = if j.period.key == default_period.key {
+                chosen
+            } else {
+                period::Chosen::Every
+            };
             page::page(
                 input,
                 &g,
                 &common,
-                j.period,
+                (j.period, chosen),
                 j.project.map(String::as_str),
                 j.base.clone(),
                 j.nav.clone(),

@@ -45,6 +45,10 @@ pub(crate) use xlsx::cell_text;
 /// How many leading rows are searched for the header row (exports often carry a title row).
 pub const HEADER_SEARCH_ROWS: usize = 10;
 
+/// How many data rows below the header [`Source::sample`] holds: enough for detection to see
+/// day-of-month values past the 12th, few enough to cost nothing.
+pub const SAMPLE_ROWS: usize = 1000;
+
 /// Target size of a CSV chunk: large enough that per-chunk setup is noise, small enough that
 /// two cores stay busy to the end of a file.
 pub const CHUNK_BYTES: usize = 8 << 20;
@@ -139,6 +143,9 @@ pub struct Source {
     pub file: InputFile,
     /// The header as written (trimmed; trailing blank cells dropped).
     pub headers: Vec<String>,
+    /// The first data rows (at most [`SAMPLE_ROWS`]), as text cells: what timestamp forms are
+    /// detected from before the records are read in parallel.
+    pub sample: Vec<Vec<String>>,
     body: Body,
     progress: crate::progress::Meter,
     /// The file's size, for the progress bar.
@@ -214,10 +221,16 @@ impl Source {
             let body: Vec<Row> = rows.drain((header_idx + 1).min(rows.len())..).collect();
             file.header_line = header_line;
             file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
+            let sample = body
+                .iter()
+                .take(SAMPLE_ROWS)
+                .map(|r| r.cells.clone())
+                .collect();
             return Ok(Source {
                 id,
                 file,
                 headers,
+                sample,
                 body: Body::Rows(body),
                 progress: opts.progress.clone(),
                 bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
@@ -232,9 +245,11 @@ impl Source {
         let mut csv = opened.stream;
         file.encoding = opened.encoding.to_owned();
         // The header: the first of the leading rows the profile recognises, else the first row.
-        let (headers, header_line, header_idx, data_line) = {
+        let (headers, header_line, header_idx, data_line, sample) = {
             let head = csv.head_text();
-            let lead = csv_file::leading_rows(&head, HEADER_SEARCH_ROWS + 1);
+            let wanted = HEADER_SEARCH_ROWS + 1 + SAMPLE_ROWS;
+            let mut lead = csv_file::leading_rows(&head, wanted);
+            let cut = lead.len() < wanted && !csv.whole_file_read();
             let header_idx = lead
                 .iter()
                 .take(HEADER_SEARCH_ROWS)
@@ -249,7 +264,18 @@ impl Source {
                 Some(r) => r.line,
                 None => u32::MAX,
             };
-            (headers, header_line, header_idx, data_line)
+            // When the rows ran out before the file did, the last one may be cut off at the
+            // end of the first block: a cut timestamp would mislead detection.
+            if cut && lead.len() > header_idx + 1 {
+                lead.pop();
+            }
+            let sample = lead
+                .into_iter()
+                .skip(header_idx + 1)
+                .take(SAMPLE_ROWS)
+                .map(|r| r.cells)
+                .collect();
+            (headers, header_line, header_idx, data_line, sample)
         };
         csv.skip_to_line(data_line);
         file.header_line = header_line;
@@ -258,6 +284,7 @@ impl Source {
             id,
             file,
             headers,
+            sample,
             body: Body::Csv(csv),
             progress: opts.progress.clone(),
             bytes: std::fs::metadata(path).map_or(0, |m| m.len()),

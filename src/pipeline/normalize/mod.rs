@@ -19,19 +19,27 @@
 //! the later file and line. The other rows are "merged" (accepted, counted, listed as
 //! findings), never silently dropped.
 
+mod columns;
+mod dedupe;
 pub mod profile;
+
+use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
 use chrono::Datelike;
 
-use crate::diagnostic::display_path;
+use self::columns::{Plan, PlanInput, Slot};
+use self::dedupe::dedupe;
+use crate::config::CellSettings;
 use crate::error::{Error, Result};
 use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str};
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
-use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
+use crate::time::forms::Forms;
+use crate::time::{TimestampError, Ts, Zone};
 
+pub use columns::{ColumnMapping, FileMapping, NullSet};
 pub use profile::Profile;
 
 /// Timestamps before 2000 are placeholders or typos (`1900-01-00`).
@@ -56,6 +64,8 @@ pub struct Normalized {
     pub accepted: usize,
     /// For each complaint (same order), the origins of the rows merged into it.
     pub merged: Vec<Vec<Origin>>,
+    /// How each input file's columns were read.
+    pub mappings: Vec<FileMapping>,
 }
 
 /// Settings the stage needs.
@@ -64,8 +74,39 @@ pub struct NormalizeOptions<'a> {
     pub profile: &'a Profile,
     /// Zone of wall-clock times.
     pub zone: &'a Zone,
+    /// Timestamp forms, date order and null markers.
+    pub cells: &'a CellSettings,
     /// Stage times after this are flagged (they are treated as not yet happened downstream).
     pub as_of: Ts,
+}
+
+/// How one input file's columns would be read (`check --input`): the file is opened, its
+/// header found and its first rows sampled, and nothing more is read. A file without a
+/// `complaint_id` or `received_at` column, or with an ambiguous date column, is an error, as it
+/// would be for `run`.
+pub fn describe(
+    path: &std::path::Path,
+    ingest: &crate::pipeline::ingest::IngestOptions<'_>,
+    opts: &NormalizeOptions<'_>,
+) -> Result<(crate::pipeline::ingest::InputFile, FileMapping)> {
+    let src = crate::pipeline::ingest::Source::open(path, 0, ingest)?;
+    let nulls = NullSet::new(&opts.cells.null_values);
+    let input = PlanInput {
+        profile: opts.profile,
+        cells: opts.cells,
+        nulls: &nulls,
+    };
+    let plan = Plan::new(
+        0,
+        path,
+        &src.headers,
+        &src.sample,
+        &input,
+        &mut BTreeMap::new(),
+        &mut ExtraColumns::default(),
+        &mut Rejects::default(),
+    )?;
+    Ok((src.file, plan.mapping))
 }
 
 /// Reads and normalizes every input file, the chunks of each in parallel, then applies the
@@ -81,6 +122,14 @@ pub fn run(
 ) -> Result<Normalized> {
     use rayon::prelude::*;
     let mut extras = ExtraColumns::default();
+    let nulls = NullSet::new(&opts.cells.null_values);
+    let plan_input = PlanInput {
+        profile: opts.profile,
+        cells: opts.cells,
+        nulls: &nulls,
+    };
+    let mut known = BTreeMap::new();
+    let mut mappings = Vec::with_capacity(paths.len());
     // Room for every row at once (an export row is rarely under 100 bytes; see events::run).
     let bytes = crate::pipeline::ingest::total_bytes(paths);
     let mut rows: Vec<Complaint> = Vec::with_capacity(usize::try_from(bytes / 100).unwrap_or(0));
@@ -89,7 +138,17 @@ pub fn run(
         let id = u16::try_from(files.len())
             .map_err(|_| Error::Usage("more than 65,535 input files".into()))?;
         let mut src = crate::pipeline::ingest::Source::open(path, id, ingest)?;
-        let plan = Plan::new(id, &src.headers, paths, opts, &mut extras, rejects)?;
+        let plan = Plan::new(
+            id,
+            path,
+            &src.headers,
+            &src.sample,
+            &plan_input,
+            &mut known,
+            &mut extras,
+            rejects,
+        )?;
+        src.sample = Vec::new();
         let mut base = 0u32;
         // Time spent normalizing; the rest of the file's time is reading and decoding.
         let mut busy = std::time::Duration::ZERO;
@@ -103,7 +162,8 @@ pub fn run(
                     let mut interner = Interner::default();
                     let mut ingest_rejects = Rejects::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, cells| {
-                        if let Some(c) = plan.record(origin, cells, opts, &mut interner, &mut local)
+                        if let Some(c) =
+                            plan.record(origin, cells, opts, &nulls, &mut interner, &mut local)
                         {
                             out.push(c);
                         }
@@ -130,6 +190,7 @@ pub fn run(
         let mut file = src.file;
         file.records = base as usize;
         files.push(file);
+        mappings.push(plan.mapping);
     }
     let accepted = rows.len();
     let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
@@ -138,80 +199,18 @@ pub fn run(
         extras,
         accepted,
         merged,
+        mappings,
     })
 }
 
-/// How one file's columns become a complaint: the canonical field or carried-through column
-/// each column feeds.
-struct Plan {
-    slots: Vec<Slot>,
-    headers: Vec<String>,
-    n_extra: usize,
-}
-
 impl Plan {
-    fn new(
-        file: u16,
-        headers: &[String],
-        paths: &[std::path::PathBuf],
-        opts: &NormalizeOptions<'_>,
-        extras: &mut ExtraColumns,
-        rejects: &mut Rejects,
-    ) -> Result<Plan> {
-        let path = paths.get(file as usize).cloned().unwrap_or_default();
-        let (cols, losers) = opts.profile.map_headers(headers);
-        let missing: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
-            .into_iter()
-            .filter(|f| !cols.contains(&Some(*f)))
-            .map(|f| f.name().to_owned())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingColumns {
-                path,
-                missing,
-                found: headers.to_vec(),
-            });
-        }
-        for (i, f) in losers {
-            rejects.find(Finding {
-                origin: Origin {
-                    file,
-                    line: 0,
-                    record: 0,
-                },
-                complaint_id: String::new(),
-                field: headers[i].clone(),
-                code: FindingCode::DuplicateHeader,
-                message: format!(
-                    "column `{}` also maps to `{}`; an earlier alias won, so it is carried through unchanged",
-                    headers[i],
-                    f.name()
-                ),
-            });
-        }
-        // Per column: the canonical field, or the index of the extra column it feeds.
-        let slots: Vec<Slot> = cols
-            .iter()
-            .zip(headers)
-            .map(|(c, h)| match c {
-                Some(f) => Slot::Field(*f),
-                None if h.is_empty() => Slot::Skip,
-                None => Slot::Extra(extras.index_or_insert(h)),
-            })
-            .collect();
-        Ok(Plan {
-            slots,
-            headers: headers.to_vec(),
-            n_extra: extras.0.len(),
-        })
-    }
-
     /// One record → a complaint, or a reject (every problem of the record in one message).
     fn record(
         &self,
         origin: Origin,
         fields: &crate::pipeline::ingest::Cells,
         opts: &NormalizeOptions<'_>,
+        nulls: &NullSet,
         interner: &mut Interner,
         rejects: &mut Rejects,
     ) -> Option<Complaint> {
@@ -224,7 +223,8 @@ impl Plan {
         let mut error_extras = Vec::new();
         for (i, slot) in self.slots.iter().enumerate() {
             let cell = fields.get(i).unwrap_or("").trim();
-            if cell.is_empty() {
+            // A null marker (`NA`, `NULL`, `-` …) is a blank, in any column.
+            if cell.is_empty() || nulls.contains(cell) {
                 continue;
             }
             match *slot {
@@ -235,7 +235,7 @@ impl Plan {
                     }
                     // A cell that is a whole timestamp is written in one form, so a CSV and an
                     // XLSX copy of an export (text vs. a date cell) carry the same value.
-                    c.extra[x] = Some(match crate::time::parse_timestamp_text(cell, opts.zone) {
+                    c.extra[x] = Some(match self.forms[i].parse_text(cell, opts.zone) {
                         Ok(t) => Str::from(opts.zone.format(t)),
                         Err(_) => interner.get(cell),
                     });
@@ -250,7 +250,8 @@ impl Plan {
                         ));
                         continue;
                     }
-                    if let Err((reason, msg)) = set_field(&mut c, f, cell, opts, interner) {
+                    let forms = (&self.forms[i], self.accepted[i].as_str());
+                    if let Err((reason, msg)) = set_field(&mut c, f, cell, forms, opts, interner) {
                         problems.push((f, cell.to_owned(), reason, msg));
                     }
                 }
@@ -315,18 +316,13 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Slot {
-    Field(Field),
-    Extra(usize),
-    Skip,
-}
-
-/// Reads one canonical cell into the complaint.
+/// Reads one canonical cell into the complaint; `forms` is how its column's timestamps are
+/// read, and their description for a reject.
 fn set_field(
     c: &mut Complaint,
     f: Field,
     cell: &str,
+    forms: (&Forms, &str),
     opts: &NormalizeOptions<'_>,
     interner: &mut Interner,
 ) -> std::result::Result<(), (RejectReason, String)> {
@@ -334,12 +330,13 @@ fn set_field(
         FieldKind::Id => c.id = Str::from(cell),
         FieldKind::Timestamp => {
             let stage = f.stage().expect("timestamp fields are stages");
-            let t = parse_timestamp(cell, opts.zone).map_err(|e| match e {
+            let t = forms.0.parse(cell, opts.zone).map_err(|e| match e {
                 TimestampError::Unparseable => (
                     RejectReason::BadTimestamp,
                     format!(
-                        "`{}` = `{cell}` is not a timestamp in any accepted form",
-                        f.name()
+                        "`{}` = `{cell}` is not a timestamp in the accepted forms: {}; declare its form with `ingest.timestamp_forms` (docs/FIELDS.md §4)",
+                        f.name(),
+                        forms.1
                     ),
                 ),
                 TimestampError::InvalidDate => (
@@ -516,167 +513,6 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
             );
         }
     }
-}
-
-/// Applies the duplicate policy. Returns the complaints sorted by receipt then ID, and for
-/// each the rows merged into it.
-fn dedupe(
-    mut rows: Vec<Complaint>,
-    n_extra: usize,
-    paths: &[std::path::PathBuf],
-    rejects: &mut Rejects,
-) -> (Vec<Complaint>, Vec<Vec<Origin>>) {
-    use rayon::prelude::*;
-    // Rows from earlier files have fewer extra columns: pad to the final width.
-    for c in &mut rows {
-        if c.extra.len() < n_extra {
-            c.extra.resize(n_extra, None);
-        }
-    }
-    // Rows of each ID: most IDs have one, so only repeated IDs get a list.
-    let mut first: FxHashMap<&str, u32> = FxHashMap::default();
-    first.reserve(rows.len());
-    let mut more: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    for (i, c) in rows.iter().enumerate() {
-        let i = i as u32;
-        match first.entry(c.id.as_str()) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                more.entry(*e.get())
-                    .or_insert_with(|| vec![*e.get()])
-                    .push(i);
-            }
-        }
-    }
-    drop(first);
-    // Winners, and for each the rows merged into it.
-    let mut winner_of_group: Vec<(u32, Vec<Origin>)> = Vec::with_capacity(more.len());
-    let mut loses = vec![false; rows.len()];
-    let mut groups: Vec<Vec<u32>> = more.into_values().collect();
-    groups.sort_unstable();
-    for mut group in groups {
-        group.sort_by(|a, b| rank(&rows[*b as usize]).cmp(&rank(&rows[*a as usize])));
-        let winner = &rows[group[0] as usize];
-        let at = format!(
-            "{}:{}",
-            paths
-                .get(winner.origin.file as usize)
-                .map_or_else(|| "?".into(), |p| display_path(p).display().to_string()),
-            winner.origin.line
-        );
-        let mut merged = Vec::new();
-        for &l in &group[1..] {
-            let loser = &rows[l as usize];
-            loses[l as usize] = true;
-            let (code, message) = if same_content(loser, winner) {
-                (
-                    FindingCode::ExactDuplicate,
-                    format!("identical to the row at {at}; counted once"),
-                )
-            } else {
-                (
-                    FindingCode::Superseded,
-                    format!(
-                        "superseded by the row at {at} (its latest stage: `{}`)",
-                        winner.latest_stage().name()
-                    ),
-                )
-            };
-            rejects.find(Finding {
-                origin: loser.origin,
-                complaint_id: loser.id.to_string(),
-                field: Field::ComplaintId.name().to_owned(),
-                code,
-                message,
-            });
-            if let Some(field) = conflict(loser, winner) {
-                rejects.find(Finding {
-                    origin: loser.origin,
-                    complaint_id: loser.id.to_string(),
-                    field: field.name().to_owned(),
-                    code: FindingCode::DuplicateConflict,
-                    message: format!(
-                        "`{}` differs from the winning row at {at}; the winning row's value is used",
-                        field.name()
-                    ),
-                });
-            }
-            merged.push(loser.origin);
-        }
-        merged.sort_unstable();
-        winner_of_group.push((group[0], merged));
-    }
-    let mut merged_of: FxHashMap<u32, Vec<Origin>> = winner_of_group.into_iter().collect();
-    // Winners in receipt order, then ID (IDs are unique among winners); sort indices, then
-    // move each complaint once.
-    // The receipt times are gathered once (16 bytes a key): comparing through the rows read
-    // each ID's shared string (a pointer chase into millions of scattered allocations) on
-    // every comparison; now only equal receipt times look at the IDs.
-    let mut keys: Vec<(Ts, u32)> = rows
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !loses[*i])
-        .map(|(i, c)| (c.received_at(), i as u32))
-        .collect();
-    keys.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            rows[a.1 as usize]
-                .id
-                .as_str()
-                .cmp(rows[b.1 as usize].id.as_str())
-        })
-    });
-    let mut order: Vec<u32> = keys.iter().map(|k| k.1).collect();
-    drop(keys);
-    let merged = order
-        .iter()
-        .map(|i| merged_of.remove(i).unwrap_or_default())
-        .collect();
-    // The losers go after the winners, then are dropped. Permuting in place rather than moving
-    // into a second vector keeps one copy of the complaints: at a million rows the copy was
-    // ~300 MB of fresh memory at the run's peak.
-    let winners = order.len();
-    order.extend((0..rows.len() as u32).filter(|&i| loses[i as usize]));
-    crate::model::permute(&mut rows, order);
-    // No shrink_to_fit: that would copy them after all; the spare capacity was never touched.
-    rows.truncate(winners);
-    (rows, merged)
-}
-
-/// Sort key for the duplicate policy (greater wins).
-fn rank(c: &Complaint) -> (Stage, usize, Ts, Origin) {
-    let n = c.times.iter().flatten().count();
-    let latest = c.times.iter().flatten().max().unwrap_or_default();
-    (c.latest_stage(), n, latest, c.origin)
-}
-
-fn same_content(a: &Complaint, b: &Complaint) -> bool {
-    a.times == b.times && Field::ALL.iter().all(|f| a.get(*f) == b.get(*f)) && a.extra == b.extra
-}
-
-/// The first descriptive field (not a later-stage fact) on which two rows of one complaint
-/// disagree, when both have a value.
-fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
-    use crate::model::FieldValue::Absent;
-    [
-        Field::ReceivedAt,
-        Field::Project,
-        Field::Building,
-        Field::Unit,
-        Field::Complainant,
-        Field::Phone,
-        Field::Channel,
-        Field::CategoryRaw,
-        Field::LevelRaw,
-        Field::Text,
-    ]
-    .into_iter()
-    .find(|f| {
-        let (x, y) = (a.get(*f), b.get(*f));
-        x != Absent && y != Absent && x != y
-    })
 }
 
 /// Shares equal strings.

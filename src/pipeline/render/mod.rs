@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::output::{names, write_atomic};
 use crate::pipeline::ingest::InputFile;
 use crate::rejects::Rejects;
+use crate::shipped::{self, Kind, Layered};
 
 /// The entry template of the report.
 pub const REPORT_TEMPLATE: &str = "report.html.j2";
@@ -43,7 +44,10 @@ const FUEL: u64 = 50_000_000;
 
 /// Compiled templates and the message catalogue.
 pub struct Templates {
-    dir: PathBuf,
+    /// The user's folder over the shipped templates: where each file was read from.
+    pub folder: Layered,
+    /// Template name → the file it was read from (for diagnostics).
+    paths: BTreeMap<String, PathBuf>,
     env: Environment<'static>,
     /// lang → key → text.
     messages: Arc<BTreeMap<String, BTreeMap<String, String>>>,
@@ -54,8 +58,9 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Loads and compiles every template in `dir`, reporting every problem.
-    pub fn load(dir: &Path) -> Result<Templates> {
+    /// Loads and compiles every template: the user's folder `dir` over the shipped templates
+    /// (`given`: the folder was named, so it must exist). Every problem is reported.
+    pub fn load(dir: &Path, given: bool) -> Result<Templates> {
         let mut diags = Diagnostics::default();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -63,24 +68,19 @@ impl Templates {
         // `.html.j2` names autoescape as HTML (minijinja strips `.j2`), which is what we want.
         let mut files = Vec::new();
         let mut names = Vec::new();
-        if !dir.is_dir() {
+        if given && !dir.is_dir() {
             return Err(
                 Diagnostic::new(display_path(dir), "template folder not found")
                     .help("pass --templates DIR or set `templates = \"...\"` in the config")
                     .into(),
             );
         }
-        let mut paths = Vec::new();
-        collect_files(dir, &mut paths);
-        paths.sort();
+        let folder = Layered::new(Kind::Templates, dir);
+        let mut paths = BTreeMap::new();
         let mut messages = BTreeMap::new();
-        for path in paths {
-            let rel = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let Ok(src) = std::fs::read_to_string(&path) else {
+        for file in folder.all_files() {
+            let (rel, path) = (file.rel, file.path);
+            let Ok(src) = shipped::read_to_string(&path) else {
                 diags.push(Diagnostic::new(
                     display_path(&path),
                     "cannot read the file (is it UTF-8?)",
@@ -105,21 +105,23 @@ impl Templates {
             if !rel.ends_with(".j2") {
                 continue;
             }
+            paths.insert(rel.clone(), path);
             if let Err(e) = env.add_template_owned(rel.clone(), src.clone()) {
-                diags.push(template_diagnostic(dir, &e, Some(&src)));
+                diags.push(template_diagnostic(&paths, &e, Some(&src)));
             }
             names.push(rel);
         }
+        let entry_dir = folder.dir_of(REPORT_TEMPLATE);
         if !names.iter().any(|n| n == REPORT_TEMPLATE) && diags.is_empty() {
             diags.push(Diagnostic::new(
-                display_path(&dir.join(REPORT_TEMPLATE)),
+                display_path(&entry_dir.join(REPORT_TEMPLATE)),
                 "the report's entry template is missing",
             ));
         }
         for lang in ["zh", "en"] {
             if !messages.contains_key(lang) && diags.is_empty() {
                 diags.push(Diagnostic::new(
-                    display_path(&dir.join(MESSAGES)),
+                    display_path(&folder.dir_of(MESSAGES).join(MESSAGES)),
                     format!("no `[{lang}]` section of messages"),
                 ));
             }
@@ -128,7 +130,8 @@ impl Templates {
         let messages = Arc::new(messages);
         register(&mut env, &messages);
         Ok(Templates {
-            dir: dir.to_path_buf(),
+            folder,
+            paths,
             env,
             messages,
             names,
@@ -141,7 +144,7 @@ impl Templates {
         let tpl = self
             .env
             .get_template(name)
-            .map_err(|e| Error::Render(template_diagnostic(&self.dir, &e, None).to_string()))?;
+            .map_err(|e| Error::Render(template_diagnostic(&self.paths, &e, None).to_string()))?;
         let ctx = Value::from(Serde(ctx));
         // Rendering is synchronous on this thread; the previous value is put back after, so
         // a nested render (none today) would not change its caller's language.
@@ -150,9 +153,12 @@ impl Templates {
         let rendered = tpl.render(ctx);
         PAGE_LANG.with(|l| *l.borrow_mut() = previous);
         rendered.map_err(|e| {
-            let src = std::fs::read_to_string(self.dir.join(e.name().unwrap_or(name))).ok();
+            let src = self
+                .paths
+                .get(e.name().unwrap_or(name))
+                .and_then(|p| shipped::read_to_string(p).ok());
             Error::Diagnostics(Diagnostics(vec![template_diagnostic(
-                &self.dir,
+                &self.paths,
                 &e,
                 src.as_deref(),
             )]))
@@ -177,31 +183,19 @@ impl Templates {
     }
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            // `tests/` holds template test fixtures, not templates.
-            if p.file_name().is_some_and(|n| n == "tests") {
-                continue;
-            }
-            collect_files(&p, out);
-        } else if !p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'))
-        {
-            out.push(p);
-        }
-    }
-}
-
 /// A minijinja error as a diagnostic, pointing into the template. An error inside an included
 /// partial arrives wrapped in the include's error; the innermost one says where it really is.
-fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagnostic {
+fn template_diagnostic(
+    paths: &BTreeMap<String, PathBuf>,
+    outer: &TplError,
+    src: Option<&str>,
+) -> Diagnostic {
+    let path_of = |name: &str| {
+        paths
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name))
+    };
     let mut e = outer;
     while let Some(inner) = std::error::Error::source(e).and_then(|x| x.downcast_ref::<TplError>())
     {
@@ -213,11 +207,11 @@ fn template_diagnostic(dir: &Path, outer: &TplError, src: Option<&str>) -> Diagn
     } else {
         inner_src = e
             .name()
-            .and_then(|n| std::fs::read_to_string(dir.join(n)).ok());
+            .and_then(|n| shipped::read_to_string(&path_of(n)).ok());
         inner_src.as_deref()
     };
     let name = e.name().unwrap_or("?");
-    let path = display_path(&dir.join(name));
+    let path = display_path(&path_of(name));
     let mut msg = match e.detail() {
         Some(d) => format!("{}: {d}", e.kind()),
         None => e.kind().to_string(),

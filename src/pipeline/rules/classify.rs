@@ -462,11 +462,13 @@ pub fn run(
     rejects: &mut Rejects,
     progress: &crate::progress::Meter,
 ) -> Result<Classified> {
+    // The column mappings are the run's to report (`Run::judge` takes them out first).
     let Normalized {
         complaints,
         extras,
         accepted,
         merged,
+        mappings: _,
     } = normalized;
     if let EvalMode::Fixed(outs) = &mode {
         return Ok(fixed(rules, outs, complaints, extras, accepted, merged));

@@ -42,6 +42,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::error::Result;
 use crate::model::Field;
+use crate::shipped::{self, Kind, Layered};
 use toml::Spanned;
 
 /// The rule set's manifest file name.
@@ -115,6 +116,8 @@ impl Default for KpiSettings {
 pub struct RulesManifest {
     /// The rule set's name, shown in reports.
     pub name: Option<String>,
+    /// Its English name (`--lang en`; default: `name`).
+    pub name_en: Option<String>,
     /// Where the rules come from (procedure names, document references).
     pub source: Option<String>,
     /// Levels in report order.
@@ -128,6 +131,19 @@ pub struct RulesManifest {
     pub tables: BTreeMap<String, TableSettings>,
     /// The legacy indicator settings (see [`KpiSettings`]).
     pub kpi: Option<KpiSettings>,
+}
+
+impl RulesManifest {
+    /// The rule set's name in the report language (the Chinese name when no English one is
+    /// given; empty without a name).
+    pub fn name_in(&self, lang: crate::format::Lang) -> String {
+        match lang {
+            crate::format::Lang::En => self.name_en.as_ref().or(self.name.as_ref()),
+            crate::format::Lang::Zh => self.name.as_ref(),
+        }
+        .cloned()
+        .unwrap_or_default()
+    }
 }
 
 /// A compiled entry script.
@@ -172,8 +188,10 @@ pub struct RuleFile {
 
 /// Everything in the rule folder, compiled.
 pub struct RuleSet {
-    /// The folder.
+    /// The folder (as given; it may not exist when the shipped rules are used as they are).
     pub dir: PathBuf,
+    /// The user's folder over the shipped rules: where each file was read from.
+    pub folder: Layered,
     /// `rules.toml`.
     pub manifest: RulesManifest,
     /// Data the helpers use (tables, calendars, zone).
@@ -190,6 +208,8 @@ pub struct RuleSet {
     pub kpis: kpis::KpiSet,
     /// Every file read, with hashes.
     pub files: Vec<RuleFile>,
+    /// Each calendar's file (`check` shows where each piece of the rule set came from).
+    pub calendar_paths: BTreeMap<String, PathBuf>,
     /// Warnings found while compiling (shown by `check` and `run`).
     pub warnings: Vec<Diagnostic>,
 }
@@ -200,14 +220,19 @@ impl RuleSet {
         let mut diags = Diagnostics::default();
         let dir = cfg.rules_dir.clone();
         let mut files = Vec::new();
-        if !dir.is_dir() {
+        // A folder the user named must exist; the default `rules/` may not, and then the
+        // shipped rules are used as they are.
+        if cfg.rules_given && !dir.is_dir() {
             return Err(Diagnostic::new(display_path(&dir), "rule folder not found")
                 .help("pass --rules DIR or set `rules = \"...\"` in the config")
                 .into());
         }
-        let manifest = load_manifest(&dir, &mut files, &mut diags);
-        let tables = load_tables(&dir, &manifest, &mut files, &mut diags);
-        let (calendars, default_calendar) = load_calendars(&dir, cfg, &mut files, &mut diags);
+        let folder = Layered::new(Kind::Rules, &dir);
+        let manifest = load_manifest(&folder, &mut files, &mut diags);
+        let tables = load_tables(&folder, &manifest, &mut files, &mut diags);
+        let mut calendar_paths = BTreeMap::new();
+        let (calendars, default_calendar) =
+            load_calendars(&folder, cfg, &mut files, &mut calendar_paths, &mut diags);
         let env = Arc::new(RuleEnv {
             zone: cfg.zone.clone(),
             tables,
@@ -218,15 +243,15 @@ impl RuleSet {
         let classify = load_entry(
             &engine,
             &env,
-            &dir.join("classify.rhai"),
+            &folder.dir_of("classify.rhai").join("classify.rhai"),
             "classify",
             1,
             &mut files,
             &mut diags,
         );
-        let targets = presets::targets::load(&dir.join("sla"), cfg, &env, &mut files, &mut diags);
+        let targets = presets::targets::load(&folder, cfg, &env, &mut files, &mut diags);
         let duties = presets::duties::load(
-            &dir.join("duties"),
+            &folder,
             cfg,
             targets.as_ref().unwrap_or(&TargetSet::default()),
             &mut files,
@@ -245,10 +270,15 @@ impl RuleSet {
                     events: presets::known_events(cfg, &[]),
                     outputs: analysis::map_keys(&entry.ast, entry.name),
                 };
+                // A legacy `[kpi]` table in the user's own rules.toml is read as it always was,
+                // unless the user also has a kpis.toml (the shipped one does not count).
+                let kpis_file = folder
+                    .file(kpis::KPIS)
+                    .filter(|f| !f.builtin || manifest.kpi.is_none());
                 kpis::load(
-                    &dir,
+                    kpis_file.map(|f| f.path),
                     manifest.kpi.as_ref(),
-                    &dir.join(MANIFEST),
+                    &folder.dir_of(MANIFEST).join(MANIFEST),
                     &known,
                     &mut files,
                     &mut diags,
@@ -261,6 +291,7 @@ impl RuleSet {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(RuleSet {
             dir,
+            folder,
             manifest,
             env,
             engine,
@@ -269,6 +300,7 @@ impl RuleSet {
             duties,
             kpis: kpis.expect("no diagnostics means the indicators loaded"),
             files,
+            calendar_paths,
             warnings,
         })
     }
@@ -281,9 +313,15 @@ fn record(files: &mut Vec<RuleFile>, path: &Path, bytes: &[u8]) {
     });
 }
 
-fn load_manifest(dir: &Path, files: &mut Vec<RuleFile>, diags: &mut Diagnostics) -> RulesManifest {
-    let path = dir.join(MANIFEST);
-    let Ok(src) = std::fs::read_to_string(&path) else {
+fn load_manifest(
+    folder: &Layered,
+    files: &mut Vec<RuleFile>,
+    diags: &mut Diagnostics,
+) -> RulesManifest {
+    let Some(path) = folder.file(MANIFEST).map(|f| f.path) else {
+        return RulesManifest::default();
+    };
+    let Ok(src) = shipped::read_to_string(&path) else {
         return RulesManifest::default();
     };
     record(files, &path, src.as_bytes());
@@ -300,42 +338,25 @@ fn load_manifest(dir: &Path, files: &mut Vec<RuleFile>, diags: &mut Diagnostics)
     }
 }
 
-/// Files directly in `dir` with one of the extensions, sorted.
-pub fn files_with(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn load_tables(
-    dir: &Path,
+    folder: &Layered,
     manifest: &RulesManifest,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> HashMap<String, Arc<Table>> {
     let mut out = HashMap::new();
-    for path in files_with(&dir.join("tables"), &["csv", "xlsx", "toml"]) {
+    let manifest_path = folder.dir_of(MANIFEST).join(MANIFEST);
+    for path in folder
+        .files("tables", &["csv", "xlsx", "toml"])
+        .into_iter()
+        .map(|f| f.path)
+    {
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
-        if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(bytes) = shipped::read(&path) {
             record(files, &path, &bytes);
         }
         if out.contains_key(&name) {
@@ -370,7 +391,7 @@ fn load_tables(
     for name in manifest.tables.keys() {
         if !out.contains_key(name) && !diags.0.iter().any(|d| d.message.contains(name.as_str())) {
             diags.push(Diagnostic::new(
-                display_path(&dir.join(MANIFEST)),
+                display_path(&manifest_path),
                 format!("settings for table `{name}` but no file tables/{name}.csv|xlsx|toml"),
             ));
         }
@@ -379,9 +400,10 @@ fn load_tables(
 }
 
 fn load_calendars(
-    dir: &Path,
+    folder: &Layered,
     cfg: &Config,
     files: &mut Vec<RuleFile>,
+    paths: &mut BTreeMap<String, PathBuf>,
     diags: &mut Diagnostics,
 ) -> (HashMap<String, Arc<Calendar>>, String) {
     let mut out: HashMap<String, Arc<Calendar>> = HashMap::new();
@@ -389,11 +411,26 @@ fn load_calendars(
         "24x7".to_owned(),
         Arc::new(Calendar::always("24x7", cfg.zone.tz())),
     );
-    for path in files_with(&dir.join("calendars"), &["toml"]) {
-        let src = std::fs::read_to_string(&path).unwrap_or_default();
+    for path in folder
+        .files("calendars", &["toml"])
+        .into_iter()
+        .map(|f| f.path)
+    {
+        let src = shipped::read_to_string(&path).unwrap_or_default();
         record(files, &path, src.as_bytes());
-        match Calendar::load(&path) {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // A holiday table the user's folder does not have is the shipped one (a company
+        // calendar names `cn_holidays_2007_2026.csv` without copying it).
+        let shipped_calendars = folder.builtin_dir().join("calendars");
+        let mut load_table = |p: &Path| {
+            shipped::read(p).or_else(|e| match (folder.uses_builtin(), p.file_name()) {
+                (true, Some(name)) => shipped::read(&shipped_calendars.join(name)),
+                _ => Err(e),
+            })
+        };
+        match Calendar::from_toml_with_loader(&src, &path, &base, &mut load_table) {
             Ok(c) => {
+                paths.insert(c.name().to_owned(), path.clone());
                 out.insert(c.name().to_owned(), Arc::new(c));
             }
             Err(e) => {
@@ -405,7 +442,7 @@ fn load_calendars(
                     let text = e
                         .path
                         .as_deref()
-                        .and_then(|p| std::fs::read_to_string(p).ok())
+                        .and_then(|p| shipped::read_to_string(p).ok())
                         .unwrap_or(src);
                     d = d.at_offset(&text, span.start);
                 }
@@ -472,7 +509,7 @@ fn load_entry(
     diags: &mut Diagnostics,
 ) -> Option<Entry> {
     let shown = display_path(path);
-    let source = match std::fs::read_to_string(path) {
+    let source = match shipped::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
             diags.push(Diagnostic::new(

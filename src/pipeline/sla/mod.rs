@@ -492,7 +492,7 @@ pub fn evaluate(
     v.paused = paused_cal;
     // 4. Due.
     let due = match &deadline {
-        Some((field, text)) => match crate::time::parse_timestamp(text, zone) {
+        Some((field, text)) => match crate::time::parse_due_time(text, zone) {
             Ok(d) => {
                 v.note = Some(format!("due time from `{field}`"));
                 v.limit = d - s;

@@ -72,6 +72,14 @@ fn eval(t: &Target, tl: &Timeline, cal: &Calendar, as_of: Ts) -> Verdict {
     )
 }
 
+/// A verdict in Berlin on the 24x7 calendar (clocks jump from 02:00 to 03:00 on 2026-03-29),
+/// with the record's due time when the target reads one.
+fn in_berlin(t: &Target, tl: &Timeline, deadline: Option<(String, String)>, as_of: Ts) -> Verdict {
+    let z = Zone::from_name("Europe/Berlin").unwrap();
+    let cal = Calendar::always("24x7", z.tz());
+    evaluate(0, t, tl, None, &cal, Str::from("24x7"), deadline, &z, as_of)
+}
+
 #[test]
 fn a_working_budget_that_runs_out_before_lunch_is_due_after_it() {
     // 3 h 30 min from 08:30 ends exactly at 12:00; nobody breaches over lunch: due 13:30.
@@ -147,34 +155,12 @@ fn daylight_saving_is_counted_in_real_elapsed_time() {
     // A 24 h calendar limit across the spring-forward night in Berlin is 24 real hours:
     // 2026-03-28 12:00 CET + 24 h = 2026-03-29 13:00 CEST on the wall clock.
     let z = Zone::from_name("Europe/Berlin").unwrap();
-    let cal = Calendar::always("24x7", z.tz());
     let t = target(Limit::Calendar { secs: 86_400 });
     let tl = timeline(&[("received", at(&z, "2026-03-28 12:00"))]);
-    let v = evaluate(
-        0,
-        &t,
-        &tl,
-        None,
-        &cal,
-        Str::from("24x7"),
-        None,
-        &z,
-        at(&z, "2026-04-01"),
-    );
+    let v = in_berlin(&t, &tl, None, at(&z, "2026-04-01"));
     assert_eq!(z.format(v.due.unwrap()), "2026-03-29 13:00:00");
     // "same day" ends at local midnight, whatever the day's length.
-    let t = target(Limit::SameDay);
-    let v = evaluate(
-        0,
-        &t,
-        &tl,
-        None,
-        &cal,
-        Str::from("24x7"),
-        None,
-        &z,
-        at(&z, "2026-04-01"),
-    );
+    let v = in_berlin(&target(Limit::SameDay), &tl, None, at(&z, "2026-04-01"));
     assert_eq!(z.format(v.due.unwrap()), "2026-03-29 00:00:00");
 }
 
@@ -248,4 +234,18 @@ proptest! {
         let v = eval(&t, &timeline(&[("received", start), ("resolved", due + 1)]), &cal, due + 86_400);
         prop_assert_eq!(v.status, Status::Breached);
     }
+}
+
+#[test]
+fn a_due_time_from_the_record_in_a_dst_gap_is_moved_forward_not_refused() {
+    // A due time of 02:30 on the spring-forward night means 03:30.
+    let z = Zone::from_name("Europe/Berlin").unwrap();
+    let mut t = target(Limit::Calendar { secs: 86_400 });
+    t.deadline_field = Some("业主要求完成时间".into());
+    let tl = timeline(&[("received", at(&z, "2026-03-28 10:00"))]);
+    let deadline = Some(("业主要求完成时间".into(), "2026-03-29 02:30".into()));
+    let v = in_berlin(&t, &tl, deadline, at(&z, "2026-04-07"));
+    assert_eq!(v.due, Some(at(&z, "2026-03-29 03:30")));
+    assert_eq!(v.note.as_deref(), Some("due time from `业主要求完成时间`"));
+    assert_eq!(v.status, Status::Overdue);
 }

@@ -183,6 +183,11 @@ impl CsvStream {
         Ok(())
     }
 
+    /// True when the whole file is in the buffer (so the head text ends where the file does).
+    pub(super) fn whole_file_read(&self) -> bool {
+        self.eof
+    }
+
     /// The start of the text as lossily decoded, for finding the header (at most the first
     /// block).
     pub(super) fn head_text(&self) -> std::borrow::Cow<'_, str> {

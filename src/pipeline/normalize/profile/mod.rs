@@ -25,9 +25,7 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "complaint no",
             "ticket id",
             "ticket no",
-            "ticket",
             "case id",
-            "id",
         ],
     ),
     (
@@ -41,10 +39,8 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "受理登记时间",
             "创建时间",
             "received_at",
-            "received",
             "complaint time",
             "created_at",
-            "created",
             "submitted_at",
             "opened_at",
         ],
@@ -56,7 +52,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "确认时间",
             "接单时间",
             "acknowledged_at",
-            "acknowledged",
             "accepted_at",
             "acceptance time",
         ],
@@ -69,7 +64,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "分派时间",
             "转派时间",
             "dispatched_at",
-            "dispatched",
             "assigned_at",
         ],
     ),
@@ -95,7 +89,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "办结时间",
             "处理完毕时间",
             "resolved_at",
-            "resolved",
             "completed_at",
             "completion time",
         ],
@@ -107,7 +100,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "答复时间",
             "反馈时间",
             "replied_at",
-            "replied",
             "reply time",
         ],
     ),
@@ -129,7 +121,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "结案时间",
             "闭环时间",
             "closed_at",
-            "closed",
             "close time",
         ],
     ),
@@ -144,25 +135,15 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "楼盘",
             "project",
             "community",
-            "site",
-            "estate",
         ],
     ),
     (
         Field::Building,
-        &["楼栋", "楼号", "栋号", "楼宇", "building", "block", "tower"],
+        &["楼栋", "楼号", "栋号", "楼宇", "building"],
     ),
     (
         Field::Unit,
-        &[
-            "房号",
-            "房间号",
-            "门牌号",
-            "单元房号",
-            "unit",
-            "room",
-            "apartment",
-        ],
+        &["房号", "房间号", "门牌号", "单元房号", "unit", "apartment"],
     ),
     (
         Field::Complainant,
@@ -173,10 +154,7 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "投诉人姓名",
             "联系人",
             "complainant",
-            "owner",
-            "customer",
             "customer name",
-            "name",
         ],
     ),
     (
@@ -202,7 +180,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "投诉方式",
             "受理渠道",
             "channel",
-            "source",
             "intake channel",
         ],
     ),
@@ -215,7 +192,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "分类",
             "问题类型",
             "category",
-            "type",
             "complaint type",
         ],
     ),
@@ -228,7 +204,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "级别",
             "重要程度",
             "优先级",
-            "level",
             "priority",
             "severity",
             "urgency",
@@ -245,9 +220,6 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "投诉事项",
             "text",
             "description",
-            "content",
-            "details",
-            "complaint",
         ],
     ),
     (
@@ -284,20 +256,11 @@ pub const BUILTIN_ALIASES: &[(Field, &[&str])] = &[
             "回访满意度",
             "满意度评价",
             "satisfaction",
-            "score",
-            "rating",
         ],
     ),
     (
         Field::Status,
-        &[
-            "状态",
-            "处理状态",
-            "工单状态",
-            "投诉状态",
-            "status",
-            "state",
-        ],
+        &["状态", "处理状态", "工单状态", "投诉状态", "status"],
     ),
 ];
 
@@ -338,6 +301,8 @@ pub const BUILTIN_WORDS: &[(&str, f64)] = &[
 pub struct Profile {
     /// Header key → (field, alias priority); lower priority numbers win.
     by_key: HashMap<String, (Field, usize)>,
+    /// Priorities below this are the config's aliases.
+    configured: usize,
     /// The satisfaction scale.
     pub scale: Scale,
     /// Word key → score.
@@ -358,7 +323,13 @@ impl Profile {
                 prio += 1;
             }
         }
+        let configured = prio;
         if !cfg.replace_builtin {
+            // The canonical names themselves (rule test cases key their inputs by them).
+            for f in Field::ALL.iter().filter(|f| **f != Field::SatisfactionRaw) {
+                by_key.entry(header_key(f.name())).or_insert((*f, prio));
+                prio += 1;
+            }
             for (f, aliases) in BUILTIN_ALIASES {
                 for a in *aliases {
                     by_key.entry(header_key(a)).or_insert((*f, prio));
@@ -385,9 +356,38 @@ impl Profile {
         }
         Profile {
             by_key,
+            configured,
             scale,
             words,
         }
+    }
+
+    /// Headers listed under two fields in `[profile.aliases]`: (header as written, the field it
+    /// is listed under first, the other). Such a header would map by the order of the fields in
+    /// the file, which nobody means; the config is refused instead.
+    pub fn conflicts(cfg: &ProfileConfig) -> Vec<(String, Field, Field)> {
+        let mut seen: HashMap<String, Field> = HashMap::new();
+        let mut out = Vec::new();
+        for (field, aliases) in &cfg.aliases {
+            let Some(f) = Field::from_name(field.get_ref()) else {
+                continue;
+            };
+            for a in aliases {
+                match seen.get(&header_key(a)) {
+                    Some(g) if *g != f => out.push((a.clone(), *g, f)),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(header_key(a), f);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// True when the alias of this priority comes from the config, not the built-in list.
+    pub fn is_configured(&self, priority: usize) -> bool {
+        priority < self.configured
     }
 
     /// The field a header maps to, with its priority.

@@ -53,3 +53,46 @@ fn satisfaction_scales_and_words() {
     assert_eq!(stars.satisfaction("5"), Ok(100.0));
     assert!(stars.satisfaction("85").is_err());
 }
+
+#[test]
+fn generic_english_words_are_not_guessed_but_canonical_names_are() {
+    let p = profile("");
+    for h in [
+        "State", "ID", "Name", "Type", "Source", "Score", "Created", "Closed", "Owner",
+    ] {
+        assert_eq!(p.field_for(h), None, "{h}");
+    }
+    assert_eq!(p.field_for("status").map(|x| x.0), Some(Field::Status));
+    assert_eq!(p.field_for("level_raw").map(|x| x.0), Some(Field::LevelRaw));
+    assert_eq!(
+        p.field_for("Complaint ID").map(|x| x.0),
+        Some(Field::ComplaintId)
+    );
+}
+
+#[test]
+fn no_built_in_alias_names_two_fields() {
+    let mut seen = std::collections::HashMap::new();
+    for (f, aliases) in BUILTIN_ALIASES {
+        for a in *aliases {
+            if let Some(g) = seen.insert(header_key(a), *f) {
+                assert_eq!(g, *f, "`{a}` is an alias of two fields");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_header_listed_under_two_fields_is_a_conflict_naming_both() {
+    let cfg: crate::config::RawConfig = toml::from_str(
+        "[profile.aliases]\nstatus = [\"State\"]\nproject = [\"state \", \"Neighborhood\"]\n",
+    )
+    .unwrap();
+    let c = Profile::conflicts(&cfg.profile);
+    assert_eq!(c, vec![("State".to_owned(), Field::Project, Field::Status)]);
+    let p = Profile::new(&cfg.profile);
+    let (f, prio) = p.field_for("Neighborhood").unwrap();
+    assert_eq!(f, Field::Project);
+    assert!(p.is_configured(prio));
+    assert!(!p.is_configured(p.field_for("投诉编号").unwrap().1));
+}

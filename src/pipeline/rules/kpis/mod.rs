@@ -266,19 +266,19 @@ pub struct Known<'a> {
     pub outputs: BTreeSet<String>,
 }
 
-/// Loads `kpis.toml` of `dir`, or the built-in set adjusted by a legacy `[kpi]` table.
+/// Loads the `kpis.toml` at `path` (the user's, or the shipped one), or without one the
+/// shipped indicators adjusted by a legacy `[kpi]` table.
 pub fn load(
-    dir: &Path,
+    path: Option<PathBuf>,
     legacy: Option<&KpiSettings>,
     manifest_path: &Path,
     known: &Known<'_>,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> Option<KpiSet> {
-    let path = dir.join(KPIS);
-    let own = std::fs::read_to_string(&path).ok();
-    let (src, shown, from_file) = match own {
-        Some(src) => {
+    let own = path.and_then(|p| crate::shipped::read_to_string(&p).ok().map(|s| (p, s)));
+    let (src, shown, file_path): (String, PathBuf, Option<PathBuf>) = match own {
+        Some((path, src)) => {
             files.push(RuleFile {
                 path: display_path(&path).display().to_string(),
                 sha256: crate::output::sha256_hex(src.as_bytes()),
@@ -295,7 +295,7 @@ pub fn load(
                     )),
                 );
             }
-            (src, display_path(&path), true)
+            (src, display_path(&path), Some(path))
         }
         None => {
             if legacy.is_some() {
@@ -313,10 +313,11 @@ pub fn load(
             (
                 BUILT_IN.to_owned(),
                 PathBuf::from(format!("(built-in {KPIS})")),
-                false,
+                None,
             )
         }
     };
+    let from_file = file_path.is_some();
     let before = diags.errors();
     let raw: RawFile = match toml::from_str(&src) {
         Ok(r) => r,
@@ -367,7 +368,7 @@ pub fn load(
         }
     }
     (diags.errors() == before).then_some(KpiSet {
-        path: from_file.then_some(path),
+        path: file_path,
         settings,
         kpis,
     })

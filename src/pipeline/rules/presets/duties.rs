@@ -35,6 +35,7 @@ use super::{Preset, PresetFile, check_event, known_events, labels, read_selected
 use crate::config::Config;
 use crate::diagnostic::{Diagnostics, did_you_mean};
 use crate::pipeline::rules::RuleFile;
+use crate::shipped::Layered;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -250,7 +251,7 @@ fn parse_condition(field: &str, v: &toml::Value) -> Result<Condition, String> {
 
 /// Loads the selected duty presets from `dir`.
 pub fn load(
-    dir: &std::path::Path,
+    folder: &Layered,
     cfg: &Config,
     targets: &TargetSet,
     files: &mut Vec<RuleFile>,
@@ -259,13 +260,16 @@ pub fn load(
     // Duties may also name `interview` (a team duty's discharging event).
     let events = known_events(cfg, &["interview"]);
     let selected: Vec<PresetFile<RawFile>> = read_selected(
-        dir,
+        folder,
+        "duties",
         cfg.audit.duties.as_deref(),
         "duty preset",
         cfg,
-        files,
         diags,
     );
+    for f in &selected {
+        f.record(files);
+    }
     let mut set = DutySet::default();
     for file in selected {
         let preset = file.preset.name.clone();

@@ -6,16 +6,18 @@
 
 pub mod duties;
 pub mod limit;
+pub mod selection;
 pub mod targets;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 
-use super::{RuleFile, files_with};
+use super::RuleFile;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::shipped::{self, Layered};
 
 /// Canonical event names targets and duties may start, stop or act on (`[event_log.types]`
 /// adds your own; see `docs/AUDIT.md`).
@@ -133,30 +135,71 @@ impl<R> PresetFile<R> {
         )
     }
 
+    /// Records the file among those the rule set was built from (for the manifest).
+    pub fn record(&self, files: &mut Vec<RuleFile>) {
+        files.push(RuleFile {
+            path: self.shown.display().to_string(),
+            sha256: crate::output::sha256_hex(self.src.as_bytes()),
+        });
+    }
+
     /// A diagnostic at a byte offset of the file.
     pub fn at(&self, span: std::ops::Range<usize>, msg: String) -> Diagnostic {
         Diagnostic::new(&self.shown, msg).at_offset(&self.src, span.start)
     }
 }
 
-/// Reads the presets of `dir` that `selection` names (all of them when `None`), in selection
-/// order, reporting names that match no file (`what`: "SLA preset", "duty preset") and files
-/// that do not parse. Every file read is recorded in `files`.
+/// A problem with a name the config lists, pointing at it in the config file, with a
+/// did-you-mean among `names` (or the list of them, introduced by `what`).
+pub fn config_name_diagnostic(
+    cfg: &Config,
+    name: &Spanned<String>,
+    msg: String,
+    names: &[&str],
+    what: &str,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        cfg.path.as_deref().map(display_path).unwrap_or_default(),
+        msg,
+    );
+    if let Some(src) = cfg
+        .path
+        .as_deref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    {
+        d = d.at_offset(&src, name.span().start);
+    }
+    d.help(match did_you_mean(name.get_ref(), names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("{what}: {}", names.join(", ")),
+    })
+}
+
+/// Reads the presets in `sub` (`sla`, `duties`) of the rule folder that `selection` names (all
+/// of them when `None`), in selection order, reporting names that match no file (`what`: "SLA
+/// preset", "duty preset") and files that do not parse. The caller records the files it uses
+/// ([`PresetFile::record`]).
 pub fn read_selected<R: DeserializeOwned + PresetHeader>(
-    dir: &Path,
+    folder: &Layered,
+    sub: &str,
     selection: Option<&[Spanned<String>]>,
     what: &str,
     cfg: &Config,
-    files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> Vec<PresetFile<R>> {
-    let available = files_with(dir, &["toml"]);
+    let available: Vec<PathBuf> = folder
+        .files(sub, &["toml"])
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
     let stem = |p: &PathBuf| {
         p.file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned()
     };
+    let names: Vec<String> = available.iter().map(&stem).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let selected: Vec<PathBuf> = match selection {
         None => available.clone(),
         Some(list) => list
@@ -164,29 +207,17 @@ pub fn read_selected<R: DeserializeOwned + PresetHeader>(
             .filter_map(|name| {
                 let found = available.iter().find(|p| stem(p) == *name.get_ref());
                 if found.is_none() {
-                    let names: Vec<String> = available.iter().map(&stem).collect();
-                    let mut d = Diagnostic::new(
-                        cfg.path.as_deref().map(display_path).unwrap_or_default(),
+                    diags.push(config_name_diagnostic(
+                        cfg,
+                        name,
                         format!(
                             "{what} `{}` not found in {}",
                             name.get_ref(),
-                            display_path(dir).display()
+                            folder.describe_sub(sub)
                         ),
-                    );
-                    if let Some(src) = cfg
-                        .path
-                        .as_deref()
-                        .and_then(|p| std::fs::read_to_string(p).ok())
-                    {
-                        d = d.at_offset(&src, name.span().start);
-                    }
-                    d = d.help(
-                        match did_you_mean(name.get_ref(), names.iter().map(String::as_str)) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("presets: {}", names.join(", ")),
-                        },
-                    );
-                    diags.push(d);
+                        &names,
+                        "presets",
+                    ));
                 }
                 found.cloned()
             })
@@ -195,14 +226,10 @@ pub fn read_selected<R: DeserializeOwned + PresetHeader>(
     let mut out = Vec::new();
     for path in selected {
         let shown = display_path(&path);
-        let Ok(src) = std::fs::read_to_string(&path) else {
+        let Ok(src) = shipped::read_to_string(&path) else {
             diags.push(Diagnostic::new(&shown, format!("cannot read the {what}")));
             continue;
         };
-        files.push(RuleFile {
-            path: shown.display().to_string(),
-            sha256: crate::output::sha256_hex(src.as_bytes()),
-        });
         let raw: R = match toml::from_str(&src) {
             Ok(r) => r,
             Err(e) => {

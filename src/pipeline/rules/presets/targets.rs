@@ -33,11 +33,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::limit::{Limit, WorkingDays, parse_limit};
+use super::selection::TargetSelection;
 use super::{Preset, PresetFile, check_event, known_events, labels, read_selected};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::pipeline::rules::RuleFile;
 use crate::pipeline::rules::engine::RuleEnv;
+use crate::shipped::Layered;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -170,32 +172,58 @@ impl TargetSet {
     }
 }
 
-/// Loads the selected presets from `dir`.
+/// Loads the targets the config selects ([`TargetSelection`]) from the presets in the rule
+/// folder's `sla/`.
 pub fn load(
-    dir: &std::path::Path,
+    folder: &Layered,
     cfg: &Config,
     env: &RuleEnv,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> Option<TargetSet> {
     let known_events = known_events(cfg, &[]);
+    let selection = TargetSelection::from_config(cfg);
     let selected: Vec<PresetFile<RawPreset>> = read_selected(
-        dir,
-        cfg.sla.presets.as_deref(),
+        folder,
+        "sla",
+        selection.files_to_read(),
         "SLA preset",
         cfg,
-        files,
         diags,
     );
+    let defined: Vec<(String, String)> = selected
+        .iter()
+        .flat_map(|f| {
+            f.raw
+                .target
+                .iter()
+                .map(|t| (f.preset.name.clone(), t.get_ref().name.get_ref().clone()))
+        })
+        .collect();
+    selection.check(&defined, cfg, diags);
     let before = diags.0.len();
     let mut set = TargetSet::default();
     let mut raw_after: Vec<(usize, Spanned<String>, usize)> = Vec::new();
     let mut sources: Vec<(std::path::PathBuf, String)> = Vec::new();
-    for (fi, file) in selected.into_iter().enumerate() {
+    let mut fi = 0;
+    for file in selected {
         let preset = file.preset.name.clone();
+        // A preset none of whose targets is chosen is not part of the rule set.
+        if !file
+            .raw
+            .target
+            .iter()
+            .any(|t| selection.loads(&preset, t.get_ref().name.get_ref()))
+        {
+            continue;
+        }
+        file.record(files);
         set.presets.push(file.preset.clone());
         let (raw, file) = file.split();
         for t in raw.target {
+            if !selection.loads(&preset, t.get_ref().name.get_ref()) {
+                continue;
+            }
             let span = t.span();
             let t = t.into_inner();
             let at = |sp: std::ops::Range<usize>, msg: String| file.at(sp, msg);
@@ -332,6 +360,7 @@ pub fn load(
             });
         }
         sources.push((file.preset.path, file.src));
+        fi += 1;
     }
     for (i, a, fi) in raw_after {
         let (path, src) = &sources[fi];
@@ -339,12 +368,14 @@ pub fn load(
             Some(j) if j != i => set.targets[i].start = Start::After(j),
             _ => {
                 let names: Vec<&str> = set.targets.iter().map(|t| t.name.as_str()).collect();
+                let why = if selection.off.iter().any(|o| o.get_ref() == a.get_ref()) {
+                    "which `sla.targets_off` switches off"
+                } else {
+                    "which is not a loaded target"
+                };
                 let mut d = Diagnostic::new(
                     display_path(path),
-                    format!(
-                        "`after` names `{}`, which is not a loaded target",
-                        a.get_ref()
-                    ),
+                    format!("`after` names `{}`, {why}", a.get_ref()),
                 )
                 .at_offset(src, a.span().start);
                 if let Some(s) = did_you_mean(a.get_ref(), names.iter().copied()) {

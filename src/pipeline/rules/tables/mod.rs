@@ -598,7 +598,7 @@ pub fn read_table_file(
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(&shown, e.to_string()))?;
+    let bytes = crate::shipped::read(path).map_err(|e| Diagnostic::new(&shown, e.to_string()))?;
     match ext.as_str() {
         "csv" => {
             let text =
