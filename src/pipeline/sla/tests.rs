@@ -28,10 +28,12 @@ fn target(limit: Limit) -> Target {
         label_en: "t".into(),
         preset: "p".into(),
         source: None,
+        implements: Vec::new(),
         when: Vec::new(),
         start: Start::Event("received".into()),
         stop: vec!["resolved".into()],
         limit: Some(limit),
+        parameter: None,
         deadline_field: None,
         calendar: None,
         pause: Some("paused".into()),
@@ -248,4 +250,24 @@ proptest! {
         let v = eval(&t, &timeline(&[("received", start), ("resolved", due + 1)]), &cal, due + 86_400);
         prop_assert_eq!(v.status, Status::Breached);
     }
+}
+
+#[test]
+fn an_event_condition_selects_the_complaints_whose_timeline_shows_the_event() {
+    // 003-H20: the repeat 回访 applies only to complaints handled a second time.
+    let z = shanghai();
+    let mut t = target(Limit::Calendar { secs: 3 * 86_400 });
+    t.when = vec![("event:second_handling".into(), vec!["happened".into()])];
+    let c = Complaint::default();
+    let extras = crate::model::ExtraColumns::default();
+    let with = timeline(&[
+        ("received", at(&z, "2026-10-12 09:00")),
+        ("second_handling", at(&z, "2026-10-14 09:00")),
+    ]);
+    let without = timeline(&[("received", at(&z, "2026-10-12 09:00"))]);
+    assert!(applies(&t, &c, &[], &[], &extras, &with, &z));
+    assert!(!applies(&t, &c, &[], &[], &extras, &without, &z));
+    t.when[0].1 = vec!["not_happened".into()];
+    assert!(!applies(&t, &c, &[], &[], &extras, &with, &z));
+    assert!(applies(&t, &c, &[], &[], &extras, &without, &z));
 }
