@@ -437,6 +437,7 @@ pub fn evaluate(
         (Start::After(_), None) => ("after".to_owned(), None),
     };
     let chained = !t.starts_at_receipt();
+    let chained_by_after = matches!(t.start, Start::After(_));
     let Some(mut s) = start else {
         let stop_seen = tl.first_of(&t.stop, i64::MIN).is_some();
         if chained && !stop_seen {
@@ -471,7 +472,11 @@ pub fn evaluate(
         _ => s,
     };
     let stop = tl.first_of(&t.stop, stop_from);
+    // A stop only before an event start is a data error (a 回访 before the resolution). A
+    // chained clock starts where another one stopped, possibly in a later cycle of the
+    // complaint: the stop of an earlier cycle (the first 回访, before the repeated one) is not.
     if stop.is_none()
+        && !chained_by_after
         && let Some(early) =
             tl.0.iter()
                 .find(|e| e.at < original_start && t.stop.iter().any(|n| e.name == n.as_str()))
