@@ -183,6 +183,10 @@ pub struct SampleArgs {
     /// How to split the export: single, halves or per-month.
     #[arg(long, default_value = "single")]
     pub files: String,
+    /// The kind of organisation: property (default), hotel (001-HT: 要求见经理 and 记事本
+    /// events) or hospital (001-HS: ward nurses, 上报 to the head nurse, 转交 to 护理部).
+    #[arg(long, default_value = "property")]
+    pub flavour: String,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
