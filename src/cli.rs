@@ -41,6 +41,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Generate synthetic sample data of any size (deterministic for a seed).
     Sample(SampleArgs),
+    /// Write the procedure table: every numbered time limit and escalation rule of the sources,
+    /// the preset or duty implementing it and the test covering it, or why no log can show it.
+    Procedures(ProceduresArgs),
 }
 
 /// Where the config, rules and templates are.
@@ -129,6 +132,21 @@ pub struct CheckArgs {
 pub struct TestArgs {
     /// Test files or folders (default: the rule folder's `tests/`).
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub setup: SetupArgs,
+}
+
+/// Options of `procedures`.
+#[derive(Debug, Args, Clone)]
+pub struct ProceduresArgs {
+    /// Write the table here (e.g. docs/PROCEDURES.md) instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a number is implemented without a test, listed nowhere, or both implemented
+    /// and listed as a gap.
+    #[arg(long)]
+    pub check: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub setup: SetupArgs,

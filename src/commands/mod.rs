@@ -5,6 +5,7 @@ pub mod check;
 pub mod context;
 pub mod diff;
 pub mod explain;
+pub mod procedures;
 pub mod run;
 pub mod sample;
 pub mod test;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli, now: Ts) -> Result<i32> {
         Command::Context(args) => context::run(&args, now),
         Command::Diff(args) => diff::run(&args, now, cli.quiet),
         Command::Sample(args) => sample::run(&args, cli.quiet),
+        Command::Procedures(args) => procedures::run(&args, now, cli.quiet),
     }
 }
 
