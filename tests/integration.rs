@@ -35,3 +35,6 @@ mod layers;
 
 // Indicators as rule data: rules/kpis.toml.
 mod kpis;
+
+// The procedure library: docs/PROCEDURES.md, coverage of T01-T69 and E01-E51, procedure checks.
+mod cli_procedures;
