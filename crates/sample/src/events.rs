@@ -535,27 +535,49 @@ fn unsatisfied(b: &mut Builder<'_>, fu: NaiveDateTime, roster: &Roster, rng: &mu
     }
 }
 
-/// 001-HT: some guests demand the manager, and the duty manager is called (E22): mostly within
-/// minutes, sometimes late, to the wrong desk or not at all. Every incident goes into the Log
-/// Book, mostly within hours, some days later, a few never.
+/// An action a flavour's procedure owes from `from`: with probability `on_time` within the
+/// `soon` range of seconds, with `late` more two to four days later (in the daytime), else never.
+#[allow(clippy::too_many_arguments)]
+fn owed(
+    b: &mut Builder<'_>,
+    rng: &mut Rng,
+    from: NaiveDateTime,
+    (on_time, late): (f64, f64),
+    soon: (i64, i64),
+    ty: EvType,
+    actor: u16,
+    to: &'static str,
+    (remark, late_remark): (&'static str, &'static str),
+) {
+    let x = rng.f64();
+    if x < on_time {
+        let t = at(from, rng.range(soon.0, soon.1));
+        b.push(ty, t, actor, to, remark);
+    } else if x < on_time + late {
+        let t = daytime(at(from, rng.range(2 * DAY, 4 * DAY)), rng);
+        b.push(ty, t, actor, to, late_remark);
+    }
+}
+
+/// 001-HT: every incident goes into the Log Book, mostly within hours, some days later, a few
+/// never; some guests demand the manager, and the duty manager is called (E22): mostly within
+/// minutes, sometimes late, to the wrong desk or not at all.
 fn hotel(b: &mut Builder<'_>, roster: &Roster, seed: u64) {
     let mut rng = Rng::keyed(seed, &[TAG_FLAVOUR, b.c.ordinal]);
     let rng = &mut rng;
     let r = b.c.receipt();
-    let x = rng.f64();
-    if x < 0.85 {
-        let t = at(r, rng.range(20 * MIN, 8 * HOUR));
-        b.push(
-            EvType::LogBook,
-            t,
-            roster.lead(rng),
-            "",
-            "记事本登记，供管理层审阅",
-        );
-    } else if x < 0.95 {
-        let t = daytime(at(r, rng.range(2 * DAY, 4 * DAY)), rng);
-        b.push(EvType::LogBook, t, roster.rep(rng), "", "补记记事本");
-    }
+    let clerk = roster.lead(rng);
+    owed(
+        b,
+        rng,
+        r,
+        (0.85, 0.10),
+        (20 * MIN, 8 * HOUR),
+        EvType::LogBook,
+        clerk,
+        "",
+        ("记事本登记，供管理层审阅", "补记记事本"),
+    );
     if rng.chance(0.08) {
         let asked = at(r, rng.range(2 * MIN, 20 * MIN));
         let desk = roster.rep(rng);
@@ -588,42 +610,31 @@ fn hospital(b: &mut Builder<'_>, roster: &Roster, seed: u64) {
     let c = b.c;
     let r = c.receipt();
     if c.channel == Flavour::Hospital.channel("前台来访") {
-        let x = rng.f64();
-        if x < 0.8 {
-            let t = at(r, rng.range(10 * MIN, 4 * HOUR));
-            b.push(
-                EvType::Escalate,
-                t,
-                roster.rep(rng),
-                "护士长",
-                "病区护士报告护士长",
-            );
-        } else if x < 0.9 {
-            let t = daytime(at(r, rng.range(2 * DAY, 4 * DAY)), rng);
-            b.push(EvType::Escalate, t, roster.rep(rng), "护士长", "补报护士长");
-        }
+        let nurse = roster.rep(rng);
+        owed(
+            b,
+            rng,
+            r,
+            (0.8, 0.1),
+            (10 * MIN, 4 * HOUR),
+            EvType::Escalate,
+            nurse,
+            "护士长",
+            ("病区护士报告护士长", "补报护士长"),
+        );
     }
     if c.kind == Kind::Major {
-        let from = c.stages[ACK].unwrap_or(r);
-        let x = rng.f64();
-        if x < 0.8 {
-            let t = at(from, rng.range(HOUR, 6 * HOUR));
-            b.push(
-                EvType::Transfer,
-                t,
-                roster.lead(rng),
-                "护理部",
-                "重大投诉转护理部处理",
-            );
-        } else if x < 0.9 {
-            let t = daytime(at(from, rng.range(3 * DAY, 5 * DAY)), rng);
-            b.push(
-                EvType::Transfer,
-                t,
-                roster.lead(rng),
-                "护理部",
-                "重大投诉转护理部",
-            );
-        }
+        let head = roster.lead(rng);
+        owed(
+            b,
+            rng,
+            c.stages[ACK].unwrap_or(r),
+            (0.8, 0.1),
+            (HOUR, 6 * HOUR),
+            EvType::Transfer,
+            head,
+            "护理部",
+            ("重大投诉转护理部处理", "重大投诉转护理部"),
+        );
     }
 }

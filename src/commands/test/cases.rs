@@ -43,6 +43,7 @@ use crate::pipeline::normalize::Profile;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::{EvalMode, RuleValue};
 use crate::pipeline::rules::engine::TraceEvent;
+use crate::pipeline::rules::presets::OneOrMany;
 use crate::pipeline::sla::{Timeline, calendar_for};
 use crate::pipeline::{Partition, Run, RunOptions, Sink};
 use crate::rejects::RejectReason;
@@ -68,23 +69,6 @@ struct TestFile {
     procedure: Option<OneOrMany>,
     #[serde(default)]
     case: Vec<toml::Spanned<RawCase>>,
-}
-
-/// A name or a list of names.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn to_vec(&self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s.clone()],
-            OneOrMany::Many(v) => v.clone(),
-        }
-    }
 }
 
 /// One row of a case's event log.
@@ -151,25 +135,18 @@ pub struct CaseResult {
     pub failure: Option<String>,
 }
 
-/// Test files under `paths` (files or folders), sorted.
+/// Test files under `paths` (files, or folders of `*.test.toml`), in order.
 pub fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|f| f.to_string_lossy().ends_with(".test.toml"))
-                .collect();
-            v.sort();
-            out.extend(v);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    out
+    paths
+        .iter()
+        .flat_map(|p| {
+            if p.is_dir() {
+                crate::pipeline::rules::procedures::cases::test_files(p)
+            } else {
+                vec![p.clone()]
+            }
+        })
+        .collect()
 }
 
 /// The rule selection a case asks for: procedure bundles, presets, duty presets.
@@ -232,7 +209,7 @@ pub fn run_file(path: &Path, cfg: &Config, rules: &RuleSet) -> Result<Vec<CaseRe
             failure: None,
         };
         let key: Selection = (
-            case.procedure.as_ref().map(OneOrMany::to_vec),
+            case.procedure.clone().map(OneOrMany::into_vec),
             case.presets.clone(),
             case.duties.clone(),
         );
@@ -407,19 +384,8 @@ fn judge_and_check(
     c.events = Vec::new();
     let log = scratch.join(format!("case-{n}-events.csv"));
     if !case.events.is_empty() {
-        let mut ev = vec![
-            [
-                "投诉编号",
-                "操作时间",
-                "操作类型",
-                "操作人",
-                "岗位",
-                "升级至岗位",
-                "备注",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        ];
+        // The generator's event-log header: the built-in aliases read it.
+        let mut ev = vec![complaints_sample::EVENT_COLUMNS.map(str::to_owned).to_vec()];
         for e in &case.events {
             let opt = |x: &Option<String>| x.clone().unwrap_or_default();
             ev.push(vec![
@@ -532,16 +498,8 @@ fn judge_and_check(
             let tl = Timeline::new(complaint, logged, as_of);
             for (target, want) in &case.expect {
                 let Some(ti) = rules.targets.index(target) else {
-                    let names: Vec<&str> = rules
-                        .targets
-                        .targets
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect();
-                    return Err(format!(
-                        "no target `{target}` is loaded (loaded: {})",
-                        names.join(", ")
-                    ));
+                    let names = rules.targets.targets.iter().map(|t| t.name.as_str());
+                    return Err(not_loaded("target", target, names));
                 };
                 let got = verdicts.iter().find(|v| v.target as usize == ti);
                 let Some(want) = wanted(target, want, got.is_some(), boundary)? else {
@@ -582,16 +540,8 @@ fn judge_and_check(
             for (duty, want) in &case.expect {
                 let team = rules.duties.team_duties.iter().any(|d| d.name == *duty);
                 if !team && !rules.duties.duties.iter().any(|d| d.name == *duty) {
-                    let names: Vec<&str> = rules
-                        .duties
-                        .duties
-                        .iter()
-                        .map(|d| d.name.as_str())
-                        .collect();
-                    return Err(format!(
-                        "no duty `{duty}` is loaded (loaded: {})",
-                        names.join(", ")
-                    ));
+                    let names = rules.duties.duties.iter().map(|d| d.name.as_str());
+                    return Err(not_loaded("duty", duty, names));
                 }
                 let got = findings.0.iter().find(|f| {
                     f.duty == *duty && (f.team_level || f.complaint == u32::try_from(pos).ok())
@@ -665,6 +615,14 @@ fn wanted(
         fields.insert("offset".into(), b.offset.to_string());
     }
     Ok(Some(fields))
+}
+
+/// "no duty `x` is loaded (loaded: a, b)": a case names what its selection did not load.
+fn not_loaded<'a>(what: &str, name: &str, loaded: impl Iterator<Item = &'a str>) -> String {
+    format!(
+        "no {what} `{name}` is loaded (loaded: {})",
+        loaded.collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn expect_error(case: &RawCase, msg: &str, prints: &str) -> Result<(), String> {

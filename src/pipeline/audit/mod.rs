@@ -290,7 +290,7 @@ fn holds(
             } else {
                 value_text(field, c, &cls.columns, values, &cls.extras, zone)
             };
-            v.is_some_and(|v| ok.iter().any(|o| *o == v))
+            v.is_some_and(|v| ok.contains(&v))
         }
         Condition::Compare { field, op, value } => {
             let v = if field == "satisfaction" {

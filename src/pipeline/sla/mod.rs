@@ -283,7 +283,7 @@ pub fn applies(
             Some(kind) => Some(happened(tl.0.iter().any(|e| e.name == kind)).to_owned()),
             None => value_text(field, c, columns, values, extras, zone),
         };
-        v.is_some_and(|v| allowed.iter().any(|a| *a == v))
+        v.is_some_and(|v| allowed.contains(&v))
     })
 }
 

@@ -57,6 +57,27 @@ pub const EVENTS: &[&str] = &[
     "coordinated",
 ];
 
+/// A name or a list of names, as preset and test files write them (`stop = "replied"` or
+/// `stop = ["replied", "on_site"]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One name.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
 /// A `when` key on the complaint's events: `"event:second_handling" = "happened"`.
 pub const EVENT_CONDITION: &str = "event:";
 

@@ -39,8 +39,8 @@ use toml::Spanned;
 
 use super::limit::{Limit, WorkingDays};
 use super::{
-    Preset, PresetFile, check_event, check_implements, check_when_event, known_events, labels,
-    read_selected,
+    OneOrMany, Preset, PresetFile, check_event, check_implements, check_when_event, known_events,
+    labels, read_selected,
 };
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
@@ -83,22 +83,6 @@ struct RawTarget {
     on_level_change: Option<Spanned<String>>,
     #[serde(default)]
     implements: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        }
-    }
 }
 
 /// What to do when the record shows the event.

@@ -2,7 +2,7 @@
 //! read for the procedure table ("the test covering it"). `complaints test` runs the cases;
 //! this only reads their names and what they expect, leniently, so an index never fails a run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -38,9 +38,9 @@ pub struct CaseRef {
     pub boundary: bool,
 }
 
-/// Every `sla` and `duty` case in `dir` (the rule folder's `tests/`), in file and case order.
-pub fn index(dir: &Path) -> Vec<CaseRef> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
+/// The test files in `dir` (`*.test.toml`), sorted.
+pub fn test_files(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -48,8 +48,13 @@ pub fn index(dir: &Path) -> Vec<CaseRef> {
         .filter(|p| p.to_string_lossy().ends_with(".test.toml"))
         .collect();
     paths.sort();
+    paths
+}
+
+/// Every `sla` and `duty` case in `dir` (the rule folder's `tests/`), in file and case order.
+pub fn index(dir: &Path) -> Vec<CaseRef> {
     let mut out = Vec::new();
-    for p in paths {
+    for p in test_files(dir) {
         let Some(file) = p.file_name().map(|f| f.to_string_lossy().into_owned()) else {
             continue;
         };

@@ -120,64 +120,65 @@ pub fn build(
             .map(|b| b.id.clone())
             .collect()
     };
-    // (number, procedures, implementer) for every citation of a loaded target or duty.
+    // Every loaded target and duty, with what the table shows of it.
+    let items = targets
+        .targets
+        .iter()
+        .map(|t| Item {
+            folder: "sla",
+            rule: "sla",
+            preset: &t.preset,
+            name: &t.name,
+            label: &t.label,
+            limit: limit_text(t.limit.as_ref(), t.deadline_field.as_deref(), Lang::En),
+            parameter: t.parameter.as_deref(),
+            source: t.source.as_deref(),
+            implements: &t.implements,
+        })
+        .chain(duties.duties.iter().map(|d| Item {
+            folder: "duties",
+            rule: "duty",
+            preset: &d.preset,
+            name: &d.name,
+            label: &d.label,
+            limit: match &d.deadline {
+                Deadline::Limit(l) => limit_text(Some(l), None, Lang::En),
+                Deadline::DueOf(t) => format!("by the due time of `{t}`"),
+            },
+            parameter: d.parameter.as_deref(),
+            source: d.source.as_deref(),
+            implements: &d.implements,
+        }))
+        .chain(duties.team_duties.iter().map(|d| Item {
+            folder: "duties",
+            rule: "duty",
+            preset: &d.preset,
+            name: &d.name,
+            label: &d.label,
+            limit: limit_text(Some(&d.deadline), None, Lang::En),
+            parameter: d.parameter.as_deref(),
+            source: d.source.as_deref(),
+            implements: &d.implements,
+        }));
+    // (number, procedures, implementer) for every citation.
     let mut cited: Vec<(String, Vec<String>, Implementer)> = Vec::new();
-    for t in &targets.targets {
+    for it in items {
         let imp = Implementer {
-            file: format!("sla/{}.toml", t.preset),
-            name: t.name.clone(),
-            label: t.label.clone(),
-            limit: with_parameter(
-                limit_text(t.limit.as_ref(), t.deadline_field.as_deref(), Lang::En),
-                t.parameter.as_deref(),
-            ),
-            source: t.source.clone().unwrap_or_default(),
-            cases: covering(cases, "sla", &t.name)
+            file: format!("{}/{}.toml", it.folder, it.preset),
+            name: it.name.to_owned(),
+            label: it.label.to_owned(),
+            limit: match it.parameter {
+                Some(p) => format!("{} (parameter `{p}`)", it.limit),
+                None => it.limit,
+            },
+            source: it.source.unwrap_or_default().to_owned(),
+            cases: covering(cases, it.rule, it.name)
                 .into_iter()
                 .cloned()
                 .collect(),
         };
-        for r in &t.implements {
-            cited.push((r.clone(), bundles_of("sla", &t.preset), imp.clone()));
-        }
-    }
-    for d in &duties.duties {
-        let limit = match &d.deadline {
-            Deadline::Limit(l) => limit_text(Some(l), None, Lang::En),
-            Deadline::DueOf(t) => format!("by the due time of `{t}`"),
-        };
-        let imp = Implementer {
-            file: format!("duties/{}.toml", d.preset),
-            name: d.name.clone(),
-            label: d.label.clone(),
-            limit: with_parameter(limit, d.parameter.as_deref()),
-            source: d.source.clone().unwrap_or_default(),
-            cases: covering(cases, "duty", &d.name)
-                .into_iter()
-                .cloned()
-                .collect(),
-        };
-        for r in &d.implements {
-            cited.push((r.clone(), bundles_of("duties", &d.preset), imp.clone()));
-        }
-    }
-    for d in &duties.team_duties {
-        let imp = Implementer {
-            file: format!("duties/{}.toml", d.preset),
-            name: d.name.clone(),
-            label: d.label.clone(),
-            limit: with_parameter(
-                limit_text(Some(&d.deadline), None, Lang::En),
-                d.parameter.as_deref(),
-            ),
-            source: d.source.clone().unwrap_or_default(),
-            cases: covering(cases, "duty", &d.name)
-                .into_iter()
-                .cloned()
-                .collect(),
-        };
-        for r in &d.implements {
-            cited.push((r.clone(), bundles_of("duties", &d.preset), imp.clone()));
+        for r in it.implements {
+            cited.push((r.clone(), bundles_of(it.folder, it.preset), imp.clone()));
         }
     }
     let in_use_procedures: Vec<&String> = cited.iter().flat_map(|c| &c.1).collect();
@@ -239,11 +240,19 @@ pub fn build(
     Table { rows, scope }
 }
 
-fn with_parameter(limit: String, parameter: Option<&str>) -> String {
-    match parameter {
-        Some(p) => format!("{limit} (parameter `{p}`)"),
-        None => limit,
-    }
+/// A loaded target or duty, as the table sees it.
+struct Item<'a> {
+    /// `sla` or `duties`.
+    folder: &'static str,
+    /// The test cases' `rule` that checks it.
+    rule: &'static str,
+    preset: &'a str,
+    name: &'a str,
+    label: &'a str,
+    limit: String,
+    parameter: Option<&'a str>,
+    source: Option<&'a str>,
+    implements: &'a [String],
 }
 
 /// Counts of one kind (`T` or `E`) by state.
