@@ -58,7 +58,7 @@ pub fn run(args: &ProceduresArgs, now: Ts, quiet: bool) -> Result<i32> {
     }
     let problems = built.problems();
     for r in &problems {
-        ui::warn(&format!("{}: {}", r.id, r.state.word()));
+        ui::warn(&format!("{}: {}", r.id, r.state.word().replace('*', "")));
     }
     let (t, e) = (built.counts("T"), built.counts("E"));
     ui::note(

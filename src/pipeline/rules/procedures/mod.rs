@@ -443,6 +443,10 @@ impl Library {
         let known = self.path.is_none() || self.numbering.contains(r);
         if shaped && known {
             Ok(())
+        } else if self.path.is_none() {
+            Err(format!(
+                "`{r}` is not a T or E number such as `T05` or `E26`"
+            ))
         } else {
             Err(format!(
                 "`{r}` is not a number of the sources (T01-T{:02}, E01-E{:02})",

@@ -327,7 +327,14 @@ impl Table {
         let _ = writeln!(s, "\n## Procedures\n");
         let _ = writeln!(
             s,
-            "Pick one with `procedure = \"<id>\"` in `complaints.toml` (or a list of them).\n"
+            "{}\n",
+            match self.scope {
+                Scope::All =>
+                    "Pick one with `procedure = \"<id>\"` in `complaints.toml` (or a list of them).",
+                Scope::InUse =>
+                    "The procedures the rules in use come from, with all their presets; the rows \
+                     below name those this run loaded.",
+            }
         );
         let _ = writeln!(
             s,
