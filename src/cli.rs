@@ -44,6 +44,9 @@ pub enum Command {
     /// Write a commented complaints.toml for an export: column mapping with reasons, timestamp
     /// forms, null markers, encoding and the SLA targets its columns can measure.
     Init(InitArgs),
+    /// Write the procedure table: every numbered time limit and escalation rule of the sources,
+    /// the preset or duty implementing it and the test covering it, or why no log can show it.
+    Procedures(ProceduresArgs),
 }
 
 /// Options of `init`.
@@ -152,6 +155,21 @@ pub struct TestArgs {
     pub setup: SetupArgs,
 }
 
+/// Options of `procedures`.
+#[derive(Debug, Args, Clone)]
+pub struct ProceduresArgs {
+    /// Write the table here (e.g. docs/PROCEDURES.md) instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a number is implemented without a test, listed nowhere, or both implemented
+    /// and listed as a gap.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub setup: SetupArgs,
+}
+
 /// Options of `diff`.
 #[derive(Debug, Args, Clone)]
 pub struct DiffArgs {
@@ -201,6 +219,10 @@ pub struct SampleArgs {
     /// How to split the export: single, halves or per-month.
     #[arg(long, default_value = "single")]
     pub files: String,
+    /// The kind of organisation: property (default), hotel (001-HT: 要求见经理 and 记事本
+    /// events) or hospital (001-HS: ward nurses, 上报 to the head nurse, 转交 to 护理部).
+    #[arg(long, default_value = "property")]
+    pub flavour: String,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

@@ -41,3 +41,5 @@ mod cli_exports;
 
 // The configuration examples of docs/CONFIG.md and docs/FIELDS.md run on the fixture exports.
 mod docs_examples;
+// The procedure library: docs/PROCEDURES.md, coverage of T01-T69 and E01-E51, procedure checks.
+mod cli_procedures;

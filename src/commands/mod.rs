@@ -6,6 +6,7 @@ pub mod context;
 pub mod diff;
 pub mod explain;
 pub mod init;
+pub mod procedures;
 pub mod run;
 pub mod sample;
 pub mod test;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli, now: Ts) -> Result<i32> {
         Command::Diff(args) => diff::run(&args, now, cli.quiet),
         Command::Sample(args) => sample::run(&args, cli.quiet),
         Command::Init(args) => init::run(&args, now, cli.quiet),
+        Command::Procedures(args) => procedures::run(&args, now, cli.quiet),
     }
 }
 

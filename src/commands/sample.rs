@@ -4,7 +4,7 @@
 use crate::cli::SampleArgs;
 use crate::error::{Error, Result};
 use crate::ui;
-use complaints_sample::{FileSplit, Formats, SampleOptions, generate};
+use complaints_sample::{FileSplit, Flavour, Formats, SampleOptions, generate};
 
 /// Generates the data; exit code 0.
 pub fn run(args: &SampleArgs, quiet: bool) -> Result<i32> {
@@ -41,6 +41,16 @@ pub fn run(args: &SampleArgs, quiet: bool) -> Result<i32> {
             )));
         }
     };
+    let flavour = match args.flavour.as_str() {
+        "property" => Flavour::Property,
+        "hotel" => Flavour::Hotel,
+        "hospital" => Flavour::Hospital,
+        other => {
+            return Err(Error::Usage(format!(
+                "--flavour: unknown flavour `{other}` (property, hotel, hospital)"
+            )));
+        }
+    };
     let opts = SampleOptions {
         rows: args.rows,
         seed: args.seed,
@@ -51,6 +61,7 @@ pub fn run(args: &SampleArgs, quiet: bool) -> Result<i32> {
         events: args.events,
         dirty: args.dirty,
         files,
+        flavour,
     };
     let summary = generate(&opts).map_err(|e| Error::io(&args.out, e))?;
     ui::note(

@@ -51,6 +51,13 @@ pub struct RawConfig {
     pub lang: Option<Spanned<String>>,
     /// `N` or `P%`.
     pub max_rejects: Option<Spanned<String>>,
+    /// The procedure bundle(s) of `rules/procedures.toml` the company follows: one id
+    /// (`"003-H11"`) or a list.
+    pub procedure: Option<Spanned<toml::Value>>,
+    /// Values for the procedure parameters (the limits a seed leaves open: "promptly",
+    /// "immediately", blanks), replacing the rule folder's defaults.
+    #[serde(default)]
+    pub parameters: BTreeMap<Spanned<String>, Spanned<String>>,
     /// How to read input files.
     #[serde(default)]
     pub ingest: IngestConfig,
@@ -224,6 +231,11 @@ pub struct Config {
     pub event_log: EventsConfig,
     /// Audit settings.
     pub audit: AuditConfig,
+    /// The procedure bundles named by `procedure`, in order (`None`: the key is absent).
+    pub procedures: Option<Vec<Spanned<String>>>,
+    /// Parameter values set in the config, by name (checked against the rule folder's
+    /// parameters when the rules load).
+    pub parameters: BTreeMap<String, Spanned<String>>,
     /// `--max-rejects` or `max_rejects`, else [`RejectLimit::DEFAULT`].
     pub max_rejects: Option<RejectLimit>,
     /// `--strict`.
@@ -470,6 +482,12 @@ impl Config {
         events.sort();
         events.dedup();
 
+        let procedures = raw.procedure.as_ref().and_then(|p| {
+            procedure_names(p)
+                .map_err(|msg| diags.push(at(p.span(), msg)))
+                .ok()
+        });
+
         let as_of = match &ov.as_of {
             Some(s) => parse_as_of(s, &zone).map_err(Error::Usage)?,
             None => now,
@@ -505,6 +523,12 @@ impl Config {
             sla: raw.sla,
             event_log: raw.event_log,
             audit: raw.audit,
+            procedures,
+            parameters: raw
+                .parameters
+                .into_iter()
+                .map(|(k, v)| (k.into_inner(), v))
+                .collect(),
             max_rejects,
             strict: ov.strict,
             unmask: ov.unmask,
@@ -513,6 +537,27 @@ impl Config {
             as_of,
             period: ov.period.clone(),
         })
+    }
+}
+
+/// `procedure = "003-H11"` or `procedure = ["002", "003-H11"]`: the names, each spanning the
+/// whole value (serde cannot keep the positions of a list's items behind a string-or-list).
+fn procedure_names(v: &Spanned<toml::Value>) -> std::result::Result<Vec<Spanned<String>>, String> {
+    let one = |x: &toml::Value| {
+        x.as_str()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Spanned::new(v.span(), s.trim().to_owned()))
+    };
+    let names: Option<Vec<Spanned<String>>> = match v.get_ref() {
+        toml::Value::Array(items) => items.iter().map(one).collect(),
+        other => one(other).map(|n| vec![n]),
+    };
+    match names {
+        Some(n) if !n.is_empty() => Ok(n),
+        _ => Err(
+            "`procedure` must name a procedure (`\"003-H11\"`) or a list of them (`[\"002\", \"003-H11\"]`)"
+                .into(),
+        ),
     }
 }
 

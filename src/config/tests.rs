@@ -43,3 +43,31 @@ fn as_of_accepts_the_three_documented_forms() {
     assert_eq!(parse_as_of("2026-11-01", &z).unwrap(), a);
     assert!(parse_as_of("next tuesday", &z).is_err());
 }
+
+#[test]
+fn procedure_is_one_name_or_a_list_and_parameters_keep_their_text() {
+    let one = load_str("procedure = \"003-H11\"\n").unwrap();
+    let names: Vec<String> = one
+        .procedures
+        .unwrap()
+        .into_iter()
+        .map(Spanned::into_inner)
+        .collect();
+    assert_eq!(names, ["003-H11"]);
+    let many =
+        load_str("procedure = [\"002\", \"003-H11\"]\n[parameters]\npromptly = \"2 hours\"\n")
+            .unwrap();
+    let names: Vec<String> = many
+        .procedures
+        .unwrap()
+        .into_iter()
+        .map(Spanned::into_inner)
+        .collect();
+    assert_eq!(names, ["002", "003-H11"]);
+    assert_eq!(many.parameters["promptly"].get_ref(), "2 hours");
+    assert!(load_str("").unwrap().procedures.is_none());
+    let Err(Error::Diagnostics(d)) = load_str("procedure = 3\n") else {
+        panic!("a number is not a procedure")
+    };
+    assert!(d.to_string().contains("must name a procedure"), "{d}");
+}

@@ -35,6 +35,9 @@ pub mod names {
     pub const DIFF_HTML: &str = "diff.html";
     /// Run manifest.
     pub const MANIFEST_JSON: &str = "manifest.json";
+    /// The time limits and escalation rules of the procedures in use: which rule implements
+    /// each, which test covers it, or why no log can show it.
+    pub const PROCEDURES_MD: &str = "procedures.md";
 }
 
 /// A file being written under a temporary name; [`AtomicFile::commit`] renames it into place.

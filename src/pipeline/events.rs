@@ -60,6 +60,8 @@ pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
             "申请延期",
             "extension_explained",
             "extension",
+            "进度告知",
+            "进展通报",
         ],
     ),
     ("paused", &["暂停", "挂起", "等待业主", "paused"]),
@@ -76,6 +78,54 @@ pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
     ("referred", &["转交", "移交", "退回管理处", "referred"]),
     ("interview", &["约谈", "interview"]),
     ("closed", &["关闭", "结案", "归档", "closed"]),
+    // The events the procedure library's presets and duties need besides the lifecycle
+    // (docs/AUDIT.md §2.2 says which rule needs which).
+    (
+        "agreed",
+        &["达成一致", "协商一致", "确认方案", "方案确认", "agreed"],
+    ),
+    ("alerted", &["超时预警", "预警", "alerted", "alert"]),
+    (
+        "inspection_reported",
+        &["检测报告", "出具检测报告", "inspection_reported"],
+    ),
+    (
+        "surveyed",
+        &["满意度调查", "发送问卷", "surveyed", "survey_sent"],
+    ),
+    (
+        "follow_up_declined",
+        &["拒绝回访", "谢绝回访", "不接受回访", "follow_up_declined"],
+    ),
+    ("apologized", &["致歉", "上门致歉", "道歉", "apologized"]),
+    (
+        "review_requested",
+        &["复核申请", "申请复核", "review_requested"],
+    ),
+    ("reviewed", &["复核", "复核完成", "reviewed"]),
+    (
+        "upgrade_requested",
+        &["申请升级", "要求升级", "upgrade_requested"],
+    ),
+    (
+        "quality_failed",
+        &["质检不合格", "抽查不合格", "quality_failed"],
+    ),
+    ("accountability", &["问责", "追责", "accountability"]),
+    (
+        "approved",
+        &["审批", "审批通过", "部门负责人认可", "approved"],
+    ),
+    ("written_report", &["书面报告", "written_report"]),
+    (
+        "manager_requested",
+        &["要求见经理", "要求经理出面", "manager_requested"],
+    ),
+    (
+        "logged",
+        &["记事本", "记事本登记", "日志登记", "logged", "log_book"],
+    ),
+    ("coordinated", &["协调", "协调督办", "coordinated"]),
 ];
 
 /// The canonical fields of an event row, with their default header aliases.

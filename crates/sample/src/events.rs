@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime, Timelike};
 
+use super::Flavour;
 use super::complaint::{
     ACK, CLOSE, Complaint, DISPATCH, DONE, FOLLOWUP, ONSITE, RECEIPT, REPLY, format_id,
 };
@@ -19,6 +20,8 @@ use super::roster::Roster;
 use super::vocab::{HQ_CHANNEL, Kind, PROJECTS, Team};
 
 pub(crate) const TAG_EVENTS: u64 = 30;
+/// A stream of its own for a flavour's events, so the property events stay as they were.
+const TAG_FLAVOUR: u64 = 31;
 
 /// 操作类型.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +43,10 @@ pub(crate) enum EvType {
     LookBack,
     Transfer,
     Close,
+    /// 001-HT: the guest demands to see the manager.
+    ManagerRequest,
+    /// 001-HT: the incident logged in the Log Book.
+    LogBook,
 }
 
 impl EvType {
@@ -62,6 +69,8 @@ impl EvType {
             EvType::LookBack => "回头看",
             EvType::Transfer => "转交",
             EvType::Close => "关闭",
+            EvType::ManagerRequest => "要求见经理",
+            EvType::LogBook => "记事本",
         }
     }
 }
@@ -190,9 +199,9 @@ fn level_names(project: usize) -> [&'static str; 3] {
     }
 }
 
-/// All events of `c`'s full lifecycle, sorted and numbered. The caller drops
-/// those after the data end.
-pub(crate) fn build(c: &Complaint, roster: &Roster, seed: u64) -> Vec<Ev> {
+/// All events of `c`'s full lifecycle, sorted and numbered, with those of its
+/// flavour. The caller drops those after the data end.
+pub(crate) fn build(c: &Complaint, roster: &Roster, seed: u64, flavour: Flavour) -> Vec<Ev> {
     let mut rng = Rng::keyed(seed, &[TAG_EVENTS, c.ordinal]);
     let rng = &mut rng;
     let mut b = Builder {
@@ -359,6 +368,12 @@ pub(crate) fn build(c: &Complaint, roster: &Roster, seed: u64) -> Vec<Ev> {
         b.push(EvType::Close, close, actor, "", remark);
     }
 
+    match flavour {
+        Flavour::Property => {}
+        Flavour::Hotel => hotel(&mut b, roster, seed),
+        Flavour::Hospital => hospital(&mut b, roster, seed),
+    }
+
     let mut evs = b.evs;
     // Stable: same-instant events keep their logical order.
     evs.sort_by_key(|e| e.time);
@@ -516,6 +531,110 @@ fn unsatisfied(b: &mut Builder<'_>, fu: NaiveDateTime, roster: &Roster, rng: &mu
             roster.rep(rng),
             "",
             "二次回访：满意",
+        );
+    }
+}
+
+/// An action a flavour's procedure owes from `from`: with probability `on_time` within the
+/// `soon` range of seconds, with `late` more two to four days later (in the daytime), else never.
+#[allow(clippy::too_many_arguments)]
+fn owed(
+    b: &mut Builder<'_>,
+    rng: &mut Rng,
+    from: NaiveDateTime,
+    (on_time, late): (f64, f64),
+    soon: (i64, i64),
+    ty: EvType,
+    actor: u16,
+    to: &'static str,
+    (remark, late_remark): (&'static str, &'static str),
+) {
+    let x = rng.f64();
+    if x < on_time {
+        let t = at(from, rng.range(soon.0, soon.1));
+        b.push(ty, t, actor, to, remark);
+    } else if x < on_time + late {
+        let t = daytime(at(from, rng.range(2 * DAY, 4 * DAY)), rng);
+        b.push(ty, t, actor, to, late_remark);
+    }
+}
+
+/// 001-HT: every incident goes into the Log Book, mostly within hours, some days later, a few
+/// never; some guests demand the manager, and the duty manager is called (E22): mostly within
+/// minutes, sometimes late, to the wrong desk or not at all.
+fn hotel(b: &mut Builder<'_>, roster: &Roster, seed: u64) {
+    let mut rng = Rng::keyed(seed, &[TAG_FLAVOUR, b.c.ordinal]);
+    let rng = &mut rng;
+    let r = b.c.receipt();
+    let clerk = roster.lead(rng);
+    owed(
+        b,
+        rng,
+        r,
+        (0.85, 0.10),
+        (20 * MIN, 8 * HOUR),
+        EvType::LogBook,
+        clerk,
+        "",
+        ("记事本登记，供管理层审阅", "补记记事本"),
+    );
+    if rng.chance(0.08) {
+        let asked = at(r, rng.range(2 * MIN, 20 * MIN));
+        let desk = roster.rep(rng);
+        b.push(
+            EvType::ManagerRequest,
+            asked,
+            desk,
+            "",
+            "客人情绪激动，要求见经理",
+        );
+        let y = rng.f64();
+        if y < 0.8 {
+            let t = at(asked, rng.range(3 * MIN, 25 * MIN));
+            b.push(EvType::Escalate, t, desk, "值班经理", "请值班经理出面");
+        } else if y < 0.9 {
+            let t = at(asked, rng.range(40 * MIN, 3 * HOUR));
+            b.push(EvType::Escalate, t, desk, "值班经理", "值班经理到场");
+        } else if y < 0.95 {
+            let t = at(asked, rng.range(5 * MIN, 20 * MIN));
+            b.push(EvType::Escalate, t, desk, "前台领班", "交前台领班处理");
+        }
+    }
+}
+
+/// 001-HS: a complaint made to a ward nurse is reported to the head nurse (E23), a major one
+/// referred to the nursing department (E24): mostly the same day, some days late, some never.
+fn hospital(b: &mut Builder<'_>, roster: &Roster, seed: u64) {
+    let mut rng = Rng::keyed(seed, &[TAG_FLAVOUR, b.c.ordinal]);
+    let rng = &mut rng;
+    let c = b.c;
+    let r = c.receipt();
+    if c.channel == Flavour::Hospital.channel("前台来访") {
+        let nurse = roster.rep(rng);
+        owed(
+            b,
+            rng,
+            r,
+            (0.8, 0.1),
+            (10 * MIN, 4 * HOUR),
+            EvType::Escalate,
+            nurse,
+            "护士长",
+            ("病区护士报告护士长", "补报护士长"),
+        );
+    }
+    if c.kind == Kind::Major {
+        let head = roster.lead(rng);
+        owed(
+            b,
+            rng,
+            c.stages[ACK].unwrap_or(r),
+            (0.8, 0.1),
+            (HOUR, 6 * HOUR),
+            EvType::Transfer,
+            head,
+            "护理部",
+            ("重大投诉转护理部处理", "重大投诉转护理部"),
         );
     }
 }

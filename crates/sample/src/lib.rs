@@ -122,6 +122,44 @@ pub enum FileSplit {
     Halves,
 }
 
+/// Which kind of organisation the sample imitates. The complaints are the same property-service
+/// complaints in every flavour; a flavour adds the events and intake channel its procedure needs
+/// (`Property` writes exactly what it always wrote).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavour {
+    /// The property-management company of the bundled sample.
+    #[default]
+    Property,
+    /// 001-HT, a hotel: a guest demanding the manager (要求见经理) is escalated to the duty
+    /// manager, and every incident is logged in the Log Book (记事本).
+    Hotel,
+    /// 001-HS, hospital nursing: complaints made in person on the ward come in through a nurse
+    /// (channel 病区护士), who reports them to the head nurse (上报 → 护士长); major complaints
+    /// are referred to the nursing department (转交 → 护理部).
+    Hospital,
+}
+
+impl Flavour {
+    /// The name `complaints sample --flavour` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::Property => "property",
+            Flavour::Hotel => "hotel",
+            Flavour::Hospital => "hospital",
+        }
+    }
+
+    /// The intake channel as this kind of organisation names it: complaints made in person
+    /// reach a hotel's front desk and a hospital's ward nurses.
+    pub(crate) fn channel(self, channel: &'static str) -> &'static str {
+        match (self, channel) {
+            (Flavour::Hotel, "前台来访") => "前台",
+            (Flavour::Hospital, "前台来访") => "病区护士",
+            _ => channel,
+        }
+    }
+}
+
 /// What to generate. See the module docs for the layout of the output folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SampleOptions {
@@ -143,6 +181,8 @@ pub struct SampleOptions {
     pub dirty: bool,
     /// How the complaint export is split into files.
     pub files: FileSplit,
+    /// The kind of organisation (the events and channel its procedure needs).
+    pub flavour: Flavour,
 }
 
 impl Default for SampleOptions {
@@ -159,6 +199,7 @@ impl Default for SampleOptions {
             events: true,
             dirty: true,
             files: FileSplit::Halves,
+            flavour: Flavour::Property,
         }
     }
 }

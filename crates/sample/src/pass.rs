@@ -158,8 +158,11 @@ impl<'a> Pass<'a> {
         let ordinal = d.first + idx as u64;
         let mut rng = Rng::keyed(self.opts.seed, &[TAG_COMPLAINT, ordinal]);
         let ym = self.cal.months[d.month].ym;
-        self.gen_
-            .complaint(ordinal, ym, d.seq_base + idx as u32 + 1, t, &mut rng)
+        let mut c = self
+            .gen_
+            .complaint(ordinal, ym, d.seq_base + idx as u32 + 1, t, &mut rng);
+        c.channel = self.opts.flavour.channel(c.channel);
+        c
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -392,7 +395,7 @@ impl<'a> Pass<'a> {
     /// Builds `c`'s events, applies event injections, and streams every event
     /// earlier than `c`'s receipt (nothing later can precede them).
     fn events_of(&mut self, c: &Complaint, month: usize) -> io::Result<()> {
-        let mut evs = events::build(c, self.roster, self.opts.seed);
+        let mut evs = events::build(c, self.roster, self.opts.seed, self.opts.flavour);
         let mut i = 0;
         while i < self.waiting.len() {
             let inj = self.waiting[i];

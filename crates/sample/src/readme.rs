@@ -121,6 +121,9 @@ pub(crate) fn command(o: &SampleOptions) -> String {
     if o.dirty {
         s.push_str(" --dirty");
     }
+    if o.flavour != super::Flavour::Property {
+        let _ = write!(s, " --flavour {}", o.flavour.name());
+    }
     let _ = write!(s, " --files {} --out <DIR>", split_name(o.files));
     s
 }
@@ -146,6 +149,25 @@ pub(crate) fn render(
     );
     let _ = writeln!(w, "## How it was generated\n");
     let _ = writeln!(w, "```\n{}\n```\n", command(o));
+    match o.flavour {
+        super::Flavour::Property => {}
+        super::Flavour::Hotel => {
+            let _ = writeln!(
+                w,
+                "Flavour `hotel` (001-HT): complaints made in person come in at the front desk \
+                 (channel 前台); the event log adds 要求见经理 (a guest demanding the manager) with \
+                 its 升级 to the duty manager (值班经理), and a 记事本 (Log Book) entry per incident.\n"
+            );
+        }
+        super::Flavour::Hospital => {
+            let _ = writeln!(
+                w,
+                "Flavour `hospital` (001-HS): complaints made in person come in through a ward \
+                 nurse (channel 病区护士); the event log adds their 上报 to the head nurse (护士长) \
+                 and the 转交 of major complaints to the nursing department (护理部).\n"
+            );
+        }
+    }
     let last = cal.months.last().map(|m| m.ym).unwrap_or(0);
     let _ = writeln!(
         w,

@@ -32,6 +32,7 @@ fn opts(dir: &Path, rows: usize, files: FileSplit) -> SampleOptions {
         events: true,
         dirty: true,
         files,
+        flavour: Flavour::Property,
     }
 }
 
@@ -990,4 +991,76 @@ fn golden_checksums_pin_the_text_output() {
     }
     let got_ref: Vec<(&str, u64)> = got.iter().map(|(n, h)| (n.as_str(), *h)).collect();
     assert_eq!(got_ref, want);
+}
+
+/// The hotel and hospital flavours add their procedures' events to the property ones, which
+/// stay exactly as they were, and rename the in-person channel; nothing else changes.
+#[test]
+fn a_flavour_adds_its_events_and_leaves_the_rest_as_it_was() {
+    let base = tempfile::tempdir().unwrap();
+    let mut o = opts(base.path(), 1500, FileSplit::Single);
+    o.formats = Formats {
+        utf8: true,
+        gbk: false,
+        xlsx: false,
+    };
+    o.dirty = false;
+    generate(&o).unwrap();
+    let property_events = read_csv(&base.path().join("events.csv"));
+    let property_rows = read_csv(&base.path().join("complaints.csv"));
+    let op = |e: &Vec<String>| e[2].clone();
+    for (flavour, added, channel) in [
+        (Flavour::Hotel, &["要求见经理", "记事本"][..], "前台"),
+        (Flavour::Hospital, &[][..], "病区护士"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = o.clone();
+        f.out = dir.path().to_path_buf();
+        f.flavour = flavour;
+        generate(&f).unwrap();
+        let events = read_csv(&dir.path().join("events.csv"));
+        let rows = read_csv(&dir.path().join("complaints.csv"));
+        // The complaints are the same but for the in-person channel.
+        assert_eq!(rows.len(), property_rows.len());
+        for (a, b) in property_rows.iter().zip(&rows) {
+            let mut a = a.clone();
+            if a[14] == "前台来访" {
+                a[14] = channel.to_owned();
+            }
+            assert_eq!(&a, b);
+        }
+        assert!(
+            rows.iter().any(|r| r[14] == channel),
+            "{flavour:?}: no {channel}"
+        );
+        // Every property event is still there; the others are the flavour's own.
+        let mut extra: Vec<Vec<String>> = events.clone();
+        for e in &property_events {
+            let k = extra
+                .iter()
+                .position(|x| x[0] == e[0] && x[1] == e[1] && x[2] == e[2] && x[3] == e[3])
+                .unwrap_or_else(|| panic!("{flavour:?} lost {e:?}"));
+            extra.remove(k);
+        }
+        for name in added {
+            assert!(
+                extra.iter().any(|e| op(e) == *name),
+                "{flavour:?}: no {name}"
+            );
+        }
+        match flavour {
+            Flavour::Hotel => {
+                assert!(
+                    extra
+                        .iter()
+                        .all(|e| ["要求见经理", "记事本", "升级"].contains(&op(e).as_str()))
+                );
+                assert!(extra.iter().any(|e| op(e) == "升级" && e[5] == "值班经理"));
+            }
+            _ => {
+                assert!(extra.iter().any(|e| op(e) == "上报" || e[5] == "护士长"));
+                assert!(extra.iter().any(|e| e[5] == "护理部"));
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! on any failure.
 
 pub mod cases;
+pub mod expect;
 
 use std::path::PathBuf;
 

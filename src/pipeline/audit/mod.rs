@@ -28,6 +28,7 @@ use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::rules::presets::duties::{Condition, Deadline, Duty, Point, TeamDuty};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays, limit_text};
+use crate::pipeline::rules::presets::{EVENT_CONDITION, happened};
 use crate::pipeline::sla::{Status, Verdict, value_text};
 use crate::time::{Ts, Zone};
 
@@ -264,22 +265,32 @@ fn verdict_of<'a>(rules: &RuleSet, verdicts: &'a [Verdict], target: &str) -> Opt
     verdicts.iter().find(|v| v.target as usize == i)
 }
 
+/// An `event:<kind>` condition's value: `happened` when one of the events is of that kind.
+fn event_value(kind: &str, events: &[&Event]) -> &'static str {
+    happened(events.iter().any(|e| kind_is(&e.kind, kind)))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn holds(
     cond: &Condition,
     rules: &RuleSet,
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
+    events: &[&Event],
     cls: &Classified,
     zone: &Zone,
 ) -> bool {
     match cond {
         Condition::OneOf { field, values: ok } => {
-            let v = match field.strip_prefix("target:") {
-                Some(t) => verdict_of(rules, verdicts, t).map(|v| v.status.name().to_owned()),
-                None => value_text(field, c, &cls.columns, values, &cls.extras, zone),
+            let v = if let Some(t) = field.strip_prefix("target:") {
+                verdict_of(rules, verdicts, t).map(|v| v.status.name().to_owned())
+            } else if let Some(kind) = field.strip_prefix(EVENT_CONDITION) {
+                Some(event_value(kind, events).to_owned())
+            } else {
+                value_text(field, c, &cls.columns, values, &cls.extras, zone)
             };
-            v.is_some_and(|v| ok.iter().any(|o| *o == v))
+            v.is_some_and(|v| ok.contains(&v))
         }
         Condition::Compare { field, op, value } => {
             let v = if field == "satisfaction" {
@@ -348,10 +359,15 @@ fn complaint_duty(
     cls: &Classified,
 ) -> Option<AuditFinding> {
     let zone = opts.zone;
+    let visible: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.at <= opts.as_of)
+        .collect();
     if !d
         .when
         .iter()
-        .all(|w| holds(w, rules, c, values, verdicts, cls, zone))
+        .all(|w| holds(w, rules, c, values, verdicts, &visible, cls, zone))
     {
         return None;
     }
@@ -371,11 +387,6 @@ fn complaint_duty(
         evidence: Vec::new(),
         note: String::new(),
     };
-    let visible: Vec<&Event> = events
-        .iter()
-        .copied()
-        .filter(|e| e.at <= opts.as_of)
-        .collect();
     // 1. Trigger.
     let (trigger, trigger_desc) = match &d.trigger {
         Point::Events(kinds) => {
@@ -424,6 +435,23 @@ fn complaint_duty(
         },
     };
     f.required_by = Some(required);
+    // The action window opens `not_before` after the trigger (a closure must wait for its
+    // silent week); the duty lapses if a `cancelled_by` event comes before that, or, without
+    // `not_before`, by the deadline (a complaint resolved in time owes no progress notice).
+    let opens = d
+        .not_before
+        .as_ref()
+        .map(|l| add_limit(l, trigger, cal, zone));
+    if let Some(e) = cancelling(d, &visible, trigger, opens.unwrap_or(required)) {
+        f.evidence.push(e.origin);
+        f.note = format!(
+            "not owed: `{}` at {} came by {} (triggered by {trigger_desc})",
+            e.kind,
+            zone.format(e.at),
+            zone.format(opens.unwrap_or(required))
+        );
+        return Some(f);
+    }
     // 3. Can the data show the action at all?
     if !logged && !SNAPSHOT_EVENTS.contains(&d.action.as_str()) {
         f.status = AuditStatus::NotAuditable;
@@ -453,41 +481,11 @@ fn complaint_duty(
         }
         _ => trigger,
     };
+    let (done, not_counted) = discharging(d, &visible, window_start, opens, opts.roster, zone);
     let mut wrong: Vec<String> = Vec::new();
-    let mut done: Option<&Event> = None;
-    for e in visible
-        .iter()
-        .filter(|e| kind_is(&e.kind, &d.action) && e.at >= window_start)
-    {
-        let role = role_of(e, opts.roster);
-        let to_ok = d.to_roles.is_empty()
-            || e.to_role
-                .as_deref()
-                .is_some_and(|r| any_role(Some(r), &d.to_roles));
-        let by_ok = any_role(role, &d.by_roles);
-        if to_ok && by_ok {
-            done = Some(e);
-            break;
-        }
+    for (e, why) in not_counted {
         f.evidence.push(e.origin);
-        let who = e.actor.as_deref().unwrap_or("?");
-        wrong.push(if !to_ok {
-            format!(
-                "`{}` at {} went to {} (needs {})",
-                d.action,
-                zone.format(e.at),
-                e.to_role.as_deref().unwrap_or("no role"),
-                d.to_roles.join("/")
-            )
-        } else {
-            format!(
-                "`{}` at {} by {who} ({}) (needs {})",
-                d.action,
-                zone.format(e.at),
-                role.unwrap_or("role unknown"),
-                d.by_roles.join("/")
-            )
-        });
+        wrong.push(why);
     }
     let deadline_desc = match &d.deadline {
         Deadline::Limit(l) => format!(
@@ -531,6 +529,77 @@ fn complaint_duty(
     f.evidence.sort_unstable();
     f.evidence.dedup();
     Some(f)
+}
+
+/// The first `cancelled_by` event from the trigger to `until` (inclusive): the complaint no
+/// longer owes the duty.
+fn cancelling<'a>(d: &Duty, visible: &[&'a Event], trigger: Ts, until: Ts) -> Option<&'a Event> {
+    visible.iter().copied().find(|e| {
+        e.at >= trigger && e.at <= until && d.cancelled_by.iter().any(|k| kind_is(&e.kind, k))
+    })
+}
+
+/// The first action that discharges the duty: of its type, at or after `from` and not before
+/// `opens`, to and by the right roles. The actions before it that do not count come with the
+/// reason, in time order.
+fn discharging<'a>(
+    d: &Duty,
+    visible: &[&'a Event],
+    from: Ts,
+    opens: Option<Ts>,
+    roster: Option<&Roster>,
+    zone: &Zone,
+) -> (Option<&'a Event>, Vec<(&'a Event, String)>) {
+    let mut wrong = Vec::new();
+    for &e in visible
+        .iter()
+        .filter(|e| kind_is(&e.kind, &d.action) && e.at >= from)
+    {
+        if let Some(o) = opens
+            && e.at < o
+        {
+            let wait = limit_text(d.not_before.as_ref(), None, crate::config::Lang::En);
+            wrong.push((
+                e,
+                format!(
+                    "`{}` at {} is before {} (trigger + {wait})",
+                    d.action,
+                    zone.format(e.at),
+                    zone.format(o)
+                ),
+            ));
+            continue;
+        }
+        let role = role_of(e, roster);
+        let to_ok = d.to_roles.is_empty()
+            || e.to_role
+                .as_deref()
+                .is_some_and(|r| any_role(Some(r), &d.to_roles));
+        let by_ok = any_role(role, &d.by_roles);
+        if to_ok && by_ok {
+            return (Some(e), wrong);
+        }
+        let why = if !to_ok {
+            format!(
+                "`{}` at {} went to {} (needs {})",
+                d.action,
+                zone.format(e.at),
+                e.to_role.as_deref().unwrap_or("no role"),
+                d.to_roles.join("/")
+            )
+        } else {
+            format!(
+                "`{}` at {} by {} ({}) (needs {})",
+                d.action,
+                zone.format(e.at),
+                e.actor.as_deref().unwrap_or("?"),
+                role.unwrap_or("role unknown"),
+                d.by_roles.join("/")
+            )
+        };
+        wrong.push((e, why));
+    }
+    (None, wrong)
 }
 
 /// Runs of consecutive overdue complaints per team and month of receipt ("consecutive" in
@@ -697,3 +766,6 @@ fn team_finding(
     ));
     f
 }
+
+#[cfg(test)]
+mod tests;

@@ -276,6 +276,14 @@ fn register(
     env: &mut Environment<'static>,
     messages: &Arc<BTreeMap<String, BTreeMap<String, String>>>,
 ) {
+    // Files of the output folder a page links to by name (not data: the same for every run).
+    env.add_global(
+        "files",
+        Value::from(Serde(&BTreeMap::from([(
+            "procedures",
+            crate::output::names::PROCEDURES_MD,
+        )]))),
+    );
     // Looked up millions of times on the explanation pages: hashed, and handed out as
     // `Value`s (a shared string each) rather than cloned into a new `String` per call.
     let catalogue: Arc<Catalogue> = Arc::new(
@@ -479,7 +487,33 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         input.cfg.unmask,
     )?;
     tables::findings_csv(&out.join(names::FINDINGS_CSV), input.rejects, input.files)?;
-    Ok(())
+    write(names::PROCEDURES_MD, &procedures_in_use(input))
+}
+
+/// The procedure table for the rules in use (`procedures.md`, linked from the report's rule
+/// coverage): each time limit and escalation rule they implement, with its test, and what the
+/// same procedures leave unaudited.
+fn procedures_in_use(input: &RenderInput<'_>) -> String {
+    use crate::pipeline::rules::procedures::{cases, table};
+    let rules = input.rules;
+    let cases = cases::index(&rules.dir.join("tests"));
+    let intro = if rules.procedures.path.is_some() {
+        "The numbered time limits (T) and escalation rules (E) of the source procedures that \
+         this run's rules implement, the test case that covers each, and the rules of the same \
+         procedures that no log can show. Written by `complaints run`; `docs/PROCEDURES.md` has \
+         the whole library."
+    } else {
+        "This rule folder has no `procedures.toml`: the table lists what its presets and duties \
+         say they implement (`implements`), without the library's gaps and counts."
+    };
+    table::build(
+        &rules.procedures,
+        &rules.targets,
+        &rules.duties,
+        &cases,
+        table::Scope::InUse,
+    )
+    .markdown(&rules.procedures, "Procedures in use", intro)
 }
 
 /// The explanation page's template.

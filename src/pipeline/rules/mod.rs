@@ -8,6 +8,8 @@
 //! - `tables/`: decision tables (CSV, XLSX or TOML) scripts call with `table("name", c)`;
 //! - `sla/`: SLA target presets (TOML), see [`crate::pipeline::sla`];
 //! - `duties/`: escalation duties (TOML) the audit checks, see [`crate::pipeline::audit`];
+//! - `procedures.toml`: the procedure bundles that select presets and duties, the numbered
+//!   rules no log can show, and the limits the company sets, see [`procedures`];
 //! - `calendars/`: business calendars (TOML) and holiday tables;
 //! - `tests/`: test cases run by `complaints test`.
 //!
@@ -23,6 +25,7 @@ pub mod engine;
 pub mod guards;
 pub mod kpis;
 pub mod presets;
+pub mod procedures;
 pub mod tables;
 pub mod text;
 
@@ -204,6 +207,8 @@ pub struct RuleSet {
     pub targets: TargetSet,
     /// Active escalation duties.
     pub duties: presets::duties::DutySet,
+    /// The procedure library (`procedures.toml`; empty when the folder has none).
+    pub procedures: procedures::Library,
     /// The report's indicators (`kpis.toml`).
     pub kpis: kpis::KpiSet,
     /// Every file read, with hashes.
@@ -249,11 +254,25 @@ impl RuleSet {
             &mut files,
             &mut diags,
         );
-        let targets = presets::targets::load(&folder, cfg, &env, &mut files, &mut diags);
+        // One selection model: the procedure bundles, then `[sla] presets` / `[audit] duties`
+        // within them (procedures.rs), then targets by name and switched off (selection.rs).
+        let library = procedures::load(&folder, cfg, &mut files, &mut diags);
+        let selection = library.select(cfg, &mut diags);
+        let targets = presets::targets::load(
+            &folder,
+            &presets::selection::TargetSelection::for_run(cfg, selection.presets),
+            cfg,
+            &env,
+            &library,
+            &mut files,
+            &mut diags,
+        );
         let duties = presets::duties::load(
             &folder,
+            selection.duties.as_deref(),
             cfg,
             targets.as_ref().unwrap_or(&TargetSet::default()),
+            &library,
             &mut files,
             &mut diags,
         );
@@ -298,6 +317,7 @@ impl RuleSet {
             classify: classify.expect("no diagnostics means the entry compiled"),
             targets: targets.expect("no diagnostics means the targets loaded"),
             duties,
+            procedures: library,
             kpis: kpis.expect("no diagnostics means the indicators loaded"),
             files,
             calendar_paths,

@@ -25,6 +25,7 @@ use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::{Classified, RuleValue};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
 use crate::pipeline::rules::presets::targets::{Policy, Start, Target, TargetSet};
+use crate::pipeline::rules::presets::{EVENT_CONDITION, happened};
 use crate::time::{Ts, Zone};
 
 /// A verdict's status.
@@ -265,17 +266,24 @@ pub fn value_text(
         .map(|s| s.to_string())
 }
 
-/// True when the target applies to the complaint.
+/// True when the target applies to the complaint: every `when` condition holds. A field or
+/// output must equal one of the values; an `event:<type>` key is `happened` when the timeline
+/// shows that event (by `--as-of`), else `not_happened`.
 pub fn applies(
     t: &Target,
     c: &Complaint,
-    cls: &Classified,
+    columns: &[String],
     values: &[RuleValue],
+    extras: &crate::model::ExtraColumns,
+    tl: &Timeline,
     zone: &Zone,
 ) -> bool {
     t.when.iter().all(|(field, allowed)| {
-        value_text(field, c, &cls.columns, values, &cls.extras, zone)
-            .is_some_and(|v| allowed.iter().any(|a| *a == v))
+        let v = match field.strip_prefix(EVENT_CONDITION) {
+            Some(kind) => Some(happened(tl.0.iter().any(|e| e.name == kind)).to_owned()),
+            None => value_text(field, c, columns, values, extras, zone),
+        };
+        v.is_some_and(|v| allowed.contains(&v))
     })
 }
 
@@ -325,11 +333,7 @@ fn assess(
     // Stop instants by target index, for chained targets.
     let mut stops: Vec<Option<Ts>> = vec![None; set.targets.len()];
     for (i, t) in set.targets.iter().enumerate() {
-        let ok = t.when.iter().all(|(field, allowed)| {
-            value_text(field, c, columns, values, extras, opts.zone)
-                .is_some_and(|v| allowed.iter().any(|a| *a == v))
-        });
-        if !ok {
+        if !applies(t, c, columns, values, extras, tl, opts.zone) {
             continue;
         }
         let (cal, cal_name) = calendar_for(rules, t.calendar.as_deref(), c, opts.project_calendars);
@@ -433,6 +437,7 @@ pub fn evaluate(
         (Start::After(_), None) => ("after".to_owned(), None),
     };
     let chained = !t.starts_at_receipt();
+    let chained_by_after = matches!(t.start, Start::After(_));
     let Some(mut s) = start else {
         let stop_seen = tl.first_of(&t.stop, i64::MIN).is_some();
         if chained && !stop_seen {
@@ -467,7 +472,11 @@ pub fn evaluate(
         _ => s,
     };
     let stop = tl.first_of(&t.stop, stop_from);
+    // A stop only before an event start is a data error (a 回访 before the resolution). A
+    // chained clock starts where another one stopped, possibly in a later cycle of the
+    // complaint: the stop of an earlier cycle (the first 回访, before the repeated one) is not.
     if stop.is_none()
+        && !chained_by_after
         && let Some(early) =
             tl.0.iter()
                 .find(|e| e.at < original_start && t.stop.iter().any(|n| e.name == n.as_str()))

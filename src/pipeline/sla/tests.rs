@@ -28,10 +28,12 @@ fn target(limit: Limit) -> Target {
         label_en: "t".into(),
         preset: "p".into(),
         source: None,
+        implements: Vec::new(),
         when: Vec::new(),
         start: Start::Event("received".into()),
         stop: vec!["resolved".into()],
         limit: Some(limit),
+        parameter: None,
         deadline_field: None,
         calendar: None,
         pause: Some("paused".into()),
@@ -248,4 +250,66 @@ fn a_due_time_from_the_record_in_a_dst_gap_is_moved_forward_not_refused() {
     assert_eq!(v.due, Some(at(&z, "2026-03-29 03:30")));
     assert_eq!(v.note.as_deref(), Some("due time from `业主要求完成时间`"));
     assert_eq!(v.status, Status::Overdue);
+}
+
+#[test]
+fn an_event_condition_selects_the_complaints_whose_timeline_shows_the_event() {
+    // 003-H20: the repeat 回访 applies only to complaints handled a second time.
+    let z = shanghai();
+    let mut t = target(Limit::Calendar { secs: 3 * 86_400 });
+    t.when = vec![("event:second_handling".into(), vec!["happened".into()])];
+    let c = Complaint::default();
+    let extras = crate::model::ExtraColumns::default();
+    let with = timeline(&[
+        ("received", at(&z, "2026-10-12 09:00")),
+        ("second_handling", at(&z, "2026-10-14 09:00")),
+    ]);
+    let without = timeline(&[("received", at(&z, "2026-10-12 09:00"))]);
+    assert!(applies(&t, &c, &[], &[], &extras, &with, &z));
+    assert!(!applies(&t, &c, &[], &[], &extras, &without, &z));
+    t.when[0].1 = vec!["not_happened".into()];
+    assert!(!applies(&t, &c, &[], &[], &extras, &with, &z));
+    assert!(applies(&t, &c, &[], &[], &extras, &without, &z));
+}
+
+#[test]
+fn a_stop_of_an_earlier_cycle_does_not_stop_a_chained_clock() {
+    // 003-H20: the 回访 repeated after a second handling; the first 回访 came before it.
+    let z = shanghai();
+    let cal = office();
+    let mut t = target(Limit::Calendar { secs: 3 * 86_400 });
+    t.start = Start::After(0);
+    t.stop = vec!["follow_up".into()];
+    let tl = timeline(&[
+        ("received", at(&z, "2026-09-20 09:00")),
+        ("resolved", at(&z, "2026-09-22 10:00")),
+        ("follow_up", at(&z, "2026-09-23 10:00")),
+        ("second_handling", at(&z, "2026-09-30 10:00")),
+        ("resolved", at(&z, "2026-10-05 10:00")),
+    ]);
+    let start = Some(Some(at(&z, "2026-10-05 10:00")));
+    let v = evaluate(
+        1,
+        &t,
+        &tl,
+        start,
+        &cal,
+        Str::from("cal"),
+        None,
+        &z,
+        at(&z, "2026-11-01"),
+    );
+    assert_eq!(v.status, Status::Overdue, "{:?}", v.note);
+    assert_eq!(v.due, Some(at(&z, "2026-10-08 10:00")));
+    // An event-started clock with its stop only before the start is still a data error.
+    let mut t = target(Limit::Calendar { secs: 3 * 86_400 });
+    t.start = Start::Event("resolved".into());
+    t.stop = vec!["follow_up".into()];
+    let tl = timeline(&[
+        ("received", at(&z, "2026-09-20 09:00")),
+        ("follow_up", at(&z, "2026-09-21 10:00")),
+        ("resolved", at(&z, "2026-09-22 10:00")),
+    ]);
+    let v = eval(&t, &tl, &cal, at(&z, "2026-11-01"));
+    assert_eq!(v.status, Status::NotEvaluable);
 }

@@ -14,6 +14,11 @@
 //! to_roles = ["客服主管", "项目经理"]         # escalated/referred to one of these roles, and/or
 //! by_roles = ["客服主管"]                     # done by someone in one of these roles
 //! deadline = "1 hour"                        # limit grammar of the SLA targets, or "due of <target>"
+//! not_before = "7 days"                      # optional: actions before trigger + this do not count
+//! cancelled_by = ["reopened"]                # optional: one of these events before the action
+//!                                            # window opens (or, without `not_before`, before the
+//!                                            # deadline) releases the complaint from the duty
+//! implements = ["E26"]                       # the numbered rules of the sources it checks
 //!
 //! [[team_duty]]                              # per team and month
 //! name = "team_overdue_interview"
@@ -29,12 +34,16 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::limit::{Limit, WorkingDays, parse_limit};
+use super::limit::{Limit, WorkingDays};
 use super::targets::TargetSet;
-use super::{Preset, PresetFile, check_event, known_events, labels, read_selected};
+use super::{
+    Preset, PresetFile, check_event, check_implements, check_when_event, known_events, labels,
+    read_selected,
+};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostics, did_you_mean};
 use crate::pipeline::rules::RuleFile;
+use crate::pipeline::rules::procedures::Library;
 use crate::shipped::Layered;
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +76,11 @@ struct RawDuty {
     #[serde(default)]
     by_roles: Vec<String>,
     deadline: Spanned<String>,
+    not_before: Option<Spanned<String>>,
+    #[serde(default)]
+    cancelled_by: Vec<Spanned<String>>,
+    #[serde(default)]
+    implements: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +97,8 @@ struct RawTeamDuty {
     #[serde(default)]
     by_roles: Vec<String>,
     deadline: Spanned<String>,
+    #[serde(default)]
+    implements: Vec<Spanned<String>>,
 }
 
 /// A condition on one complaint.
@@ -91,7 +107,8 @@ struct RawTeamDuty {
 pub enum Condition {
     /// The field or rule output equals one of the values.
     OneOf {
-        /// Field, rule output, or `target:<name>` (its verdict status).
+        /// Field, rule output, `target:<name>` (its verdict status) or `event:<type>`
+        /// (`happened` / `not_happened`).
         field: String,
         /// Accepted values.
         values: Vec<String>,
@@ -140,6 +157,8 @@ pub struct Duty {
     pub preset: String,
     /// Source procedure.
     pub source: Option<String>,
+    /// The numbered rules of the sources it checks.
+    pub implements: Vec<String>,
     /// All must hold.
     pub when: Vec<Condition>,
     /// When it starts.
@@ -152,6 +171,14 @@ pub struct Duty {
     pub by_roles: Vec<String>,
     /// The deadline.
     pub deadline: Deadline,
+    /// The library parameter the deadline is read from (`deadline = "param:<name>"`).
+    pub parameter: Option<String>,
+    /// Actions before the trigger plus this do not count (a complaint closed before its silent
+    /// week is over).
+    pub not_before: Option<Limit>,
+    /// Events that release the complaint from the duty when they come before the action window
+    /// opens (the trigger plus `not_before`; without it, before the deadline).
+    pub cancelled_by: Vec<String>,
 }
 
 /// A validated team-level duty.
@@ -167,6 +194,8 @@ pub struct TeamDuty {
     pub preset: String,
     /// Source procedure.
     pub source: Option<String>,
+    /// The numbered rules of the sources it checks.
+    pub implements: Vec<String>,
     /// Targets whose breached/overdue verdicts count.
     pub targets: Vec<String>,
     /// Run length that triggers the duty.
@@ -179,6 +208,8 @@ pub struct TeamDuty {
     pub by_roles: Vec<String>,
     /// The deadline from the run's last overdue complaint.
     pub deadline: Limit,
+    /// The library parameter the deadline is read from.
+    pub parameter: Option<String>,
 }
 
 /// Every active duty.
@@ -249,24 +280,20 @@ fn parse_condition(field: &str, v: &toml::Value) -> Result<Condition, String> {
     }
 }
 
-/// Loads the selected duty presets from `dir`.
+/// Loads the selected duty presets from `dir` (`selection`: file stems, `None` for all).
 pub fn load(
     folder: &Layered,
+    selection: Option<&[Spanned<String>]>,
     cfg: &Config,
     targets: &TargetSet,
+    library: &Library,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> DutySet {
     // Duties may also name `interview` (a team duty's discharging event).
     let events = known_events(cfg, &["interview"]);
-    let selected: Vec<PresetFile<RawFile>> = read_selected(
-        folder,
-        "duties",
-        cfg.audit.duties.as_deref(),
-        "duty preset",
-        cfg,
-        diags,
-    );
+    let selected: Vec<PresetFile<RawFile>> =
+        read_selected(folder, "duties", selection, "duty preset", cfg, diags);
     for f in &selected {
         f.record(files);
     }
@@ -313,25 +340,42 @@ pub fn load(
                 Point::DueOf(t) => check_target(t, d.trigger.span(), diags),
             }
             check_event(d.action.get_ref(), d.action.span(), diags);
-            let deadline = match d.deadline.get_ref().strip_prefix("due of ") {
+            let (deadline, parameter) = match d.deadline.get_ref().strip_prefix("due of ") {
                 Some(t) => {
                     check_target(t.trim(), d.deadline.span(), diags);
-                    Deadline::DueOf(t.trim().to_owned())
+                    (Deadline::DueOf(t.trim().to_owned()), None)
                 }
-                None => match parse_limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
-                    Ok(l) => Deadline::Limit(l),
+                None => match library.limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
+                    Ok(r) => (Deadline::Limit(r.limit), r.parameter),
                     Err(e) => {
                         diags.push(at(d.deadline.span(), e));
                         continue;
                     }
                 },
             };
+            let not_before = match &d.not_before {
+                None => None,
+                Some(nb) => match library.limit(nb.get_ref(), WorkingDays::EndOfDay) {
+                    Ok(r) => Some(r.limit),
+                    Err(e) => {
+                        diags.push(at(nb.span(), e));
+                        continue;
+                    }
+                },
+            };
+            for e in &d.cancelled_by {
+                check_event(e.get_ref(), e.span(), diags);
+            }
+            check_implements(&file, &d.implements, library, diags);
             let mut when = Vec::new();
             for (k, v) in &d.when {
                 match parse_condition(k, v) {
                     Ok(c) => {
                         if let Some(t) = k.strip_prefix("target:") {
                             check_target(t, d.name.span(), diags);
+                        }
+                        if let Condition::OneOf { values, .. } = &c {
+                            check_when_event(&file, k, values, d.name.span(), &events, diags);
                         }
                         when.push(c);
                     }
@@ -345,12 +389,20 @@ pub fn load(
                 name,
                 preset: preset.clone(),
                 source: d.source,
+                implements: d.implements.into_iter().map(Spanned::into_inner).collect(),
                 when,
                 trigger,
                 action: d.action.into_inner(),
                 to_roles: d.to_roles,
                 by_roles: d.by_roles,
                 deadline,
+                parameter,
+                not_before,
+                cancelled_by: d
+                    .cancelled_by
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
             });
         }
         for d in raw.team_duty {
@@ -359,13 +411,15 @@ pub fn load(
                 check_target(t.get_ref(), t.span(), diags);
             }
             check_event(d.action.get_ref(), d.action.span(), diags);
-            let deadline = match parse_limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
-                Ok(l) => l,
-                Err(e) => {
-                    diags.push(at(d.deadline.span(), e));
-                    continue;
-                }
-            };
+            check_implements(&file, &d.implements, library, diags);
+            let (deadline, parameter) =
+                match library.limit(d.deadline.get_ref(), WorkingDays::EndOfDay) {
+                    Ok(r) => (r.limit, r.parameter),
+                    Err(e) => {
+                        diags.push(at(d.deadline.span(), e));
+                        continue;
+                    }
+                };
             let by_team_leader = match d.by.as_deref() {
                 None => false,
                 Some("team_leader") => true,
@@ -387,12 +441,14 @@ pub fn load(
                 name,
                 preset: preset.clone(),
                 source: d.source,
+                implements: d.implements.into_iter().map(Spanned::into_inner).collect(),
                 targets: d.targets.into_iter().map(Spanned::into_inner).collect(),
                 consecutive: d.consecutive,
                 action: d.action.into_inner(),
                 by_team_leader,
                 by_roles: d.by_roles,
                 deadline,
+                parameter,
             });
         }
     }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 
 use super::RuleFile;
+use super::procedures::Library;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::shipped::{self, Layered};
@@ -40,7 +41,56 @@ pub const EVENTS: &[&str] = &[
     "second_handling",
     "look_back",
     "referred",
+    "agreed",
+    "alerted",
+    "inspection_reported",
+    "surveyed",
+    "follow_up_declined",
+    "apologized",
+    "review_requested",
+    "reviewed",
+    "upgrade_requested",
+    "quality_failed",
+    "accountability",
+    "approved",
+    "written_report",
+    "manager_requested",
+    "logged",
+    "coordinated",
 ];
+
+/// A name or a list of names, as preset and test files write them (`stop = "replied"` or
+/// `stop = ["replied", "on_site"]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One name.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// A `when` key on the complaint's events: `"event:second_handling" = "happened"`.
+pub const EVENT_CONDITION: &str = "event:";
+
+/// The values of an event condition: the event is on the complaint's timeline by `--as-of`,
+/// or it is not.
+pub const HAPPENED: [&str; 2] = ["happened", "not_happened"];
+
+/// The value an event condition compares with.
+pub fn happened(yes: bool) -> &'static str {
+    if yes { HAPPENED[0] } else { HAPPENED[1] }
+}
 
 /// The event names a preset may use: the canonical ones, `extra`, and the types the config
 /// maps its own operation names to.
@@ -292,3 +342,44 @@ pub fn check_event<R>(
     });
     diags.push(d);
 }
+
+/// An `event:<type>` key of `when`: the type must be an event, the values `happened` or
+/// `not_happened`. Other keys are fields and outputs, checked when the data is read.
+pub fn check_when_event<R>(
+    file: &PresetFile<R>,
+    key: &str,
+    values: &[String],
+    span: std::ops::Range<usize>,
+    events: &[String],
+    diags: &mut Diagnostics,
+) {
+    let Some(kind) = key.strip_prefix(EVENT_CONDITION) else {
+        return;
+    };
+    check_event(file, kind, span.clone(), events, diags);
+    for v in values {
+        if !HAPPENED.contains(&v.as_str()) {
+            diags.push(file.at(
+                span.clone(),
+                format!("`{key}` is `{v}`; expected `happened` or `not_happened`"),
+            ));
+        }
+    }
+}
+
+/// `implements = ["T05", "E26"]`: numbers of the sources' time limits and escalation rules.
+pub fn check_implements<R>(
+    file: &PresetFile<R>,
+    implements: &[Spanned<String>],
+    library: &Library,
+    diags: &mut Diagnostics,
+) {
+    for r in implements {
+        if let Err(e) = library.check_ref(r.get_ref()) {
+            diags.push(file.at(r.span(), e));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

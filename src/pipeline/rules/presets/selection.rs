@@ -7,8 +7,9 @@
 //! 3. switched off: `[sla] targets_off` removes targets the first two steps chose (a preset's
 //!    companion target that the export cannot feed).
 //!
-//! A layer that chooses presets for the user (a procedure bundle) adds its names in front of
-//! step 1 by building the [`TargetSelection`] it starts from; nothing else changes.
+//! The procedure library (`procedures.rs`) chooses the presets of step 1: a named bundle's (and
+//! `[sla] presets` within it), or the default bundle's when the config names none
+//! ([`TargetSelection::for_run`]).
 
 use toml::Spanned;
 
@@ -34,6 +35,18 @@ impl TargetSelection {
             presets: cfg.sla.presets.clone(),
             targets: cfg.sla.targets.clone(),
             off: cfg.sla.targets_off.clone(),
+        }
+    }
+
+    /// The selection of a run, whose presets the procedure library chose (`presets`: the named
+    /// bundles' presets, or the config's `[sla] presets` within them, or the default bundle's).
+    /// With targets named and neither a procedure nor presets, only those targets load.
+    pub fn for_run(cfg: &Config, presets: Option<Vec<Spanned<String>>>) -> TargetSelection {
+        let targets_only =
+            cfg.procedures.is_none() && cfg.sla.presets.is_none() && cfg.sla.targets.is_some();
+        TargetSelection {
+            presets: if targets_only { None } else { presets },
+            ..TargetSelection::from_config(cfg)
         }
     }
 

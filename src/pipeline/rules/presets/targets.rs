@@ -18,6 +18,7 @@
 //! resume = "resumed"
 //! deadline_field = "业主要求完成时间" # optional: a due time carried by the record wins
 //! warn_at = 0.75                    # optional warning fraction
+//! implements = ["T05"]              # the numbered time limits of the sources it checks
 //! on_reopen = "keep"                # or "restart"
 //! on_level_change = "keep"          # or "restart"
 //! ```
@@ -25,20 +26,28 @@
 //! Limits: `N minutes|hours|days` (calendar time; a day is 24 h), `N working minutes|hours`
 //! (a working-time budget on the calendar), `N working days` (end of the Nth working day after
 //! the day the clock starts, or N × the day length with `working_days = "duration"`),
-//! `same day` (by the end of the local day the clock starts), `immediately` (0 minutes).
+//! `same day` (by the end of the local day the clock starts), `immediately` (0 minutes), or
+//! `param:<name>`, a parameter of the procedure library that the company sets.
+//!
+//! `when` keys are fields, rule outputs or carried-through columns, or `event:<type>` with
+//! `happened` / `not_happened` (the complaint's timeline shows that event by `--as-of`).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::limit::{Limit, WorkingDays, parse_limit};
+use super::limit::{Limit, WorkingDays};
 use super::selection::TargetSelection;
-use super::{Preset, PresetFile, check_event, known_events, labels, read_selected};
+use super::{
+    OneOrMany, Preset, PresetFile, check_event, check_implements, check_when_event, known_events,
+    labels, read_selected,
+};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::pipeline::rules::RuleFile;
 use crate::pipeline::rules::engine::RuleEnv;
+use crate::pipeline::rules::procedures::Library;
 use crate::shipped::Layered;
 
 #[derive(Debug, Deserialize)]
@@ -74,22 +83,8 @@ struct RawTarget {
     warn_at: Option<Spanned<f64>>,
     on_reopen: Option<Spanned<String>>,
     on_level_change: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        }
-    }
+    #[serde(default)]
+    implements: Vec<Spanned<String>>,
 }
 
 /// What to do when the record shows the event.
@@ -125,7 +120,10 @@ pub struct Target {
     pub preset: String,
     /// The procedure it implements.
     pub source: Option<String>,
-    /// Field → accepted values; all must hold.
+    /// The numbered time limits (and escalation rules) of the sources it checks.
+    pub implements: Vec<String>,
+    /// Field → accepted values; all must hold. `event:<type>` keys hold `happened` or
+    /// `not_happened`.
     pub when: Vec<(String, Vec<String>)>,
     /// Clock start.
     pub start: Start,
@@ -133,6 +131,8 @@ pub struct Target {
     pub stop: Vec<String>,
     /// Limit, unless the record carries a deadline.
     pub limit: Option<Limit>,
+    /// The library parameter the limit is read from (`limit = "param:<name>"`).
+    pub parameter: Option<String>,
     /// A record field (canonical or carried-through column) holding a due time.
     pub deadline_field: Option<String>,
     /// Calendar override for working-time limits.
@@ -172,17 +172,19 @@ impl TargetSet {
     }
 }
 
-/// Loads the targets the config selects ([`TargetSelection`]) from the presets in the rule
-/// folder's `sla/`.
+/// Loads the targets `selection` chooses ([`TargetSelection`]: the procedure bundle's or the
+/// config's presets, then targets by name, then those switched off) from the presets in the
+/// rule folder's `sla/`.
 pub fn load(
     folder: &Layered,
+    selection: &TargetSelection,
     cfg: &Config,
     env: &RuleEnv,
+    library: &Library,
     files: &mut Vec<RuleFile>,
     diags: &mut Diagnostics,
 ) -> Option<TargetSet> {
     let known_events = known_events(cfg, &[]);
-    let selection = TargetSelection::from_config(cfg);
     let selected: Vec<PresetFile<RawPreset>> = read_selected(
         folder,
         "sla",
@@ -247,15 +249,19 @@ pub fn load(
                     WorkingDays::EndOfDay
                 }
             };
-            let limit = match &t.limit {
+            let resolved = match &t.limit {
                 None => None,
-                Some(l) => match parse_limit(l.get_ref(), wd) {
+                Some(l) => match library.limit(l.get_ref(), wd) {
                     Ok(l) => Some(l),
                     Err(e) => {
                         diags.push(at(l.span(), e));
                         None
                     }
                 },
+            };
+            let (limit, parameter) = match resolved {
+                Some(r) => (Some(r.limit), r.parameter),
+                None => (None, None),
             };
             if limit.is_none() && t.deadline_field.is_none() && t.limit.is_none() {
                 diags.push(at(
@@ -293,6 +299,17 @@ pub fn load(
                 }
                 (None, None) => Start::Event("received".into()),
             };
+            for (k, v) in &t.when {
+                check_when_event(
+                    &file,
+                    k,
+                    &v.clone().into_vec(),
+                    span.clone(),
+                    &known_events,
+                    diags,
+                );
+            }
+            check_implements(&file, &t.implements, library, diags);
             let stop_span = t.stop.span();
             let stop = t.stop.into_inner().into_vec();
             for s in &stop {
@@ -346,10 +363,12 @@ pub fn load(
                 name,
                 preset: preset.clone(),
                 source: t.source,
+                implements: t.implements.into_iter().map(Spanned::into_inner).collect(),
                 when: t.when.into_iter().map(|(k, v)| (k, v.into_vec())).collect(),
                 start,
                 stop,
                 limit,
+                parameter,
                 deadline_field: t.deadline_field,
                 calendar: t.calendar.map(Spanned::into_inner),
                 pause: t.pause.map(Spanned::into_inner),
