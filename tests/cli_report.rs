@@ -236,6 +236,39 @@ fn explain_html_follows_the_report_language() {
     }
 }
 
+/// Each complaint's section is rendered on its own from `partials/explain_complaint.html.j2`
+/// and placed by the page as `e.html`; a template folder written before the partial existed,
+/// whose own `explain.html.j2` renders the sections from the explanation's fields, still gives
+/// the same page.
+#[test]
+fn an_explain_page_rendering_the_fields_itself_gives_the_same_page() {
+    let templates = tempdir();
+    crate::util::copy_dir(&root().join("report_templates"), templates.path());
+    std::fs::remove_file(templates.path().join("partials/explain_complaint.html.j2")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/templates/explain_fields.html.j2"),
+        templates.path().join("explain.html.j2"),
+    )
+    .unwrap();
+    let own = tempdir();
+    run(&[
+        "run",
+        "--templates",
+        templates.path().to_str().unwrap(),
+        "--out",
+        own.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ])
+    .expect(0);
+    let shipped = read(sample_out().path().join("explain.html"));
+    assert!(shipped.matches("<section id=").count() > 10);
+    assert!(
+        read(own.path().join("explain.html")) == shipped,
+        "the field-rendered page differs from the sectioned one"
+    );
+}
+
 /// Complainants' names and phone numbers in the raw sample.
 fn personal_data() -> BTreeSet<String> {
     let mut out = BTreeSet::new();

@@ -77,14 +77,14 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                     )
                 })
                 .collect::<Result<Vec<_>>>()?;
-            collect(p.templates.render(
-                render::EXPLAIN_TEMPLATE,
-                &render::ExplainContext {
+            collect(render::explain::page(
+                &p.templates,
+                &render::explain::PageInfo {
                     lang,
                     unmasked: false,
                     as_of: c.zone.format(c.as_of),
-                    complaints: &complaints,
                 },
+                complaints,
             ))?;
         }
         Ok(diags)

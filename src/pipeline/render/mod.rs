@@ -13,6 +13,7 @@
 //! User-visible words come from `report_templates/messages.toml` through `t("key")`, so the
 //! same templates render Simplified Chinese (default) and English.
 
+pub mod explain;
 pub mod manifest;
 pub mod parquet;
 pub mod tables;
@@ -163,6 +164,11 @@ impl Templates {
                 src.as_deref(),
             )]))
         })
+    }
+
+    /// True when the folder (or the shipped layer under it) has template `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
     }
 
     /// A message in a language (the key itself when missing; `check` reports missing keys).
@@ -516,22 +522,6 @@ fn procedures_in_use(input: &RenderInput<'_>) -> String {
     .markdown(&rules.procedures, "Procedures in use", intro)
 }
 
-/// The explanation page's template.
-pub const EXPLAIN_TEMPLATE: &str = "explain.html.j2";
-
-/// What the explanation page's template receives (docs/TEMPLATES.md §9).
-#[derive(serde::Serialize)]
-pub struct ExplainContext<'a> {
-    /// `zh` or `en`.
-    pub lang: Lang,
-    /// True when personal data is shown (`--unmask`).
-    pub unmasked: bool,
-    /// `--as-of`, local time.
-    pub as_of: String,
-    /// The complaints, by ID.
-    pub complaints: &'a [crate::pipeline::explain::Explanation],
-}
-
 /// One page holding the explanation of each listed complaint, anchored by its ID, so the
 /// report's lists can link to `explain.html#ID`.
 fn explanations(
@@ -557,14 +547,14 @@ fn explanations(
             )
         })
         .collect::<Result<_>>()?;
-    input.templates.render(
-        EXPLAIN_TEMPLATE,
-        &ExplainContext {
+    explain::page(
+        input.templates,
+        &explain::PageInfo {
             lang: cfg.lang,
             unmasked: cfg.unmask,
             as_of: cfg.zone.format(cfg.as_of),
-            complaints: &complaints,
         },
+        complaints,
     )
 }
 
