@@ -65,8 +65,16 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                 collect(p.templates.render(name, page))?;
             }
             // The explanation page, of every sample complaint (every kind of clock).
-            let complaints = (0..judged.assessed.complaints.len())
-                .map(|i| {
+            let order: Vec<usize> = (0..judged.assessed.complaints.len()).collect();
+            collect(render::explain::page(
+                &p.templates,
+                &render::explain::PageInfo {
+                    lang,
+                    unmasked: false,
+                    as_of: c.zone.format(c.as_of),
+                },
+                &order,
+                |i| {
                     pipeline::explain::complaint(
                         &c,
                         &p.rules,
@@ -75,16 +83,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                         i,
                         lang,
                     )
-                })
-                .collect::<Result<Vec<_>>>()?;
-            collect(render::explain::page(
-                &p.templates,
-                &render::explain::PageInfo {
-                    lang,
-                    unmasked: false,
-                    as_of: c.zone.format(c.as_of),
                 },
-                complaints,
             ))?;
         }
         Ok(diags)

@@ -57,36 +57,45 @@ struct PageContext<'a> {
 }
 
 /// A complaint on the page: `id`, `html` (its rendered section, when the templates have the
-/// partial) and the explanation's fields, turned into template values on first use.
+/// partial) and the explanation's fields, turned into template values on first use. The
+/// shipped page reads only `id` and `html`, so under it the explanation is not kept.
 #[derive(Debug)]
 struct Explained {
+    id: String,
     html: Option<Value>,
-    explanation: Explanation,
+    explanation: Option<Explanation>,
     fields: OnceLock<Value>,
 }
 
 impl Explained {
-    fn fields(&self) -> &Value {
-        self.fields
-            .get_or_init(|| Value::from(minijinja::value::Serde(&self.explanation)))
+    fn fields(&self) -> Option<&Value> {
+        let e = self.explanation.as_ref()?;
+        Some(
+            self.fields
+                .get_or_init(|| Value::from(minijinja::value::Serde(e))),
+        )
     }
 }
 
 impl Object for Explained {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "id" => Some(Value::from(self.explanation.id.as_str())),
+            "id" => Some(Value::from(self.id.as_str())),
             "html" => self.html.clone(),
-            k => self.fields().get_attr(k).ok().filter(|v| !v.is_undefined()),
+            k => self
+                .fields()?
+                .get_attr(k)
+                .ok()
+                .filter(|v| !v.is_undefined()),
         }
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         let mut keys: Vec<Value> = self
             .fields()
-            .try_iter()
+            .and_then(|f| f.try_iter().ok())
             .map(Iterator::collect)
-            .unwrap_or_default();
+            .unwrap_or_else(|| vec![Value::from("id")]);
         if self.html.is_some() {
             keys.push(Value::from("html"));
         }
@@ -94,26 +103,33 @@ impl Object for Explained {
     }
 }
 
-/// The page explaining `explanations` (in page order).
+/// The page explaining the complaints `order` (page order), each built by `explain` when its
+/// turn comes: a page of thousands never holds every explanation at once unless its template
+/// may read their fields.
 pub fn page(
     templates: &Templates,
     info: &PageInfo,
-    explanations: Vec<Explanation>,
+    order: &[usize],
+    explain: impl Fn(usize) -> Result<Explanation> + Sync,
 ) -> Result<String> {
     let sectioned = templates.has(SECTION_TEMPLATE);
-    let complaints: Vec<Value> = explanations
-        .into_par_iter()
-        .map(|e| {
+    let keep = !(sectioned && templates.is_shipped(PAGE_TEMPLATE));
+    let complaints: Vec<Value> = order
+        .par_iter()
+        .map(|&i| {
+            let e = explain(i)?;
             let html = if sectioned {
-                let section =
-                    templates.render(SECTION_TEMPLATE, &SectionContext { page: info, e: &e })?;
-                Some(Value::from_safe_string(section))
+                let ctx = SectionContext { page: info, e: &e };
+                Some(Value::from_safe_string(
+                    templates.render(SECTION_TEMPLATE, &ctx)?,
+                ))
             } else {
                 None
             };
             Ok(Value::from_object(Explained {
+                id: e.id.clone(),
                 html,
-                explanation: e,
+                explanation: keep.then_some(e),
                 fields: OnceLock::new(),
             }))
         })

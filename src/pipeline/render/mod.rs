@@ -171,6 +171,21 @@ impl Templates {
         self.env.get_template(name).is_ok()
     }
 
+    /// True when template `name` is the shipped one, word for word (from the built-in layer,
+    /// or a folder's unchanged copy): what it reads of its context is known.
+    pub fn is_shipped(&self, name: &str) -> bool {
+        let Some(path) = self.paths.get(name) else {
+            return false;
+        };
+        let shipped = std::path::Path::new(shipped::BUILTIN)
+            .join(shipped::Kind::Templates.root())
+            .join(name);
+        match (shipped::builtin_bytes(&shipped), shipped::read(path)) {
+            (Some(a), Ok(b)) => a == b.as_slice(),
+            _ => false,
+        }
+    }
+
     /// A message in a language (the key itself when missing; `check` reports missing keys).
     pub fn message(&self, lang: Lang, key: &str) -> String {
         self.messages
@@ -533,10 +548,15 @@ fn explanations(
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
     // Read from the assessed table: the trace of each complaint's evaluation, its verdicts.
     let cfg = input.cfg;
-    use rayon::prelude::*;
-    let complaints: Vec<crate::pipeline::explain::Explanation> = order
-        .par_iter()
-        .map(|&i| {
+    explain::page(
+        input.templates,
+        &explain::PageInfo {
+            lang: cfg.lang,
+            unmasked: cfg.unmask,
+            as_of: cfg.zone.format(cfg.as_of),
+        },
+        &order,
+        |i| {
             crate::pipeline::explain::complaint(
                 cfg,
                 input.rules,
@@ -545,16 +565,7 @@ fn explanations(
                 i,
                 cfg.lang,
             )
-        })
-        .collect::<Result<_>>()?;
-    explain::page(
-        input.templates,
-        &explain::PageInfo {
-            lang: cfg.lang,
-            unmasked: cfg.unmask,
-            as_of: cfg.zone.format(cfg.as_of),
         },
-        complaints,
     )
 }
 
