@@ -6,6 +6,9 @@ mod util;
 // `complaints run` end to end: outputs, row accounting, exit codes.
 mod cli_run;
 
+// The output folder as one unit: identical runs, killed runs, concurrent runs.
+mod cli_output;
+
 // `complaints test`: rule test cases beside the rules.
 mod cli_test;
 

@@ -23,21 +23,14 @@ pub fn run(args: &RunArgs, now: Ts, quiet: bool) -> Result<i32> {
     };
     let result = pipeline::Run::new(&cfg, &prepared, opts).write();
     crate::progress::Progress::done(&*progress);
-    let outcome = match result {
-        Ok(o) => o,
-        Err(e @ crate::error::Error::TooManyRejects { .. }) => {
-            // The outputs were written; say so before failing.
-            ui::note(
-                quiet,
-                &format!("outputs written to {}", cfg.out_dir.display()),
-            );
-            return Err(e);
-        }
-        Err(e) => return Err(e),
-    };
+    let mut outcome = result?;
     for w in &outcome.warnings {
         ui::warn(w);
     }
     ui::note(quiet, &ui::summary(&outcome, &cfg));
-    Ok(0)
+    match outcome.unacceptable.take() {
+        // The outputs were written and say why; the exit code says it too.
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
 }

@@ -50,6 +50,7 @@ pub use self::rules::classify::EvalMode;
 use crate::config::Config;
 use crate::error::{Error, Result};
 pub use crate::model::{RowCounts, Timings, peak_rss_mib};
+use crate::output::OutputSet;
 use crate::progress::{Measure, Progress, Silent};
 use crate::rejects::Rejects;
 
@@ -134,6 +135,9 @@ pub struct RunOutcome {
     pub manifest: render::manifest::Manifest,
     /// Event-log rows: read, accepted (0, 0 without an event log).
     pub event_rows: (usize, usize),
+    /// Why the result is not acceptable (exit code 1), when it is not; the outputs were
+    /// written all the same.
+    pub unacceptable: Option<Error>,
 }
 
 /// One run of the pipeline over a config's inputs.
@@ -347,14 +351,37 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// The whole run: every output into the output folder, the manifest last.
+    /// The whole run: every output into a staging folder beside the output folder, the
+    /// timings and the manifest last, then the staging folder swapped in for the previous set
+    /// ([`OutputSet`]). A run that fails leaves the previous set untouched; a complete run
+    /// whose result is not acceptable is still swapped in, with the reason in
+    /// [`RunOutcome::unacceptable`].
     pub fn write(&self) -> Result<RunOutcome> {
+        let set = OutputSet::begin(&self.cfg.out_dir)?;
+        // The stages write where the config says: the staging folder.
+        let staged = Config {
+            out_dir: set.dir().to_path_buf(),
+            ..self.cfg.clone()
+        };
+        let run = Run {
+            cfg: &staged,
+            rules: self.rules,
+            templates: self.templates,
+            opts: self.opts.clone(),
+        };
+        let mut outcome = run.write_into()?;
+        outcome.unacceptable = acceptance(&outcome.counts, self.cfg, set.out());
+        set.commit()?;
+        Ok(outcome)
+    }
+
+    /// Every output into `cfg.out_dir` (the staging folder), the manifest last.
+    fn write_into(&self) -> Result<RunOutcome> {
         let cfg = self.cfg;
         let rules = self.rules;
         let templates = self.templates.ok_or_else(|| {
             Error::Other("internal error: a run without templates writes no report".into())
         })?;
-        std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
         let mut writers = render::tables::TableSink::new(cfg, rules);
         let mut j = self.judge(&mut writers)?;
         let t0 = Instant::now();
@@ -362,6 +389,7 @@ impl<'a> Run<'a> {
         if let Some(t) = j.timings.stages.iter_mut().find(|(k, _)| k == "tables") {
             t.1 += t0.elapsed().as_millis() as u64;
         }
+        crate::output::checkpoint("tables");
         let mut clock = Instant::now();
         let meter = self.opts.progress.begin("report", Measure::Spinner);
         meter.message("aggregating");
@@ -370,8 +398,8 @@ impl<'a> Run<'a> {
         meter.message("writing report.xlsx, pages and tables");
         render::run(&render::RenderInput {
             cfg,
-            rules: rules,
-            templates: templates,
+            rules,
+            templates,
             files: &j.files,
             assessed: &j.assessed,
             rejects: &j.rejects,
@@ -395,21 +423,12 @@ impl<'a> Run<'a> {
             &j.files,
             j.counts,
             &j.rejects,
-            &j.timings,
             &j.warnings,
             coverage,
         );
+        render::manifest::write_timings(&cfg.out_dir, &j.timings)?;
         manifest.write(&cfg.out_dir)?;
-        if let Some(limit) = cfg.max_rejects
-            && limit.exceeded(j.counts.rejected, j.counts.read)
-        {
-            return Err(Error::TooManyRejects {
-                rejected: j.counts.rejected,
-                read: j.counts.read,
-                limit: limit.to_string(),
-                report: cfg.out_dir.join(crate::output::names::REJECTS_CSV),
-            });
-        }
+        crate::output::checkpoint("manifest");
         let Judged {
             assessed,
             rejects,
@@ -430,8 +449,48 @@ impl<'a> Run<'a> {
             warnings,
             manifest,
             event_rows,
+            unacceptable: None,
         })
     }
+}
+
+/// Whether a complete run's result is acceptable: the one place that decides exit code 1 for
+/// a run whose outputs were written. `None` when it is.
+///
+/// Not acceptable: no data rows at all (a header-only export), no row accepted (every row
+/// rejected: a broken export or a rule that rejects everything), more rejects than
+/// `max_rejects` allows.
+pub fn acceptance(counts: &RowCounts, cfg: &Config, out: &std::path::Path) -> Option<Error> {
+    let unacceptable = |message: String| {
+        Some(Error::Unacceptable {
+            message,
+            out: out.to_path_buf(),
+        })
+    };
+    if counts.read == 0 {
+        return unacceptable(
+            "no data rows: the input has a header but no rows below it, so the report is empty"
+                .into(),
+        );
+    }
+    if counts.accepted == 0 {
+        return unacceptable(format!(
+            "no row accepted: all {} rows were rejected (see {})",
+            counts.read,
+            out.join(crate::output::names::REJECTS_CSV).display()
+        ));
+    }
+    if let Some(limit) = cfg.max_rejects
+        && limit.exceeded(counts.rejected, counts.read)
+    {
+        return Some(Error::TooManyRejects {
+            rejected: counts.rejected,
+            read: counts.read,
+            limit: limit.to_string(),
+            report: out.join(crate::output::names::REJECTS_CSV),
+        });
+    }
+    None
 }
 
 /// The calendar-coverage warnings of a run.

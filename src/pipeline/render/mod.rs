@@ -372,6 +372,7 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         })
         .collect();
     pages.into_iter().collect::<Result<()>>()?;
+    crate::output::checkpoint("pages");
     let explained: Vec<Result<()>> = input
         .pages
         .explanations
