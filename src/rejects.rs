@@ -35,8 +35,11 @@ pub enum RejectReason {
     BadSatisfaction,
     /// A spreadsheet error value (`#N/A`, `#VALUE!`, ...) in a canonical field.
     ErrorCell,
-    /// A rule script failed on this record.
+    /// The rule engine failed on this record (a limit hit, a type error, a missing function,
+    /// a result without `level`/`category`).
     RuleError,
+    /// The rule rejected this record on purpose (`throw` or `reject(reason, field)`).
+    RuleReject,
     /// An event whose complaint ID matches no accepted complaint.
     UnknownComplaint,
     /// An event whose operation name is not mapped to an event type.
@@ -58,6 +61,7 @@ impl RejectReason {
             RejectReason::BadSatisfaction => "bad_satisfaction",
             RejectReason::ErrorCell => "error_cell",
             RejectReason::RuleError => "rule_error",
+            RejectReason::RuleReject => "rule_reject",
             RejectReason::UnknownComplaint => "unknown_complaint",
             RejectReason::UnknownEventType => "unknown_event_type",
         }

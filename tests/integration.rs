@@ -9,6 +9,9 @@ mod cli_run;
 // The output folder as one unit: identical runs, killed runs, concurrent runs.
 mod cli_output;
 
+// Exit codes that mean something: unacceptable results, stopped runs, rule rejects.
+mod cli_failures;
+
 // `complaints test`: rule test cases beside the rules.
 mod cli_test;
 

@@ -18,6 +18,11 @@ use crate::model::Field;
 use crate::rejects::RejectLimit;
 use crate::time::{Ts, Zone};
 
+/// The default share of complaints on which the rule engine may fail before a run stops: a
+/// rule that fails on more than 1 in 100 complaints is broken, and a report built on the rest
+/// would be silently incomplete.
+pub const DEFAULT_MAX_RULE_ERRORS: RejectLimit = RejectLimit::Percent(1.0);
+
 /// The default config file name, looked up in the working directory.
 pub const DEFAULT_CONFIG: &str = "complaints.toml";
 
@@ -48,6 +53,8 @@ pub struct RawConfig {
     pub lang: Option<Spanned<String>>,
     /// `N` or `P%`.
     pub max_rejects: Option<Spanned<String>>,
+    /// `N` or `P%` of the complaints: rule engine errors beyond it stop the run (default 1%).
+    pub max_rule_errors: Option<Spanned<String>>,
     /// How to read input files.
     #[serde(default)]
     pub ingest: IngestConfig,
@@ -221,6 +228,9 @@ pub struct Config {
     pub audit: AuditConfig,
     /// `--max-rejects`.
     pub max_rejects: Option<RejectLimit>,
+    /// `max_rule_errors`: complaints on which the rule engine may fail (limits, type errors,
+    /// missing functions) before the run stops; [`DEFAULT_MAX_RULE_ERRORS`] when not set.
+    pub max_rule_errors: RejectLimit,
     /// `--strict`.
     pub strict: bool,
     /// `--unmask`: show complainants' names and phone numbers (internal use only).
@@ -397,6 +407,17 @@ impl Config {
             (None, None) => None,
         };
 
+        let max_rule_errors = match &raw.max_rule_errors {
+            Some(s) => match RejectLimit::parse(s.get_ref()) {
+                Ok(l) => l,
+                Err(e) => {
+                    diags.push(at(s.span(), e));
+                    DEFAULT_MAX_RULE_ERRORS
+                }
+            },
+            None => DEFAULT_MAX_RULE_ERRORS,
+        };
+
         // Inputs: the command line replaces the file's list.
         let mut inputs = Vec::new();
         if ov.skip_inputs {
@@ -466,6 +487,7 @@ impl Config {
             event_log: raw.event_log,
             audit: raw.audit,
             max_rejects,
+            max_rule_errors,
             strict: ov.strict,
             unmask: ov.unmask,
             parquet: ov.parquet,

@@ -267,11 +267,16 @@ impl<'a> Run<'a> {
             "classify",
             Measure::Count(normalized.complaints.len() as u64, "complaints"),
         );
+        let shown: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
         let classified = rules::classify::run(
             rules,
             normalized,
-            opts.mode.clone(),
-            cfg.strict,
+            &rules::classify::ClassifyOptions {
+                mode: opts.mode.clone(),
+                strict: cfg.strict,
+                max_engine_errors: cfg.max_rule_errors,
+                files: &shown,
+            },
             &mut rejects,
             &meter,
         )?;

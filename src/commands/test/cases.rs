@@ -222,6 +222,8 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet, scratch: &Path) -> Re
     c.roster = None;
     c.as_of = as_of;
     c.strict = false;
+    // A case's one row failing is what `expect_error` checks, not a reason to stop.
+    c.max_rule_errors = crate::rejects::RejectLimit::Percent(100.0);
     c.period = None;
     c.record_tables = false;
     c.parquet = false;
@@ -259,7 +261,7 @@ fn run_case(case: &RawCase, cfg: &Config, rules: &RuleSet, scratch: &Path) -> Re
         })
         .collect();
     if let Some(r) = judged.rejects.issues.first() {
-        let msg = if r.reason == RejectReason::RuleError {
+        let msg = if matches!(r.reason, RejectReason::RuleError | RejectReason::RuleReject) {
             r.message.clone()
         } else {
             format!("rejected ({}): {}", r.reason.code(), r.message)

@@ -20,12 +20,14 @@ use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
 use super::analysis::Reads;
 use super::coverage::Coverage;
 use super::engine::{Time, TraceEvent, innermost, with_trace};
+pub use super::failure::RuleFailure;
+use super::failure::{FailureKind, FirstFailure};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
 use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Origin, Str};
 use crate::pipeline::normalize::Normalized;
-use crate::rejects::{RejectReason, Rejects, RowIssue};
+use crate::rejects::{Rejects, RowIssue};
 
 /// A value a rule returned, as stored and written out.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,13 +206,6 @@ pub enum EvalMode {
     Fixed(Vec<(String, RuleValue)>),
 }
 
-/// A rule failure on one input.
-#[derive(Debug, Clone)]
-pub struct RuleFailure {
-    /// `rules/classify.rhai:12:5: message`
-    pub message: String,
-}
-
 /// Builds the record map a rule sees. `only` limits it to the fields the rule reads.
 pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&str>>) -> Map {
     let mut m = Map::new();
@@ -254,7 +249,9 @@ pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dyn
             (Dynamic::from_map(arg),),
         )
         .map_err(|e| {
+            let (kind, reason) = super::failure::kind_of(&e);
             let (msg, pos) = innermost(&e);
+            let msg = reason.unwrap_or(msg);
             let at = match (pos.line(), pos.position()) {
                 (Some(l), Some(c)) => format!("{}:{l}:{c}", display_path(&entry.path).display()),
                 (Some(l), None) => format!("{}:{l}", display_path(&entry.path).display()),
@@ -264,9 +261,12 @@ pub fn call(rules: &RuleSet, entry: &Entry, arg: Map) -> std::result::Result<Dyn
                     entry.name
                 ),
             };
-            RuleFailure {
-                message: format!("{at}: {}", lower_first(&msg)),
-            }
+            let message = match kind {
+                // The rule's own words, as written.
+                FailureKind::Reject { .. } => format!("{at}: {msg}"),
+                FailureKind::Engine => format!("{at}: {}", lower_first(&msg)),
+            };
+            RuleFailure { message, kind }
         })
 }
 
@@ -282,8 +282,11 @@ pub fn outputs(
     rules: &RuleSet,
     v: Dynamic,
 ) -> std::result::Result<Vec<(String, RuleValue)>, RuleFailure> {
-    let fail = |m: String| RuleFailure {
-        message: format!("{}: {m}", display_path(&rules.classify.path).display()),
+    let fail = |m: String| {
+        RuleFailure::engine(format!(
+            "{}: {m}",
+            display_path(&rules.classify.path).display()
+        ))
     };
     let ty = v.type_name().to_owned();
     let map = v.try_cast::<Map>().ok_or_else(|| {
@@ -435,22 +438,35 @@ fn key_of(
         .collect())
 }
 
-/// Runs `classify` over every complaint.
+/// How classify runs.
+pub struct ClassifyOptions<'a> {
+    /// Rule evaluation mode.
+    pub mode: EvalMode,
+    /// `--strict`: the first failure stops the run.
+    pub strict: bool,
+    /// Engine errors allowed before the run stops (`max_rule_errors`).
+    pub max_engine_errors: crate::rejects::RejectLimit,
+    /// Input files as shown, by file index (to name the first failing complaint's row).
+    pub files: &'a [String],
+}
+
+/// Runs `classify` over every complaint; failures reject it (see [`super::failure`]).
 pub fn run(
     rules: &RuleSet,
     normalized: Normalized,
-    mode: EvalMode,
-    strict: bool,
+    opts: &ClassifyOptions<'_>,
     rejects: &mut Rejects,
     progress: &crate::progress::Meter,
 ) -> Result<Classified> {
+    let strict = opts.strict;
+    let mode = &opts.mode;
     let Normalized {
         complaints,
         extras,
         accepted,
         merged,
     } = normalized;
-    if let EvalMode::Fixed(outs) = &mode {
+    if let EvalMode::Fixed(outs) = mode {
         return Ok(fixed(rules, outs, complaints, extras, accepted, merged));
     }
     let entry = &rules.classify;
@@ -632,22 +648,38 @@ pub fn run(
             failed.push(i);
         }
     }
+    let mut engine_failed = 0;
+    let mut first: Option<FirstFailure> = None;
     for &i in &failed {
         let (c, m) = (&complaints[i], &merged[i]);
-        let msg = match &results[which[i]] {
-            Err(f) => f.message.clone(),
-            Ok(_) => unreachable!("aligned is None only for failures"),
+        let Err(f) = &results[which[i]] else {
+            unreachable!("aligned is None only for failures")
         };
+        let msg = &f.message;
         if strict {
             return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
+        }
+        if f.kind == FailureKind::Engine {
+            engine_failed += 1;
+            first.get_or_insert_with(|| {
+                let file = opts
+                    .files
+                    .get(c.origin.file as usize)
+                    .map_or("?", String::as_str);
+                (
+                    c.id.to_string(),
+                    format!("{file}:{}", c.origin.line),
+                    msg.clone(),
+                )
+            });
         }
         for &origin in std::iter::once(&c.origin).chain(m) {
             rejects.reject(RowIssue {
                 origin,
                 stage: "classify",
-                field: String::new(),
+                field: f.field().to_owned(),
                 value: String::new(),
-                reason: RejectReason::RuleError,
+                reason: f.reason(),
                 message: if origin == c.origin {
                     msg.clone()
                 } else {
@@ -659,6 +691,12 @@ pub fn run(
             });
         }
     }
+    super::failure::check_engine_errors(
+        engine_failed,
+        complaints.len(),
+        opts.max_engine_errors,
+        first,
+    )?;
     let mut complaints = complaints;
     let mut merged = merged;
     let mut which = which;

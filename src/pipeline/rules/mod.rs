@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod classify;
 pub mod coverage;
 pub mod engine;
+pub mod failure;
 pub mod kpis;
 pub mod presets;
 pub mod tables;

@@ -124,6 +124,7 @@ pub fn build(env: &Arc<RuleEnv>) -> Engine {
     register_text(&mut engine);
     register_tables(&mut engine, env);
     register_calendar(&mut engine, env);
+    super::failure::register(&mut engine);
     engine
 }
 
