@@ -17,6 +17,14 @@ pub enum RejectReason {
     /// The record has more fields than the header row (CSV), or a value beyond the header
     /// width (XLSX).
     RaggedRow,
+    /// The record has fewer fields than the header row (CSV): a line break inside an unquoted
+    /// text or a truncated row, whose columns cannot be trusted.
+    ShortRow,
+    /// A quoted field that never closes (or runs on for lines and closes with a stray quote):
+    /// the row is not read, and reading goes on at the next line.
+    UnterminatedQuote,
+    /// A cell longer than the limit (1 MiB): not a complaint text but a broken file.
+    FieldTooLong,
     /// Bytes that are not valid in the file's encoding.
     BadEncoding,
     /// Every cell is blank.
@@ -51,6 +59,9 @@ impl RejectReason {
     pub fn code(self) -> &'static str {
         match self {
             RejectReason::RaggedRow => "ragged_row",
+            RejectReason::ShortRow => "short_row",
+            RejectReason::UnterminatedQuote => "unterminated_quote",
+            RejectReason::FieldTooLong => "field_too_long",
             RejectReason::BadEncoding => "bad_encoding",
             RejectReason::EmptyRow => "empty_row",
             RejectReason::MissingId => "missing_id",

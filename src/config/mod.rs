@@ -522,8 +522,59 @@ fn expand_input(p: &Path) -> std::result::Result<Vec<PathBuf>, String> {
     } else if p.is_file() {
         Ok(vec![p.to_path_buf()])
     } else {
-        Err(format!("{}: no such file or folder", p.display()))
+        Err(format!("{}: {}", p.display(), not_a_file(p)))
     }
+}
+
+/// Why `p`, which is neither a regular file nor a folder, cannot be read as an export: the
+/// real cause, not "no such file" for a pipe or a device that exists.
+fn not_a_file(p: &Path) -> String {
+    let link = std::fs::symlink_metadata(p)
+        .ok()
+        .filter(|m| m.file_type().is_symlink())
+        .and_then(|_| std::fs::read_link(p).ok());
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(_) if link.is_some() => {
+            return format!(
+                "a symbolic link to `{}`, which does not exist",
+                link.unwrap_or_default().display()
+            );
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return "no such file or folder".into();
+        }
+        Err(e) => return e.to_string(),
+    };
+    let kind = file_kind(&meta.file_type());
+    match link {
+        Some(to) => format!(
+            "a symbolic link to `{}`, which is {kind}, not a file: give the export itself",
+            to.display()
+        ),
+        None => format!("{kind}, not a file: give the export itself"),
+    }
+}
+
+#[cfg(unix)]
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_: &std::fs::FileType) -> &'static str {
+    "not a regular file"
 }
 
 /// `--as-of`: RFC 3339, `2026-11-01 00:00[:00]` or a date (local midnight) in the zone.

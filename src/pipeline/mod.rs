@@ -115,6 +115,8 @@ pub struct Judged {
     pub rejects: Rejects,
     /// Row accounting.
     pub counts: RowCounts,
+    /// How the complaint exports' physical lines were used.
+    pub lines: crate::model::Lines,
     /// Stage timings so far.
     pub timings: Timings,
     /// Warnings to show (calendar coverage).
@@ -223,10 +225,15 @@ impl<'a> Run<'a> {
             let file = files
                 .get(first.origin.file as usize)
                 .map_or("?", |f| f.display.as_str());
+            // The message quotes the row's values: never a phone number on stderr.
+            let message = if cfg.unmask {
+                std::borrow::Cow::Borrowed(first.message.as_str())
+            } else {
+                crate::privacy::mask_phones(&first.message)
+            };
             return Err(Error::Strict(format!(
-                "{file}:{}: {} ({})",
+                "{file}:{}: {message} ({})",
                 first.origin.line,
-                first.message,
                 first.reason.code()
             )));
         }
@@ -305,6 +312,7 @@ impl<'a> Run<'a> {
                     as_of: cfg.as_of,
                     kind: aggregate::period_kind(cfg)?,
                     project_calendars: &cfg.sla.project_calendars,
+                    unmask: cfg.unmask,
                 },
                 roster: roster.as_ref(),
                 chunk: opts.assess_chunk,
@@ -332,12 +340,25 @@ impl<'a> Run<'a> {
                 counts.read, counts.accepted, counts.rejected
             )));
         }
+        // And every physical line is in the header, a record or a blank line: a line the
+        // reader skipped without a record would show here.
+        let mut lines = crate::model::Lines::default();
+        for f in files.iter().take(cfg.inputs.len()) {
+            if !f.lines.reconciles() {
+                return Err(Error::Other(format!(
+                    "internal error: the lines of {} do not reconcile ({:?})",
+                    f.display, f.lines
+                )));
+            }
+            lines += f.lines;
+        }
         let warnings = coverage_warnings(&assessed.uncovered);
         Ok(Judged {
             files,
             assessed,
             rejects,
             counts,
+            lines,
             timings,
             warnings,
         })
@@ -352,6 +373,7 @@ impl<'a> Run<'a> {
             assessed: &j.assessed,
             rejects: &j.rejects,
             counts: j.counts,
+            lines: j.lines,
             warnings: &j.warnings,
         })
     }
@@ -427,6 +449,7 @@ impl<'a> Run<'a> {
             templates,
             &j.files,
             j.counts,
+            j.lines,
             &j.rejects,
             &j.warnings,
             coverage,
@@ -438,6 +461,7 @@ impl<'a> Run<'a> {
             assessed,
             rejects,
             counts,
+            lines: _,
             timings,
             warnings,
             files,

@@ -573,6 +573,7 @@ pub(super) fn page(
         },
         nav,
         counts: input.counts,
+        lines: input.lines,
         kpis,
         trend,
         by_level,

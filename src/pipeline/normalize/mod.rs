@@ -21,6 +21,8 @@
 
 pub mod profile;
 
+mod headers;
+
 use rustc_hash::FxHashMap;
 
 use chrono::Datelike;
@@ -159,6 +161,7 @@ impl Plan {
         rejects: &mut Rejects,
     ) -> Result<Plan> {
         let path = paths.get(file as usize).cloned().unwrap_or_default();
+        headers::check(&path, headers)?;
         let (cols, losers) = opts.profile.map_headers(headers);
         let missing: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
             .into_iter()
@@ -591,7 +594,7 @@ fn dedupe(
                 code,
                 message,
             });
-            if let Some(field) = conflict(loser, winner) {
+            for field in conflicts(loser, winner) {
                 rejects.find(Finding {
                     origin: loser.origin,
                     complaint_id: loser.id.to_string(),
@@ -656,9 +659,9 @@ fn same_content(a: &Complaint, b: &Complaint) -> bool {
     a.times == b.times && Field::ALL.iter().all(|f| a.get(*f) == b.get(*f)) && a.extra == b.extra
 }
 
-/// The first descriptive field (not a later-stage fact) on which two rows of one complaint
-/// disagree, when both have a value.
-fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
+/// Every descriptive field (not a later-stage fact) on which two rows of one complaint
+/// disagree, when both have a value: each is a finding of its own.
+fn conflicts(a: &Complaint, b: &Complaint) -> impl Iterator<Item = Field> {
     use crate::model::FieldValue::Absent;
     [
         Field::ReceivedAt,
@@ -673,7 +676,7 @@ fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
         Field::Text,
     ]
     .into_iter()
-    .find(|f| {
+    .filter(move |f| {
         let (x, y) = (a.get(*f), b.get(*f));
         x != Absent && y != Absent && x != y
     })

@@ -37,6 +37,9 @@ pub struct Manifest {
     pub calendars: BTreeMap<String, String>,
     /// Row accounting under `rows.read`, `rows.accepted`, `rows.rejected`.
     pub rows: RowCounts,
+    /// The complaint exports' physical lines: `lines.physical = lines.header +
+    /// lines.in_records + lines.blank` (each input's own under `inputs[].lines`).
+    pub lines: crate::model::Lines,
     /// Rejects per reason code.
     pub rejects_by_reason: BTreeMap<&'static str, usize>,
     /// Findings per code.
@@ -61,6 +64,7 @@ impl Manifest {
         templates: &super::Templates,
         files: &[InputFile],
         rows: RowCounts,
+        lines: crate::model::Lines,
         rejects: &Rejects,
         warnings: &[String],
         coverage: crate::pipeline::rules::coverage::CoverageReport,
@@ -85,6 +89,7 @@ impl Manifest {
             templates: templates.files.clone(),
             calendars,
             rows,
+            lines,
             rejects_by_reason: rejects.counts_by_reason(),
             findings_by_code: rejects.counts_by_finding(),
             unmasked: cfg.unmask,

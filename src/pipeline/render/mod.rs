@@ -60,6 +60,16 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
+        // Bidi controls in the data (a project called `\u{202E}...`) would reorder what the
+        // reader sees: every value printed shows them as visible marks, then is escaped.
+        env.set_formatter(|out, state, value| {
+            match value.as_str().map(crate::privacy::show_bidi) {
+                Some(std::borrow::Cow::Owned(shown)) => {
+                    minijinja::escape_formatter(out, state, &Value::from(shown))
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
         // `.html.j2` names autoescape as HTML (minijinja strips `.j2`), which is what we want.
         let mut files = Vec::new();
         let mut names = Vec::new();

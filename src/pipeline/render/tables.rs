@@ -530,7 +530,9 @@ pub(super) fn complaint_cells(
                 Field::Complainant => out.text(Some(&privacy::mask_name(s))),
                 Field::Phone => out.text(Some(&privacy::mask_phone(s))),
                 Field::Text => out.text(Some(&masker.mask(s))),
-                _ => out.text(Some(s)),
+                Field::ComplaintId => out.text(Some(s)),
+                // A phone number typed into any other column (楼栋, 备注 ...) is masked too.
+                _ => out.text(Some(&privacy::mask_phones(s))),
             },
         }
     }

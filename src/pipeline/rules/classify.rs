@@ -657,7 +657,12 @@ pub fn run(
         };
         let msg = &f.message;
         if strict {
-            return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
+            // A rule's message may quote the record: no phone number on stderr.
+            return Err(Error::Strict(format!(
+                "complaint `{}`: {}",
+                c.id,
+                crate::privacy::mask_phones(msg)
+            )));
         }
         if f.kind == FailureKind::Engine {
             engine_failed += 1;
@@ -669,7 +674,7 @@ pub fn run(
                 (
                     c.id.to_string(),
                     format!("{file}:{}", c.origin.line),
-                    msg.clone(),
+                    crate::privacy::mask_phones(msg).into_owned(),
                 )
             });
         }

@@ -564,6 +564,30 @@ pub fn compile(
         }
         d
     })
+    .and_then(|ast| refuse_imports(&ast, shown, source).map(|()| ast))
+}
+
+/// Refuses `import`: the engine loads no modules (a rule sees only its record, and a
+/// script must not read files from anywhere), and an `import` outside a function would
+/// otherwise be skipped without a word, so nobody could tell whether it ran.
+fn refuse_imports(ast: &AST, shown: &Path, source: &str) -> std::result::Result<(), Diagnostic> {
+    let mut at = None;
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Stmt(s @ rhai::Stmt::Import(..))) = path.last() {
+            at.get_or_insert(s.position());
+        }
+        true
+    });
+    let Some(pos) = at else { return Ok(()) };
+    let mut d = Diagnostic::new(
+        shown,
+        "`import` is not supported: rule scripts cannot load other scripts or modules",
+    )
+    .help("define helper functions in the same script, beside `classify` (docs/RULES.md §4)");
+    if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
+        d = d.at(source, l, c);
+    }
+    Err(d)
 }
 
 /// Table names used as string literals in `table("...", ..)` calls, with positions.

@@ -1,0 +1,19 @@
+//! Timestamp parsing: any text either parses to an instant that formats back to a parsable
+//! text, or is refused with an error; never a panic.
+#![no_main]
+
+use complaints::time::{Zone, parse_timestamp, parse_timestamp_text};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let zone = Zone::from_name("Asia/Shanghai").expect("zone");
+    if let Ok(t) = parse_timestamp(s, &zone) {
+        // What the outputs write reads back as the same instant.
+        let shown = zone.format(t);
+        assert_eq!(parse_timestamp(&shown, &zone).ok(), Some(t), "{s:?} -> {shown}");
+    }
+    let _ = parse_timestamp_text(s, &zone);
+});
