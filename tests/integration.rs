@@ -12,6 +12,9 @@ mod cli_output;
 // Exit codes that mean something: unacceptable results, stopped runs, rule rejects.
 mod cli_failures;
 
+// The bad-input corpus (tests/fixtures/bad/): every outcome pinned, no panics.
+mod cli_bad_inputs;
+
 // `complaints test`: rule test cases beside the rules.
 mod cli_test;
 

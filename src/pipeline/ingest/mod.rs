@@ -398,6 +398,13 @@ impl Chunk<'_> {
         let width = self.headers.len();
         let file = self.id;
         let csv = matches!(self.part, Part::Csv { .. });
+        // NUL bytes are looked for per record only in a chunk that has one (one scan here).
+        let nul = match &self.part {
+            Part::Csv { text, .. } => memchr::memchr(0, text.as_bytes()).is_some(),
+            Part::Rows(rows) => rows
+                .iter()
+                .any(|r| r.cells.iter().any(|c| c.contains('\0'))),
+        };
         let mut n = 0u32;
         let mut check = |line: u32,
                          item: csv_file::Item<'_>,
@@ -435,7 +442,15 @@ impl Chunk<'_> {
                 .find(|&i| !rec[i].trim().is_empty())
                 .map_or(0, |i| i + 1);
             let long_cell = rec.iter().position(|c| c.len() > MAX_CELL_BYTES);
-            if bad_encoding && rec.iter().any(|c| c.contains('\u{fffd}')) {
+            if nul && let Some(i) = rec.iter().position(|c| c.contains('\0')) {
+                rejects.reject(issue(
+                    RejectReason::BadEncoding,
+                    self.headers.get(i).cloned().unwrap_or_default(),
+                    rec[i].replace('\0', "\u{fffd}"),
+                    "holds NUL bytes (shown as \u{fffd}): binary data, or text in another encoding"
+                        .into(),
+                ));
+            } else if bad_encoding && rec.iter().any(|c| c.contains('\u{fffd}')) {
                 let (i, cell) = rec
                     .iter()
                     .enumerate()

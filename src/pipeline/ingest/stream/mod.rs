@@ -351,6 +351,18 @@ fn not_csv_text(head: &[u8], eof: bool) -> Option<String> {
             "the file is an old Excel workbook (XLS), not CSV text: give it the .xls extension, or save it as CSV".into(),
         );
     }
+    let bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    let nuls = memchr::memchr_iter(0, head).count();
+    if !bom && nuls * 4 > head.len() {
+        return Some(
+            "the file is a quarter or more NUL bytes: UTF-16 text without a byte-order mark, or not text at all; save it as UTF-8 (or UTF-16 with a BOM)".into(),
+        );
+    }
+    if !bom && memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some() {
+        return Some(
+            "the file ends its lines with a carriage return alone (old Mac line ends); save it with CRLF or LF line ends".into(),
+        );
+    }
     None
 }
 
