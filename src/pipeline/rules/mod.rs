@@ -547,7 +547,7 @@ pub fn compile(
     shown: &Path,
     source: &str,
 ) -> std::result::Result<AST, Diagnostic> {
-    engine.compile(source).map_err(|e| {
+    let ast = engine.compile(source).map_err(|e| {
         let pos = e.position();
         let mut msg = e.to_string();
         if let Some(i) = msg.rfind(" (line ") {
@@ -563,14 +563,17 @@ pub fn compile(
             ));
         }
         d
-    })
-    .and_then(|ast| refuse_imports(&ast, shown, source).map(|()| ast))
+    })?;
+    match import_diagnostic(&ast, shown, source) {
+        Some(d) => Err(d),
+        None => Ok(ast),
+    }
 }
 
-/// Refuses `import`: the engine loads no modules (a rule sees only its record, and a
+/// The diagnostic refusing an `import`, if the script has one: the engine loads no modules (a rule sees only its record, and a
 /// script must not read files from anywhere), and an `import` outside a function would
 /// otherwise be skipped without a word, so nobody could tell whether it ran.
-fn refuse_imports(ast: &AST, shown: &Path, source: &str) -> std::result::Result<(), Diagnostic> {
+fn import_diagnostic(ast: &AST, shown: &Path, source: &str) -> Option<Diagnostic> {
     let mut at = None;
     ast.walk(&mut |path: &[rhai::ASTNode]| {
         if let Some(rhai::ASTNode::Stmt(s @ rhai::Stmt::Import(..))) = path.last() {
@@ -578,7 +581,7 @@ fn refuse_imports(ast: &AST, shown: &Path, source: &str) -> std::result::Result<
         }
         true
     });
-    let Some(pos) = at else { return Ok(()) };
+    let pos = at?;
     let mut d = Diagnostic::new(
         shown,
         "`import` is not supported: rule scripts cannot load other scripts or modules",
@@ -587,7 +590,7 @@ fn refuse_imports(ast: &AST, shown: &Path, source: &str) -> std::result::Result<
     if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
         d = d.at(source, l, c);
     }
-    Err(d)
+    Some(d)
 }
 
 /// Table names used as string literals in `table("...", ..)` calls, with positions.
