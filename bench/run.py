@@ -472,20 +472,17 @@ def timed_run(cmd: list[str], tmp_root: Path, label: str,
     if parsed is None:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise HarnessError(f"{label}: could not parse {TIME_BIN} output {time_text!r}")
-    manifest_path = out / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError) as e:
-        shutil.rmtree(run_dir, ignore_errors=True)
-        raise HarnessError(f"{label}: cannot read {manifest_path}: {e}")
+    def read_json(name: str) -> dict:
+        path = out / name
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as e:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise HarnessError(f"{label}: cannot read {path}: {e}")
+    manifest = read_json("manifest.json")
     # Stage timings and memory marks sit in timings.json beside the manifest (the manifest is
     # the run's identity, byte-identical between identical runs).
-    timings_path = out / "timings.json"
-    try:
-        timings = json.loads(timings_path.read_text())
-    except (OSError, ValueError) as e:
-        shutil.rmtree(run_dir, ignore_errors=True)
-        raise HarnessError(f"{label}: cannot read {timings_path}: {e}")
+    timings = read_json("timings.json")
     wall, rss_kib, minor = parsed
     rows = manifest.get("rows", {})
     # The manifest lists the complaint exports first (their records add up to rows.read),

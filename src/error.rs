@@ -141,15 +141,6 @@ impl Error {
         }
     }
 
-    /// True for the errors of a complete run: the output set is written before they are
-    /// returned (exit code 1).
-    pub fn outputs_written(&self) -> bool {
-        matches!(
-            self,
-            Error::TooManyRejects { .. } | Error::Unacceptable { .. }
-        )
-    }
-
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {

@@ -3,9 +3,8 @@
 //! table of `tests/fixtures/bad/README.md`. No input may panic. See: issue 18.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::util::{AS_OF, read, root, run, tempdir};
+use crate::util::{AS_OF, files_under, read, root, run, tempdir};
 
 const DIR: &str = "tests/fixtures/bad";
 
@@ -224,7 +223,7 @@ fn project_page_names_are_slugs_and_bidi_controls_show() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.contains(&"翠湖_gnp_exe.html".to_owned()), "{names:?}");
-    for p in walk(&out) {
+    for p in files_under(&out) {
         let html = p.extension().is_some_and(|x| x == "html");
         let name = p.to_string_lossy().into_owned();
         assert!(!name.contains('\u{202e}'), "{name}");
@@ -238,16 +237,4 @@ fn project_page_names_are_slugs_and_bidi_controls_show() {
         report.contains("翠湖[U+202E]gnp.exe"),
         "the real name, shown"
     );
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
 }

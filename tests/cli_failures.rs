@@ -186,3 +186,70 @@ fn an_input_with_a_header_and_no_rows_exits_1_with_a_clear_message() {
     );
     assert!(out.join("report.html").exists() && out.join("manifest.json").exists());
 }
+
+#[test]
+fn an_import_in_a_rule_is_refused_by_check_with_its_position() {
+    let dir = tempdir();
+    rules_with(dir.path(), "");
+    let path = dir.path().join("rules/classify.rhai");
+    let src = read(&path);
+    std::fs::write(&path, format!("import \"../../x\" as x;\n{src}")).unwrap();
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--rules",
+            "rules",
+            "--templates",
+            "report_templates",
+        ],
+    )
+    .expect(1);
+    assert!(
+        r.stderr.contains("`import` is not supported")
+            && r.stderr.contains("--> rules/classify.rhai:1:1"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A pipe or a link to a device is not "no such file": the message says what it is.
+#[cfg(unix)]
+#[test]
+fn an_input_that_is_a_pipe_or_a_device_names_what_it_is() {
+    let dir = tempdir();
+    let link = dir.path().join("export.csv");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let out = dir.path().join("out");
+    let args = |input: &Path| {
+        run(&[
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ])
+    };
+    let r = args(&link).expect(2);
+    assert!(
+        r.stderr
+            .contains("a symbolic link to `/dev/null`, which is a character device, not a file"),
+        "{}",
+        r.stderr
+    );
+    let fifo = dir.path().join("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let r = args(&fifo).expect(2);
+        assert!(
+            r.stderr.contains("a named pipe (FIFO), not a file"),
+            "{}",
+            r.stderr
+        );
+    }
+}

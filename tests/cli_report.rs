@@ -789,19 +789,20 @@ fn full_width_and_stray_column_phone_numbers_are_masked_everywhere() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    run(&[
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--period",
-        "2026-10",
-        "--parquet",
-    ])
-    .expect(0);
+    let run_with = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    run_with(&["--period", "2026-10", "--parquet"]).expect(0);
     let outputs = all_text(&out);
     assert!(outputs.iter().any(|(f, _)| f.ends_with(".parquet")));
     assert!(outputs.iter().any(|(f, _)| f.ends_with("report.xlsx")));
@@ -818,17 +819,7 @@ fn full_width_and_stray_column_phone_numbers_are_masked_everywhere() {
     // --strict names the bad row without its phone number.
     let bad = row(&[("投诉编号", "P4"), ("投诉时间", "15011112222")]);
     std::fs::write(&input, format!("{}\n{bad}\n", header.join(","))).unwrap();
-    let r = run(&[
-        "run",
-        "--strict",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-    ])
-    .expect(1);
+    let r = run_with(&["--strict"]).expect(1);
     assert!(
         r.stderr.contains("--strict:") && r.stderr.contains("150****2222"),
         "{}",

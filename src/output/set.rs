@@ -61,11 +61,6 @@ impl OutputSet {
         &self.staging
     }
 
-    /// The output folder the set replaces.
-    pub fn out(&self) -> &Path {
-        &self.out
-    }
-
     /// Swaps the written set in for the previous one, then removes the previous one and the
     /// lock. The set must be complete: nothing is written into it after this.
     pub fn commit(mut self) -> Result<()> {

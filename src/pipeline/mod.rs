@@ -397,7 +397,7 @@ impl<'a> Run<'a> {
             opts: self.opts.clone(),
         };
         let mut outcome = run.write_into()?;
-        outcome.unacceptable = acceptance(&outcome.counts, self.cfg, set.out());
+        outcome.unacceptable = acceptance(&outcome.counts, self.cfg, &self.cfg.out_dir);
         set.commit()?;
         Ok(outcome)
     }

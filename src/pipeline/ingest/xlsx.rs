@@ -78,11 +78,7 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<S
             found.ok_or_else(|| {
                 input_err(format!(
                     "every sheet of the workbook is blank ({}): no header and no data",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    listed(&names)
                 ))
             })?
         }
@@ -100,6 +96,15 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<S
         });
     }
     Ok(SheetRows { sheet: name, rows })
+}
+
+/// Sheet names as a message lists them: `` `a`, `b` ``.
+fn listed(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A cell as CSV text.
