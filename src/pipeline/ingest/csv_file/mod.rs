@@ -154,6 +154,10 @@ pub(super) fn for_each_item(
     let (mut newlines, mut counted) = (0usize, 0usize);
     let mut gap_from = 0usize;
     let mut first_record = true;
+    // The line the previous record's content ended on: a lone carriage return ends a record
+    // for the csv reader without starting a line, and the next record's first line is then
+    // counted already.
+    let mut last_end_line = 0usize;
     let mut rec = Cells::default();
     'readers: while base < bytes.len() {
         let mut rdr = csv::ReaderBuilder::new()
@@ -190,7 +194,7 @@ pub(super) fn for_each_item(
                     memchr::memchr(b'\n', &bytes[r.open..]).map_or(bytes.len(), |p| r.open + p + 1);
                 let content_end = trim_terminator(bytes, start, resync);
                 lines.in_records +=
-                    1 + memchr::memchr_iter(b'\n', &bytes[start..content_end]).count() as u64;
+                    record_lines(bytes, start, content_end, newlines, &mut last_end_line);
                 gap_from = content_end;
                 base = resync;
                 if !f(line, Item::Runaway(r)) {
@@ -199,7 +203,7 @@ pub(super) fn for_each_item(
                 continue 'readers;
             }
             lines.in_records +=
-                1 + memchr::memchr_iter(b'\n', &bytes[start..content_end]).count() as u64;
+                record_lines(bytes, start, content_end, newlines, &mut last_end_line);
             gap_from = content_end;
             if !f(line, Item::Record(&mut rec)) {
                 break 'readers;
@@ -211,6 +215,24 @@ pub(super) fn for_each_item(
     let tail = memchr::memchr_iter(b'\n', &bytes[gap_from.min(bytes.len())..]).count();
     lines.blank += (tail - usize::from(!first_record).min(tail)) as u64;
     lines
+}
+
+/// The physical lines a record adds: the lines its content spans, less its first line when
+/// the previous record ended on it (records split by a lone carriage return share a line).
+/// `newlines` counts the line breaks before `start`; `last_end_line` is updated.
+fn record_lines(
+    bytes: &[u8],
+    start: usize,
+    content_end: usize,
+    newlines: usize,
+    last_end_line: &mut usize,
+) -> u64 {
+    let inside = memchr::memchr_iter(b'\n', &bytes[start..content_end.max(start)]).count();
+    // Lines are numbered from 1 here, so 0 means "no record yet".
+    let first = newlines + 1;
+    let shared = usize::from(first == *last_end_line);
+    *last_end_line = first + inside;
+    (1 + inside - shared) as u64
 }
 
 /// The end of a record's content: `end` less the line terminator the reader consumed.

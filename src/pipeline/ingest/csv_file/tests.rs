@@ -167,3 +167,21 @@ fn ordinary_quoting_is_left_alone_and_lines_reconcile() {
     assert_eq!(got, ["id@1", "A1@2", "!quote@3"]);
     assert!(lines.reconciles() && lines.physical == 3, "{lines:?}");
 }
+
+/// A lone carriage return ends a record for the csv reader without starting a line: the two
+/// records share the line, and the line accounting counts it once.
+/// Found by fuzzing (fuzz target csv_ingest).
+#[test]
+fn records_split_by_a_lone_carriage_return_share_their_line() {
+    let (got, lines) = items("id,text\r\nA1,x\r\u{5}A2,y\r\nA3,z\n");
+    assert_eq!(got, ["id@1", "A1@2", "\u{5}A2@2", "A3@3"], "{got:?}");
+    assert_eq!(
+        lines,
+        Lines {
+            physical: 3,
+            header: 0,
+            in_records: 3,
+            blank: 0
+        }
+    );
+}
