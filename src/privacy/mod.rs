@@ -90,7 +90,23 @@ pub fn mask_text(text: &str, names: &[&str]) -> String {
 
 /// Masks the phone numbers in `text`, in ASCII or full-width digits: the regex runs over a
 /// folded copy whose characters map one for one onto the text's.
+///
+/// Repeated until nothing changes: a number glued to a masked one (`0570-8800570-88001234`)
+/// is skipped at first as part of a longer digit run, and would show once its neighbour's
+/// digits became `*`. Each pass masks more digits, so this ends.
 pub fn mask_phones(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = match mask_phones_once(text) {
+        std::borrow::Cow::Borrowed(_) => return std::borrow::Cow::Borrowed(text),
+        std::borrow::Cow::Owned(o) => o,
+    };
+    while let std::borrow::Cow::Owned(next) = mask_phones_once(&out) {
+        out = next;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One pass of [`mask_phones`].
+fn mask_phones_once(text: &str) -> std::borrow::Cow<'_, str> {
     // Fast path: fewer than 7 digits cannot hold a phone number.
     if text.chars().filter(|c| is_digit(*c)).count() < 7 {
         return std::borrow::Cow::Borrowed(text);

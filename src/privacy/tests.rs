@@ -69,3 +69,14 @@ fn bidi_controls_are_shown_not_obeyed() {
     assert_eq!(show_bidi("abc\u{202e}txt.exe"), "abc[U+202E]txt.exe");
     assert_eq!(show_bidi("普通文本"), "普通文本");
 }
+
+/// A number glued to another (`0570-8800570-88001234`) is skipped at first as part of a longer
+/// digit run; once its neighbour is masked it must not show: masking twice changes nothing.
+/// Found by fuzzing (fuzz target masker).
+#[test]
+fn masking_leaves_no_phone_number_behind_and_is_idempotent() {
+    let t = "王建囌电话00141462580，座机0570-8800570-88001234";
+    let once = mask_text(t, &[]);
+    assert_eq!(once, "王建囌电话001****2580，座机057*-***057*-****1234");
+    assert_eq!(mask_text(&once, &[]), once);
+}
