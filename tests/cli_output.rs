@@ -215,6 +215,10 @@ fn an_out_that_is_a_file_or_a_foreign_folder_is_refused_and_left_alone() {
         r.stderr
     );
     assert_eq!(read(&file), "not a folder");
+    assert!(
+        !dir.path().join("report.lock").exists(),
+        "a lock left behind"
+    );
     // A folder of someone's files (no manifest.json): a run would replace it as a whole.
     let mine = dir.path().join("mine");
     std::fs::create_dir(&mine).unwrap();

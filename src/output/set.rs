@@ -77,9 +77,7 @@ impl OutputSet {
             sync_dir(&parent_of(&self.out));
         }
         self.committed = true;
-        if let Some(lock) = self.lock.take() {
-            lock.release();
-        }
+        // The lock goes with the set (Drop).
         Ok(())
     }
 }
@@ -90,9 +88,8 @@ impl Drop for OutputSet {
             // A failed run: the previous set was never touched; its staging folder goes.
             let _ = std::fs::remove_dir_all(&self.staging);
         }
-        if let Some(lock) = self.lock.take() {
-            lock.release();
-        }
+        // Released last, once nothing of this run is left to clean up.
+        drop(self.lock.take());
     }
 }
 
@@ -255,7 +252,8 @@ fn sync_dir(dir: &Path) {
 /// An exclusive `flock` on `<out>.lock`, held while the file stays open.
 struct Lock {
     path: PathBuf,
-    file: File,
+    /// Held open for the lock's lifetime: closing it unlocks.
+    _file: File,
 }
 
 impl Lock {
@@ -278,7 +276,7 @@ impl Lock {
             if same_file(&file, path) {
                 return Ok(Lock {
                     path: path.to_path_buf(),
-                    file,
+                    _file: file,
                 });
             }
         }
@@ -287,12 +285,14 @@ impl Lock {
             lock: path.to_path_buf(),
         })
     }
+}
 
-    /// Removes the lock file, then unlocks (closing the file): a run that opened the file just
-    /// before the removal finds its lock on a removed name and opens a fresh one.
-    fn release(self) {
+impl Drop for Lock {
+    /// Removes the lock file, then unlocks (the file closes after this): a run that opened the
+    /// file just before the removal finds its lock on a removed name and opens a fresh one. Also
+    /// when the run is refused after taking the lock (an `--out` that is a file).
+    fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
-        drop(self.file);
     }
 }
 
