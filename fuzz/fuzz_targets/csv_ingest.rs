@@ -9,12 +9,16 @@ use complaints::pipeline::normalize::Profile;
 use complaints::rejects::Rejects;
 use libfuzzer_sys::fuzz_target;
 
+/// Built once: the alias tables are the same for every input.
+static PROFILE: std::sync::LazyLock<Profile> =
+    std::sync::LazyLock::new(|| Profile::new(&ProfileConfig::default()));
+
 fuzz_target!(|data: &[u8]| {
     let dir = std::env::temp_dir().join(format!("complaints-fuzz-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch folder");
     let path = dir.join("export.csv");
     std::fs::write(&path, data).expect("write the export");
-    let profile = Profile::new(&ProfileConfig::default());
+    let profile = &*PROFILE;
     let is_header = |cells: &[String]| profile.is_header(cells);
     let meter = complaints::progress::Meter::hidden();
     let opts = IngestOptions {
