@@ -6,7 +6,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use crate::util::{AS_OF, assert_golden, read, root, run, tempdir};
+use crate::util::{AS_OF, assert_golden, files_under, read, root, run, tempdir};
 
 fn sample_out() -> tempfile::TempDir {
     let dir = tempdir();
@@ -267,32 +267,26 @@ fn personal_data() -> BTreeSet<String> {
 
 fn all_text(dir: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "parquet") {
-                files.push((p.display().to_string(), parquet_text(&p)));
-            } else if p.extension().is_some_and(|x| x == "xlsx") {
-                let mut wb = calamine::open_workbook_auto(&p).unwrap();
-                let mut s = String::new();
-                for name in wb.sheet_names() {
-                    for row in wb.worksheet_range(&name).unwrap().rows() {
-                        for c in row {
-                            s.push_str(&c.to_string());
-                            s.push('\t');
-                        }
+    for p in files_under(dir) {
+        if p.extension().is_some_and(|x| x == "parquet") {
+            files.push((p.display().to_string(), parquet_text(&p)));
+        } else if p.extension().is_some_and(|x| x == "xlsx") {
+            let mut wb = calamine::open_workbook_auto(&p).unwrap();
+            let mut s = String::new();
+            for name in wb.sheet_names() {
+                for row in wb.worksheet_range(&name).unwrap().rows() {
+                    for c in row {
+                        s.push_str(&c.to_string());
+                        s.push('\t');
                     }
                 }
-                files.push((p.display().to_string(), s));
-            } else {
-                files.push((
-                    p.display().to_string(),
-                    std::fs::read_to_string(&p).unwrap(),
-                ));
             }
+            files.push((p.display().to_string(), s));
+        } else {
+            files.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
         }
     }
     files
