@@ -51,6 +51,56 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// `--out` cannot take an output set (a file, or a folder of other files).
+    #[error("{}: {message}", path.display())]
+    Output {
+        /// The `--out` path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another run holds the lock on the same `--out`.
+    #[error(
+        "{}: another run is writing this output folder (it holds {}); wait for it to finish, or choose another `--out`",
+        out.display(),
+        lock.display()
+    )]
+    Locked {
+        /// The `--out` folder.
+        out: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The run finished but its result is not acceptable (no data rows, no row accepted); the
+    /// output set was written and says why.
+    #[error("{message}; see {}{}", out.display(), cause.as_deref().map(|c| format!("\n  {c}")).unwrap_or_default())]
+    Unacceptable {
+        /// Why.
+        message: String,
+        /// The output folder (written).
+        out: PathBuf,
+        /// The most common reject reason, an example and the fix, when rows were rejected.
+        cause: Option<String>,
+    },
+    /// The rule engine failed on more complaints than the limit allows; the run stopped and
+    /// the previous output set is untouched.
+    #[error(
+        "{failed} of {complaints} complaints hit a rule engine error, over the limit of {limit}; the run stopped and no output was written\n  first: complaint `{first_id}` ({first_at}): {first_message}\n  help: fix the rule (`complaints test`, `complaints explain`), or raise `max_rule_errors` in the config"
+    )]
+    RuleEngine {
+        /// Complaints whose evaluation failed with an engine error.
+        failed: usize,
+        /// Complaints classified.
+        complaints: usize,
+        /// The limit as configured.
+        limit: String,
+        /// The first failing complaint's ID.
+        first_id: String,
+        /// Where its row is (`file:line`).
+        first_at: String,
+        /// The engine's message, with the script's `file:line:col`.
+        first_message: String,
+    },
     /// Bad command-line usage that clap cannot catch (e.g. a malformed `--as-of`).
     #[error("{0}")]
     Usage(String),
@@ -84,10 +134,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit code: 1 when the tool ran but the result is not acceptable, 2 when it could not run.
+    /// Exit code, the one table of them (README "Exit codes"):
+    /// - 1: a complete run whose result is not acceptable; its output set is written and says
+    ///   why (too many rejects, no data rows, no row accepted). `--strict` also gives 1, with
+    ///   nothing written.
+    /// - 2: the run could not run or was stopped; the previous output set is untouched.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::TooManyRejects { .. } | Error::Strict(_) => 1,
+            Error::TooManyRejects { .. } | Error::Unacceptable { .. } | Error::Strict(_) => 1,
             _ => 2,
         }
     }

@@ -482,6 +482,37 @@ pub fn peak_rss_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
+/// How a text's physical lines were used: the manifest's `lines` (per input file and in total), where
+/// `physical = header + in_records + blank` is checked at the end of a run, so that rows
+/// swallowed by a quote would show as lines inside records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Lines {
+    /// Lines in the file (a last line without a line break counts).
+    pub physical: u64,
+    /// Lines above the first data record: titles and the header.
+    pub header: u64,
+    /// Lines that records span (a record with a multi-line text spans several).
+    pub in_records: u64,
+    /// Empty lines between records, which are not records.
+    pub blank: u64,
+}
+
+impl std::ops::AddAssign for Lines {
+    fn add_assign(&mut self, o: Lines) {
+        self.physical += o.physical;
+        self.header += o.header;
+        self.in_records += o.in_records;
+        self.blank += o.blank;
+    }
+}
+
+impl Lines {
+    /// True when every physical line is accounted for.
+    pub fn reconciles(&self) -> bool {
+        self.physical == self.header + self.in_records + self.blank
+    }
+}
+
 /// The row accounting every run reports: read = accepted + rejected.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct RowCounts {

@@ -17,6 +17,14 @@ pub enum RejectReason {
     /// The record has more fields than the header row (CSV), or a value beyond the header
     /// width (XLSX).
     RaggedRow,
+    /// The record has fewer fields than the header row (CSV): a line break inside an unquoted
+    /// text or a truncated row, whose columns cannot be trusted.
+    ShortRow,
+    /// A quoted field that never closes (or runs on for lines and closes with a stray quote):
+    /// the row is not read, and reading goes on at the next line.
+    UnterminatedQuote,
+    /// A cell longer than the limit (1 MiB): not a complaint text but a broken file.
+    FieldTooLong,
     /// Bytes that are not valid in the file's encoding.
     BadEncoding,
     /// Every cell is blank.
@@ -35,8 +43,11 @@ pub enum RejectReason {
     BadSatisfaction,
     /// A spreadsheet error value (`#N/A`, `#VALUE!`, ...) in a canonical field.
     ErrorCell,
-    /// A rule script failed on this record.
+    /// The rule engine failed on this record (a limit hit, a type error, a missing function,
+    /// a result without `level`/`category`).
     RuleError,
+    /// The rule rejected this record on purpose (`throw` or `reject(reason, field)`).
+    RuleReject,
     /// An event whose complaint ID matches no accepted complaint.
     UnknownComplaint,
     /// An event whose operation name is not mapped to an event type.
@@ -48,6 +59,9 @@ impl RejectReason {
     pub fn code(self) -> &'static str {
         match self {
             RejectReason::RaggedRow => "ragged_row",
+            RejectReason::ShortRow => "short_row",
+            RejectReason::UnterminatedQuote => "unterminated_quote",
+            RejectReason::FieldTooLong => "field_too_long",
             RejectReason::BadEncoding => "bad_encoding",
             RejectReason::EmptyRow => "empty_row",
             RejectReason::MissingId => "missing_id",
@@ -58,6 +72,7 @@ impl RejectReason {
             RejectReason::BadSatisfaction => "bad_satisfaction",
             RejectReason::ErrorCell => "error_cell",
             RejectReason::RuleError => "rule_error",
+            RejectReason::RuleReject => "rule_reject",
             RejectReason::UnknownComplaint => "unknown_complaint",
             RejectReason::UnknownEventType => "unknown_event_type",
         }
@@ -312,6 +327,10 @@ fn fix(i: &RowIssue) -> String {
         RejectReason::BadSatisfaction => "declare the scale (`[profile.satisfaction] scale`) or the words (`[profile.satisfaction] words`)".to_owned(),
         RejectReason::BadEncoding => "declare the file's encoding with `ingest.encoding`".to_owned(),
         RejectReason::RaggedRow => "the rows have more cells than the header: check the export's delimiter and quoting".to_owned(),
+        RejectReason::ShortRow => "the rows have fewer cells than the header: check the export's delimiter and quoting, or a line break inside an unquoted text".to_owned(),
+        RejectReason::UnterminatedQuote => "a quoted text never closes: check the export's quoting at the line the message names".to_owned(),
+        RejectReason::FieldTooLong => "a cell is over 1 MiB: the export is probably broken at that line (a quote or delimiter problem)".to_owned(),
+        RejectReason::RuleReject => "the rule rejected these complaints on purpose (`throw` or `reject`): see the messages in rejects.csv".to_owned(),
         RejectReason::EmptyRow => "blank rows carry nothing; remove them from the export".to_owned(),
         RejectReason::RuleError => "fix the rule script at the place the message names".to_owned(),
         RejectReason::UnknownComplaint => "the event log names complaints the exports do not have: check that both cover the same period".to_owned(),

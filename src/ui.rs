@@ -70,6 +70,20 @@ pub fn summary(outcome: &crate::pipeline::RunOutcome, cfg: &crate::config::Confi
                 .display()
         ));
     }
+    let l = &outcome.manifest.lines;
+    s.push_str(&format!(
+        "\nlines: {} in the files = {} header + {} in records + {} blank",
+        n(l.physical as usize),
+        n(l.header as usize),
+        n(l.in_records as usize),
+        n(l.blank as usize)
+    ));
+    if l.in_records > c.read as u64 {
+        s.push_str(&format!(
+            " ({} inside multi-line texts)",
+            n((l.in_records - c.read as u64) as usize)
+        ));
+    }
     if outcome.event_rows.0 > 0 {
         let (read, ok) = outcome.event_rows;
         s.push_str(&format!(

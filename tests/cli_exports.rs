@@ -222,7 +222,7 @@ fn an_all_rejected_run_exits_1_and_names_the_fix() {
     let r = run_in(dir.path(), &["run"]).expect(1);
     assert!(
         r.stderr
-            .contains("240 of 240 rows rejected, over the limit of 20%"),
+            .contains("no row accepted: all 240 rows were rejected"),
         "{}",
         r.stderr
     );
@@ -247,7 +247,8 @@ fn an_all_rejected_run_exits_1_and_names_the_fix() {
     // With the limit lifted, a run that accepts nothing still fails.
     let r = run_in(dir.path(), &["run", "--max-rejects", "100%"]).expect(1);
     assert!(
-        r.stderr.contains("none of the 240 rows was accepted"),
+        r.stderr
+            .contains("no row accepted: all 240 rows were rejected"),
         "{}",
         r.stderr
     );

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use crate::util::{AS_OF, assert_golden, read, root, run, tempdir};
+use crate::util::{AS_OF, assert_golden, files_under, read, root, run, tempdir};
 
 fn sample_out() -> tempfile::TempDir {
     let dir = tempdir();
@@ -303,32 +303,26 @@ fn personal_data() -> BTreeSet<String> {
 
 fn all_text(dir: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "parquet") {
-                files.push((p.display().to_string(), parquet_text(&p)));
-            } else if p.extension().is_some_and(|x| x == "xlsx") {
-                let mut wb = calamine::open_workbook_auto(&p).unwrap();
-                let mut s = String::new();
-                for name in wb.sheet_names() {
-                    for row in wb.worksheet_range(&name).unwrap().rows() {
-                        for c in row {
-                            s.push_str(&c.to_string());
-                            s.push('\t');
-                        }
+    for p in files_under(dir) {
+        if p.extension().is_some_and(|x| x == "parquet") {
+            files.push((p.display().to_string(), parquet_text(&p)));
+        } else if p.extension().is_some_and(|x| x == "xlsx") {
+            let mut wb = calamine::open_workbook_auto(&p).unwrap();
+            let mut s = String::new();
+            for name in wb.sheet_names() {
+                for row in wb.worksheet_range(&name).unwrap().rows() {
+                    for c in row {
+                        s.push_str(&c.to_string());
+                        s.push('\t');
                     }
                 }
-                files.push((p.display().to_string(), s));
-            } else {
-                files.push((
-                    p.display().to_string(),
-                    std::fs::read_to_string(&p).unwrap(),
-                ));
             }
+            files.push((p.display().to_string(), s));
+        } else {
+            files.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
         }
     }
     files
@@ -769,5 +763,99 @@ fn record_tables_false_in_the_config_leaves_out_the_csvs() {
     assert!(out.join("report.html").exists() && out.join("rejects.csv").exists());
     for t in ["complaints.csv", "sla.csv", "escalations.csv"] {
         assert!(!out.join(t).exists(), "{t} written");
+    }
+}
+
+/// Phone numbers in full-width digits, and phone numbers typed into columns that are not the
+/// phone column (楼栋, 项目名称, 备注), are masked in every output: the tables, the workbook,
+/// Parquet, every page; and `--strict` does not print them on stderr. See: issue 18.
+#[test]
+fn full_width_and_stray_column_phone_numbers_are_masked_everywhere() {
+    let dir = tempdir();
+    let header = read(root().join("tests/fixtures/inputs/mini.csv"));
+    let header: Vec<&str> = header.lines().next().unwrap().split(',').collect();
+    let row = |cells: &[(&str, &str)]| -> String {
+        let mut v = vec![String::new(); header.len()];
+        for (k, x) in cells {
+            v[header.iter().position(|h| h == k).unwrap()] = format!("\"{x}\"");
+        }
+        v.join(",")
+    };
+    let secrets = [
+        "１３８１２３４５６７８",
+        "１３９ ８７６５ ４３２１",
+        "13912345678",
+        "13700001111",
+        "15011112222",
+        "0571-88001234",
+    ];
+    let rows = [
+        row(&[
+            ("投诉编号", "P1"),
+            ("投诉时间", "2026-10-12 09:00"),
+            ("项目名称", "翠湖花园"),
+            ("投诉内容", "电梯困人，回电１３８１２３４５６７８"),
+            ("备注", "备用１３９ ８７６５ ４３２１"),
+        ]),
+        row(&[
+            ("投诉编号", "P2"),
+            ("投诉时间", "2026-10-13 09:00"),
+            ("项目名称", "翠湖花园"),
+            ("楼栋", "13912345678"),
+            ("责任班组", "0571-88001234"),
+            ("投诉内容", "楼道漏水"),
+        ]),
+        row(&[
+            ("投诉编号", "P3"),
+            ("投诉时间", "2026-10-14 09:00"),
+            ("项目名称", "13700001111"),
+            ("投诉内容", "噪音扰民"),
+        ]),
+    ];
+    let input = dir.path().join("phones.csv");
+    std::fs::write(
+        &input,
+        format!("{}\n{}\n", header.join(","), rows.join("\n")),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run_with = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    run_with(&["--period", "2026-10", "--parquet"]).expect(0);
+    let outputs = all_text(&out);
+    assert!(outputs.iter().any(|(f, _)| f.ends_with(".parquet")));
+    assert!(outputs.iter().any(|(f, _)| f.ends_with("report.xlsx")));
+    for (file, text) in &outputs {
+        for s in secrets {
+            assert!(!text.contains(s), "{file} shows `{s}` unmasked");
+        }
+    }
+    let csv = read(out.join("complaints.csv"));
+    assert!(
+        csv.contains("回电１３８****５６７８") && csv.contains(",139****5678,"),
+        "{csv}"
+    );
+    // --strict names the bad row without its phone number.
+    let bad = row(&[("投诉编号", "P4"), ("投诉时间", "15011112222")]);
+    std::fs::write(&input, format!("{}\n{bad}\n", header.join(","))).unwrap();
+    let r = run_with(&["--strict"]).expect(1);
+    assert!(
+        r.stderr.contains("--strict:") && r.stderr.contains("150****2222"),
+        "{}",
+        r.stderr
+    );
+    for s in secrets {
+        assert!(!r.stderr.contains(s), "stderr shows `{s}`: {}", r.stderr);
     }
 }

@@ -30,7 +30,7 @@ fn run_writes_every_output_and_rows_reconcile() {
     // stderr is a pipe here: the summary and the timing line, no progress bars.
     assert!(r.stderr.contains("timings: ingest"), "{}", r.stderr);
     if cfg!(target_os = "linux") {
-        // The memory high-water mark closes the timing line, and the manifest has it per stage.
+        // The memory high-water mark closes the timing line, and timings.json has it per stage.
         assert!(r.stderr.contains(", peak memory "), "{}", r.stderr);
     }
     assert!(
@@ -47,13 +47,16 @@ fn run_writes_every_output_and_rows_reconcile() {
         "findings.csv",
         "sla.csv",
         "manifest.json",
+        "timings.json",
     ] {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
     let manifest: serde_json::Value =
         serde_json::from_str(&read(dir.path().join("manifest.json"))).unwrap();
+    let timings: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("timings.json"))).unwrap();
     if cfg!(target_os = "linux") {
-        let marks = manifest["peak_rss_mib"].as_object().expect("peak_rss_mib");
+        let marks = timings["peak_rss_mib"].as_object().expect("peak_rss_mib");
         let stages: Vec<&str> = marks.keys().map(String::as_str).collect();
         for stage in ["normalize", "classify", "assess", "aggregate", "render"] {
             assert!(stages.contains(&stage), "{stage} missing from {stages:?}");

@@ -346,7 +346,7 @@ fn classify(c) {
     let rejects = read(fast.path().join("rejects.csv"));
     let fired = rejects
         .lines()
-        .filter(|l| l.contains("classify.rhai:7:9: runtime error: 满意度低于40分"))
+        .filter(|l| l.contains(",rule_reject,") && l.contains("classify.rhai:7:9: 满意度低于40分"))
         .count();
     assert!(fired > 0, "a guard rejects with its position:\n{rejects}");
     let evaluations = |d: &Path| -> u64 {

@@ -6,6 +6,15 @@ mod util;
 // `complaints run` end to end: outputs, row accounting, exit codes.
 mod cli_run;
 
+// The output folder as one unit: identical runs, killed runs, concurrent runs.
+mod cli_output;
+
+// Exit codes that mean something: unacceptable results, stopped runs, rule rejects.
+mod cli_failures;
+
+// The bad-input corpus (tests/fixtures/bad/): every outcome pinned, no panics.
+mod cli_bad_inputs;
+
 // `complaints test`: rule test cases beside the rules.
 mod cli_test;
 

@@ -21,6 +21,11 @@ use crate::model::Field;
 use crate::rejects::RejectLimit;
 use crate::time::{Ts, Zone};
 
+/// The default share of complaints on which the rule engine may fail before a run stops: a
+/// rule that fails on more than 1 in 100 complaints is broken, and a report built on the rest
+/// would be silently incomplete.
+pub const DEFAULT_MAX_RULE_ERRORS: RejectLimit = RejectLimit::Percent(1.0);
+
 /// The default config file name, looked up in the working directory.
 pub const DEFAULT_CONFIG: &str = "complaints.toml";
 
@@ -58,6 +63,8 @@ pub struct RawConfig {
     /// "immediately", blanks), replacing the rule folder's defaults.
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// `N` or `P%` of the complaints: rule engine errors beyond it stop the run (default 1%).
+    pub max_rule_errors: Option<Spanned<String>>,
     /// How to read input files.
     #[serde(default)]
     pub ingest: IngestConfig,
@@ -238,6 +245,9 @@ pub struct Config {
     pub parameters: BTreeMap<String, Spanned<String>>,
     /// `--max-rejects` or `max_rejects`, else [`RejectLimit::DEFAULT`].
     pub max_rejects: Option<RejectLimit>,
+    /// `max_rule_errors`: complaints on which the rule engine may fail (limits, type errors,
+    /// missing functions) before the run stops; [`DEFAULT_MAX_RULE_ERRORS`] when not set.
+    pub max_rule_errors: RejectLimit,
     /// `--strict`.
     pub strict: bool,
     /// `--unmask`: show complainants' names and phone numbers (internal use only).
@@ -446,6 +456,17 @@ impl Config {
             (None, None) => Some(RejectLimit::DEFAULT),
         };
 
+        let max_rule_errors = match &raw.max_rule_errors {
+            Some(s) => match RejectLimit::parse(s.get_ref()) {
+                Ok(l) => l,
+                Err(e) => {
+                    diags.push(at(s.span(), e));
+                    DEFAULT_MAX_RULE_ERRORS
+                }
+            },
+            None => DEFAULT_MAX_RULE_ERRORS,
+        };
+
         // Inputs: the command line replaces the file's list.
         let mut inputs = Vec::new();
         if ov.skip_inputs {
@@ -530,6 +551,7 @@ impl Config {
                 .map(|(k, v)| (k.into_inner(), v))
                 .collect(),
             max_rejects,
+            max_rule_errors,
             strict: ov.strict,
             unmask: ov.unmask,
             parquet: ov.parquet,
@@ -585,8 +607,59 @@ fn expand_input(p: &Path) -> std::result::Result<Vec<PathBuf>, String> {
     } else if p.is_file() {
         Ok(vec![p.to_path_buf()])
     } else {
-        Err(format!("{}: no such file or folder", p.display()))
+        Err(format!("{}: {}", p.display(), not_a_file(p)))
     }
+}
+
+/// Why `p`, which is neither a regular file nor a folder, cannot be read as an export: the
+/// real cause, not "no such file" for a pipe or a device that exists.
+fn not_a_file(p: &Path) -> String {
+    let link = std::fs::symlink_metadata(p)
+        .ok()
+        .filter(|m| m.file_type().is_symlink())
+        .and_then(|_| std::fs::read_link(p).ok());
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(_) if link.is_some() => {
+            return format!(
+                "a symbolic link to `{}`, which does not exist",
+                link.unwrap_or_default().display()
+            );
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return "no such file or folder".into();
+        }
+        Err(e) => return e.to_string(),
+    };
+    let kind = file_kind(&meta.file_type());
+    match link {
+        Some(to) => format!(
+            "a symbolic link to `{}`, which is {kind}, not a file: give the export itself",
+            to.display()
+        ),
+        None => format!("{kind}, not a file: give the export itself"),
+    }
+}
+
+#[cfg(unix)]
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_: &std::fs::FileType) -> &'static str {
+    "not a regular file"
 }
 
 /// `--as-of`: RFC 3339, `2026-11-01 00:00[:00]` or a date (local midnight) in the zone.

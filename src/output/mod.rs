@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+mod set;
+pub use set::{OutputSet, PAUSE_ENV, checkpoint};
+
 /// Output file names, one place.
 pub mod names {
     /// The manager's report.
@@ -33,11 +36,14 @@ pub mod names {
     pub const DIFF_CSV: &str = "diff.csv";
     /// `complaints diff`: the same as a page.
     pub const DIFF_HTML: &str = "diff.html";
-    /// Run manifest.
+    /// Run manifest: the run's identity (inputs, rules, as-of, counts); identical for identical
+    /// runs.
     pub const MANIFEST_JSON: &str = "manifest.json";
     /// The time limits and escalation rules of the procedures in use: which rule implements
     /// each, which test covers it, or why no log can show it.
     pub const PROCEDURES_MD: &str = "procedures.md";
+    /// Stage timings and memory marks: the one output that differs between identical runs.
+    pub const TIMINGS_JSON: &str = "timings.json";
 }
 
 /// A file being written under a temporary name; [`AtomicFile::commit`] renames it into place.

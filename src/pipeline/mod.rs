@@ -50,6 +50,7 @@ pub use self::rules::classify::EvalMode;
 use crate::config::Config;
 use crate::error::{Error, Result};
 pub use crate::model::{RowCounts, Timings, peak_rss_mib};
+use crate::output::OutputSet;
 use crate::progress::{Measure, Progress, Silent};
 use crate::rejects::Rejects;
 
@@ -148,6 +149,8 @@ pub struct Judged {
     pub rejects: Rejects,
     /// Row accounting.
     pub counts: RowCounts,
+    /// How the complaint exports' physical lines were used.
+    pub lines: crate::model::Lines,
     /// Stage timings so far.
     pub timings: Timings,
     /// Warnings to show (calendar coverage).
@@ -176,6 +179,9 @@ pub struct RunOutcome {
     pub files: Vec<ingest::InputFile>,
     /// Every file written, relative to the output folder, in the order the summary lists them.
     pub written: Vec<String>,
+    /// Why the result is not acceptable (exit code 1), when it is not; the outputs were
+    /// written all the same.
+    pub unacceptable: Option<Error>,
 }
 
 /// One run of the pipeline over a config's inputs.
@@ -263,10 +269,15 @@ impl<'a> Run<'a> {
             let file = files
                 .get(first.origin.file as usize)
                 .map_or("?", |f| f.display.as_str());
+            // The message quotes the row's values: never a phone number on stderr.
+            let message = if cfg.unmask {
+                std::borrow::Cow::Borrowed(first.message.as_str())
+            } else {
+                crate::privacy::mask_phones(&first.message)
+            };
             return Err(Error::Strict(format!(
-                "{file}:{}: {} ({})",
+                "{file}:{}: {message} ({})",
                 first.origin.line,
-                first.message,
                 first.reason.code()
             )));
         }
@@ -307,11 +318,16 @@ impl<'a> Run<'a> {
             "classify",
             Measure::Count(normalized.complaints.len() as u64, "complaints"),
         );
+        let shown: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
         let classified = rules::classify::run(
             rules,
             normalized,
-            opts.mode.clone(),
-            cfg.strict,
+            &rules::classify::ClassifyOptions {
+                mode: opts.mode.clone(),
+                strict: cfg.strict,
+                max_engine_errors: cfg.max_rule_errors,
+                files: &shown,
+            },
             &mut rejects,
             &meter,
         )?;
@@ -340,6 +356,7 @@ impl<'a> Run<'a> {
                     as_of: cfg.as_of,
                     kind: aggregate::period_kind(cfg)?,
                     project_calendars: &cfg.sla.project_calendars,
+                    unmask: cfg.unmask,
                 },
                 roster: roster.as_ref(),
                 chunk: opts.assess_chunk,
@@ -367,12 +384,25 @@ impl<'a> Run<'a> {
                 counts.read, counts.accepted, counts.rejected
             )));
         }
+        // And every physical line is in the header, a record or a blank line: a line the
+        // reader skipped without a record would show here.
+        let mut lines = crate::model::Lines::default();
+        for f in files.iter().take(cfg.inputs.len()) {
+            if !f.lines.reconciles() {
+                return Err(Error::Other(format!(
+                    "internal error: the lines of {} do not reconcile ({:?})",
+                    f.display, f.lines
+                )));
+            }
+            lines += f.lines;
+        }
         let warnings = coverage_warnings(&assessed.uncovered);
         Ok(Judged {
             files,
             assessed,
             rejects,
             counts,
+            lines,
             timings,
             warnings,
             mappings,
@@ -388,19 +418,48 @@ impl<'a> Run<'a> {
             assessed: &j.assessed,
             rejects: &j.rejects,
             counts: j.counts,
+            lines: j.lines,
             warnings: &j.warnings,
             mappings: &j.mappings,
         })
     }
 
-    /// The whole run: every output into the output folder, the manifest last.
+    /// The whole run: every output into a staging folder beside the output folder, the
+    /// timings and the manifest last, then the staging folder swapped in for the previous set
+    /// ([`OutputSet`]). A run that fails leaves the previous set untouched; a complete run
+    /// whose result is not acceptable is still swapped in, with the reason in
+    /// [`RunOutcome::unacceptable`].
     pub fn write(&self) -> Result<RunOutcome> {
+        let set = OutputSet::begin(&self.cfg.out_dir)?;
+        // The stages write where the config says: the staging folder.
+        let staged = Config {
+            out_dir: set.dir().to_path_buf(),
+            ..self.cfg.clone()
+        };
+        let run = Run {
+            cfg: &staged,
+            rules: self.rules,
+            templates: self.templates,
+            opts: self.opts.clone(),
+        };
+        let mut outcome = run.write_into()?;
+        outcome.unacceptable = acceptance(
+            &outcome.counts,
+            self.cfg,
+            &self.cfg.out_dir,
+            reject_cause(&outcome.rejects, &outcome.files),
+        );
+        set.commit()?;
+        Ok(outcome)
+    }
+
+    /// Every output into `cfg.out_dir` (the staging folder), the manifest last.
+    fn write_into(&self) -> Result<RunOutcome> {
         let cfg = self.cfg;
         let rules = self.rules;
         let templates = self.templates.ok_or_else(|| {
             Error::Other("internal error: a run without templates writes no report".into())
         })?;
-        std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
         let mut writers = render::tables::TableSink::new(cfg, rules);
         let mut j = self.judge(&mut writers)?;
         let t0 = Instant::now();
@@ -408,6 +467,7 @@ impl<'a> Run<'a> {
         if let Some(t) = j.timings.stages.iter_mut().find(|(k, _)| k == "tables") {
             t.1 += t0.elapsed().as_millis() as u64;
         }
+        crate::output::checkpoint("tables");
         let mut clock = Instant::now();
         let meter = self.opts.progress.begin("report", Measure::Spinner);
         meter.message("aggregating");
@@ -416,8 +476,8 @@ impl<'a> Run<'a> {
         meter.message("writing report.xlsx, pages and tables");
         render::run(&render::RenderInput {
             cfg,
-            rules: rules,
-            templates: templates,
+            rules,
+            templates,
             files: &j.files,
             assessed: &j.assessed,
             rejects: &j.rejects,
@@ -440,27 +500,19 @@ impl<'a> Run<'a> {
             templates,
             &j.files,
             j.counts,
+            j.lines,
             &j.rejects,
-            &j.timings,
             &j.warnings,
             coverage,
         );
+        render::manifest::write_timings(&cfg.out_dir, &j.timings)?;
         manifest.write(&cfg.out_dir)?;
-        if let Some(limit) = cfg.max_rejects
-            && limit.exceeded(j.counts.rejected, j.counts.read)
-        {
-            return Err(Error::TooManyRejects {
-                rejected: j.counts.rejected,
-                read: j.counts.read,
-                limit: limit.to_string(),
-                report: cfg.out_dir.join(crate::output::names::REJECTS_CSV),
-                cause: reject_cause(&j.rejects, &j.files).unwrap_or_default(),
-            });
-        }
+        crate::output::checkpoint("manifest");
         let Judged {
             assessed,
             rejects,
             counts,
+            lines: _,
             timings,
             warnings,
             files,
@@ -482,6 +534,7 @@ impl<'a> Run<'a> {
             mappings,
             files,
             written,
+            unacceptable: None,
         })
     }
 }
@@ -522,6 +575,52 @@ pub fn reject_cause(rejects: &Rejects, files: &[ingest::InputFile]) -> Option<St
         .get(cause.origin.file as usize)
         .map_or("?", |f| f.display.as_str());
     Some(cause.describe(&format!("{file}:{}", cause.origin.line)))
+}
+
+/// Whether a complete run's result is acceptable: the one place that decides exit code 1 for
+/// a run whose outputs were written. `None` when it is.
+///
+/// Not acceptable: no data rows at all (a header-only export), no row accepted (every row
+/// rejected: a broken export or a rule that rejects everything), more rejects than
+/// `max_rejects` allows.
+pub fn acceptance(
+    counts: &RowCounts,
+    cfg: &Config,
+    out: &std::path::Path,
+    cause: Option<String>,
+) -> Option<Error> {
+    let unacceptable = |message: String| {
+        Some(Error::Unacceptable {
+            message,
+            out: out.to_path_buf(),
+            cause: cause.clone(),
+        })
+    };
+    if counts.read == 0 {
+        return unacceptable(
+            "no data rows: the input has a header but no rows below it, so the report is empty"
+                .into(),
+        );
+    }
+    if counts.accepted == 0 {
+        return unacceptable(format!(
+            "no row accepted: all {} rows were rejected (see {})",
+            counts.read,
+            out.join(crate::output::names::REJECTS_CSV).display(),
+        ));
+    }
+    if let Some(limit) = cfg.max_rejects
+        && limit.exceeded(counts.rejected, counts.read)
+    {
+        return Some(Error::TooManyRejects {
+            rejected: counts.rejected,
+            read: counts.read,
+            limit: limit.to_string(),
+            report: out.join(crate::output::names::REJECTS_CSV),
+            cause: cause.unwrap_or_default(),
+        });
+    }
+    None
 }
 
 /// The calendar-coverage warnings of a run.

@@ -2,6 +2,12 @@
 //! "no disclosure to unauthorised persons"), so every report and export masks names and phone
 //! numbers by default, including where they appear inside the complaint text; `--unmask`
 //! turns this off for internal use and is recorded in the manifest.
+//!
+//! Phone numbers are found in full-width digits too (`１３８１２３４５６７８`, typed with a Chinese
+//! input method), and a masked value keeps its length in characters: masking replaces digits
+//! and name characters with `*`, never anything else, so no other text is lost. Only values
+//! that look like a person's name are masked as names inside texts: a complainant cell
+//! holding a formula or a sentence must not erase that text wherever it appears.
 
 use std::sync::LazyLock;
 
@@ -24,16 +30,33 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// A decimal digit, ASCII or full-width (`０`–`９`).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(&c)
+}
+
+/// Full-width digits, plus and minus signs and the ideographic space as their ASCII forms;
+/// every other character unchanged. One character for one, so positions in characters agree.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{ff10}'..='\u{ff19}' => char::from(b'0' + (c as u32 - 0xff10) as u8),
+        '\u{ff0b}' => '+',
+        '\u{ff0d}' | '\u{2013}' | '\u{2014}' => '-',
+        '\u{3000}' => ' ',
+        c => c,
+    }
+}
+
 /// Masks a phone number: the first three and last four digits stay, other digits become `*`,
 /// separators stay (`13812341234` → `138****1234`, `0571-88001234` → `057*-****1234`).
-/// Numbers with fewer than 8 digits are masked entirely.
+/// Numbers with fewer than 8 digits are masked entirely. Full-width digits count as digits.
 pub fn mask_phone(phone: &str) -> String {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let digits = phone.chars().filter(|c| is_digit(*c)).count();
     let mut seen = 0;
     phone
         .chars()
         .map(|c| {
-            if !c.is_ascii_digit() {
+            if !is_digit(c) {
                 return c;
             }
             seen += 1;
@@ -54,28 +77,86 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Masks phone numbers and the given names wherever they appear in free text.
 pub fn mask_text(text: &str, names: &[&str]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for m in PHONE.find_iter(text) {
-        // A phone number is not part of a longer digit run (an ID, an amount).
-        let before = text[..m.start()].chars().next_back();
-        let after = text[m.end()..].chars().next();
-        if before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        out.push_str(&text[last..m.start()]);
-        out.push_str(&mask_phone(m.as_str()));
-        last = m.end();
-    }
-    out.push_str(&text[last..]);
+    let mut out = mask_phones(text).into_owned();
     for name in names {
         let name = name.trim();
         // A one-character "name" would mask every occurrence of a common character.
-        if name.chars().count() >= 2 && out.contains(name) {
+        if looks_like_name(name) && out.contains(name) {
             out = out.replace(name, &mask_name(name));
         }
     }
     out
+}
+
+/// Masks the phone numbers in `text`, in ASCII or full-width digits: the regex runs over a
+/// folded copy whose characters map one for one onto the text's.
+///
+/// Repeated until nothing changes: a number glued to a masked one (`0570-8800570-88001234`)
+/// is skipped at first as part of a longer digit run, and would show once its neighbour's
+/// digits became `*`. Each pass masks more digits, so this ends.
+pub fn mask_phones(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = match mask_phones_once(text) {
+        std::borrow::Cow::Borrowed(_) => return std::borrow::Cow::Borrowed(text),
+        std::borrow::Cow::Owned(o) => o,
+    };
+    while let std::borrow::Cow::Owned(next) = mask_phones_once(&out) {
+        out = next;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One pass of [`mask_phones`].
+fn mask_phones_once(text: &str) -> std::borrow::Cow<'_, str> {
+    // Fast path: fewer than 7 digits cannot hold a phone number.
+    if text.chars().filter(|c| is_digit(*c)).count() < 7 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let folded: String = text.chars().map(fold_char).collect();
+    let ascii = folded.len() == text.len();
+    // Byte offset in `folded` → byte offset in `text` (only needed when widths differ).
+    let map: Vec<usize> = if ascii {
+        Vec::new()
+    } else {
+        let mut m = Vec::with_capacity(folded.len() + 1);
+        for ((_, c), (j, _)) in folded.char_indices().zip(text.char_indices()) {
+            m.extend(std::iter::repeat_n(j, c.len_utf8()));
+        }
+        m.push(text.len());
+        m
+    };
+    let at = |i: usize| if ascii { i } else { map[i] };
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in PHONE.find_iter(&folded) {
+        // A phone number is not part of a longer digit run (an ID, an amount).
+        let before = folded[..m.start()].chars().next_back();
+        let after = folded[m.end()..].chars().next();
+        if before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let (a, b) = (at(m.start()), at(m.end()));
+        out.push_str(&text[last..a]);
+        out.push_str(&mask_phone(&text[a..b]));
+        last = b;
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// True for a value that can be a person's name, which is what is masked inside free text:
+/// two to twenty letters (any script), with spaces, `·`, `.`, `'` or `-` between them. A
+/// complainant cell holding a formula, a sentence or a number is masked in its own column,
+/// but its text is not hunted down in other texts.
+pub fn looks_like_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (2..=20).contains(&n)
+        && name.chars().any(char::is_alphabetic)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '·' | '•' | '.' | '\'' | '-'))
 }
 
 /// Masks every complainant's name of a run wherever it appears in free text (a complaint that
@@ -93,7 +174,7 @@ impl Masker {
         let mut v: Vec<&str> = names
             .into_iter()
             .map(str::trim)
-            .filter(|n| n.chars().count() >= 2)
+            .filter(|n| looks_like_name(n))
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -111,12 +192,12 @@ impl Masker {
 
     /// Masks phone numbers and every known complainant name in `text`.
     pub fn mask(&self, text: &str) -> String {
-        let phones = mask_text(text, &[]);
+        let phones = mask_phones(text);
         match &self.ac {
-            Some(ac) if ac.is_match(&phones) => {
+            Some(ac) if ac.is_match(phones.as_ref()) => {
                 let mut out = String::with_capacity(phones.len());
                 let mut last = 0;
-                for m in ac.find_iter(&phones) {
+                for m in ac.find_iter(phones.as_ref()) {
                     out.push_str(&phones[last..m.start()]);
                     out.push_str(&self.masked[m.pattern().as_usize()]);
                     last = m.end();
@@ -124,9 +205,36 @@ impl Masker {
                 out.push_str(&phones[last..]);
                 out
             }
-            _ => phones,
+            _ => phones.into_owned(),
         }
     }
+}
+
+/// Bidirectional-text controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C): invisible,
+/// they reorder what a reader sees (`U+202E` shows `exe.txt` as `txt.exe`). Shown in HTML
+/// as a visible placeholder, dropped from file names.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
+}
+
+/// `text` with every bidi control replaced by a visible mark of its code (`[U+202E]`), so a
+/// page shows what the data holds instead of being reordered by it.
+pub fn show_bidi(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_bidi_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            out.push_str(&format!("[U+{:04X}]", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -28,3 +28,55 @@ fn text_masking_finds_phones_and_the_complainants_name() {
         "我是王**，电话138****5678，座机057*-****1234，工单TS202610-00042，金额20261001元"
     );
 }
+
+/// Phone numbers typed in full-width digits (a Chinese input method) are masked like ASCII
+/// ones, in place and at their own width. See: issue 18.
+#[test]
+fn full_width_phone_numbers_are_masked_in_place() {
+    assert_eq!(
+        mask_text("电话１３８１２３４５６７８请回电", &[]),
+        "电话１３８****５６７８请回电"
+    );
+    assert_eq!(
+        mask_text("备用１３９ ８７６５ ４３２１", &[]),
+        "备用１３９ **** ４３２１"
+    );
+    assert_eq!(
+        mask_text("座机０５７１－８８００１２３４", &[]),
+        "座机０５７*－****１２３４"
+    );
+    // A longer digit run is an ID, not a phone, in either width.
+    assert_eq!(
+        mask_text("单号１３８１２３４５６７８９", &[]),
+        "单号１３８１２３４５６７８９"
+    );
+}
+
+/// A complainant "name" that is a formula or a sentence is masked in its own column but not
+/// hunted down inside texts, where it would erase content. See: issue 18.
+#[test]
+fn the_masker_never_replaces_text_that_is_not_a_name() {
+    let formula = "=HYPERLINK(\"http://x.example\",\"click\")";
+    let m = Masker::new([formula, "王建国", "13812345678"]);
+    assert_eq!(m.mask(formula), formula);
+    assert_eq!(m.mask("王建国说"), "王**说");
+    assert!(looks_like_name("John Smith") && looks_like_name("阿卜杜·热合曼"));
+    assert!(!looks_like_name("李") && !looks_like_name("3栋") && !looks_like_name(formula));
+}
+
+#[test]
+fn bidi_controls_are_shown_not_obeyed() {
+    assert_eq!(show_bidi("abc\u{202e}txt.exe"), "abc[U+202E]txt.exe");
+    assert_eq!(show_bidi("普通文本"), "普通文本");
+}
+
+/// A number glued to another (`0570-8800570-88001234`) is skipped at first as part of a longer
+/// digit run; once its neighbour is masked it must not show: masking twice changes nothing.
+/// Found by fuzzing (fuzz target masker).
+#[test]
+fn masking_leaves_no_phone_number_behind_and_is_idempotent() {
+    let t = "王建囌电话00141462580，座机0570-8800570-88001234";
+    let once = mask_text(t, &[]);
+    assert_eq!(once, "王建囌电话001****2580，座机057*-***057*-****1234");
+    assert_eq!(mask_text(&once, &[]), once);
+}

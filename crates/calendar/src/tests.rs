@@ -1526,3 +1526,161 @@ fn reference_agrees_on_the_dst_sundays() {
         24 * H + 45 * M
     );
 }
+
+// ----------------------------------------- property tests on random calendars
+
+/// A random calendar: per weekday zero to three windows on quarter-hour marks, make-up-day
+/// windows, a holiday table of `holiday` and 调休 `workday` rows, company closures and extra
+/// working days, in Shanghai or Berlin (DST). Returned as its TOML and table, so a failing
+/// case shows the calendar it ran on.
+#[derive(Debug, Clone)]
+struct RandomCalendar {
+    toml: String,
+    table: String,
+}
+
+impl RandomCalendar {
+    fn build(&self) -> Calendar {
+        let table = self.table.clone().into_bytes();
+        Calendar::from_toml_with_loader(
+            &self.toml,
+            Path::new("/rules/random.toml"),
+            Path::new("/rules"),
+            &mut |_| Ok(table.clone()),
+        )
+        .unwrap_or_else(|e| panic!("random calendar does not load: {e:?}\n{}", self.toml))
+    }
+}
+
+/// Windows of a day from (gap, length) pairs in quarter hours: ordered, never overlapping,
+/// ending by 24:00.
+fn windows(parts: &[(u32, u32)]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0u32;
+    for &(gap, len) in parts {
+        let start = at + gap;
+        let end = (start + len).min(96);
+        if start >= 96 || end <= start {
+            break;
+        }
+        let hm = |q: u32| format!("{:02}:{:02}", q / 4, q % 4 * 15);
+        out.push(format!("\"{}-{}\"", hm(start), hm(end)));
+        at = end;
+    }
+    out
+}
+
+prop_compose! {
+    fn random_calendar()(
+        berlin in any::<bool>(),
+        week in prop::collection::vec(prop::collection::vec((0u32..40, 1u32..40), 0..4), 7),
+        makeup in prop::collection::vec((0u32..40, 1u32..40), 1..3),
+        rows in prop::collection::vec((0i64..730, any::<bool>()), 0..40),
+        closures in prop::collection::vec((0i64..730, 0i64..5), 0..3),
+        extra in prop::collection::vec(0i64..730, 0..4),
+    ) -> RandomCalendar {
+        let day0 = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
+        let day = |n: i64| day0 + chrono::Days::new(n as u64);
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let mut toml = format!(
+            "timezone = \"{}\"\nholidays = [\"t.csv\"]\n",
+            if berlin { "Europe/Berlin" } else { "Asia/Shanghai" }
+        );
+        let mut make = windows(&makeup);
+        if make.is_empty() {
+            make.push("\"09:00-17:00\"".into());
+        }
+        toml.push_str(&format!("makeup_day = [{}]\n", make.join(", ")));
+        for (from, len) in &closures {
+            toml.push_str(&format!("[[closure]]\nfrom = {}\nto = {}\n", day(*from), day(from + len)));
+        }
+        for n in &extra {
+            toml.push_str(&format!("[[extra_workday]]\ndate = {}\n", day(*n)));
+        }
+        toml.push_str("[week]\n");
+        for (name, parts) in names.iter().zip(&week) {
+            toml.push_str(&format!("{name} = [{}]\n", windows(parts).join(", ")));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut table = String::from("date,kind,name\n");
+        for (n, holiday) in rows {
+            if seen.insert(n) {
+                let kind = if holiday { "holiday" } else { "workday" };
+                table.push_str(&format!("{},{kind},假日\n", day(n)));
+            }
+        }
+        RandomCalendar { toml, table }
+    }
+}
+
+/// 2025-01-01 and 2027-01-01, 00:00 UTC: the span the random tables cover.
+const T2025: i64 = 1_735_689_600;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The fixed calendars' invariants hold on any calendar: the due instant measures back to
+    /// the budget, is working time and is the latest such instant; measuring is additive; and
+    /// the breach rule itself: elapsed ≤ limit ⇔ stop ≤ due.
+    #[test]
+    fn prop_random_calendars_keep_the_invariants(
+        spec in random_calendar(),
+        s in T2025..T2027,
+        d in 0i64..=5 * 86_400,
+        x in 0i64..20 * 86_400,
+        y in 0i64..20 * 86_400,
+    ) {
+        let c = spec.build();
+        // A calendar without any working time in reach has no due instant to test.
+        prop_assume!(c.try_add_working(s, d).is_some());
+        let due = c.add_working(s, d);
+        prop_assert!(due >= s);
+        prop_assert_eq!(c.working_seconds_between(s, due), d);
+        if d > 0 || c.is_working_time(due) {
+            prop_assert!(c.is_working_time(due), "due {} not working", due);
+            prop_assert_eq!(c.working_seconds_between(s, due + 1), d + 1);
+        }
+        let (b, e) = (s + x, s + x + y);
+        prop_assert_eq!(
+            c.working_seconds_between(s, b) + c.working_seconds_between(b, e),
+            c.working_seconds_between(s, e)
+        );
+        // Stops around the due instant and anywhere in the next weeks.
+        for stop in [due - 1, due, due + 1, s + x, s + x + y] {
+            let elapsed = c.working_seconds_between(s, stop.max(s));
+            prop_assert_eq!(
+                elapsed <= d,
+                stop <= due,
+                "stop {} due {} elapsed {} limit {}",
+                stop,
+                due,
+                elapsed,
+                d
+            );
+        }
+    }
+
+    /// Any calendar agrees with the minute-walking reference built from its day classes.
+    #[test]
+    fn prop_random_calendars_match_the_reference(
+        spec in random_calendar(),
+        a in T2025..T2027,
+        x in 0i64..2 * 86_400,
+        d in 0i64..=6 * 3600,
+        n in 1u32..6,
+    ) {
+        let c = spec.build();
+        let mut r = Reference::new(&c);
+        prop_assert_eq!(c.working_seconds_between(a, a + x), r.between(a, a + x));
+        prop_assert_eq!(c.is_working_time(a), r.is_working(a));
+        if c.try_add_working(a, d).is_some() && c.try_end_of_nth_working_day_after(a, n).is_some() {
+            // The reference walks minute by minute: keep it to calendars that work within weeks.
+            if c.add_working(a, d) - a < 40 * 86_400 {
+                prop_assert_eq!(c.add_working(a, d), r.add(a, d));
+            }
+            if c.end_of_nth_working_day_after(a, n) - a < 60 * 86_400 {
+                prop_assert_eq!(c.end_of_nth_working_day_after(a, n), r.nth_day_end(a, n));
+            }
+        }
+    }
+}

@@ -404,6 +404,8 @@ fn judge_and_check(
     c.roster = None;
     c.as_of = as_of;
     c.strict = false;
+    // A case's one row failing is what `expect_error` checks, not a reason to stop.
+    c.max_rule_errors = crate::rejects::RejectLimit::Percent(100.0);
     c.period = None;
     c.record_tables = false;
     c.parquet = false;
@@ -446,7 +448,7 @@ fn judge_and_check(
         })
         .collect();
     if let Some(r) = judged.rejects.issues.first() {
-        let msg = if r.reason == RejectReason::RuleError {
+        let msg = if matches!(r.reason, RejectReason::RuleError | RejectReason::RuleReject) {
             r.message.clone()
         } else {
             format!("rejected ({}): {}", r.reason.code(), r.message)

@@ -566,6 +566,8 @@ pub struct ReportContext {
     pub nav: Nav,
     /// Row accounting of the whole run: read = accepted + rejected.
     pub counts: RowCounts,
+    /// The complaint exports' physical lines: physical = header + in_records + blank.
+    pub lines: crate::model::Lines,
     /// Indicators with their targets and comparisons.
     pub kpis: Vec<Kpi>,
     /// The last 12 periods, oldest first, ending with this one.

@@ -58,6 +58,8 @@ pub struct AggregateInput<'a> {
     pub rejects: &'a Rejects,
     /// Row accounting.
     pub counts: RowCounts,
+    /// How the complaint exports' physical lines were used.
+    pub lines: crate::model::Lines,
     /// Warnings to show in the report.
     pub warnings: &'a [String],
     /// How each input file's columns were read.
@@ -85,19 +87,27 @@ fn page_stems(projects: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A project name as a file name.
+/// A project name as a safe file name (a slug): letters and digits of any script stay
+/// (`翠湖花园` is its own file name), every run of other characters becomes one `_`, and none
+/// leads or trails, so a name cannot make a hidden file, an option, a formula, a path or a
+/// name that reads backwards (bidi controls). At most 60 characters. The real name stays in
+/// the page and its links.
 pub fn file_name(project: &str) -> String {
-    let s: String = project
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if s.is_empty() { "_".to_owned() } else { s }
+    let mut s = String::with_capacity(project.len());
+    for c in project.chars() {
+        if c.is_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    let s: String = s.trim_matches('_').chars().take(60).collect();
+    let s = s.trim_end_matches('_');
+    if s.is_empty() {
+        "project".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// The report periods of a run, whether they are every month of the data, the default

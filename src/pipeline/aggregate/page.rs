@@ -574,6 +574,7 @@ pub(super) fn page(
         },
         nav,
         counts: input.counts,
+        lines: input.lines,
         kpis,
         trend,
         by_level,

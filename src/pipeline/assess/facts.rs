@@ -23,6 +23,9 @@ pub struct FactOptions<'a> {
     pub kind: &'static str,
     /// Calendar per project.
     pub project_calendars: &'a crate::config::ProjectCalendars,
+    /// `--unmask`: dimension labels as written. Otherwise a phone number typed into the
+    /// project, building or team column is masked in the labels the report groups by.
+    pub unmask: bool,
 }
 
 /// Builds the complaint table of `cls` (the facts in parallel, the dictionaries in order).
@@ -118,9 +121,19 @@ pub(super) fn complaint_table(
                 .code(&period_key(opts.kind, zone.local_date(received)))
         });
         t.period.push(key);
-        t.project.push(t.projects.code(text(c.project.as_ref())));
-        t.building.push(t.buildings.code(text(c.building.as_ref())));
-        t.team.push(t.teams.code(text(c.team.as_ref())));
+        fn label(s: &str, unmask: bool) -> std::borrow::Cow<'_, str> {
+            if unmask {
+                std::borrow::Cow::Borrowed(s)
+            } else {
+                crate::privacy::mask_phones(s)
+            }
+        }
+        let label = |s| label(s, opts.unmask);
+        t.project
+            .push(t.projects.code(&label(text(c.project.as_ref()))));
+        t.building
+            .push(t.buildings.code(&label(text(c.building.as_ref()))));
+        t.team.push(t.teams.code(&label(text(c.team.as_ref()))));
     }
     // Rule outputs: coded per evaluation (complaints that shared one share its value).
     let evaluations = cls.traces.len().max(

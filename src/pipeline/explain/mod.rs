@@ -244,6 +244,7 @@ fn masked(field: &str, value: &str, masker: &crate::privacy::Masker) -> String {
     match field {
         "complainant" => crate::privacy::mask_name(value),
         "phone" => crate::privacy::mask_phone(value),
+        "complaint_id" => value.to_owned(),
         _ => masker.mask(value),
     }
 }

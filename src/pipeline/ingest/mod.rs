@@ -24,7 +24,7 @@
 
 mod csv_file;
 
-pub use csv_file::Cells;
+pub use csv_file::{Cells, Lines};
 mod encoding;
 mod stream;
 mod xlsx;
@@ -48,6 +48,10 @@ pub const HEADER_SEARCH_ROWS: usize = 10;
 /// How many data rows below the header [`Source::sample`] holds: enough for detection to see
 /// day-of-month values past the 12th, few enough to cost nothing.
 pub const SAMPLE_ROWS: usize = 1000;
+
+/// The longest cell accepted, in bytes (1 MiB): a complaint text is a few KiB; a cell of
+/// megabytes is a broken file, and the row is rejected (`field_too_long`).
+pub const MAX_CELL_BYTES: usize = 1 << 20;
 
 /// Target size of a CSV chunk: large enough that per-chunk setup is noise, small enough that
 /// two cores stay busy to the end of a file.
@@ -78,6 +82,9 @@ pub struct InputFile {
     pub preamble_rows: u32,
     /// Data records read (below the header), whatever became of them.
     pub records: usize,
+    /// How the file's physical lines (sheet rows) were used:
+    /// `physical = header + in_records + blank`.
+    pub lines: Lines,
 }
 
 /// One data record: its provenance and its cells as text.
@@ -150,6 +157,8 @@ pub struct Source {
     progress: crate::progress::Meter,
     /// The file's size, for the progress bar.
     bytes: u64,
+    /// Lines of the records read so far (CSV).
+    lines: std::sync::Mutex<Lines>,
 }
 
 enum Body {
@@ -163,6 +172,8 @@ enum Body {
 pub struct Chunk<'a> {
     id: u16,
     headers: &'a [String],
+    /// The file's line tally, which each chunk adds its lines to.
+    lines: &'a std::sync::Mutex<Lines>,
     part: Part<'a>,
     /// Some bytes of the block were invalid in the file's encoding.
     bad_encoding: bool,
@@ -200,6 +211,7 @@ impl Source {
             header_line: 1,
             preamble_rows: 0,
             records: 0,
+            lines: Lines::default(),
         };
         if is_workbook {
             let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
@@ -219,6 +231,15 @@ impl Source {
                 None => (Vec::new(), 1),
             };
             let body: Vec<Row> = rows.drain((header_idx + 1).min(rows.len())..).collect();
+            // Sheet rows: down to the header, then one per row below it (blank ones included:
+            // they are rejected as empty rows).
+            let header_rows = u64::from(body.first().map_or(header_line, |r| r.line - 1));
+            file.lines = Lines {
+                physical: header_rows + body.len() as u64,
+                header: header_rows,
+                in_records: body.len() as u64,
+                blank: 0,
+            };
             file.header_line = header_line;
             file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
             let sample = body
@@ -234,6 +255,7 @@ impl Source {
                 body: Body::Rows(body),
                 progress: opts.progress.clone(),
                 bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+                lines: std::sync::Mutex::default(),
             });
         }
         // Blocks of four chunks (so small test chunks read a file in many blocks too).
@@ -277,7 +299,8 @@ impl Source {
                 .collect();
             (headers, header_line, header_idx, data_line, sample)
         };
-        csv.skip_to_line(data_line);
+        file.lines.header = csv.skip_to_line(data_line);
+        file.lines.physical = file.lines.header;
         file.header_line = header_line;
         file.preamble_rows = u32::try_from(header_idx).unwrap_or(u32::MAX);
         Ok(Source {
@@ -288,6 +311,7 @@ impl Source {
             body: Body::Csv(csv),
             progress: opts.progress.clone(),
             bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+            lines: std::sync::Mutex::default(),
         })
     }
 
@@ -301,6 +325,7 @@ impl Source {
     ) -> Result<()> {
         let id = self.id;
         let headers = &self.headers;
+        let lines = &self.lines;
         match &mut self.body {
             Body::Rows(rows) => {
                 let chunks: Vec<Chunk<'_>> = rows
@@ -308,6 +333,7 @@ impl Source {
                     .map(|r| Chunk {
                         id,
                         headers,
+                        lines,
                         part: Part::Rows(r),
                         bad_encoding: false,
                     })
@@ -322,6 +348,11 @@ impl Source {
                 while let Some(block) = csv.next_block()? {
                     let raw = block.raw_bytes as u64;
                     let text = block.text;
+                    if block.header_lines > 0 {
+                        let mut l = lines.lock().expect("line tally");
+                        l.header += block.header_lines;
+                        l.physical += block.header_lines;
+                    }
                     let bounds = csv_file::split(text.as_bytes(), 0, chunk_bytes)
                         .unwrap_or_else(|| vec![0, text.len()]);
                     // Lines before each chunk, counted in parallel.
@@ -335,6 +366,7 @@ impl Source {
                         chunks.push(Chunk {
                             id,
                             headers,
+                            lines,
                             part: Part::Csv {
                                 text: &text[w[0]..w[1]],
                                 first_line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -357,6 +389,7 @@ impl Source {
                 // The header and preamble lines were read before the first block.
                 self.progress.inc(self.bytes.saturating_sub(ticked));
                 self.file.sha256 = stream::hex_digest(hasher);
+                self.file.lines += *self.lines.lock().expect("line tally");
                 Ok(())
             }
         }
@@ -381,21 +414,35 @@ impl Chunk<'_> {
     /// Hands each record that passes ingest to `f` with its origin (record numbers counted
     /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
     /// records in the chunk, whatever became of them.
+    ///
+    /// Rejected here: a row with more fields than the header (`ragged_row`) or, in a CSV, fewer
+    /// (`short_row`): either way a delimiter or a line break is missing or extra, the columns
+    /// are shifted and no cell can be trusted, so short and long rows are treated alike. A
+    /// workbook row has no delimiters to lose, and its trailing blank cells are simply blank.
+    /// Also rejected: bytes invalid in the encoding, a cell over [`MAX_CELL_BYTES`], a blank
+    /// row, and a row cut short by a runaway quote (`unterminated_quote`).
     pub fn for_each(&self, rejects: &mut Rejects, mut f: impl FnMut(Origin, &Cells)) -> u32 {
         let width = self.headers.len();
         let file = self.id;
+        let csv = matches!(self.part, Part::Csv { .. });
+        // NUL bytes are looked for per record only in a chunk that has one (one scan here).
+        let nul = match &self.part {
+            Part::Csv { text, .. } => memchr::memchr(0, text.as_bytes()).is_some(),
+            Part::Rows(rows) => rows
+                .iter()
+                .any(|r| r.cells.iter().any(|c| c.contains('\0'))),
+        };
         let mut n = 0u32;
-        let mut check = |line: u32, rec: &mut Cells, bad_encoding: bool, rejects: &mut Rejects| {
+        let mut check = |line: u32,
+                         item: csv_file::Item<'_>,
+                         bad_encoding: bool,
+                         rejects: &mut Rejects| {
             n += 1;
             let origin = Origin {
                 file,
                 line,
                 record: n,
             };
-            let used = (0..rec.len())
-                .rev()
-                .find(|&i| !rec[i].trim().is_empty())
-                .map_or(0, |i| i + 1);
             let issue =
                 |reason: RejectReason, field: String, value: String, message: String| RowIssue {
                     origin,
@@ -405,7 +452,32 @@ impl Chunk<'_> {
                     reason,
                     message,
                 };
-            if bad_encoding && rec.iter().any(|c| c.contains('\u{fffd}')) {
+            let rec = match item {
+                csv_file::Item::Record(rec) => rec,
+                csv_file::Item::Runaway(r) => {
+                    rejects.reject(issue(
+                        RejectReason::UnterminatedQuote,
+                        String::new(),
+                        r.excerpt.clone(),
+                        r.message(),
+                    ));
+                    return true;
+                }
+            };
+            let used = (0..rec.len())
+                .rev()
+                .find(|&i| !rec[i].trim().is_empty())
+                .map_or(0, |i| i + 1);
+            let long_cell = rec.iter().position(|c| c.len() > MAX_CELL_BYTES);
+            if nul && let Some(i) = rec.iter().position(|c| c.contains('\0')) {
+                rejects.reject(issue(
+                    RejectReason::BadEncoding,
+                    self.headers.get(i).cloned().unwrap_or_default(),
+                    rec[i].replace('\0', "\u{fffd}"),
+                    "holds NUL bytes (shown as \u{fffd}): binary data, or text in another encoding"
+                        .into(),
+                ));
+            } else if bad_encoding && rec.iter().any(|c| c.contains('\u{fffd}')) {
                 let (i, cell) = rec
                     .iter()
                     .enumerate()
@@ -435,10 +507,34 @@ impl Chunk<'_> {
                         "{used} fields but the header has {width}: a stray delimiter or an unquoted comma shifted the columns"
                     ),
                 ));
+            } else if csv && rec.len() < width {
+                let last = rec.iter().last().unwrap_or_default();
+                rejects.reject(issue(
+                    RejectReason::ShortRow,
+                    self.headers.get(rec.len() - 1).cloned().unwrap_or_default(),
+                    last.chars().take(200).collect(),
+                    format!(
+                        "{} fields but the header has {width}: a line break inside an unquoted text, or a truncated row, shifted the columns",
+                        rec.len()
+                    ),
+                ));
+            } else if let Some(i) = long_cell {
+                let cell = &rec[i];
+                rejects.reject(issue(
+                    RejectReason::FieldTooLong,
+                    self.headers.get(i).cloned().unwrap_or_default(),
+                    cell.chars().take(200).collect(),
+                    format!(
+                        "a cell of {} bytes, over the limit of {} (1 MiB): a broken file rather than a complaint",
+                        cell.len(),
+                        MAX_CELL_BYTES
+                    ),
+                ));
             } else {
                 rec.truncate(width);
                 f(origin, rec);
             }
+            true
         };
         match &self.part {
             Part::Rows(rows) => {
@@ -448,14 +544,20 @@ impl Chunk<'_> {
                     for c in &r.cells {
                         rec.push_field(c);
                     }
-                    check(r.line, &mut rec, r.bad_encoding, rejects);
+                    check(
+                        r.line,
+                        csv_file::Item::Record(&mut rec),
+                        r.bad_encoding,
+                        rejects,
+                    );
                 }
             }
             Part::Csv { text, first_line } => {
                 let bad = self.bad_encoding;
-                csv_file::for_each_record(text, *first_line, |line, rec| {
-                    check(line, rec, bad, rejects);
+                let lines = csv_file::for_each_item(text, *first_line, |line, item| {
+                    check(line, item, bad, rejects)
                 });
+                *self.lines.lock().expect("line tally") += lines;
             }
         }
         n

@@ -15,38 +15,74 @@ pub(super) struct SheetRows {
     pub rows: Vec<Row>,
 }
 
-/// Reads the named sheet, or the first.
+/// Reads the named sheet, or the first that is not blank.
 pub(super) fn read(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<SheetRows> {
     let input_err = |message: String| Error::Input {
         path: path.to_path_buf(),
         message,
     };
+    // A workbook is ZIP data (XLSX, ODS) or an OLE file (XLS); text with a workbook's name is
+    // most likely a CSV export renamed.
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    let ole = bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    if !zip && !ole {
+        return Err(input_err(if bytes.is_empty() {
+            "the file is empty (0 bytes), not a workbook".into()
+        } else {
+            "the file is not a workbook: it holds no XLSX, ODS or XLS data (a CSV export with a workbook's name?); give a CSV the .csv extension".into()
+        }));
+    }
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| input_err(format!("cannot open workbook: {e}")))?;
     let names = wb.sheet_names();
-    let name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s)
-            .cloned()
-            .ok_or_else(|| {
+    let (name, range) = match sheet {
+        Some(s) => {
+            let name = names
+                .iter()
+                .find(|n| n.as_str() == s)
+                .cloned()
+                .ok_or_else(|| {
+                    input_err(format!(
+                        "no sheet named `{s}`; the workbook has {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            let range = wb
+                .worksheet_range(&name)
+                .map_err(|e| input_err(format!("cannot read sheet `{name}`: {e}")))?;
+            (name, range)
+        }
+        // The first sheet that holds anything: exports sometimes carry a blank first sheet
+        // (each sheet is read once; a filled first sheet is the one used, as before).
+        None => {
+            if names.is_empty() {
+                return Err(input_err("the workbook has no sheets".into()));
+            }
+            let mut found = None;
+            for n in &names {
+                let range = wb
+                    .worksheet_range(n)
+                    .map_err(|e| input_err(format!("cannot read sheet `{n}`: {e}")))?;
+                if range
+                    .used_cells()
+                    .any(|(_, _, c)| !matches!(c, Data::Empty))
+                {
+                    found = Some((n.clone(), range));
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
                 input_err(format!(
-                    "no sheet named `{s}`; the workbook has {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "every sheet of the workbook is blank ({}): no header and no data",
+                    listed(&names)
                 ))
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| input_err("the workbook has no sheets".into()))?,
+            })?
+        }
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| input_err(format!("cannot read sheet `{name}`: {e}")))?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut rows = Vec::with_capacity(range.height());
     for (i, r) in range.rows().enumerate() {
@@ -60,6 +96,15 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<S
         });
     }
     Ok(SheetRows { sheet: name, rows })
+}
+
+/// Sheet names as a message lists them: `` `a`, `b` ``.
+fn listed(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A cell as CSV text.

@@ -82,7 +82,7 @@ pub(super) fn dedupe(
                 code,
                 message,
             });
-            if let Some(field) = conflict(loser, winner) {
+            for field in conflicts(loser, winner) {
                 rejects.find(Finding {
                     origin: loser.origin,
                     complaint_id: loser.id.to_string(),
@@ -147,9 +147,9 @@ fn same_content(a: &Complaint, b: &Complaint) -> bool {
     a.times == b.times && Field::ALL.iter().all(|f| a.get(*f) == b.get(*f)) && a.extra == b.extra
 }
 
-/// The first descriptive field (not a later-stage fact) on which two rows of one complaint
-/// disagree, when both have a value.
-fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
+/// Every descriptive field (not a later-stage fact) on which two rows of one complaint
+/// disagree, when both have a value: each is a finding of its own.
+fn conflicts(a: &Complaint, b: &Complaint) -> impl Iterator<Item = Field> {
     use crate::model::FieldValue::Absent;
     [
         Field::ReceivedAt,
@@ -164,7 +164,7 @@ fn conflict(a: &Complaint, b: &Complaint) -> Option<Field> {
         Field::Text,
     ]
     .into_iter()
-    .find(|f| {
+    .filter(move |f| {
         let (x, y) = (a.get(*f), b.get(*f));
         x != Absent && y != Absent && x != y
     })

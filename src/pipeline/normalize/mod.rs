@@ -25,6 +25,8 @@ pub mod profile;
 
 use std::collections::BTreeMap;
 
+mod headers;
+
 use rustc_hash::FxHashMap;
 
 use chrono::Datelike;

@@ -1,5 +1,7 @@
-//! `manifest.json`: what a run read, with what rules, and what it counted. The only output that
-//! holds timings and the tool version, so the others stay byte-identical between runs.
+//! `manifest.json`: what a run read, with what rules, and what it counted: the run's identity.
+//! Two runs over the same inputs, rules, config and `--as-of` write byte-identical manifests,
+//! so a manifest can be hashed as the record of a run. What differs between such runs, the
+//! stage timings and memory marks, goes to `timings.json` beside it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,6 +37,9 @@ pub struct Manifest {
     pub calendars: BTreeMap<String, String>,
     /// Row accounting under `rows.read`, `rows.accepted`, `rows.rejected`.
     pub rows: RowCounts,
+    /// The complaint exports' physical lines: `lines.physical = lines.header +
+    /// lines.in_records + lines.blank` (each input's own under `inputs[].lines`).
+    pub lines: crate::model::Lines,
     /// Rejects per reason code.
     pub rejects_by_reason: BTreeMap<&'static str, usize>,
     /// Findings per code.
@@ -45,14 +50,6 @@ pub struct Manifest {
     pub record_tables: bool,
     /// Report language.
     pub lang: crate::config::Lang,
-    /// Wall time per stage, milliseconds.
-    pub timings_ms: BTreeMap<String, u64>,
-    /// Stage order of `timings_ms`.
-    pub stages: Vec<String>,
-    /// Resident-memory high-water mark after each stage, MiB (Linux only; `assess` covers
-    /// sla, audit, tables and summary, which run chunk by chunk).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub peak_rss_mib: BTreeMap<String, u64>,
     /// Warnings (calendar coverage).
     pub warnings: Vec<String>,
     /// Rule coverage.
@@ -67,8 +64,8 @@ impl Manifest {
         templates: &super::Templates,
         files: &[InputFile],
         rows: RowCounts,
+        lines: crate::model::Lines,
         rejects: &Rejects,
-        timings: &Timings,
         warnings: &[String],
         coverage: crate::pipeline::rules::coverage::CoverageReport,
     ) -> Manifest {
@@ -92,14 +89,12 @@ impl Manifest {
             templates: templates.files.clone(),
             calendars,
             rows,
+            lines,
             rejects_by_reason: rejects.counts_by_reason(),
             findings_by_code: rejects.counts_by_finding(),
             unmasked: cfg.unmask,
             record_tables: cfg.record_tables,
             lang: cfg.lang,
-            timings_ms: timings.stages.iter().cloned().collect(),
-            stages: timings.stages.iter().map(|(s, _)| s.clone()).collect(),
-            peak_rss_mib: timings.peak_rss_mib.iter().cloned().collect(),
             warnings: warnings.to_vec(),
             coverage,
         }
@@ -112,4 +107,33 @@ impl Manifest {
         s.push('\n');
         write_atomic(&dir.join(names::MANIFEST_JSON), s.as_bytes())
     }
+}
+
+/// `timings.json`: the stage timings and memory marks of a run (docs/ARCHITECTURE.md lists the
+/// keys; `bench/run.py` reads them). Keys are stable: `stages` (the stage names in run order),
+/// `timings_ms` (stage → wall milliseconds) and, on Linux, `peak_rss_mib` (stage → the
+/// resident-memory high-water mark when the stage ended, MiB).
+#[derive(Debug, Serialize)]
+struct TimingsFile<'a> {
+    stages: Vec<&'a str>,
+    timings_ms: BTreeMap<&'a str, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    peak_rss_mib: BTreeMap<&'a str, u64>,
+}
+
+/// Writes `timings.json` into `dir`.
+pub fn write_timings(dir: &Path, t: &Timings) -> Result<()> {
+    let file = TimingsFile {
+        stages: t.stages.iter().map(|(s, _)| s.as_str()).collect(),
+        timings_ms: t.stages.iter().map(|(s, ms)| (s.as_str(), *ms)).collect(),
+        peak_rss_mib: t
+            .peak_rss_mib
+            .iter()
+            .map(|(s, m)| (s.as_str(), *m))
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&file)
+        .map_err(|e| crate::error::Error::Other(e.to_string()))?;
+    s.push('\n');
+    write_atomic(&dir.join(names::TIMINGS_JSON), s.as_bytes())
 }

@@ -66,6 +66,16 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
+        // Bidi controls in the data (a project called `\u{202E}...`) would reorder what the
+        // reader sees: every value printed shows them as visible marks, then is escaped.
+        env.set_formatter(|out, state, value| {
+            match value.as_str().map(crate::privacy::show_bidi) {
+                Some(std::borrow::Cow::Owned(shown)) => {
+                    minijinja::escape_formatter(out, state, &Value::from(shown))
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
         // `.html.j2` names autoescape as HTML (minijinja strips `.j2`), which is what we want.
         let mut files = Vec::new();
         let mut names = Vec::new();
@@ -487,6 +497,7 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
         })
         .collect();
     pages.into_iter().collect::<Result<()>>()?;
+    crate::output::checkpoint("pages");
     // Pages that explain the same complaints (with `--period all`, the top-level page and its
     // month's) are rendered once and written to each path.
     let mut by_set: BTreeMap<&std::collections::BTreeSet<usize>, Vec<&String>> = BTreeMap::new();

@@ -329,6 +329,7 @@ impl RowWriters {
                 &findings[k],
                 display,
                 rules,
+                cfg.unmask,
             );
             row.end();
         };
@@ -530,7 +531,9 @@ pub(super) fn complaint_cells(
                 Field::Complainant => out.text(Some(&privacy::mask_name(s))),
                 Field::Phone => out.text(Some(&privacy::mask_phone(s))),
                 Field::Text => out.text(Some(&masker.mask(s))),
-                _ => out.text(Some(s)),
+                Field::ComplaintId => out.text(Some(s)),
+                // A phone number typed into any other column (楼栋, 备注 ...) is masked too.
+                _ => out.text(Some(&privacy::mask_phones(s))),
             },
         }
     }
@@ -598,21 +601,30 @@ pub(super) fn verdict_cells(out: &mut impl Cells, id: &str, v: &Verdict, name: &
 }
 
 /// One finding's row of `escalations.csv` ([`ESCALATION_COLUMNS`]): evidence as `file:line`
-/// of the input files as shown, the rule reference per duty.
+/// of the input files as shown, the rule reference per duty. Free text from the exports and
+/// the event log (team, actor, note) has phone numbers masked unless `unmask`.
 pub(super) fn finding_cells(
     out: &mut impl Cells,
     f: &AuditFinding,
     display: &[String],
     duty_rules: &HashMap<String, String>,
+    unmask: bool,
 ) {
+    let free = |s: &str| -> String {
+        if unmask {
+            s.to_owned()
+        } else {
+            privacy::mask_phones(s).into_owned()
+        }
+    };
     out.text(Some(&f.complaint_id));
-    out.text(Some(&f.team));
+    out.text(Some(&free(&f.team)));
     out.month(&f.month);
     out.text(Some(&f.duty));
     out.time(f.triggered_at);
     out.time(f.required_by);
     out.time(f.done_at);
-    out.text(f.actor.as_deref());
+    out.text(f.actor.as_deref().map(free).as_deref());
     out.text(f.actor_role.as_deref());
     out.code(f.status.name());
     let mut evidence = String::new();
@@ -625,7 +637,7 @@ pub(super) fn finding_cells(
         evidence.push_str(&o.line.to_string());
     }
     out.text(Some(&evidence));
-    out.text(Some(&f.note));
+    out.text(Some(&free(&f.note)));
     out.text(Some(
         duty_rules
             .get(f.duty.as_str())

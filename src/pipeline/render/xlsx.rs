@@ -75,7 +75,7 @@ impl Sheets<'_> {
                 let c = c as u16;
                 match cell {
                     Cell::Text(s) => {
-                        ws.write_string(r, c, s).map_err(xe)?;
+                        ws.write_string(r, c, excel_text(s).as_ref()).map_err(xe)?;
                     }
                     Cell::Int(i) => {
                         ws.write_number_with_format(r, c, *i as f64, &self.f.int)
@@ -583,10 +583,12 @@ fn records_sheet(
                             Field::Complainant => privacy::mask_name(v).into(),
                             Field::Phone => privacy::mask_phone(v).into(),
                             Field::Text => masker.mask(v).into(),
-                            _ => std::borrow::Cow::Borrowed(v.as_str()),
+                            Field::ComplaintId => std::borrow::Cow::Borrowed(v.as_str()),
+                            _ => privacy::mask_phones(v),
                         }
                     };
-                    ws.write_string(r, col, text.as_ref()).map_err(xe)?;
+                    ws.write_string(r, col, excel_text(&text).as_ref())
+                        .map_err(xe)?;
                 }
             }
             col += 1;
@@ -601,6 +603,22 @@ fn records_sheet(
     }
     ws.set_freeze_panes(1, 0).map_err(xe)?;
     Ok(())
+}
+
+/// Excel's longest cell text, in characters.
+const EXCEL_MAX_CHARS: usize = 32_767;
+
+/// Text for a workbook cell: longer than Excel holds, it is cut with a note, since a writer
+/// error there would fail the run over one long complaint text (the CSV has it whole).
+fn excel_text(s: &str) -> std::borrow::Cow<'_, str> {
+    const NOTE: &str = "…[truncated: the whole text is in complaints.csv]";
+    if s.len() <= EXCEL_MAX_CHARS || s.chars().count() <= EXCEL_MAX_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let keep = EXCEL_MAX_CHARS - NOTE.chars().count();
+    let mut t: String = s.chars().take(keep).collect();
+    t.push_str(NOTE);
+    std::borrow::Cow::Owned(t)
 }
 
 fn excel_time(zone: &crate::time::Zone, t: Ts) -> Result<ExcelDateTime> {

@@ -12,7 +12,6 @@
 //! into it with it; `--strict` turns the first one into a fatal error.
 
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
@@ -20,12 +19,15 @@ use rhai::{CallFnOptions, Dynamic, ImmutableString, Map, Scope};
 use super::analysis::Reads;
 use super::coverage::Coverage;
 use super::engine::{Time, TraceEvent, innermost, with_trace};
+pub use super::failure::RuleFailure;
+use super::failure::{FailureKind, FirstFailure};
+use super::keys::{Key, KeyField, KeyPart, key_of, key_plan};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
 use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Origin, Str};
 use crate::pipeline::normalize::Normalized;
-use crate::rejects::{RejectReason, Rejects, RowIssue};
+use crate::rejects::{Rejects, RowIssue};
 
 /// A value a rule returned, as stored and written out.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,13 +206,6 @@ pub enum EvalMode {
     Fixed(Vec<(String, RuleValue)>),
 }
 
-/// A rule failure on one input.
-#[derive(Debug, Clone)]
-pub struct RuleFailure {
-    /// `rules/classify.rhai:12:5: message`
-    pub message: String,
-}
-
 /// Builds the record map a rule sees. `only` limits it to the fields the rule reads.
 pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&str>>) -> Map {
     let mut m = Map::new();
@@ -265,7 +260,9 @@ fn call_ast(
             (Dynamic::from_map(arg),),
         )
         .map_err(|e| {
+            let (kind, reason) = super::failure::kind_of(&e);
             let (msg, pos) = innermost(&e);
+            let msg = reason.unwrap_or(msg);
             let at = match (pos.line(), pos.position()) {
                 (Some(l), Some(c)) => format!("{}:{l}:{c}", display_path(&entry.path).display()),
                 (Some(l), None) => format!("{}:{l}", display_path(&entry.path).display()),
@@ -275,9 +272,12 @@ fn call_ast(
                     entry.name
                 ),
             };
-            RuleFailure {
-                message: format!("{at}: {}", lower_first(&msg)),
-            }
+            let message = match kind {
+                // The rule's own words, as written.
+                FailureKind::Reject { .. } => format!("{at}: {msg}"),
+                FailureKind::Engine => format!("{at}: {}", lower_first(&msg)),
+            };
+            RuleFailure { message, kind }
         })
 }
 
@@ -293,8 +293,11 @@ pub fn outputs(
     rules: &RuleSet,
     v: Dynamic,
 ) -> std::result::Result<Vec<(String, RuleValue)>, RuleFailure> {
-    let fail = |m: String| RuleFailure {
-        message: format!("{}: {m}", display_path(&rules.classify.path).display()),
+    let fail = |m: String| {
+        RuleFailure::engine(format!(
+            "{}: {m}",
+            display_path(&rules.classify.path).display()
+        ))
     };
     let ty = v.type_name().to_owned();
     let map = v.try_cast::<Map>().ok_or_else(|| {
@@ -321,147 +324,28 @@ pub fn outputs(
     Ok(out)
 }
 
-/// A hashable key over the fields a rule reads.
-#[derive(Clone, PartialEq)]
-struct Key(Vec<KeyPart>);
-
-#[derive(Clone, PartialEq)]
-enum KeyPart {
-    Absent,
-    Str(Str),
-    Ts(i64),
-    Num(u64),
-    Extra(Vec<Option<Str>>),
-    /// A field that only reaches decision tables, by the rows its value matches there.
-    Bits(Vec<u64>),
-    /// A complaint a native guard did not pass: evaluated on its own by the whole script.
-    Row(usize),
+/// How classify runs.
+pub struct ClassifyOptions<'a> {
+    /// Rule evaluation mode.
+    pub mode: EvalMode,
+    /// `--strict`: the first failure stops the run.
+    pub strict: bool,
+    /// Engine errors allowed before the run stops (`max_rule_errors`).
+    pub max_engine_errors: crate::rejects::RejectLimit,
+    /// Input files as shown, by file index (to name the first failing complaint's row).
+    pub files: &'a [String],
 }
 
-impl Eq for Key {}
-
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        for p in &self.0 {
-            match p {
-                KeyPart::Absent => 0u8.hash(h),
-                KeyPart::Str(s) => s.as_str().hash(h),
-                KeyPart::Ts(t) => t.hash(h),
-                KeyPart::Num(n) => n.hash(h),
-                KeyPart::Extra(x) => {
-                    for v in x {
-                        v.as_deref().hash(h);
-                    }
-                }
-                KeyPart::Bits(b) => b.hash(h),
-                KeyPart::Row(i) => i.hash(h),
-            }
-        }
-    }
-}
-
-/// How one field a rule reads enters the dedupe key.
-enum KeyField {
-    /// By value (`None`: the carried-through columns).
-    Value(Option<Field>),
-    /// By the table rows its value matches: the field only ever reaches these decision-table
-    /// input columns (table, column), so two complaints whose values meet the same conditions
-    /// get the same answers from every table, and so from the rule.
-    Bits(Field, Vec<(std::sync::Arc<super::tables::Table>, usize)>),
-}
-
-/// The key plan of an entry: one [`KeyField`] per field it reads.
-fn key_plan(
-    rules: &RuleSet,
-    uses: Option<&std::collections::BTreeMap<String, super::analysis::FieldUse>>,
-    only: &BTreeSet<&str>,
-) -> Vec<KeyField> {
-    only.iter()
-        .map(|name| {
-            let Some(f) = Field::from_name(name) else {
-                return KeyField::Value(None);
-            };
-            let use_ = uses.and_then(|u| u.get(*name));
-            // Only text fields: tables see their value as the string itself.
-            let text = matches!(
-                f.kind(),
-                crate::model::FieldKind::Text | crate::model::FieldKind::Id
-            );
-            match use_ {
-                Some(u) if text && !u.direct && !u.tables.is_empty() => {
-                    let mut cols = Vec::new();
-                    for (t, input) in &u.tables {
-                        let Some(table) = rules.env.tables.get(t) else {
-                            return KeyField::Value(Some(f));
-                        };
-                        for (k, i) in table.inputs.iter().enumerate() {
-                            if i.field == *input {
-                                cols.push((table.clone(), k));
-                            }
-                        }
-                    }
-                    KeyField::Bits(f, cols)
-                }
-                _ => KeyField::Value(Some(f)),
-            }
-        })
-        .collect()
-}
-
-fn key_of(
-    c: &Complaint,
-    plan: &[KeyField],
-    bits_cache: &mut rustc_hash::FxHashMap<Str, Vec<u64>>,
-) -> Key {
-    Key(plan
-        .iter()
-        .map(|kf| match kf {
-            KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
-            KeyField::Value(Some(f)) => match c.get(*f) {
-                FieldValue::Absent => KeyPart::Absent,
-                FieldValue::Str(s) => KeyPart::Str(s.clone()),
-                FieldValue::Ts(t) => KeyPart::Ts(t),
-                FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
-            },
-            KeyField::Bits(f, cols) => {
-                let value = match c.get(*f) {
-                    FieldValue::Str(s) => Some(s),
-                    _ => None,
-                };
-                let compute = |v: Option<&str>| -> Vec<u64> {
-                    let key = cols
-                        .iter()
-                        .any(|(t, k)| t.needs_key(*k))
-                        .then(|| v.map(super::text::match_key))
-                        .flatten();
-                    let mut out = Vec::new();
-                    for (t, k) in cols {
-                        out.extend(t.column_bits(*k, v, key.as_deref()));
-                    }
-                    out
-                };
-                KeyPart::Bits(match value {
-                    // Texts repeat: match each distinct one once.
-                    Some(s) => bits_cache
-                        .entry(s.clone())
-                        .or_insert_with(|| compute(Some(s.as_str())))
-                        .clone(),
-                    None => compute(None),
-                })
-            }
-        })
-        .collect())
-}
-
-/// Runs `classify` over every complaint.
+/// Runs `classify` over every complaint; failures reject it (see [`super::failure`]).
 pub fn run(
     rules: &RuleSet,
     normalized: Normalized,
-    mode: EvalMode,
-    strict: bool,
+    opts: &ClassifyOptions<'_>,
     rejects: &mut Rejects,
     progress: &crate::progress::Meter,
 ) -> Result<Classified> {
+    let strict = opts.strict;
+    let mode = &opts.mode;
     // The column mappings are the run's to report (`Run::judge` takes them out first).
     let Normalized {
         complaints,
@@ -470,7 +354,7 @@ pub fn run(
         merged,
         mappings: _,
     } = normalized;
-    if let EvalMode::Fixed(outs) = &mode {
+    if let EvalMode::Fixed(outs) = mode {
         return Ok(fixed(rules, outs, complaints, extras, accepted, merged));
     }
     let entry = &rules.classify;
@@ -675,22 +559,43 @@ pub fn run(
             failed.push(i);
         }
     }
+    let mut engine_failed = 0;
+    let mut first: Option<FirstFailure> = None;
     for &i in &failed {
         let (c, m) = (&complaints[i], &merged[i]);
-        let msg = match &results[which[i]] {
-            Err(f) => f.message.clone(),
-            Ok(_) => unreachable!("aligned is None only for failures"),
+        let Err(f) = &results[which[i]] else {
+            unreachable!("aligned is None only for failures")
         };
+        let msg = &f.message;
         if strict {
-            return Err(Error::Strict(format!("complaint `{}`: {msg}", c.id)));
+            // A rule's message may quote the record: no phone number on stderr.
+            return Err(Error::Strict(format!(
+                "complaint `{}`: {}",
+                c.id,
+                crate::privacy::mask_phones(msg)
+            )));
+        }
+        if f.kind == FailureKind::Engine {
+            engine_failed += 1;
+            first.get_or_insert_with(|| {
+                let file = opts
+                    .files
+                    .get(c.origin.file as usize)
+                    .map_or("?", String::as_str);
+                (
+                    c.id.to_string(),
+                    format!("{file}:{}", c.origin.line),
+                    crate::privacy::mask_phones(msg).into_owned(),
+                )
+            });
         }
         for &origin in std::iter::once(&c.origin).chain(m) {
             rejects.reject(RowIssue {
                 origin,
                 stage: "classify",
-                field: String::new(),
+                field: f.field().to_owned(),
                 value: String::new(),
-                reason: RejectReason::RuleError,
+                reason: f.reason(),
                 message: if origin == c.origin {
                     msg.clone()
                 } else {
@@ -702,6 +607,12 @@ pub fn run(
             });
         }
     }
+    super::failure::check_engine_errors(
+        engine_failed,
+        complaints.len(),
+        opts.max_engine_errors,
+        first,
+    )?;
     let mut complaints = complaints;
     let mut merged = merged;
     let mut which = which;

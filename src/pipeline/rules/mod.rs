@@ -22,7 +22,9 @@ pub mod analysis;
 pub mod classify;
 pub mod coverage;
 pub mod engine;
+pub mod failure;
 pub mod guards;
+mod keys;
 pub mod kpis;
 pub mod presets;
 pub mod procedures;
@@ -628,7 +630,7 @@ pub fn compile(
     shown: &Path,
     source: &str,
 ) -> std::result::Result<AST, Diagnostic> {
-    engine.compile(source).map_err(|e| {
+    let ast = engine.compile(source).map_err(|e| {
         let pos = e.position();
         let mut msg = e.to_string();
         if let Some(i) = msg.rfind(" (line ") {
@@ -644,7 +646,34 @@ pub fn compile(
             ));
         }
         d
-    })
+    })?;
+    match import_diagnostic(&ast, shown, source) {
+        Some(d) => Err(d),
+        None => Ok(ast),
+    }
+}
+
+/// The diagnostic refusing an `import`, if the script has one: the engine loads no modules (a rule sees only its record, and a
+/// script must not read files from anywhere), and an `import` outside a function would
+/// otherwise be skipped without a word, so nobody could tell whether it ran.
+fn import_diagnostic(ast: &AST, shown: &Path, source: &str) -> Option<Diagnostic> {
+    let mut at = None;
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Stmt(s @ rhai::Stmt::Import(..))) = path.last() {
+            at.get_or_insert(s.position());
+        }
+        true
+    });
+    let pos = at?;
+    let mut d = Diagnostic::new(
+        shown,
+        "`import` is not supported: rule scripts cannot load other scripts or modules",
+    )
+    .help("define helper functions in the same script, beside `classify` (docs/RULES.md §4)");
+    if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
+        d = d.at(source, l, c);
+    }
+    Some(d)
 }
 
 /// Table names used as string literals in `table("...", ..)` calls, with positions.

@@ -5,6 +5,10 @@
 
 use rayon::prelude::*;
 
+pub use crate::model::Lines;
+
+pub(super) mod runaway;
+
 /// A record's cells as text. Like `csv::StringRecord`, but filled without checking UTF-8 a
 /// second time: the csv reader only ever reads a `&str` here (every block is validated, in
 /// parallel, when it is decoded), and a field of valid UTF-8 cut at ASCII delimiters, with
@@ -88,53 +92,156 @@ pub(super) struct Lead {
 /// The first `n` records of a text.
 pub(super) fn leading_rows(text: &str, n: usize) -> Vec<Lead> {
     let mut out = Vec::new();
-    records(text, 1, |line, _, rec| {
-        out.push(Lead {
-            line,
-            cells: rec.iter().map(str::to_owned).collect(),
-        });
+    for_each_item(text, 1, |line, item| {
+        let cells = match item {
+            Item::Record(rec) => rec.iter().map(str::to_owned).collect(),
+            // Not a header: a row whose quote ran away.
+            Item::Runaway(_) => Vec::new(),
+        };
+        out.push(Lead { line, cells });
         out.len() < n
     });
     out
 }
 
 /// Calls `f` with the starting line and the cells of every record of `text`, which starts at
-/// a record boundary on line `first_line`.
+/// a record boundary on line `first_line` (records cut short by a runaway quote are left out:
+/// see [`for_each_item`]).
+#[cfg(test)]
 pub(super) fn for_each_record(text: &str, first_line: u32, mut f: impl FnMut(u32, &mut Cells)) {
-    records(text, first_line, |line, _, rec| {
-        f(line, rec);
+    for_each_item(text, first_line, |line, item| {
+        if let Item::Record(rec) = item {
+            f(line, rec);
+        }
         true
     });
 }
 
-/// The record loop: `f(line, byte offset, record)`; `f` returns false to stop.
+/// What the record loop hands on.
+pub(super) enum Item<'a> {
+    /// A record.
+    Record(&'a mut Cells),
+    /// A record whose quoted field ran away (see [`runaway::Runaway`]): it is not read; the
+    /// reading went on at the line after the quote's.
+    Runaway(runaway::Runaway),
+}
+
+/// Calls `f` with the starting line of every record of `text` (which starts at a record
+/// boundary on line `first_line`) and the record, or the runaway quote that cut it short.
+/// Returns how the text's physical lines were used.
 ///
-/// Line numbers are counted here rather than taken from the csv reader: after a CRLF record
-/// end the reader reports the next record as starting before the `\n`, one line too early.
-fn records(text: &str, first_line: u32, mut f: impl FnMut(u32, usize, &mut Cells) -> bool) {
+/// A quoted field that reaches the end of the text without closing, closes only after
+/// [`runaway::MAX_QUOTED_LINES`] lines or [`runaway::MAX_QUOTED_BYTES`] bytes, or spans lines
+/// and closes with a quote that is not followed by a delimiter, is a stray quote that would
+/// swallow the rows after it: the record is handed on as [`Item::Runaway`] and reading starts
+/// again at the line after the one the quote opened on, so no row after it is lost.
+///
+/// `f` returns false to stop (the line counts are then of the text read so far).
+pub(super) fn for_each_item(
+    text: &str,
+    first_line: u32,
+    mut f: impl FnMut(u32, Item<'_>) -> bool,
+) -> Lines {
     let bytes = text.as_bytes();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut lines = Lines {
+        physical: memchr::memchr_iter(b'\n', bytes).count() as u64
+            + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n")),
+        ..Lines::default()
+    };
+    // Where the current reader starts; moved past a runaway quote's line to resync.
+    let mut base = 0usize;
+    // Newlines before `counted`, and where the last record's content ended.
+    let (mut newlines, mut counted) = (0usize, 0usize);
+    let mut gap_from = 0usize;
+    let mut first_record = true;
+    // The line the previous record's content ended on: a lone carriage return ends a record
+    // for the csv reader without starting a line, and the next record's first line is then
+    // counted already.
+    let mut last_end_line = 0usize;
     let mut rec = Cells::default();
-    // Newlines counted so far, and the byte offset they were counted up to.
-    let (mut lines, mut counted) = (0usize, 0usize);
-    // The text is valid UTF-8 and the reader is flexible, and reading from a slice cannot
-    // fail, so the reader never errors; stop if it ever did.
-    while let Ok(true) = rdr.read_byte_record(&mut rec.0) {
-        let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
-        // Skip the line terminator the reader left in front of the record.
-        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
-            start += 1;
+    'readers: while base < bytes.len() {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[base..]);
+        // The text is valid UTF-8 and the reader is flexible, and reading from a slice cannot
+        // fail, so the reader never errors; stop if it ever did.
+        while let Ok(true) = rdr.read_byte_record(&mut rec.0) {
+            let mut start = rec.position().map_or(counted, |p| base + p.byte() as usize);
+            // Skip the line terminator the reader left in front of the record.
+            while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+                start += 1;
+            }
+            newlines += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
+            counted = counted.max(start);
+            let line = u32::try_from(newlines + first_line as usize).unwrap_or(u32::MAX);
+            // Lines between the previous record and this one, less the previous record's own
+            // terminator, were blank.
+            let gap = memchr::memchr_iter(b'\n', &bytes[gap_from.min(start)..start]).count();
+            lines.blank += (gap - usize::from(!first_record).min(gap)) as u64;
+            first_record = false;
+            let end = base + rdr.position().byte() as usize;
+            let content_end = trim_terminator(bytes, start, end);
+            let spans_lines = memchr::memchr(b'\n', &bytes[start..content_end]).is_some();
+            let runaway = if spans_lines || end >= bytes.len() {
+                runaway::find(bytes, start, content_end, line)
+            } else {
+                None
+            };
+            if let Some(r) = runaway {
+                // Resync at the line after the quote's: the record ends with that line.
+                let resync =
+                    memchr::memchr(b'\n', &bytes[r.open..]).map_or(bytes.len(), |p| r.open + p + 1);
+                let content_end = trim_terminator(bytes, start, resync);
+                lines.in_records +=
+                    record_lines(bytes, start, content_end, newlines, &mut last_end_line);
+                gap_from = content_end;
+                base = resync;
+                if !f(line, Item::Runaway(r)) {
+                    break 'readers;
+                }
+                continue 'readers;
+            }
+            lines.in_records +=
+                record_lines(bytes, start, content_end, newlines, &mut last_end_line);
+            gap_from = content_end;
+            if !f(line, Item::Record(&mut rec)) {
+                break 'readers;
+            }
         }
-        lines += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
-        counted = counted.max(start);
-        let line = u32::try_from(lines + first_line as usize).unwrap_or(u32::MAX);
-        if !f(line, start, &mut rec) {
-            break;
-        }
+        break;
     }
+    // After the last record: its terminator, then blank lines.
+    let tail = memchr::memchr_iter(b'\n', &bytes[gap_from.min(bytes.len())..]).count();
+    lines.blank += (tail - usize::from(!first_record).min(tail)) as u64;
+    lines
+}
+
+/// The physical lines a record adds: the lines its content spans, less its first line when
+/// the previous record ended on it (records split by a lone carriage return share a line).
+/// `newlines` counts the line breaks before `start`; `last_end_line` is updated.
+fn record_lines(
+    bytes: &[u8],
+    start: usize,
+    content_end: usize,
+    newlines: usize,
+    last_end_line: &mut usize,
+) -> u64 {
+    let inside = memchr::memchr_iter(b'\n', &bytes[start..content_end.max(start)]).count();
+    // Lines are numbered from 1 here, so 0 means "no record yet".
+    let first = newlines + 1;
+    let shared = usize::from(first == *last_end_line);
+    *last_end_line = first + inside;
+    (1 + inside - shared) as u64
+}
+
+/// The end of a record's content: `end` less the line terminator the reader consumed.
+fn trim_terminator(bytes: &[u8], start: usize, end: usize) -> usize {
+    let mut e = end.min(bytes.len());
+    while e > start && matches!(bytes[e - 1], b'\n' | b'\r') {
+        e -= 1;
+    }
+    e
 }
 
 /// Cuts `bytes[start..]` into pieces of about `target` bytes that each begin at a record

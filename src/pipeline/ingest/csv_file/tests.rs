@@ -92,3 +92,96 @@ fn stray_quotes_keep_the_text_whole() {
     }
     assert_eq!(split(text.as_bytes(), 0, 100), None);
 }
+
+/// What the record loop hands on: each record's line and first cell, or `!quote@line` for a
+/// runaway quote.
+fn items(text: &str) -> (Vec<String>, Lines) {
+    let mut out = Vec::new();
+    let lines = for_each_item(text, 1, |line, item| {
+        out.push(match item {
+            Item::Record(rec) => format!("{}@{line}", rec.get(0).unwrap_or("")),
+            Item::Runaway(r) => format!("!quote@{}", r.line),
+        });
+        true
+    });
+    (out, lines)
+}
+
+/// A quote opened in row 3 and never closed would make rows 3 to the end one cell: the row
+/// is handed on as a runaway and every row after it is read. See: issue 18.
+#[test]
+fn a_quote_that_never_closes_costs_its_own_row_only() {
+    let text = "id,text\nA1,ok\nA2,\"stray\nA3,ok\nA4,\"multi\nline\"\nA5,ok\n";
+    let (got, lines) = items(text);
+    assert_eq!(
+        got,
+        ["id@1", "A1@2", "!quote@3", "A3@4", "A4@5", "A5@7"],
+        "{got:?}"
+    );
+    assert_eq!(
+        lines,
+        Lines {
+            physical: 7,
+            header: 0,
+            in_records: 7,
+            blank: 0
+        }
+    );
+}
+
+/// A stray quote that a later stray quote "closes" (followed by text, not a delimiter)
+/// swallows the rows between them; so does a quoted field of more than 100 lines.
+#[test]
+fn a_quote_closed_by_a_later_stray_quote_or_after_100_lines_is_a_runaway() {
+    let text = "id,text\nA1,\"他说\nA2,ok\nA3,\"又一个\"引号\nA4,ok\n";
+    let (got, _) = items(text);
+    // Row 3's quote, on one line, is only sloppy quoting: the row reads as `又一个引号`.
+    assert_eq!(got, ["id@1", "!quote@2", "A2@3", "A3@4", "A4@5"], "{got:?}");
+    let long = format!("id,text\nA1,\"{}\"\nA2,ok\n", "行\n".repeat(150));
+    let (got, lines) = items(&long);
+    assert_eq!(got.first().map(String::as_str), Some("id@1"));
+    assert_eq!(got[1], "!quote@2");
+    // Reading resumed on line 3: the 150 lines of the runaway field come back as rows.
+    assert!(got.last().unwrap().starts_with("A2@"), "{got:?}");
+    assert!(lines.reconciles(), "{lines:?}");
+}
+
+/// Ordinary multi-line texts, doubled quotes, CRLF and blank lines are not runaways, and the
+/// lines add up.
+#[test]
+fn ordinary_quoting_is_left_alone_and_lines_reconcile() {
+    let text = "id,text\r\nA1,\"a\r\nb \"\"c\"\"\"\r\n\r\nA2,x\r\n\r\n";
+    let (got, lines) = items(text);
+    assert_eq!(got, ["id@1", "A1@2", "A2@5"], "{got:?}");
+    assert_eq!(
+        lines,
+        Lines {
+            physical: 6,
+            header: 0,
+            in_records: 4,
+            blank: 2
+        }
+    );
+    // A last line without a line break, and a quoted field on it that never closes.
+    let (got, lines) = items("id\nA1\n\"A2");
+    assert_eq!(got, ["id@1", "A1@2", "!quote@3"]);
+    assert!(lines.reconciles() && lines.physical == 3, "{lines:?}");
+}
+
+/// A lone carriage return ends a record for the csv reader without starting a line: the two
+/// records share the line, and the line accounting counts it once.
+/// Found by fuzzing (fuzz target csv_ingest).
+#[test]
+fn records_split_by_a_lone_carriage_return_share_their_line() {
+    let (got, lines) = items("id,text\r\nA1,x\r\u{5}A2,y\r\nA3,z\n");
+    assert_eq!(got, ["id@1", "A1@2", "\u{5}A2@2", "A3@3"], "{got:?}");
+    assert_eq!(
+        lines,
+        Lines {
+            physical: 3,
+            header: 0,
+            in_records: 3,
+            blank: 0
+        }
+    );
+}

@@ -44,6 +44,8 @@ pub(super) struct Block<'a> {
     pub raw_bytes: usize,
     /// Some bytes were invalid in the encoding (replaced by U+FFFD; those records are rejected).
     pub had_errors: bool,
+    /// Lines above the data skipped in this block (UTF-16, decoded whole: its only block).
+    pub header_lines: u64,
 }
 
 /// A CSV file being read block by block.
@@ -98,6 +100,12 @@ impl CsvStream {
         };
         s.fill()?;
         let head = &s.buf[..s.len];
+        if let Some(message) = not_csv_text(head, s.eof) {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                message,
+            });
+        }
         let (enc, name, bom) = if head.starts_with(b"\xEF\xBB\xBF") {
             (Enc::Utf8, "utf-8-bom", 3)
         } else if head.starts_with(b"\xFF\xFE") {
@@ -201,17 +209,24 @@ impl CsvStream {
     }
 
     /// Skips the lines before `line` (titles and the header), which must lie in the first block.
-    pub(super) fn skip_to_line(&mut self, line: u32) {
+    /// Returns the lines skipped (UTF-16: 0 here; the first block says how many).
+    pub(super) fn skip_to_line(&mut self, line: u32) -> u64 {
         if matches!(self.enc, Enc::Utf16Le | Enc::Utf16Be) {
             // Decoded whole later; remember where the data starts by line.
             self.skip_lines_after_decode = line;
-            return;
+            return 0;
         }
         let mut at = 0;
+        let mut skipped = 0;
         for _ in 1..line {
             match memchr::memchr(b'\n', &self.buf[at..self.len]) {
-                Some(p) => at += p + 1,
+                Some(p) => {
+                    at += p + 1;
+                    skipped += 1;
+                }
                 None => {
+                    // A last line without a line break.
+                    skipped += u64::from(at < self.len);
                     at = self.len;
                     break;
                 }
@@ -221,6 +236,7 @@ impl CsvStream {
         self.buf.copy_within(at..self.len, 0);
         self.len -= at;
         self.line = line;
+        skipped
     }
 
     /// The next block of whole records, or `None` at the end of the file.
@@ -282,10 +298,18 @@ impl CsvStream {
                 // The data start by line, now that the text is whole.
                 let skip = self.skip_lines_after_decode.max(1);
                 let mut at = 0;
+                let mut header_lines = 0;
                 for _ in 1..skip {
                     match t[at..].find('\n') {
-                        Some(p) => at += p + 1,
-                        None => at = t.len(),
+                        Some(p) => {
+                            at += p + 1;
+                            header_lines += 1;
+                        }
+                        None => {
+                            header_lines += u64::from(at < t.len());
+                            at = t.len();
+                            break;
+                        }
                     }
                 }
                 self.decoded = t[at..].to_owned();
@@ -295,6 +319,7 @@ impl CsvStream {
                     first_line: skip,
                     raw_bytes: cut,
                     had_errors: bad,
+                    header_lines,
                 }));
             }
         };
@@ -304,6 +329,7 @@ impl CsvStream {
             first_line,
             raw_bytes: cut,
             had_errors,
+            header_lines: 0,
         }))
     }
 
@@ -312,6 +338,37 @@ impl CsvStream {
     pub(super) fn take_hasher(&mut self) -> Sha256 {
         std::mem::take(&mut self.hasher)
     }
+}
+
+/// Why the start of a file shows it is no CSV text at all (so that the error names the cause,
+/// not an encoding or a missing column).
+fn not_csv_text(head: &[u8], eof: bool) -> Option<String> {
+    if head.is_empty() && eof {
+        return Some("the file is empty (0 bytes): no header and no data".into());
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Some(
+            "the file is a workbook (XLSX or ODS: ZIP data), not CSV text: give it the .xlsx extension, or save it as CSV".into(),
+        );
+    }
+    if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Some(
+            "the file is an old Excel workbook (XLS), not CSV text: give it the .xls extension, or save it as CSV".into(),
+        );
+    }
+    let bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    let nuls = memchr::memchr_iter(0, head).count();
+    if !bom && nuls * 4 > head.len() {
+        return Some(
+            "the file is a quarter or more NUL bytes: UTF-16 text without a byte-order mark, or not text at all; save it as UTF-8 (or UTF-16 with a BOM)".into(),
+        );
+    }
+    if !bom && memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some() {
+        return Some(
+            "the file ends its lines with a carriage return alone (old Mac line ends); save it with CRLF or LF line ends".into(),
+        );
+    }
+    None
 }
 
 /// A finished file hash as hex.

@@ -135,6 +135,7 @@ impl Plan {
         extras: &mut ExtraColumns,
         rejects: &mut Rejects,
     ) -> Result<Plan> {
+        super::headers::check(path, headers)?;
         let (cols, losers) = input.profile.map_headers(headers);
         let missing_required: Vec<String> = [Field::ComplaintId, Field::ReceivedAt]
             .into_iter()

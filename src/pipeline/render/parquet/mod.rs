@@ -347,15 +347,15 @@ impl ParquetTables {
         self.complaints.write(complaints)?;
         self.sla.write(sla)?;
         // A complaint's findings carry the month it was received in.
-        self.findings(zone, chunk.findings)
+        self.findings(zone, cfg.unmask, chunk.findings)
     }
 
     /// Adds the team findings (partitioned by the month they are about).
     pub fn team(&mut self, cfg: &Config, findings: &[AuditFinding]) -> Result<()> {
-        self.findings(&cfg.zone, findings)
+        self.findings(&cfg.zone, cfg.unmask, findings)
     }
 
-    fn findings(&mut self, zone: &Zone, findings: &[AuditFinding]) -> Result<()> {
+    fn findings(&mut self, zone: &Zone, unmask: bool, findings: &[AuditFinding]) -> Result<()> {
         let mut batches: BTreeMap<String, Batch<'_>> = BTreeMap::new();
         for f in findings {
             let m = if f.month.is_empty() {
@@ -366,7 +366,7 @@ impl ParquetTables {
             let b = batches
                 .entry(m)
                 .or_insert_with(|| self.escalations.batch(zone));
-            finding_cells(b, f, &self.display, &self.duty_rules);
+            finding_cells(b, f, &self.display, &self.duty_rules, unmask);
         }
         self.escalations.write(batches)
     }

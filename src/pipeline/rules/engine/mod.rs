@@ -30,8 +30,10 @@ use crate::time::{Ts, Zone};
 pub const MAX_OPERATIONS: u64 = 1_000_000;
 /// Nested function calls.
 pub const MAX_CALL_LEVELS: usize = 32;
-/// Longest string a script may build, in bytes.
-pub const MAX_STRING_SIZE: usize = 1 << 16;
+/// Longest string a script may build, in bytes: 4 MiB, four times the longest cell ingest
+/// accepts (`ingest::MAX_CELL_BYTES`), so a long complaint text is data a rule can read and
+/// copy, while a string that keeps doubling still stops within a few dozen steps.
+pub const MAX_STRING_SIZE: usize = 4 << 20;
 /// Largest array.
 pub const MAX_ARRAY_SIZE: usize = 10_000;
 /// Largest object map.
@@ -124,6 +126,7 @@ pub fn build(env: &Arc<RuleEnv>) -> Engine {
     register_text(&mut engine);
     register_tables(&mut engine, env);
     register_calendar(&mut engine, env);
+    super::failure::register(&mut engine);
     engine
 }
 
@@ -490,8 +493,8 @@ pub fn innermost(err: &EvalAltResult) -> (String, Position) {
             format!(" (calls nested deeper than {MAX_CALL_LEVELS}: endless recursion?)")
         }
         EvalAltResult::ErrorDataTooLarge(..) => format!(
-            " (limits: strings {} KiB, arrays {MAX_ARRAY_SIZE} items, maps {MAX_MAP_SIZE} keys)",
-            MAX_STRING_SIZE / 1024
+            " (limits: strings {} MiB, arrays {MAX_ARRAY_SIZE} items, maps {MAX_MAP_SIZE} keys)",
+            MAX_STRING_SIZE >> 20
         ),
         _ => String::new(),
     };
