@@ -12,8 +12,8 @@ The tool's verdicts and rejects are converted to the kit's shapes (README.md §2
 ``../shared/bench``) and compared row by row:
 
 - rejects: ``(row, field, reason)``; the tool's reasons map onto the kit's (``missing_id`` →
-  ``blank_id``, every timestamp problem → ``bad_timestamp``, the rule's ``before_received:`` and
-  ``bad_score:`` throws → ``before_received`` and ``bad_score``);
+  ``blank_id``, every timestamp problem → ``bad_timestamp``; the rule's own rejects,
+  ``reject("before_received", "受理时间")``, carry the kit's reason and column);
 - verdicts: ``(投诉编号, target, due, status)``. A ``revisit_3d`` verdict the tool gives a
   complaint without 处理完成时间 (``not_applicable``, or ``not_evaluable`` when 回访 is recorded
   anyway) has no counterpart: the kit writes no verdict there.
@@ -48,7 +48,9 @@ TS_HEADERS = ["投诉时间", "受理时间", "派单时间", "到场时间", "�
 # The tool's reject reasons that are the kit's bad_timestamp (a timestamp the kit's strict
 # grammar refuses: malformed, impossible, a spreadsheet error value, before 2000).
 TIMESTAMP_REASONS = {"bad_timestamp", "invalid_timestamp", "implausible_timestamp", "error_cell"}
-RULE_REASON = re.compile(r"(before_received|bad_score): (\S+)")
+# The reference rules reject with the kit's reason as the message and its column as the field
+# (`reject("before_received", "受理时间")`).
+RULE_REASON = re.compile(r": (before_received|bad_score)$")
 STRICT_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 # Why the tool accepts a value the kit rejects (README "lenient" classes in BENCHMARKS.md).
 LENIENT = [
@@ -84,13 +86,13 @@ def tool_rejects(tool: Path, records: list[dict[str, str]]) -> dict[int, tuple[s
             continue
         row = int(r["record"])
         raw = records[row - 1]
-        if r["reason"] == "rule_error":
+        if r["stage"] == "classify":
             m = RULE_REASON.search(r["message"])
-            if not m:
-                out[row] = ("", "rule_error:" + r["message"], "")
+            if r["reason"] != "rule_reject" or not m:
+                out[row] = ("", f"{r['reason']}:{r['message']}", "")
                 continue
-            reason, header = m.group(1), m.group(2)
-            out[row] = (header, reason, raw.get(header, ""))
+            header = r["field"]
+            out[row] = (header, m.group(1), raw.get(header, ""))
             continue
         header = HEADERS.get(r["field"], r["field"])
         reason = {

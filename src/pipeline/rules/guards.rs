@@ -9,9 +9,9 @@
 //! They read timestamps, which every complaint has its own of, so a script holding them cannot
 //! share one evaluation between complaints (RULES.md §9): the interpreter would walk the whole
 //! script for every row, about 10 µs each. Instead, the leading `if COND { ... throw ... }`
-//! statements of `classify` whose conditions use only the forms below are compiled here into
-//! native closures, and the rest of the function is analysed and evaluated without them, once
-//! per distinct input, like any rule.
+//! (or `... reject(..)`) statements of `classify` whose conditions use only the forms below are
+//! compiled here into native predicates, and the rest of the function is analysed and evaluated
+//! without them, once per distinct input, like any rule.
 //!
 //! Exactness does not rest on reproducing the interpreter: a condition's closure answers
 //! `Some(false)` only when rhai would certainly find it false without error. A complaint all of
@@ -231,12 +231,17 @@ fn blank(source: &str, spans: &[((usize, usize), (usize, usize))]) -> String {
     out
 }
 
-/// The body of an `if` ends in `throw` (the complaint is rejected when the guard fires).
+/// The body of an `if` ends in `throw` or `reject(..)` (the complaint is rejected when the
+/// guard fires).
 fn ends_in_throw(body: &rhai::StmtBlock) -> bool {
-    matches!(
-        body.statements().last(),
-        Some(Stmt::Return(Some(_), flags, _)) if flags.intersects(rhai::ASTFlags::BREAK)
-    )
+    match body.statements().last() {
+        Some(Stmt::Return(Some(_), flags, _)) => flags.intersects(rhai::ASTFlags::BREAK),
+        Some(Stmt::FnCall(f, _)) => f.name == "reject" && f.namespace.is_empty(),
+        Some(Stmt::Expr(e)) => {
+            matches!(&**e, Expr::FnCall(f, _) if f.name == "reject" && f.namespace.is_empty())
+        }
+        _ => false,
+    }
 }
 
 struct Cx<'a> {

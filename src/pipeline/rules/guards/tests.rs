@@ -77,6 +77,16 @@ fn the_leading_guards_compile_and_the_rest_reads_only_what_classifies() {
 }
 
 #[test]
+fn a_guard_may_end_in_reject() {
+    let engine = engine();
+    let src = "fn classify(c) {\n    if c.text == () { reject(\"no text\", \"text\") }\n    #{ level: \"I\", category: \"x\" }\n}";
+    let ast = engine.compile(src).unwrap();
+    let g = compile(&engine, src, &ast, "classify", 1).expect("one guard");
+    assert_eq!(g.guards.len(), 1);
+    assert_eq!(g.guards[0].line, 2);
+}
+
+#[test]
 fn scripts_without_leading_guards_are_left_alone() {
     let engine = engine();
     for src in [
