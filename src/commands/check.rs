@@ -44,7 +44,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
             // A company page and a project page (the templates branch on the scope).
             let pages: Vec<&aggregate::ReportContext> =
                 ctx.pages.iter().take(2).map(|x| &x.context).collect();
-            let mut collect = |r: Result<String>| -> Result<()> {
+            let mut collect = |r: Result<()>| -> Result<()> {
                 match r {
                     Ok(_) => Ok(()),
                     Err(Error::Diagnostics(d)) => {
@@ -62,7 +62,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                 .into_iter()
                 .flat_map(|n| pages.iter().map(move |pg| (n, *pg)))
             {
-                collect(p.templates.render(name, page))?;
+                collect(p.templates.render(name, page).map(drop))?;
             }
             // The explanation page, of every sample complaint (every kind of clock).
             let order: Vec<usize> = (0..judged.assessed.complaints.len()).collect();
@@ -84,6 +84,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                         lang,
                     )
                 },
+                &mut std::io::sink(),
             ))?;
         }
         Ok(diags)

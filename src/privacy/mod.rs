@@ -220,10 +220,21 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
+/// False when `text` certainly holds no bidi control. Every value printed on a page passes
+/// here, so it looks at bytes: each control is encoded with a lead byte `0xE2` (U+200E–U+2069)
+/// or `0xD8` (U+061C), which Chinese text (lead bytes `0xE3`–`0xE9`) hardly uses.
+fn may_hold_bidi(text: &str) -> bool {
+    memchr::memchr2_iter(0xE2, 0xD8, text.as_bytes()).any(|i| {
+        text.get(i..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(is_bidi_control)
+    })
+}
+
 /// `text` with every bidi control replaced by a visible mark of its code (`[U+202E]`), so a
 /// page shows what the data holds instead of being reordered by it.
 pub fn show_bidi(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_bidi_control) {
+    if !may_hold_bidi(text) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -68,6 +68,22 @@ fn the_masker_never_replaces_text_that_is_not_a_name() {
 fn bidi_controls_are_shown_not_obeyed() {
     assert_eq!(show_bidi("abc\u{202e}txt.exe"), "abc[U+202E]txt.exe");
     assert_eq!(show_bidi("普通文本"), "普通文本");
+    // The byte scan: every control is found, wherever it sits, and the punctuation that shares
+    // its lead byte (— → ≤, U+2014 U+2192 U+2264) is left alone without a copy.
+    for c in [
+        '\u{061c}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}',
+    ] {
+        for text in [format!("{c}"), format!("前—{c}"), format!("a→b{c}≤")] {
+            let shown = show_bidi(&text);
+            assert!(!shown.chars().any(is_bidi_control), "{text:?} -> {shown:?}");
+            assert!(
+                shown.contains(&format!("[U+{:04X}]", c as u32)),
+                "{shown:?}"
+            );
+        }
+    }
+    let plain = "计时 2026-10-01 → 2026-10-08 — ≤ 2小时";
+    assert!(matches!(show_bidi(plain), std::borrow::Cow::Borrowed(t) if t == plain));
 }
 
 /// A number glued to another (`0570-8800570-88001234`) is skipped at first as part of a longer

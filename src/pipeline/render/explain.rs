@@ -104,14 +104,15 @@ impl Object for Explained {
 }
 
 /// The page explaining the complaints `order` (page order), each built by `explain` when its
-/// turn comes: a page of thousands never holds every explanation at once unless its template
-/// may read their fields.
+/// turn comes, written to `out`: a page of thousands never holds every explanation at once
+/// unless its template may read their fields, nor the page whole.
 pub fn page(
     templates: &Templates,
     info: &PageInfo,
     order: &[usize],
     explain: impl Fn(usize) -> Result<Explanation> + Sync,
-) -> Result<String> {
+    out: &mut impl std::io::Write,
+) -> Result<()> {
     let sectioned = templates.has(SECTION_TEMPLATE);
     let keep = !(sectioned && templates.is_shipped(PAGE_TEMPLATE));
     let complaints: Vec<Value> = order
@@ -134,11 +135,12 @@ pub fn page(
             }))
         })
         .collect::<Result<_>>()?;
-    templates.render(
+    templates.render_to(
         PAGE_TEMPLATE,
         &PageContext {
             page: info,
             complaints,
         },
+        out,
     )
 }

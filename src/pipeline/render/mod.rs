@@ -29,7 +29,7 @@ use minijinja::{Environment, Error as TplError, ErrorKind, UndefinedBehavior, Va
 use crate::config::{Config, Lang};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::error::{Error, Result};
-use crate::output::{names, write_atomic};
+use crate::output::{AtomicFile, names, write_atomic};
 use crate::pipeline::ingest::InputFile;
 use crate::rejects::Rejects;
 use crate::shipped::{self, Kind, Layered};
@@ -68,7 +68,12 @@ impl Templates {
         env.set_fuel(Some(FUEL));
         // Bidi controls in the data (a project called `\u{202E}...`) would reorder what the
         // reader sees: every value printed shows them as visible marks, then is escaped.
+        // A safe string is markup a template already rendered (an explanation section placed
+        // by its page): its values were shown when it was rendered, and it is not scanned again.
         env.set_formatter(|out, state, value| {
+            if value.is_safe() {
+                return minijinja::escape_formatter(out, state, value);
+            }
             match value.as_str().map(crate::privacy::show_bidi) {
                 Some(std::borrow::Cow::Owned(shown)) => {
                     minijinja::escape_formatter(out, state, &Value::from(shown))
@@ -152,6 +157,30 @@ impl Templates {
 
     /// Renders a template with a context. `lang` selects the messages.
     pub fn render<T: serde::Serialize>(&self, name: &str, ctx: &T) -> Result<String> {
+        self.with_template(name, ctx, |tpl, ctx| tpl.render(ctx))
+    }
+
+    /// Renders a template with a context straight into `out`: an explanation page of tens of
+    /// megabytes goes to its file without being held whole.
+    pub fn render_to<T: serde::Serialize>(
+        &self,
+        name: &str,
+        ctx: &T,
+        out: &mut impl std::io::Write,
+    ) -> Result<()> {
+        self.with_template(name, ctx, |tpl, ctx| {
+            tpl.render_captured_to(ctx, out).map(|_| ())
+        })
+    }
+
+    /// Runs `f` on template `name` and the context, with the page's language set for `t()`,
+    /// and reports a failure with the template's `file:line:col`.
+    fn with_template<T: serde::Serialize, R>(
+        &self,
+        name: &str,
+        ctx: &T,
+        f: impl FnOnce(&minijinja::Template<'_, '_>, Value) -> std::result::Result<R, TplError>,
+    ) -> Result<R> {
         let tpl = self
             .env
             .get_template(name)
@@ -161,7 +190,7 @@ impl Templates {
         // a nested render (none today) would not change its caller's language.
         let lang = ctx.get_attr("lang").ok().filter(|l| !l.is_undefined());
         let previous = PAGE_LANG.with(|l| l.replace(lang));
-        let rendered = tpl.render(ctx);
+        let rendered = f(&tpl, ctx);
         PAGE_LANG.with(|l| *l.borrow_mut() = previous);
         rendered.map_err(|e| {
             let src = self
@@ -507,8 +536,23 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
     let explained: Vec<Result<()>> = by_set
         .into_par_iter()
         .map(|(ids, rels)| {
-            let html = explanations(input, ids)?;
-            rels.iter().try_for_each(|rel| write(rel, &html))
+            let (first, rest) = rels.split_first().expect("a set has a page");
+            let path = out.join(first);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            let mut file = AtomicFile::create(&path)?;
+            explanations(input, ids, &mut file)?;
+            file.commit()?;
+            // The same page at another path (the top-level page and its month's).
+            rest.iter().try_for_each(|rel| {
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let dest = out.join(rel);
+                if let Some(dir) = dest.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                write_atomic(&dest, &bytes)
+            })
         })
         .collect();
     explained.into_iter().collect::<Result<()>>()?;
@@ -553,7 +597,8 @@ fn procedures_in_use(input: &RenderInput<'_>) -> String {
 fn explanations(
     input: &RenderInput<'_>,
     ids: &std::collections::BTreeSet<usize>,
-) -> Result<String> {
+    out: &mut impl std::io::Write,
+) -> Result<()> {
     let cls = &input.assessed.complaints.classified;
     let mut order: Vec<usize> = ids.iter().copied().collect();
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
@@ -577,6 +622,7 @@ fn explanations(
                 cfg.lang,
             )
         },
+        out,
     )
 }
 
