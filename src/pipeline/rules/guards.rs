@@ -206,10 +206,13 @@ pub fn compile(
     Some(Guarded { guards, rest })
 }
 
-/// `source` with the characters from each span's start to its end, inclusive ((line, column),
-/// both 1-based and counted in characters, as rhai counts them), replaced by spaces; line
-/// breaks are kept.
-fn blank(source: &str, spans: &[((usize, usize), (usize, usize))]) -> String {
+/// A place in a script: (line, column), both 1-based and counted in characters, as rhai counts
+/// them.
+type At = (usize, usize);
+
+/// `source` with the characters from each span's start to its end, inclusive, replaced by
+/// spaces; line breaks are kept.
+fn blank(source: &str, spans: &[(At, At)]) -> String {
     let inside = |line: usize, col: usize| {
         spans
             .iter()

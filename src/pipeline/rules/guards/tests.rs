@@ -190,11 +190,13 @@ fn complaint() -> impl Strategy<Value = Complaint> {
         })
 }
 
+/// The engine and each condition's (source, probe script, guarded classify).
+type Compiled = (rhai::Engine, Vec<(&'static str, AST, Guarded)>);
+
 /// The engine and, per condition, a script with `probe(c)` returning it and a `classify`
 /// guarded by it: compiled once for every case.
-fn compiled() -> &'static (rhai::Engine, Vec<(&'static str, AST, Guarded)>) {
-    static ONCE: std::sync::OnceLock<(rhai::Engine, Vec<(&'static str, AST, Guarded)>)> =
-        std::sync::OnceLock::new();
+fn compiled() -> &'static Compiled {
+    static ONCE: std::sync::OnceLock<Compiled> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| {
         let engine = engine();
         let scripts = CONDITIONS
