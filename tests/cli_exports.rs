@@ -332,3 +332,29 @@ fn period_all_writes_the_top_level_pages_for_historical_data() {
     );
     assert!(r.stderr.contains("months/ ("), "{}", r.stderr);
 }
+
+/// How each column's timestamps are read is worded in the report's language: detected forms
+/// in Chinese by default, in English with `--lang en`.
+#[test]
+fn the_column_mapping_words_detected_forms_in_the_report_language() {
+    let dir = project("us311.csv");
+    // The fixture's aliases without its declared form: the tool detects it.
+    let cfg = us311_config("").replace("timestamp_forms = [\"%m/%d/%Y %I:%M:%S %p\"]\n", "");
+    std::fs::write(dir.path().join("complaints.toml"), cfg).unwrap();
+    run_in(dir.path(), &["run"]).expect(0);
+    let zh = read(dir.path().join("out/report.html"));
+    assert!(
+        zh.contains("`%m&#x2f;%d&#x2f;%Y %I:%M:%S %p`（自动识别：抽样"),
+        "the detected form, worded in Chinese"
+    );
+    assert!(
+        !zh.contains("then built-in forms"),
+        "English left in the zh report"
+    );
+    run_in(dir.path(), &["run", "--lang", "en", "--out", "out-en"]).expect(0);
+    let en = read(dir.path().join("out-en/report.html"));
+    assert!(
+        en.contains("`%m&#x2f;%d&#x2f;%Y %I:%M:%S %p` (detected: "),
+        "the detected form, worded in English"
+    );
+}

@@ -74,9 +74,66 @@ pub struct ColumnMapping {
     /// sampled values are timestamps: `built-in forms`, `` `%m/%d/%y` (configured) `` or
     /// `` `%m/%d/%y` (detected: 950 of 950 sampled values) ``; empty otherwise.
     pub timestamps: String,
+    /// The same as data, for the report to word in its language.
+    pub forms: FormsNote,
     /// True when the forms were detected rather than built in or configured.
     #[serde(skip)]
     pub detected: bool,
+}
+
+/// How a column's timestamps are read, as data: the report words it in its own language
+/// (`forms.<kind>` in messages.toml), the terminal in English ([`FormsNote::describe`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FormsNote {
+    /// `builtin`, `configured`, `detected`, `earlier_file` (detected in an earlier file of the
+    /// run), `unreadable` (no known form reads `example`) or `ambiguous` (a carried-through
+    /// column kept as text); empty when the column holds no timestamps.
+    pub kind: &'static str,
+    /// The patterns, e.g. `%m/%d/%y`, configured or detected.
+    pub patterns: Vec<String>,
+    /// Detected: how many of the `sampled` values the patterns read.
+    pub read: usize,
+    /// Detected: how many values were sampled.
+    pub sampled: usize,
+    /// Unreadable: a value no known form reads.
+    pub example: String,
+}
+
+impl FormsNote {
+    fn new(kind: &'static str, forms: Option<&Forms>) -> FormsNote {
+        FormsNote {
+            kind,
+            patterns: forms
+                .map(|f| f.patterns().iter().map(|p| p.text().to_owned()).collect())
+                .unwrap_or_default(),
+            ..FormsNote::default()
+        }
+    }
+
+    /// The note in English: `` `%m/%d/%y` (detected: 950 of 950 sampled values), then built-in
+    /// forms ``.
+    pub fn describe(&self) -> String {
+        let list = self
+            .patterns
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.kind {
+            "builtin" => "built-in forms".to_owned(),
+            "configured" => format!("{list} (configured), then built-in forms"),
+            "detected" => format!(
+                "{list} (detected: {} of {} sampled values), then built-in forms",
+                self.read, self.sampled
+            ),
+            "earlier_file" => format!("{list} (as in an earlier file)"),
+            "unreadable" => format!("built-in forms (no known form reads `{}`)", self.example),
+            "ambiguous" => "kept as text: its dates read both month-first and day-first; set \
+                            `ingest.date_order`"
+                .to_owned(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The cells that mean "no value" (`ingest.null_values`), checked for every non-blank cell.
@@ -190,7 +247,7 @@ impl Plan {
                     field_forms(*f, header, &values, input.cells, known, path)?
                 }
                 Slot::Extra(_) => extra_forms(header, &values, input.cells),
-                _ => (Forms::builtin(), String::new(), false),
+                _ => (Forms::builtin(), FormsNote::default(), false),
             };
             if !f.is_builtin() {
                 known.insert(header_key(header), f.clone());
@@ -217,7 +274,8 @@ impl Plan {
                 header: header.clone(),
                 field,
                 via: via.to_owned(),
-                timestamps: note,
+                timestamps: note.describe(),
+                forms: note,
                 detected,
             });
         }
@@ -263,16 +321,16 @@ fn field_forms(
     cells: &CellSettings,
     known: &BTreeMap<String, Forms>,
     path: &Path,
-) -> Result<(Forms, String, bool)> {
+) -> Result<(Forms, FormsNote, bool)> {
     if let Some(p) =
         declared(Some(field), header, cells).or(Some(&cells.forms).filter(|f| !f.is_empty()))
     {
         let f = Forms::new(p.clone());
-        let note = configured_note(&f);
+        let note = FormsNote::new("configured", Some(&f));
         return Ok((f, note, false));
     }
     Ok(match detect(values, cells.date_order) {
-        Detection::Builtin => (Forms::builtin(), "built-in forms".to_owned(), false),
+        Detection::Builtin => (Forms::builtin(), FormsNote::new("builtin", None), false),
         Detection::Patterns {
             patterns,
             read,
@@ -284,7 +342,7 @@ fn field_forms(
         }
         Detection::Ambiguous { .. } if known.contains_key(&header_key(header)) => {
             let f = known[&header_key(header)].clone();
-            let note = format!("{} (as in an earlier file)", list(&f));
+            let note = FormsNote::new("earlier_file", Some(&f));
             (f, note, true)
         }
         Detection::Ambiguous {
@@ -302,7 +360,10 @@ fn field_forms(
         }
         Detection::Unknown { example } => (
             Forms::builtin(),
-            format!("built-in forms (no known form reads `{example}`)"),
+            FormsNote {
+                example,
+                ..FormsNote::new("unreadable", None)
+            },
             false,
         ),
     })
@@ -311,17 +372,17 @@ fn field_forms(
 /// A carried-through column's forms: declared for its header; else the config's forms for
 /// every column, or detected ones, when they read at least half of its sampled values (a
 /// column of codes or amounts is never read as times); else the built-in text forms.
-fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, String, bool) {
+fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, FormsNote, bool) {
     if let Some(p) = declared(None, header, cells) {
         let f = Forms::new(p.clone());
-        let note = configured_note(&f);
+        let note = FormsNote::new("configured", Some(&f));
         return (f, note, false);
     }
     let reads = |f: &Forms| values.iter().filter(|v| f.read(v).is_ok()).count();
     if !cells.forms.is_empty() {
         let f = Forms::new(cells.forms.clone());
         if !values.is_empty() && reads(&f) * 2 >= values.len() {
-            let note = configured_note(&f);
+            let note = FormsNote::new("configured", Some(&f));
             return (f, note, false);
         }
     }
@@ -341,40 +402,25 @@ fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, S
                 return (f, note, true);
             }
             Detection::Ambiguous { .. } => {
-                return (
-                    Forms::builtin(),
-                    "kept as text: its dates read both month-first and day-first; set `ingest.date_order`".to_owned(),
-                    false,
-                );
+                return (Forms::builtin(), FormsNote::new("ambiguous", None), false);
             }
             _ => {}
         }
     }
     let note = if values.iter().any(|v| read_builtin(v).is_ok()) {
-        "built-in forms".to_owned()
+        FormsNote::new("builtin", None)
     } else {
-        String::new()
+        FormsNote::default()
     };
     (Forms::builtin(), note, false)
 }
 
-fn list(f: &Forms) -> String {
-    f.patterns()
-        .iter()
-        .map(|p| format!("`{}`", p.text()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn configured_note(f: &Forms) -> String {
-    format!("{} (configured), then built-in forms", list(f))
-}
-
-fn detected_note(f: &Forms, read: usize, values: usize) -> String {
-    format!(
-        "{} (detected: {read} of {values} sampled values), then built-in forms",
-        list(f)
-    )
+fn detected_note(f: &Forms, read: usize, sampled: usize) -> FormsNote {
+    FormsNote {
+        read,
+        sampled,
+        ..FormsNote::new("detected", Some(f))
+    }
 }
 
 #[cfg(test)]
