@@ -359,11 +359,27 @@ fn register(
             .collect(),
     );
     let m = catalogue.clone();
+    // `t("explain.working_day_n", n=3, of=7)`: the message with `{n}` and `{of}` filled in.
+    // One call where `t(..) | replace(..) | replace(..)` took five: the explanation pages
+    // word every counted day this way.
     env.add_function(
         "t",
         move |state: &minijinja::State<'_, '_>,
-              key: &str|
-              -> std::result::Result<Value, TplError> { word(&m, state, key) },
+              key: &str,
+              fill: minijinja::value::Kwargs|
+              -> std::result::Result<Value, TplError> {
+            let word = word(&m, state, key)?;
+            let mut names = fill.args().peekable();
+            if names.peek().is_none() {
+                return Ok(word);
+            }
+            let mut text = word.as_str().unwrap_or_default().to_owned();
+            for name in names {
+                let value: Value = fill.get(name)?;
+                text = text.replace(&format!("{{{name}}}"), &value.to_string());
+            }
+            Ok(Value::from(text))
+        },
     );
     // A moment of the explanation pages (`{time, weekday}`): `2026-10-02 21:00:00 (周五)`.
     let m = catalogue.clone();
@@ -647,5 +663,36 @@ mod tests {
             let e = render(src, ctx.clone()).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::UndefinedError, "{src}");
         }
+    }
+
+    #[test]
+    fn t_fills_the_placeholders_it_is_given_and_escapes_the_result() {
+        let words = BTreeMap::from([(
+            "zh".to_owned(),
+            BTreeMap::from([
+                ("nth".to_owned(), "第 {n} 个工作日（共 {of} 个）".to_owned()),
+                ("plain".to_owned(), "<b>".to_owned()),
+            ]),
+        )]);
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        register(&mut env, &Arc::new(words));
+        let ctx = Value::from(Serde(&serde_json::json!({ "lang": "zh", "d": 3 })));
+        let r = |src: &str| env.render_named_str("t.html", src, ctx.clone()).unwrap();
+        assert_eq!(
+            r(r#"{{ t("nth", n=d, of=7) }}"#),
+            "第 3 个工作日（共 7 个）"
+        );
+        // The same as the filter chain it replaces.
+        assert_eq!(
+            r(r#"{{ t("nth", n=d, of=7) }}"#),
+            r(r#"{{ t("nth") | replace("{n}", d | string) | replace("{of}", 7 | string) }}"#)
+        );
+        // A placeholder the message lacks is ignored; a filled value is escaped like any other.
+        assert_eq!(r(r#"{{ t("plain", n=1) }}"#), "&lt;b&gt;");
+        assert_eq!(
+            r(r#"{{ t("nth", n="<i>", of=1) }}"#),
+            "第 &lt;i&gt; 个工作日（共 1 个）"
+        );
     }
 }
