@@ -118,6 +118,13 @@ pub fn limit_text(limit: Option<&Limit>, deadline: Option<&str>, lang: Lang) -> 
                 mode: WorkingDays::EndOfDay,
             }),
             Lang::En,
+        ) if *days == 1 => "1 working day".to_owned(),
+        (
+            Some(Limit::WorkingDays {
+                days,
+                mode: WorkingDays::EndOfDay,
+            }),
+            Lang::En,
         ) => format!("{days} working days"),
         (
             Some(Limit::WorkingDays {

@@ -39,3 +39,18 @@ fn limits_parse_in_english_and_chinese() {
     assert!(parse_limit("5 fortnights", e).is_err());
     assert!(parse_limit("1.5 working days", e).is_err());
 }
+
+#[test]
+fn a_limit_of_one_working_day_is_singular_in_english() {
+    let one = Limit::WorkingDays {
+        days: 1,
+        mode: WorkingDays::EndOfDay,
+    };
+    let five = Limit::WorkingDays {
+        days: 5,
+        mode: WorkingDays::EndOfDay,
+    };
+    assert_eq!(limit_text(Some(&one), None, Lang::En), "1 working day");
+    assert_eq!(limit_text(Some(&five), None, Lang::En), "5 working days");
+    assert_eq!(limit_text(Some(&one), None, Lang::Zh), "1个工作日");
+}
