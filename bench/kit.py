@@ -5,8 +5,8 @@
     bench/kit.py 1m --check                # also compare verdicts and rejects (kit_compare.py)
     bench/kit.py 100k --modes lean,tables  # which tool variants to time (default: lean,tables)
 
-The kit lives in ../shared/bench (its README.md §2 is the job's specification); this script may
-use it, the project's tests never do. It
+The kit is vendored in bench/kit/ (unchanged; its README.md §2 is the job's specification, and
+PROVENANCE.md says where it came from); the project's tests never use it. This script
 
 1. generates the kit's export once per size into bench/cache/kit-<size>/ (gen_export.py, seed 42,
    UTF-8 with BOM), with the kit's Python environment (/tmp/peers, or $KIT_PYTHON; created with
@@ -44,8 +44,9 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import run as harness  # noqa: E402  (the main harness: machine info, background load)
 
-KIT = (REPO.parent / "shared" / "bench").resolve()
-DATA = REPO.parent / "shared" / "data"
+KIT = BENCH / "kit"
+# The folder holding cn_holidays_2007_2026.csv, which the generator and the peers read.
+DATA = REPO / "rules" / "calendars"
 PROJECT = BENCH / "reference"
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 SEED = 42
@@ -69,8 +70,9 @@ def python() -> str:
 def kit_copy() -> Path:
     """The kit's scripts, where gen_export.py finds its holiday table.
 
-    gen_export.py looks for the table at <kit>/../shared/data and the peers at <kit>/../data; a
-    copy in a temp folder with both links works whatever the checkout's layout.
+    gen_export.py looks for the holiday table at <kit>/../shared/data and the peers at
+    <kit>/../data; a copy in a temp folder with both links to the project's vendored table serves
+    both without editing the kit.
     """
     root = Path(tempfile.mkdtemp(prefix="complaints-kit-"))
     shutil.copytree(KIT, root / "bench")

@@ -9,7 +9,7 @@ EXPORT_DIR is the kit export (``投诉记录.csv``), TOOL_OUT the output folder 
 ``counts.csv``, ``verdicts.parquet``; e.g. ``peer_polars.py``).
 
 The tool's verdicts and rejects are converted to the kit's shapes (README.md §2.2, §2.7 of
-``../shared/bench``) and compared row by row:
+``bench/kit``) and compared row by row:
 
 - rejects: ``(row, field, reason)``; the tool's reasons map onto the kit's (``missing_id`` →
   ``blank_id``, every timestamp problem → ``bad_timestamp``; the rule's own rejects,
