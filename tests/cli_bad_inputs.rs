@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::util::{AS_OF, files_under, read, root, run, tempdir};
+use crate::util::{AS_OF, files_under, read, root, run, run_on, tempdir};
 
 const DIR: &str = "tests/fixtures/bad";
 
@@ -182,16 +182,7 @@ fn every_bad_input_has_its_pinned_outcome_and_none_panics() {
 fn an_unterminated_quote_mid_file_loses_no_complaint() {
     let dir = tempdir();
     let out = dir.path().join("out");
-    run(&[
-        "run",
-        "--input",
-        &format!("{DIR}/unterminated_quote_mid.csv"),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-    ])
-    .expect(0);
+    run_on(format!("{DIR}/unterminated_quote_mid.csv"), &out, &[]).expect(0);
     let accepted = read(out.join("complaints.csv"));
     let rejected = read(out.join("rejects.csv"));
     for i in 1..=100 {
@@ -216,17 +207,11 @@ fn an_unterminated_quote_mid_file_loses_no_complaint() {
 fn project_page_names_are_slugs_and_bidi_controls_show() {
     let dir = tempdir();
     let out = dir.path().join("out");
-    run(&[
-        "run",
-        "--input",
-        &format!("{DIR}/bidi_override.csv"),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--period",
-        "2026-10",
-    ])
+    run_on(
+        format!("{DIR}/bidi_override.csv"),
+        &out,
+        &["--period", "2026-10"],
+    )
     .expect(0);
     let names: Vec<String> = std::fs::read_dir(out.join("projects"))
         .unwrap()

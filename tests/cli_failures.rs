@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::util::{AS_OF, copy_setup, read, run, run_in, tempdir};
+use crate::util::{AS_OF, copy_setup, read, run_in, run_on, tempdir};
 
 const MINI: &str = "tests/fixtures/inputs/mini.csv";
 
@@ -172,16 +172,7 @@ fn an_input_with_a_header_and_no_rows_exits_1_with_a_clear_message() {
     let input = dir.path().join("header_only.csv");
     std::fs::write(&input, format!("{header}\n")).unwrap();
     let out = dir.path().join("out");
-    let r = run(&[
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-    ])
-    .expect(1);
+    let r = run_on(&input, &out, &[]).expect(1);
     assert!(
         r.stderr
             .contains("error: no data rows: the input has a header but no rows below it"),
@@ -225,17 +216,7 @@ fn an_input_that_is_a_pipe_or_a_device_names_what_it_is() {
     let link = dir.path().join("export.csv");
     std::os::unix::fs::symlink("/dev/null", &link).unwrap();
     let out = dir.path().join("out");
-    let args = |input: &Path| {
-        run(&[
-            "run",
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ])
-    };
+    let args = |input: &Path| run_on(input, &out, &[]);
     let r = args(&link).expect(2);
     assert!(
         r.stderr

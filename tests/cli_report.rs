@@ -6,7 +6,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use crate::util::{AS_OF, assert_golden, files_under, read, root, run, tempdir};
+use crate::util::{AS_OF, assert_golden, files_under, read, root, run, run_on, tempdir};
 
 fn sample_out() -> tempfile::TempDir {
     let dir = tempdir();
@@ -819,19 +819,7 @@ fn full_width_and_stray_column_phone_numbers_are_masked_everywhere() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run_with = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ];
-        args.extend(extra);
-        run(&args)
-    };
+    let run_with = |extra: &[&str]| run_on(&input, &out, extra);
     run_with(&["--period", "2026-10", "--parquet"]).expect(0);
     let outputs = all_text(&out);
     assert!(outputs.iter().any(|(f, _)| f.ends_with(".parquet")));

@@ -1,6 +1,6 @@
 //! `complaints run` on small fixtures: outputs exist, rows reconcile, rejects and exit codes.
 
-use crate::util::{AS_OF, Ran, read, run, tempdir};
+use crate::util::{AS_OF, Ran, read, run, run_on, tempdir};
 
 const MINI: &str = "tests/fixtures/inputs/mini.csv";
 
@@ -107,17 +107,7 @@ fn max_rejects_fails_with_exit_1_after_writing_outputs() {
 #[test]
 fn strict_stops_at_the_first_bad_row() {
     let dir = tempdir();
-    let r = run(&[
-        "run",
-        "--input",
-        MINI,
-        "--out",
-        dir.path().to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--strict",
-    ])
-    .expect(1);
+    let r = run_on(MINI, dir.path(), &["--strict"]).expect(1);
     assert!(
         r.stderr.contains(
             "--strict: tests/fixtures/inputs/mini.csv:5: `complaint_id` is blank (missing_id)"

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{AS_OF, assert_golden, read, root, run, tempdir};
+use crate::util::{AS_OF, assert_golden, read, root, run, run_on, tempdir};
 
 /// Outputs pinned in full.
 const PINNED: &[&str] = &[
@@ -170,16 +170,7 @@ fn an_export_with_unfamiliar_headers_works_with_aliases_only() {
     let dir = tempdir();
     let out = dir.path().to_str().unwrap();
     // Without the aliases the required columns are missing, and the error says how to map them.
-    let r = run(&[
-        "run",
-        "--input",
-        "tests/fixtures/unfamiliar/export.csv",
-        "--out",
-        out,
-        "--as-of",
-        AS_OF,
-    ])
-    .expect(2);
+    let r = run_on("tests/fixtures/unfamiliar/export.csv", out, &[]).expect(2);
     assert!(
         r.stderr
             .contains("missing required column(s) `complaint_id`, `received_at`"),
@@ -228,6 +219,22 @@ const DATA_OUTPUTS: &[&str] = &[
     "audit.html",
 ];
 
+/// Asserts that the data outputs of a shared-evaluation run (`fast`) and a `--per-row` run
+/// (`slow`) are byte-identical, and returns how many times each evaluated the rules.
+fn same_data_outputs(fast: &Path, slow: &Path) -> (u64, u64) {
+    for f in DATA_OUTPUTS {
+        assert!(
+            std::fs::read(fast.join(f)).unwrap() == std::fs::read(slow.join(f)).unwrap(),
+            "{f} differs between per-row and shared evaluation"
+        );
+    }
+    let evaluations = |d: &Path| -> u64 {
+        let m: serde_json::Value = serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
+        m["coverage"]["evaluations"].as_u64().unwrap()
+    };
+    (evaluations(fast), evaluations(slow))
+}
+
 /// Evaluating the rules once per complaint, the reference, gives exactly what the default does
 /// (once per distinct input, texts compared by the keyword-table rows they match).
 #[test]
@@ -243,18 +250,7 @@ fn per_row_rule_evaluation_gives_identical_outputs() {
         "--per-row",
     ])
     .expect(0);
-    for f in DATA_OUTPUTS {
-        assert!(
-            std::fs::read(fast.path().join(f)).unwrap()
-                == std::fs::read(slow.path().join(f)).unwrap(),
-            "{f} differs between per-row and shared evaluation"
-        );
-    }
-    let evaluations = |d: &Path| -> u64 {
-        let m: serde_json::Value = serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
-        m["coverage"]["evaluations"].as_u64().unwrap()
-    };
-    let (shared, per_row) = (evaluations(fast.path()), evaluations(slow.path()));
+    let (shared, per_row) = same_data_outputs(fast.path(), slow.path());
     assert!(
         shared * 5 < per_row,
         "shared evaluation should run the rule far fewer times ({shared} vs {per_row})"
@@ -336,24 +332,13 @@ fn classify(c) {
         args.extend(extra);
         run(&args).expect(0);
     }
-    for f in DATA_OUTPUTS {
-        assert!(
-            std::fs::read(fast.path().join(f)).unwrap()
-                == std::fs::read(slow.path().join(f)).unwrap(),
-            "{f} differs between per-row and shared evaluation"
-        );
-    }
+    let (shared, per_row) = same_data_outputs(fast.path(), slow.path());
     let rejects = read(fast.path().join("rejects.csv"));
     let fired = rejects
         .lines()
         .filter(|l| l.contains(",rule_reject,") && l.contains("classify.rhai:7:9: 满意度低于40分"))
         .count();
     assert!(fired > 0, "a guard rejects with its position:\n{rejects}");
-    let evaluations = |d: &Path| -> u64 {
-        let m: serde_json::Value = serde_json::from_str(&read(d.join("manifest.json"))).unwrap();
-        m["coverage"]["evaluations"].as_u64().unwrap()
-    };
-    let (shared, per_row) = (evaluations(fast.path()), evaluations(slow.path()));
     assert!(
         shared * 5 < per_row,
         "the guards should not force per-row evaluation ({shared} vs {per_row})"

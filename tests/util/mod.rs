@@ -57,6 +57,23 @@ pub(crate) fn run(args: &[&str]) -> Ran {
     run_in(&root(), args)
 }
 
+/// Runs `complaints run --input INPUT --out OUT --as-of AS_OF EXTRA...` from the repository
+/// root: the invocation most tests start from.
+pub(crate) fn run_on(input: impl AsRef<Path>, out: impl AsRef<Path>, extra: &[&str]) -> Ran {
+    let (input, out) = (input.as_ref(), out.as_ref());
+    let mut args = vec![
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
 /// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites the file.
 pub(crate) fn assert_golden(name: &str, actual: &str) {
     let path = root().join("tests/golden").join(name);

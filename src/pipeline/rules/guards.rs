@@ -27,6 +27,7 @@
 
 use rhai::{AST, Expr, Stmt};
 
+use super::kpis::CmpOp;
 use super::text::match_key;
 use crate::model::{Complaint, Field, FieldValue};
 
@@ -50,7 +51,7 @@ enum Node {
     /// `&&` (true) or `||` (false) over the parts, short-circuiting like rhai.
     Logic(bool, Vec<Node>),
     Not(Box<Node>),
-    Cmp(Cmp, Box<Node>, Box<Node>),
+    Cmp(CmpOp, Box<Node>, Box<Node>),
     IsBlank(Box<Node>),
     Regex(Box<Node>, regex::Regex),
     Keywords(Box<Node>, aho_corasick::AhoCorasick),
@@ -294,7 +295,7 @@ impl Cx<'_> {
         Some(match (name, n) {
             ("!", 1) => Node::Not(arg(0)?),
             ("==" | "!=" | "<" | "<=" | ">" | ">=", 2) => {
-                Node::Cmp(Cmp::of(name)?, arg(0)?, arg(1)?)
+                Node::Cmp(CmpOp::of(name)?, arg(0)?, arg(1)?)
             }
             ("is_blank", 1) => Node::IsBlank(arg(0)?),
             ("regex_match", 2) => {
@@ -336,46 +337,10 @@ impl Cx<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Cmp {
-    fn of(op: &str) -> Option<Cmp> {
-        Some(match op {
-            "==" => Cmp::Eq,
-            "!=" => Cmp::Ne,
-            "<" => Cmp::Lt,
-            "<=" => Cmp::Le,
-            ">" => Cmp::Gt,
-            ">=" => Cmp::Ge,
-            _ => return None,
-        })
-    }
-
-    fn test(self, o: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering::*;
-        match self {
-            Cmp::Eq => o == Equal,
-            Cmp::Ne => o != Equal,
-            Cmp::Lt => o == Less,
-            Cmp::Le => o != Greater,
-            Cmp::Gt => o == Greater,
-            Cmp::Ge => o != Less,
-        }
-    }
-}
-
 /// `a op b` as rhai computes it, or `None` where this module is not sure of rhai's answer
 /// (ordering booleans). Values of different types (other than an integer and a float) are
 /// never equal in rhai and never ordered: `!=` is true, every other comparison false.
-fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> Option<bool> {
+fn compare(op: CmpOp, a: V<'_>, b: V<'_>) -> Option<bool> {
     use std::cmp::Ordering::Equal;
     let order = match (a, b) {
         (V::Ts(x), V::Ts(y)) => x.cmp(&y),
@@ -384,14 +349,14 @@ fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> Option<bool> {
         (V::Float(x), V::Float(y)) => x.partial_cmp(&y)?,
         (V::Int(x), V::Float(y)) => (x as f64).partial_cmp(&y)?,
         (V::Float(x), V::Int(y)) => x.partial_cmp(&(y as f64))?,
-        (V::Bool(x), V::Bool(y)) if matches!(op, Cmp::Eq | Cmp::Ne) => x.cmp(&y),
+        (V::Bool(x), V::Bool(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => x.cmp(&y),
         (V::Bool(_), V::Bool(_)) => return None,
         // `()` equals `()` and has no order.
-        (V::Unit, V::Unit) if matches!(op, Cmp::Eq | Cmp::Ne) => Equal,
+        (V::Unit, V::Unit) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Equal,
         (V::Unit, V::Unit) => return Some(false),
-        _ => return Some(matches!(op, Cmp::Ne)),
+        _ => return Some(matches!(op, CmpOp::Ne)),
     };
-    Some(op.test(order))
+    Some(op.holds(order))
 }
 
 #[cfg(test)]

@@ -66,6 +66,35 @@ pub enum CmpOp {
     Ge,
 }
 
+impl CmpOp {
+    /// The operator of a rhai call (`==`, `<=`, ...); `None` for any other function. The KPI
+    /// filters and the compiled guards of `classify` read comparisons the same way.
+    pub fn of(name: &str) -> Option<CmpOp> {
+        Some(match name {
+            "==" => CmpOp::Eq,
+            "!=" => CmpOp::Ne,
+            "<" => CmpOp::Lt,
+            "<=" => CmpOp::Le,
+            ">" => CmpOp::Gt,
+            ">=" => CmpOp::Ge,
+            _ => return None,
+        })
+    }
+
+    /// True when two values ordered `o` satisfy the comparison.
+    pub fn holds(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Eq => o == Equal,
+            CmpOp::Ne => o != Equal,
+            CmpOp::Lt => o == Less,
+            CmpOp::Le => o != Greater,
+            CmpOp::Gt => o == Greater,
+            CmpOp::Ge => o != Less,
+        }
+    }
+}
+
 /// A checked filter over the assessed table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
@@ -353,15 +382,7 @@ impl Compiler<'_, '_> {
     fn call(&mut self, f: &rhai::FnCallExpr, pos: rhai::Position) -> Filter {
         let name = f.name.as_str();
         let args = &f.args;
-        let op = match name {
-            "==" => Some(CmpOp::Eq),
-            "!=" => Some(CmpOp::Ne),
-            "<" => Some(CmpOp::Lt),
-            "<=" => Some(CmpOp::Le),
-            ">" => Some(CmpOp::Gt),
-            ">=" => Some(CmpOp::Ge),
-            _ => None,
-        };
+        let op = CmpOp::of(name);
         if let Some(op) = op
             && args.len() == 2
         {

@@ -208,21 +208,33 @@ pub fn config_name_diagnostic(
     names: &[&str],
     what: &str,
 ) -> Diagnostic {
+    config_at(cfg, name.span(), msg).help(suggest(name.get_ref(), names.iter().copied(), what))
+}
+
+/// A diagnostic pointing at `span` of the config file (the file is read only for it).
+pub fn config_at(cfg: &Config, span: std::ops::Range<usize>, msg: String) -> Diagnostic {
     let mut d = Diagnostic::new(
         cfg.path.as_deref().map(display_path).unwrap_or_default(),
         msg,
     );
+    // Names that did not come from the file (a test case's selection) have an empty span.
     if let Some(src) = cfg
         .path
         .as_deref()
+        .filter(|_| !span.is_empty())
         .and_then(|p| std::fs::read_to_string(p).ok())
     {
-        d = d.at_offset(&src, name.span().start);
+        d = d.at_offset(&src, span.start);
     }
-    d.help(match did_you_mean(name.get_ref(), names.iter().copied()) {
+    d
+}
+
+/// "did you mean `x`?" for `word` among `names`, else the list of them introduced by `what`.
+pub fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
+    match did_you_mean(word, names.clone()) {
         Some(s) => format!("did you mean `{s}`?"),
-        None => format!("{what}: {}", names.join(", ")),
-    })
+        None => format!("{what}: {}", names.collect::<Vec<_>>().join(", ")),
+    }
 }
 
 /// Reads the presets in `sub` (`sla`, `duties`) of the rule folder that `selection` names (all

@@ -28,9 +28,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::presets::limit::{Limit, WorkingDays, parse_limit};
+use super::presets::{config_at, suggest};
 use super::{RuleFile, record};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::shipped::{self, Layered};
 
 /// The library's file name in the rule folder.
@@ -211,31 +212,6 @@ pub struct ResolvedLimit {
     pub limit: Limit,
     /// `Some(name)` for `param:name`.
     pub parameter: Option<String>,
-}
-
-/// The config's file, and its text, for diagnostics that point into it.
-fn config_at(cfg: &Config, span: std::ops::Range<usize>, msg: String) -> Diagnostic {
-    let mut d = Diagnostic::new(
-        cfg.path.as_deref().map(display_path).unwrap_or_default(),
-        msg,
-    );
-    // Names that did not come from the file (a test case's selection) have an empty span.
-    if let Some(src) = cfg
-        .path
-        .as_deref()
-        .filter(|_| !span.is_empty())
-        .and_then(|p| std::fs::read_to_string(p).ok())
-    {
-        d = d.at_offset(&src, span.start);
-    }
-    d
-}
-
-fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
-    match did_you_mean(word, names.clone()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("{what}: {}", names.collect::<Vec<_>>().join(", ")),
-    }
 }
 
 /// Reads the rule folder's `procedures.toml` (the user's, else the shipped one; an empty
