@@ -35,7 +35,7 @@ pub fn note(quiet: bool, msg: &str) {
 pub fn detected_forms(mappings: &[crate::pipeline::normalize::FileMapping]) -> String {
     let mut lines: Vec<String> = Vec::new();
     for m in mappings {
-        for c in m.columns.iter().filter(|c| c.detected) {
+        for c in m.columns.iter().filter(|c| c.detected()) {
             let field = if c.field.is_empty() {
                 "carried through".to_owned()
             } else {

@@ -76,19 +76,14 @@ pub struct ColumnMapping {
     pub timestamps: String,
     /// The same as data, for the report to word in its language.
     pub forms: FormsNote,
-    /// True when the forms were detected rather than built in or configured.
-    #[serde(skip)]
-    pub detected: bool,
 }
 
 /// How a column's timestamps are read, as data: the report words it in its own language
 /// (`forms.<kind>` in messages.toml), the terminal in English ([`FormsNote::describe`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FormsNote {
-    /// `builtin`, `configured`, `detected`, `earlier_file` (detected in an earlier file of the
-    /// run), `unreadable` (no known form reads `example`) or `ambiguous` (a carried-through
-    /// column kept as text); empty when the column holds no timestamps.
-    pub kind: &'static str,
+    /// How the forms were chosen.
+    pub kind: FormsKind,
     /// The patterns, e.g. `%m/%d/%y`, configured or detected.
     pub patterns: Vec<String>,
     /// Detected: how many of the `sampled` values the patterns read.
@@ -99,8 +94,41 @@ pub struct FormsNote {
     pub example: String,
 }
 
+/// How a column's timestamp forms were chosen (`forms.kind` in the report context).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormsKind {
+    /// The column holds no timestamps (an empty string in the context).
+    #[default]
+    #[serde(rename = "")]
+    NoTimes,
+    /// The built-in forms.
+    Builtin,
+    /// Declared in the config.
+    Configured,
+    /// Detected from a sample.
+    Detected,
+    /// As detected in an earlier file of the run (this one's sample was ambiguous).
+    EarlierFile,
+    /// No known form reads `example`: the built-in forms, and rejects.
+    Unreadable,
+    /// A carried-through column whose dates read both month-first and day-first: kept as text.
+    Ambiguous,
+}
+
+impl ColumnMapping {
+    /// True when the forms were detected (here or in an earlier file) rather than built in or
+    /// configured: the run prints them, so that the user can declare them.
+    pub fn detected(&self) -> bool {
+        matches!(
+            self.forms.kind,
+            FormsKind::Detected | FormsKind::EarlierFile
+        )
+    }
+}
+
 impl FormsNote {
-    fn new(kind: &'static str, forms: Option<&Forms>) -> FormsNote {
+    fn new(kind: FormsKind, forms: Option<&Forms>) -> FormsNote {
         FormsNote {
             kind,
             patterns: forms
@@ -120,18 +148,22 @@ impl FormsNote {
             .collect::<Vec<_>>()
             .join(", ");
         match self.kind {
-            "builtin" => "built-in forms".to_owned(),
-            "configured" => format!("{list} (configured), then built-in forms"),
-            "detected" => format!(
+            FormsKind::Builtin => "built-in forms".to_owned(),
+            FormsKind::Configured => format!("{list} (configured), then built-in forms"),
+            FormsKind::Detected => format!(
                 "{list} (detected: {} of {} sampled values), then built-in forms",
                 self.read, self.sampled
             ),
-            "earlier_file" => format!("{list} (as in an earlier file)"),
-            "unreadable" => format!("built-in forms (no known form reads `{}`)", self.example),
-            "ambiguous" => "kept as text: its dates read both month-first and day-first; set \
+            FormsKind::EarlierFile => format!("{list} (as in an earlier file)"),
+            FormsKind::Unreadable => {
+                format!("built-in forms (no known form reads `{}`)", self.example)
+            }
+            FormsKind::Ambiguous => {
+                "kept as text: its dates read both month-first and day-first; set \
                             `ingest.date_order`"
-                .to_owned(),
-            _ => String::new(),
+                    .to_owned()
+            }
+            FormsKind::NoTimes => String::new(),
         }
     }
 }
@@ -242,12 +274,12 @@ impl Plan {
                 .map(|c| c.trim())
                 .filter(|c| !c.is_empty() && !input.nulls.contains(c))
                 .collect();
-            let (f, note, detected) = match slot {
+            let (f, note) = match slot {
                 Slot::Field(f) if f.kind() == FieldKind::Timestamp => {
                     field_forms(*f, header, &values, input.cells, known, path)?
                 }
                 Slot::Extra(_) => extra_forms(header, &values, input.cells),
-                _ => (Forms::builtin(), FormsNote::default(), false),
+                _ => (Forms::builtin(), FormsNote::default()),
             };
             if !f.is_builtin() {
                 known.insert(header_key(header), f.clone());
@@ -276,7 +308,6 @@ impl Plan {
                 via: via.to_owned(),
                 timestamps: note.describe(),
                 forms: note,
-                detected,
             });
         }
         let missing = Field::ALL
@@ -321,16 +352,16 @@ fn field_forms(
     cells: &CellSettings,
     known: &BTreeMap<String, Forms>,
     path: &Path,
-) -> Result<(Forms, FormsNote, bool)> {
+) -> Result<(Forms, FormsNote)> {
     if let Some(p) =
         declared(Some(field), header, cells).or(Some(&cells.forms).filter(|f| !f.is_empty()))
     {
         let f = Forms::new(p.clone());
-        let note = FormsNote::new("configured", Some(&f));
-        return Ok((f, note, false));
+        let note = FormsNote::new(FormsKind::Configured, Some(&f));
+        return Ok((f, note));
     }
     Ok(match detect(values, cells.date_order) {
-        Detection::Builtin => (Forms::builtin(), FormsNote::new("builtin", None), false),
+        Detection::Builtin => (Forms::builtin(), FormsNote::new(FormsKind::Builtin, None)),
         Detection::Patterns {
             patterns,
             read,
@@ -338,12 +369,12 @@ fn field_forms(
         } => {
             let f = Forms::new(patterns);
             let note = detected_note(&f, read, values);
-            (f, note, true)
+            (f, note)
         }
         Detection::Ambiguous { .. } if known.contains_key(&header_key(header)) => {
             let f = known[&header_key(header)].clone();
-            let note = FormsNote::new("earlier_file", Some(&f));
-            (f, note, true)
+            let note = FormsNote::new(FormsKind::EarlierFile, Some(&f));
+            (f, note)
         }
         Detection::Ambiguous {
             month_first,
@@ -362,9 +393,8 @@ fn field_forms(
             Forms::builtin(),
             FormsNote {
                 example,
-                ..FormsNote::new("unreadable", None)
+                ..FormsNote::new(FormsKind::Unreadable, None)
             },
-            false,
         ),
     })
 }
@@ -372,18 +402,18 @@ fn field_forms(
 /// A carried-through column's forms: declared for its header; else the config's forms for
 /// every column, or detected ones, when they read at least half of its sampled values (a
 /// column of codes or amounts is never read as times); else the built-in text forms.
-fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, FormsNote, bool) {
+fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, FormsNote) {
     if let Some(p) = declared(None, header, cells) {
         let f = Forms::new(p.clone());
-        let note = FormsNote::new("configured", Some(&f));
-        return (f, note, false);
+        let note = FormsNote::new(FormsKind::Configured, Some(&f));
+        return (f, note);
     }
     let reads = |f: &Forms| values.iter().filter(|v| f.read(v).is_ok()).count();
     if !cells.forms.is_empty() {
         let f = Forms::new(cells.forms.clone());
         if !values.is_empty() && reads(&f) * 2 >= values.len() {
-            let note = FormsNote::new("configured", Some(&f));
-            return (f, note, false);
+            let note = FormsNote::new(FormsKind::Configured, Some(&f));
+            return (f, note);
         }
     }
     let digits = values
@@ -399,27 +429,27 @@ fn extra_forms(header: &str, values: &[&str], cells: &CellSettings) -> (Forms, F
             } if read * 2 >= n => {
                 let f = Forms::new(patterns);
                 let note = detected_note(&f, read, n);
-                return (f, note, true);
+                return (f, note);
             }
             Detection::Ambiguous { .. } => {
-                return (Forms::builtin(), FormsNote::new("ambiguous", None), false);
+                return (Forms::builtin(), FormsNote::new(FormsKind::Ambiguous, None));
             }
             _ => {}
         }
     }
     let note = if values.iter().any(|v| read_builtin(v).is_ok()) {
-        FormsNote::new("builtin", None)
+        FormsNote::new(FormsKind::Builtin, None)
     } else {
         FormsNote::default()
     };
-    (Forms::builtin(), note, false)
+    (Forms::builtin(), note)
 }
 
 fn detected_note(f: &Forms, read: usize, sampled: usize) -> FormsNote {
     FormsNote {
         read,
         sampled,
-        ..FormsNote::new("detected", Some(f))
+        ..FormsNote::new(FormsKind::Detected, Some(f))
     }
 }
 

@@ -55,7 +55,7 @@ fn forms_are_detected_per_column_and_recorded() {
     let cols = &p.mapping.columns;
     assert_eq!(cols[1].field, "received_at");
     assert_eq!(cols[1].via, "config_alias");
-    assert!(cols[1].detected);
+    assert!(cols[1].detected());
     assert!(
         cols[1]
             .timestamps
