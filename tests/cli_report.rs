@@ -272,6 +272,7 @@ fn an_explain_page_rendering_the_fields_itself_gives_the_same_page() {
 /// Complainants' names and phone numbers in the raw sample.
 fn personal_data() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    let phone = regex::Regex::new(r"1[3-9]\d{9}").unwrap();
     for f in [
         "sample_data/complaints_2025H2.csv",
         "sample_data/complaints_2026.csv",
@@ -286,7 +287,6 @@ fn personal_data() -> BTreeSet<String> {
             h.iter().position(|x| x == "联系电话").unwrap(),
             h.iter().position(|x| x == "投诉内容").unwrap(),
         );
-        let phone = regex::Regex::new(r"1[3-9]\d{9}").unwrap();
         for r in rdr.records().flatten() {
             for v in [r.get(n), r.get(p)].into_iter().flatten() {
                 if v.chars().count() >= 2 {
