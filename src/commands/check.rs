@@ -85,6 +85,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                     )
                 },
                 &mut std::io::sink(),
+                std::path::Path::new("explain.html"),
             ))?;
         }
         Ok(diags)

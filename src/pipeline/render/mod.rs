@@ -16,6 +16,7 @@
 pub mod explain;
 pub mod manifest;
 pub mod parquet;
+mod section;
 pub mod tables;
 pub mod xlsx;
 
@@ -52,6 +53,8 @@ pub struct Templates {
     env: Environment<'static>,
     /// lang → key → text.
     messages: Arc<BTreeMap<String, BTreeMap<String, String>>>,
+    /// The same, as the template values `t()` hands out.
+    catalogue: Arc<Catalogue>,
     /// Template names, sorted.
     pub names: Vec<String>,
     /// Every file with its hash, for the manifest.
@@ -144,12 +147,13 @@ impl Templates {
         }
         diags.into_result()?;
         let messages = Arc::new(messages);
-        register(&mut env, &messages);
+        let catalogue = register(&mut env, &messages);
         Ok(Templates {
             folder,
             paths,
             env,
             messages,
+            catalogue,
             names,
             files,
         })
@@ -232,6 +236,11 @@ impl Templates {
             .and_then(|m| m.get(key))
             .cloned()
             .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The messages of a language as `t()` reads them.
+    fn words(&self, lang: Lang) -> Option<&section::Words> {
+        self.catalogue.get(lang.code())
     }
 
     /// The message catalogue keys for a language.
@@ -331,11 +340,12 @@ fn word(
         })
 }
 
-/// Filters and functions the templates use (documented in docs/TEMPLATES.md).
+/// Filters and functions the templates use (documented in docs/TEMPLATES.md); returns the
+/// catalogue `t()` reads.
 fn register(
     env: &mut Environment<'static>,
     messages: &Arc<BTreeMap<String, BTreeMap<String, String>>>,
-) {
+) -> Arc<Catalogue> {
     // Files of the output folder a page links to by name (not data: the same for every run).
     env.add_global(
         "files",
@@ -404,7 +414,7 @@ fn register(
         },
     );
     // A calendar day of the explanation pages (`{kind, name}`) in words: `法定节假日 国庆节`.
-    let m = catalogue;
+    let m = catalogue.clone();
     env.add_filter(
         "day",
         move |state: &minijinja::State<'_, '_>,
@@ -478,6 +488,7 @@ fn register(
         }
         Ok(f64::try_from(v).map_or_else(|_| "—".to_owned(), |f| format!("{:.1}%", f * 100.0)))
     });
+    catalogue
 }
 
 /// What the render stage needs.
@@ -558,7 +569,7 @@ fn pages_and_tables(input: &RenderInput<'_>) -> Result<()> {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             }
             let mut file = AtomicFile::create(&path)?;
-            explanations(input, ids, &mut file)?;
+            explanations(input, ids, &mut file, &path)?;
             file.commit()?;
             // The same page at another path (the top-level page and its month's).
             rest.iter().try_for_each(|rel| {
@@ -614,6 +625,7 @@ fn explanations(
     input: &RenderInput<'_>,
     ids: &std::collections::BTreeSet<usize>,
     out: &mut impl std::io::Write,
+    path: &Path,
 ) -> Result<()> {
     let cls = &input.assessed.complaints.classified;
     let mut order: Vec<usize> = ids.iter().copied().collect();
@@ -639,6 +651,7 @@ fn explanations(
             )
         },
         out,
+        path,
     )
 }
 
