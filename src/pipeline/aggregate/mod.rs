@@ -178,7 +178,14 @@ struct Job<'p> {
 /// Builds every page.
 pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
     let (periods, all, default_period, chosen) = periods(input)?;
-    let g = queries::group(input.assessed, input.rules)?;
+    // The pages' lists mask names with the run's masker, built from every complainant's name
+    // on first use: built here beside the group-bys rather than by the first page that needs
+    // it while the others wait.
+    let (g, _) = rayon::join(
+        || queries::group(input.assessed, input.rules),
+        || input.assessed.complaints.classified.masker(),
+    );
+    let g = g?;
     let common = common::Common::new(input)?;
     // With `--period all` the top of the output folder holds the default period's pages, or
     // the last month's when the default has none: `report.html` is always written.

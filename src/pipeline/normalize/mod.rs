@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 mod headers;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHashSet;
 
 use chrono::Datelike;
 
@@ -517,9 +517,10 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
     }
 }
 
-/// Shares equal strings.
+/// Shares equal strings. Keyed by the shared string itself (looked up as `&str`), so a new
+/// value costs one allocation, not a key copy besides.
 #[derive(Default)]
-struct Interner(FxHashMap<Box<str>, Str>);
+struct Interner(FxHashSet<Str>);
 
 impl Interner {
     fn get(&mut self, s: &str) -> Str {
@@ -527,7 +528,7 @@ impl Interner {
             return v.clone();
         }
         let v = Str::from(s);
-        self.0.insert(s.into(), v.clone());
+        self.0.insert(v.clone());
         v
     }
 }

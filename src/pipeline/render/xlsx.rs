@@ -505,8 +505,11 @@ pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     // Deflate level 1: the record sheet of a 1 M-complaint run is most of the workbook, and
     // level 6 spends a second more on the render's critical path for a 40 % smaller file.
     s.wb.set_zip_compression_level(1);
-    let bytes = s.wb.save_to_buffer().map_err(xe)?;
-    crate::output::write_atomic(path, &bytes)
+    // Straight to the file, not through a buffer of the whole workbook (tens of MB at the
+    // render's memory peak).
+    let mut file = crate::output::AtomicFile::create(path)?;
+    s.wb.save_to_writer(&mut file).map_err(xe)?;
+    file.commit()
 }
 
 fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
