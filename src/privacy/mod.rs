@@ -35,6 +35,30 @@ fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(&c)
 }
 
+/// True when `text` holds at least `n` digits ([`is_digit`]: ASCII, or full-width U+FF10–U+FF19,
+/// which UTF-8 writes as `EF BC 90`–`EF BC 99`).
+fn has_digits(text: &str, n: usize) -> bool {
+    let b = text.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            count += 1;
+        } else if b[i] == 0xEF
+            && b.get(i + 1) == Some(&0xBC)
+            && b.get(i + 2).is_some_and(|x| (0x90..=0x99).contains(x))
+        {
+            count += 1;
+            i += 2;
+        }
+        if count >= n {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Full-width digits, plus and minus signs and the ideographic space as their ASCII forms;
 /// every other character unchanged. One character for one, so positions in characters agree.
 fn fold_char(c: char) -> char {
@@ -107,8 +131,9 @@ pub fn mask_phones(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// One pass of [`mask_phones`].
 fn mask_phones_once(text: &str) -> std::borrow::Cow<'_, str> {
-    // Fast path: fewer than 7 digits cannot hold a phone number.
-    if text.chars().filter(|c| is_digit(*c)).count() < 7 {
+    // Fast path: fewer than 7 digits cannot hold a phone number. Every text cell of the record
+    // tables comes through here, so the digits are counted on bytes, not decoded characters.
+    if !has_digits(text, 7) {
         return std::borrow::Cow::Borrowed(text);
     }
     let folded: String = text.chars().map(fold_char).collect();

@@ -96,3 +96,17 @@ fn masking_leaves_no_phone_number_behind_and_is_idempotent() {
     assert_eq!(once, "王建囌电话001****2580，座机057*-***057*-****1234");
     assert_eq!(mask_text(&once, &[]), once);
 }
+
+proptest::proptest! {
+    /// The byte-level digit count of the fast path agrees with counting decoded characters, on
+    /// text mixing ASCII and full-width digits, CJK (whose UTF-8 shares bytes with them) and
+    /// full-width punctuation.
+    #[test]
+    fn the_digit_count_on_bytes_agrees_with_characters(
+        s in "[0-9０-９a-z，。弐弑ｐ＋－ 投诉电话]{0,40}",
+        n in 1usize..12,
+    ) {
+        let chars = s.chars().filter(|c| is_digit(*c)).count();
+        proptest::prop_assert_eq!(super::has_digits(&s, n), chars >= n);
+    }
+}
