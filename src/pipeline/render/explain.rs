@@ -120,11 +120,11 @@ pub fn page(
 ) -> Result<()> {
     let sectioned = templates.has(SECTION_TEMPLATE);
     // The shipped partial is written out in Rust (`section/`, byte for byte the same).
-    let native = sectioned
-        .then(|| templates.is_shipped(SECTION_TEMPLATE))
-        .unwrap_or(false)
-        .then(|| templates.words(info.lang))
-        .flatten();
+    let native = if sectioned && templates.is_shipped(SECTION_TEMPLATE) {
+        templates.words(info.lang)
+    } else {
+        None
+    };
     let section = |e: &Explanation| -> Result<String> {
         if let Some(html) =
             native.and_then(|words| super::section::render(words, info.lang, e).ok())
