@@ -70,8 +70,8 @@ def python() -> str:
 def kit_copy() -> Path:
     """The kit's scripts, where gen_export.py finds its holiday table.
 
-    gen_export.py looks for the holiday table at <kit>/../shared/data and the peers at
-    <kit>/../data; a copy in a temp folder with both links to the project's vendored table serves
+    gen_export.py looks for the holiday table in `shared/data` beside the kit's folder and the
+    peers in `data` there; a copy in a temp folder with both links to the project's vendored table serves
     both without editing the kit.
     """
     root = Path(tempfile.mkdtemp(prefix="complaints-kit-"))

@@ -3,7 +3,7 @@
 //! Every module of `src/` belongs to a unit: a top-level file or folder, or, under `pipeline/`,
 //! one stage (a file or a folder; `pipeline/mod.rs`, the assembly, is a unit of its own). The
 //! units are ranked below, bottom first; a unit may import only units of a lower rank. The
-//! imports are read from the source the way `../shared/hooks/module-circles.py` reads them:
+//! imports are read from the source the way `tools/module-circles.py` (vendored) reads them:
 //! `use` trees and `crate::` paths, with `super::` and `self::` resolved, comments and a file's
 //! trailing `#[cfg(test)] mod tests { ... }` left out. A new top-level module or stage must be
 //! given a rank here, which is the point: its place in the picture is decided, not drifted into.
