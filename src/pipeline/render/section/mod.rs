@@ -82,7 +82,7 @@ impl<'a> Writer<'a> {
     /// `{{ t(key) }}`.
     fn t(&mut self, key: &str) -> R {
         let word = self.word(key)?;
-        let _ = write!(self.out, "{}", HtmlEscape(&show_bidi(word)));
+        self.text(word);
         Ok(())
     }
 
