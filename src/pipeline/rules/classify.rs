@@ -392,11 +392,15 @@ pub fn run(
             // Per chunk: its distinct keys with their first complaint, and each complaint's
             // local key number.
             type Folded = (Vec<(Key, usize)>, Vec<u32>);
+            // The texts' table bits are cached per worker, across its chunks: a text repeats
+            // across the whole export far more than inside 4,096 complaints (the kit's 1 M
+            // export: 47 k distinct texts in its first 200 k rows), and matching a text against
+            // the keyword tables is most of the key's cost.
             let chunks: Vec<Folded> = complaints
                 .par_chunks(CHUNK)
                 .enumerate()
-                .map(|(n, chunk)| {
-                    let mut cache = rustc_hash::FxHashMap::default();
+                .map_init(rustc_hash::FxHashMap::default, |cache, (n, chunk)| {
+                    let cache = &mut *cache;
                     let mut local: rustc_hash::FxHashMap<Key, u32> =
                         rustc_hash::FxHashMap::default();
                     let mut distinct = Vec::new();
@@ -405,7 +409,7 @@ pub fn run(
                         .enumerate()
                         .map(|(j, c)| {
                             let key = if passes(c) {
-                                key_of(c, &plan, &mut cache)
+                                key_of(c, &plan, cache)
                             } else {
                                 Key(vec![KeyPart::Row(n * CHUNK + j)])
                             };

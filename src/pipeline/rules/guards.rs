@@ -55,6 +55,13 @@ enum Node {
     IsBlank(Box<Node>),
     Regex(Box<Node>, regex::Regex),
     Keywords(Box<Node>, aho_corasick::AhoCorasick),
+    // The same forms applied straight to fields, as checks are written (`is_blank(c.x)`,
+    // `!is_blank(c.x)`, `c.x < c.y`, `regex_match(c.x, "..")`): one step where the general
+    // nodes take two or three, and a guard is evaluated for every complaint.
+    /// `is_blank(c.f)` (`true`) or `!is_blank(c.f)` (`false`).
+    BlankField(bool, Field),
+    CmpFields(CmpOp, Field, Field),
+    RegexField(Field, regex::Regex),
 }
 
 /// A literal.
@@ -76,12 +83,7 @@ impl Node {
                 Const::Float(f) => V::Float(*f),
                 Const::Str(s) => V::Str(s),
             },
-            Node::Field(f) => match c.get(*f) {
-                FieldValue::Absent => V::Unit,
-                FieldValue::Str(s) => V::Str(s.as_str()),
-                FieldValue::Ts(t) => V::Ts(t),
-                FieldValue::Num(n) => V::Float(n),
-            },
+            Node::Field(f) => field(c, *f),
             Node::Logic(is_and, parts) => {
                 for p in parts {
                     match p.eval(c)? {
@@ -97,11 +99,7 @@ impl Node {
                 _ => return None,
             },
             Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c)?, b.eval(c)?)?),
-            Node::IsBlank(a) => V::Bool(match a.eval(c)? {
-                V::Unit => true,
-                V::Str(s) => s.trim().is_empty(),
-                _ => false,
-            }),
+            Node::IsBlank(a) => V::Bool(is_blank(a.eval(c)?)),
             Node::Regex(a, re) => V::Bool(match a.eval(c)? {
                 V::Str(s) => re.is_match(s),
                 _ => false,
@@ -110,7 +108,34 @@ impl Node {
                 V::Str(s) => ac.is_match(&match_key(s)),
                 _ => false,
             }),
+            Node::BlankField(want, f) => V::Bool(is_blank(field(c, *f)) == *want),
+            Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, *a), field(c, *b))?),
+            Node::RegexField(f, re) => V::Bool(match c.get(*f) {
+                FieldValue::Str(s) => re.is_match(s),
+                _ => false,
+            }),
         })
+    }
+}
+
+/// A field's value as a guard sees it.
+#[inline]
+fn field(c: &Complaint, f: Field) -> V<'_> {
+    match c.get(f) {
+        FieldValue::Absent => V::Unit,
+        FieldValue::Str(s) => V::Str(s.as_str()),
+        FieldValue::Ts(t) => V::Ts(t),
+        FieldValue::Num(n) => V::Float(n),
+    }
+}
+
+/// `is_blank(v)`: `()` or text of only whitespace.
+#[inline]
+fn is_blank(v: V<'_>) -> bool {
+    match v {
+        V::Unit => true,
+        V::Str(s) => s.trim().is_empty(),
+        _ => false,
     }
 }
 
@@ -293,17 +318,31 @@ impl Cx<'_> {
         }
         let arg = |k: usize| self.node(&f.args[k]).map(Box::new);
         Some(match (name, n) {
-            ("!", 1) => Node::Not(arg(0)?),
+            ("!", 1) => match *arg(0)? {
+                Node::BlankField(true, f) => Node::BlankField(false, f),
+                a => Node::Not(Box::new(a)),
+            },
             ("==" | "!=" | "<" | "<=" | ">" | ">=", 2) => {
-                Node::Cmp(CmpOp::of(name)?, arg(0)?, arg(1)?)
+                let op = CmpOp::of(name)?;
+                match (*arg(0)?, *arg(1)?) {
+                    (Node::Field(a), Node::Field(b)) => Node::CmpFields(op, a, b),
+                    (a, b) => Node::Cmp(op, Box::new(a), Box::new(b)),
+                }
             }
-            ("is_blank", 1) => Node::IsBlank(arg(0)?),
+            ("is_blank", 1) => match *arg(0)? {
+                Node::Field(f) => Node::BlankField(true, f),
+                a => Node::IsBlank(Box::new(a)),
+            },
             ("regex_match", 2) => {
                 let Expr::StringConstant(p, _) = &f.args[1] else {
                     return None;
                 };
                 // A pattern that does not compile is left to the interpreter, which reports it.
-                Node::Regex(arg(0)?, regex::Regex::new(p).ok()?)
+                let re = regex::Regex::new(p).ok()?;
+                match *arg(0)? {
+                    Node::Field(f) => Node::RegexField(f, re),
+                    a => Node::Regex(Box::new(a), re),
+                }
             }
             ("contains_any", 2) => {
                 // A literal list: an array expression, or the constant rhai folds it into.

@@ -19,8 +19,9 @@ pub(super) enum KeyPart {
     Ts(i64),
     Num(u64),
     Extra(Vec<Option<Str>>),
-    /// A field that only reaches decision tables, by the rows its value matches there.
-    Bits(Vec<u64>),
+    /// A field that only reaches decision tables, by the rows its value matches there (shared
+    /// with the cache: complaints with the same text get the same bits without a copy each).
+    Bits(std::sync::Arc<[u64]>),
     /// A complaint a native guard did not pass: evaluated on its own by the whole script.
     Row(usize),
 }
@@ -40,7 +41,7 @@ impl Hash for Key {
                         v.as_deref().hash(h);
                     }
                 }
-                KeyPart::Bits(b) => b.hash(h),
+                KeyPart::Bits(b) => b[..].hash(h),
                 KeyPart::Row(i) => i.hash(h),
             }
         }
@@ -98,7 +99,7 @@ pub(super) fn key_plan(
 pub(super) fn key_of(
     c: &Complaint,
     plan: &[KeyField],
-    bits_cache: &mut rustc_hash::FxHashMap<Str, Vec<u64>>,
+    bits_cache: &mut rustc_hash::FxHashMap<Str, std::sync::Arc<[u64]>>,
 ) -> Key {
     Key(plan
         .iter()
@@ -115,7 +116,7 @@ pub(super) fn key_of(
                     FieldValue::Str(s) => Some(s),
                     _ => None,
                 };
-                let compute = |v: Option<&str>| -> Vec<u64> {
+                let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
                     let key = cols
                         .iter()
                         .any(|(t, k)| t.needs_key(*k))
@@ -125,7 +126,7 @@ pub(super) fn key_of(
                     for (t, k) in cols {
                         out.extend(t.column_bits(*k, v, key.as_deref()));
                     }
-                    out
+                    out.into()
                 };
                 KeyPart::Bits(match value {
                     // Texts repeat: match each distinct one once.
