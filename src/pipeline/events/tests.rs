@@ -49,7 +49,7 @@ fn grouping_in_buckets_matches_one_sort_of_the_whole_log() {
             })
             .collect();
         let mut want = pairs.clone();
-        want.sort_by(|a, b| (a.0, a.1.at, a.1.origin).cmp(&(b.0, b.1.at, b.1.origin)));
+        want.sort_by_key(|p| (p.0, p.1.at, p.1.origin));
         let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
         let log = EventLog::from_pairs(&complaints, index, pairs);
         assert_eq!(
