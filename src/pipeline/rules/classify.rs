@@ -392,10 +392,10 @@ pub fn run(
             // Per chunk: its distinct keys with their first complaint, and each complaint's
             // local key number.
             type Folded = (Vec<(Key, usize)>, Vec<u32>);
-            // The texts' table bits are cached per worker, across its chunks: a text repeats
-            // across the whole export far more than inside 4,096 complaints (the kit's 1 M
-            // export: 47 k distinct texts in its first 200 k rows), and matching a text against
-            // the keyword tables is most of the key's cost.
+            // The texts' table bits are cached per rayon job (a run of chunks one worker takes),
+            // not per chunk: a text repeats across the whole export far more than inside 4,096
+            // complaints (the kit's 1 M export: 47 k distinct texts in its first 200 k rows), and
+            // matching a text against the keyword tables is most of the key's cost.
             let chunks: Vec<Folded> = complaints
                 .par_chunks(CHUNK)
                 .enumerate()

@@ -100,20 +100,14 @@ impl Node {
             },
             Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c)?, b.eval(c)?)?),
             Node::IsBlank(a) => V::Bool(is_blank(a.eval(c)?)),
-            Node::Regex(a, re) => V::Bool(match a.eval(c)? {
-                V::Str(s) => re.is_match(s),
-                _ => false,
-            }),
+            Node::Regex(a, re) => V::Bool(matches!(a.eval(c)?, V::Str(s) if re.is_match(s))),
             Node::Keywords(a, ac) => V::Bool(match a.eval(c)? {
                 V::Str(s) => ac.is_match(&match_key(s)),
                 _ => false,
             }),
             Node::BlankField(want, f) => V::Bool(is_blank(field(c, *f)) == *want),
             Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, *a), field(c, *b))?),
-            Node::RegexField(f, re) => V::Bool(match c.get(*f) {
-                FieldValue::Str(s) => re.is_match(s),
-                _ => false,
-            }),
+            Node::RegexField(f, re) => V::Bool(matches!(field(c, *f), V::Str(s) if re.is_match(s))),
         })
     }
 }
