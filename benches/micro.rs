@@ -1,6 +1,6 @@
-//! Micro-benchmarks for the two hot helpers the pipeline calls millions of times: working-time
-//! arithmetic on the Chinese office calendar and the keyword decision table over complaint
-//! texts. They guard against regressions (a walk over days or minutes sneaking back in, a
+//! Micro-benchmarks for the hot helpers the pipeline calls millions of times: working-time
+//! arithmetic on the Chinese office calendar, the keyword decision table over complaint
+//! texts, and the masking of names in texts. They guard against regressions (a walk over days or minutes sneaking back in, a
 //! matcher rebuilt per call); the end-to-end figures are in BENCHMARKS.md.
 //!
 //!     cargo bench --bench micro
@@ -81,34 +81,34 @@ mod calendar {
     }
 }
 
+/// Complaint texts of the bundled sample data.
+fn texts() -> Vec<String> {
+    let mut out = Vec::new();
+    for f in [
+        "sample_data/complaints_2025H2.csv",
+        "sample_data/complaints_2026.csv",
+    ] {
+        let text = std::fs::read_to_string(root().join(f)).expect("sample data");
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let at = rdr
+            .headers()
+            .expect("header")
+            .iter()
+            .position(|h| h == "投诉内容")
+            .expect("投诉内容 column");
+        out.extend(
+            rdr.records()
+                .flatten()
+                .filter_map(|r| r.get(at).map(str::to_owned)),
+        );
+    }
+    out
+}
+
 mod keywords {
     use super::*;
-
-    /// Complaint texts of the bundled sample data.
-    fn texts() -> Vec<String> {
-        let mut out = Vec::new();
-        for f in [
-            "sample_data/complaints_2025H2.csv",
-            "sample_data/complaints_2026.csv",
-        ] {
-            let text = std::fs::read_to_string(root().join(f)).expect("sample data");
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-            let at = rdr
-                .headers()
-                .expect("header")
-                .iter()
-                .position(|h| h == "投诉内容")
-                .expect("投诉内容 column");
-            out.extend(
-                rdr.records()
-                    .flatten()
-                    .filter_map(|r| r.get(at).map(str::to_owned)),
-            );
-        }
-        out
-    }
 
     fn table(name: &str) -> Table {
         let path: &Path = &root().join("rules/tables").join(name);
@@ -163,5 +163,72 @@ mod keywords {
     #[divan::bench]
     fn category_keywords_all_matches(b: Bencher) {
         bench_table(b, "category_keywords.csv", false);
+    }
+}
+
+mod masker {
+    use super::*;
+    use complaints::privacy::Masker;
+
+    /// 300 k distinct two- and three-character names (a 1 M export has about 280 k).
+    fn names() -> Vec<String> {
+        let surnames: Vec<char> = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤".chars().collect();
+        let given: Vec<char> = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏建红云飞辉凤洁梅琳晶宇浩凯健俊帆帅旭宁龙林波斌".chars().collect();
+        let mut names = Vec::new();
+        'all: for s in &surnames {
+            for a in &given {
+                names.push(format!("{s}{a}"));
+                for b in &given {
+                    names.push(format!("{s}{a}{b}"));
+                    if names.len() >= 300_000 {
+                        break 'all;
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// The masker over [`names`], and the sample texts with a name and a phone number in every
+    /// tenth.
+    fn inputs() -> (Masker, Vec<String>) {
+        let names = names();
+        let masker = Masker::new(names.iter().map(String::as_str));
+        let texts = super::texts()
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i % 10 == 0 {
+                    format!("{t}，联系人{}，电话13812345678", names[i * 7 % names.len()])
+                } else {
+                    t
+                }
+            })
+            .collect();
+        (masker, texts)
+    }
+
+    /// Names masked in every sample text.
+    #[divan::bench]
+    fn mask_text(b: Bencher) {
+        let (masker, texts) = inputs();
+        b.counter(divan::counter::ItemsCount::new(texts.len()))
+            .bench(|| {
+                texts
+                    .iter()
+                    .map(|t| masker.mask(black_box(t)).len())
+                    .sum::<usize>()
+            });
+    }
+
+    /// The masker built from 300 k names (the complainant names of a run).
+    #[divan::bench(sample_count = 5)]
+    fn build(b: Bencher) {
+        let names = names();
+        b.bench(|| {
+            Masker::new(names.iter().map(String::as_str))
+                .mask("王伟")
+                .len()
+        });
     }
 }

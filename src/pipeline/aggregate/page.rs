@@ -306,11 +306,9 @@ pub(super) fn page(
             continue;
         }
         let (top_category, top_complaints) = g
-            .building_category
-            .iter()
-            .filter(|((bp, bs, bb, _), _)| *bp == pc && bs == s && bb == b)
-            .map(|((_, _, _, c), n)| (cd.name(*c).to_owned(), *n))
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .building_top
+            .get(&(pc, *s, *b))
+            .map(|&(c, n)| (cd.name(c).to_owned(), n))
             .unwrap_or_default();
         buildings.push(BuildingRow {
             project: pd.name(*s).to_owned(),

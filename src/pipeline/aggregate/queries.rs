@@ -40,8 +40,9 @@ pub(super) struct Grouped {
     /// Dimension → (period, scope, value) → complaints. Dimensions: level, category, team,
     /// building.
     pub counts: FxHashMap<&'static str, FxHashMap<(u32, u32, u32), u64>>,
-    /// (period, project, building, category) → complaints (projects only).
-    pub building_category: FxHashMap<(u32, u32, u32, u32), u64>,
+    /// (period, scope, building) → the building's top category and its complaints: the most
+    /// complaints, ties to the category name that sorts first.
+    pub building_top: FxHashMap<(u32, u32, u32), (u32, u64)>,
     /// Dimension → (period, scope, value) → verdict status counts. Dimensions: level,
     /// category, team, target.
     pub sla: FxHashMap<&'static str, FxHashMap<(u32, u32, u32), StatusCounts>>,
@@ -214,7 +215,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         received: FxHashMap::default(),
         kpis: FxHashMap::default(),
         counts: FxHashMap::default(),
-        building_category: FxHashMap::default(),
+        building_top: FxHashMap::default(),
         sla: FxHashMap::default(),
         sla_target_level: FxHashMap::default(),
         resolution_overdue: FxHashMap::default(),
@@ -277,8 +278,22 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         codes(&bc, "category")?,
         numbers(&bc, "n")?,
     );
+    // Each building's top category, once here rather than by a scan of every (building,
+    // category) pair per building on every page (a third of the lean kit job's page CPU).
+    let cd = &dicts["category"];
     for i in 0..n.len() {
-        g.building_category.insert((p[i], s[i], b[i], c[i]), n[i]);
+        let better = |&(c0, n0): &(u32, u64)| {
+            n[i].cmp(&n0).then_with(|| cd.name(c0).cmp(cd.name(c[i])))
+                == std::cmp::Ordering::Greater
+        };
+        g.building_top
+            .entry((p[i], s[i], b[i]))
+            .and_modify(|top| {
+                if better(top) {
+                    *top = (c[i], n[i]);
+                }
+            })
+            .or_insert((c[i], n[i]));
     }
 
     // Verdicts and findings at their finest grain: each row's complaint combination, target
