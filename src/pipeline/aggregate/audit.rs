@@ -199,13 +199,13 @@ pub(super) fn section(
                     .evidence
                     .iter()
                     .map(|o| match common.evidence.get(o) {
-                        Some(e) if !e.derived => EvidenceRow {
+                        Some(e) if !e.derived() => EvidenceRow {
                             at: at(o),
-                            kind: e.kind.to_string(),
+                            kind: e.kind().to_string(),
                             time: zone.format(e.at),
-                            actor: e.actor.as_deref().unwrap_or("").to_owned(),
-                            role: e.role.as_deref().unwrap_or("").to_owned(),
-                            to_role: e.to_role.as_deref().unwrap_or("").to_owned(),
+                            actor: e.actor().map_or("", |a| a.as_str()).to_owned(),
+                            role: e.role().map_or("", |a| a.as_str()).to_owned(),
+                            to_role: e.to_role().map_or("", |a| a.as_str()).to_owned(),
                         },
                         _ => EvidenceRow {
                             at: at(o),

@@ -18,7 +18,7 @@ use crate::time::Ts;
 /// by period and scope.
 pub(super) struct Common<'a> {
     /// The events cited as evidence by late or missing findings, by origin.
-    pub evidence: FxHashMap<crate::model::Origin, &'a crate::pipeline::events::Event>,
+    pub evidence: FxHashMap<crate::model::Origin, crate::pipeline::events::EventRef<'a>>,
     pub(super) rejects_by_reason: Vec<CodeCount>,
     pub(super) rejects: List<RejectRow>,
     pub(super) findings_by_code: Vec<CodeCount>,

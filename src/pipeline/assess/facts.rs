@@ -74,7 +74,7 @@ pub(super) fn complaint_table(
                 reopened: events
                     .at(i)
                     .iter()
-                    .any(|e| e.kind == "reopened" && e.at <= as_of),
+                    .any(|e| e.kind() == "reopened" && e.at <= as_of),
             }
         })
         .collect();

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use self::roster::Roster;
 use crate::model::{Complaint, Origin, Str};
-use crate::pipeline::events::{Event, EventLog};
+use crate::pipeline::events::{EventLog, EventRef, Events};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::rules::classify::RuleValue;
@@ -149,7 +149,7 @@ pub fn complaint_findings(
         .flat_map_iter(|i| {
             let c = &cls.complaints[i];
             let derived = crate::pipeline::events::snapshot_events(c);
-            let events = merged_events(log.at(i), &derived, log.logged);
+            let events = merged_events(log.at(i), derived.events(), log.logged);
             set.duties
                 .iter()
                 .filter_map(|d| {
@@ -235,13 +235,17 @@ pub fn team_findings(
 /// The complaint's events: the log's, plus the export's stage timestamps (`derived`, from
 /// [`crate::pipeline::events::snapshot_events`]) for event types the log does not show, in
 /// time order. Without a log the derived events are all there is.
-fn merged_events<'a>(logged: &'a [Event], derived: &'a [Event], is_logged: bool) -> Vec<&'a Event> {
-    let mut v: Vec<&Event> = logged.iter().collect();
+fn merged_events<'a>(
+    logged: Events<'a>,
+    derived: Events<'a>,
+    is_logged: bool,
+) -> Vec<EventRef<'a>> {
+    let mut v: Vec<EventRef<'a>> = logged.iter().collect();
     if is_logged {
         v.extend(
             derived
                 .iter()
-                .filter(|e| !logged.iter().any(|l| l.kind == e.kind)),
+                .filter(|e| !logged.iter().any(|l| l.kind() == e.kind())),
         );
     } else if v.is_empty() {
         v.extend(derived);
@@ -266,8 +270,8 @@ fn verdict_of<'a>(rules: &RuleSet, verdicts: &'a [Verdict], target: &str) -> Opt
 }
 
 /// An `event:<kind>` condition's value: `happened` when one of the events is of that kind.
-fn event_value(kind: &str, events: &[&Event]) -> &'static str {
-    happened(events.iter().any(|e| kind_is(&e.kind, kind)))
+fn event_value(kind: &str, events: &[EventRef<'_>]) -> &'static str {
+    happened(events.iter().any(|e| kind_is(e.kind(), kind)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -277,7 +281,7 @@ fn holds(
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
-    events: &[&Event],
+    events: &[EventRef<'_>],
     cls: &Classified,
     zone: &Zone,
 ) -> bool {
@@ -335,10 +339,10 @@ pub fn add_limit(limit: &Limit, t: Ts, cal: &crate::calendar::Calendar, zone: &Z
     }
 }
 
-fn role_of<'a>(e: &'a Event, roster: Option<&'a Roster>) -> Option<&'a str> {
-    e.role
-        .as_deref()
-        .or_else(|| roster.and_then(|r| e.actor.as_deref().and_then(|a| r.role_of(a))))
+fn role_of<'a>(e: EventRef<'a>, roster: Option<&'a Roster>) -> Option<&'a str> {
+    e.role()
+        .map(|r| r.as_str())
+        .or_else(|| roster.and_then(|r| e.actor().and_then(|a| r.role_of(a))))
 }
 
 fn any_role(have: Option<&str>, wanted: &[String]) -> bool {
@@ -353,13 +357,13 @@ fn complaint_duty(
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
-    events: &[&Event],
+    events: &[EventRef<'_>],
     logged: bool,
     opts: &AuditOptions<'_>,
     cls: &Classified,
 ) -> Option<AuditFinding> {
     let zone = opts.zone;
-    let visible: Vec<&Event> = events
+    let visible: Vec<EventRef<'_>> = events
         .iter()
         .copied()
         .filter(|e| e.at <= opts.as_of)
@@ -393,7 +397,7 @@ fn complaint_duty(
             let found = kinds.iter().find_map(|k| {
                 visible
                     .iter()
-                    .find(|e| kind_is(&e.kind, k))
+                    .find(|e| kind_is(e.kind(), k))
                     .map(|e| (*e, k))
             });
             match found {
@@ -446,7 +450,7 @@ fn complaint_duty(
         f.evidence.push(e.origin);
         f.note = format!(
             "not owed: `{}` at {} came by {} (triggered by {trigger_desc})",
-            e.kind,
+            e.kind(),
             zone.format(e.at),
             zone.format(opens.unwrap_or(required))
         );
@@ -499,7 +503,7 @@ fn complaint_duty(
         Some(e) => {
             f.evidence.push(e.origin);
             f.done_at = Some(e.at);
-            f.actor = e.actor.clone();
+            f.actor = e.actor().cloned();
             f.actor_role = role_of(e, opts.roster).map(Str::from);
             f.status = if e.at <= required {
                 AuditStatus::Compliant
@@ -533,9 +537,14 @@ fn complaint_duty(
 
 /// The first `cancelled_by` event from the trigger to `until` (inclusive): the complaint no
 /// longer owes the duty.
-fn cancelling<'a>(d: &Duty, visible: &[&'a Event], trigger: Ts, until: Ts) -> Option<&'a Event> {
+fn cancelling<'a>(
+    d: &Duty,
+    visible: &[EventRef<'a>],
+    trigger: Ts,
+    until: Ts,
+) -> Option<EventRef<'a>> {
     visible.iter().copied().find(|e| {
-        e.at >= trigger && e.at <= until && d.cancelled_by.iter().any(|k| kind_is(&e.kind, k))
+        e.at >= trigger && e.at <= until && d.cancelled_by.iter().any(|k| kind_is(e.kind(), k))
     })
 }
 
@@ -544,16 +553,16 @@ fn cancelling<'a>(d: &Duty, visible: &[&'a Event], trigger: Ts, until: Ts) -> Op
 /// reason, in time order.
 fn discharging<'a>(
     d: &Duty,
-    visible: &[&'a Event],
+    visible: &[EventRef<'a>],
     from: Ts,
     opens: Option<Ts>,
     roster: Option<&Roster>,
     zone: &Zone,
-) -> (Option<&'a Event>, Vec<(&'a Event, String)>) {
+) -> (Option<EventRef<'a>>, Vec<(EventRef<'a>, String)>) {
     let mut wrong = Vec::new();
     for &e in visible
         .iter()
-        .filter(|e| kind_is(&e.kind, &d.action) && e.at >= from)
+        .filter(|e| kind_is(e.kind(), &d.action) && e.at >= from)
     {
         if let Some(o) = opens
             && e.at < o
@@ -571,10 +580,8 @@ fn discharging<'a>(
             continue;
         }
         let role = role_of(e, roster);
-        let to_ok = d.to_roles.is_empty()
-            || e.to_role
-                .as_deref()
-                .is_some_and(|r| any_role(Some(r), &d.to_roles));
+        let to_ok =
+            d.to_roles.is_empty() || e.to_role().is_some_and(|r| any_role(Some(r), &d.to_roles));
         let by_ok = any_role(role, &d.by_roles);
         if to_ok && by_ok {
             return (Some(e), wrong);
@@ -584,7 +591,7 @@ fn discharging<'a>(
                 "`{}` at {} went to {} (needs {})",
                 d.action,
                 zone.format(e.at),
-                e.to_role.as_deref().unwrap_or("no role"),
+                e.to_role().map(|a| a.as_str()).unwrap_or("no role"),
                 d.to_roles.join("/")
             )
         } else {
@@ -592,7 +599,7 @@ fn discharging<'a>(
                 "`{}` at {} by {} ({}) (needs {})",
                 d.action,
                 zone.format(e.at),
-                e.actor.as_deref().unwrap_or("?"),
+                e.actor().map(|a| a.as_str()).unwrap_or("?"),
                 role.unwrap_or("role unknown"),
                 d.by_roles.join("/")
             )
@@ -630,7 +637,7 @@ fn team_duty(
     // Per team, the events that would discharge the duty (the right type, by the right person,
     // seen by `as_of`), in time order: each finding then finds its first one after the trigger
     // by binary search instead of scanning the team's complaints again.
-    let mut actions: HashMap<&str, Vec<&Event>> = HashMap::new();
+    let mut actions: HashMap<&str, Vec<EventRef<'_>>> = HashMap::new();
     if log.logged {
         for (i, c) in cls.complaints.iter().enumerate() {
             let Some(team) = c.team.as_deref() else {
@@ -638,13 +645,13 @@ fn team_duty(
             };
             let leader = opts.roster.and_then(|r| r.leader_of(team));
             for e in log.at(i) {
-                if e.kind != td.action.as_str() || e.at > opts.as_of {
+                if e.kind() != td.action.as_str() || e.at > opts.as_of {
                     continue;
                 }
                 let ok = if td.by_team_leader {
-                    match (leader, e.actor.as_deref()) {
+                    match (leader, e.actor().map(|a| a.as_str())) {
                         (Some(l), Some(a)) => {
-                            a == l || e.note.as_deref().is_some_and(|n| n.contains(l))
+                            a == l || e.note().map(|a| a.as_str()).is_some_and(|n| n.contains(l))
                         }
                         _ => role_of(e, opts.roster).is_some_and(|r| r.contains("班组长")),
                     }
@@ -689,7 +696,7 @@ fn team_finding(
     run: &[(usize, Ts)],
     cls: &Classified,
     log: &EventLog,
-    actions: &[&Event],
+    actions: &[EventRef<'_>],
     opts: &AuditOptions<'_>,
 ) -> AuditFinding {
     let zone = opts.zone;
@@ -733,12 +740,12 @@ fn team_finding(
     let leader = opts.roster.and_then(|r| r.leader_of(team));
     // The action may be logged on any complaint of the team: the first one after the trigger.
     let first = actions.partition_point(|e| e.at < trigger);
-    let best: Option<&Event> = actions.get(first).copied();
+    let best: Option<EventRef<'_>> = actions.get(first).copied();
     match best {
         Some(e) => {
             f.evidence.push(e.origin);
             f.done_at = Some(e.at);
-            f.actor = e.actor.clone();
+            f.actor = e.actor().cloned();
             f.actor_role = role_of(e, opts.roster).map(Str::from);
             f.status = if e.at <= required {
                 AuditStatus::Compliant

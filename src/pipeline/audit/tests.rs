@@ -1,4 +1,5 @@
 use super::*;
+use crate::pipeline::events::{OwnedEvents, TextsBuilder};
 use crate::pipeline::rules::presets::duties::Point;
 
 fn zone() -> Zone {
@@ -9,21 +10,29 @@ fn at(s: &str) -> Ts {
     crate::time::parse_timestamp(s, &zone()).unwrap()
 }
 
-fn event(kind: &str, when: &str, role: Option<&str>, line: u32) -> Event {
-    Event {
-        kind: Str::from(kind),
-        at: at(when),
-        actor: Some(Str::from("某人")),
-        role: role.map(Str::from),
-        to_role: None,
-        note: None,
-        origin: Origin {
-            file: 1,
-            line,
-            record: line - 1,
-        },
-        derived: false,
-    }
+fn event(kind: &str, when: &str, role: Option<&str>, line: u32) -> OwnedEvents {
+    let mut texts = TextsBuilder::default();
+    let origin = Origin {
+        file: 1,
+        line,
+        record: line - 1,
+    };
+    let e = texts.event(
+        kind,
+        at(when),
+        Some("某人"),
+        role,
+        None,
+        None,
+        origin,
+        false,
+    );
+    OwnedEvents::new(vec![e], texts)
+}
+
+/// The one event of `e`.
+fn one(e: &OwnedEvents) -> EventRef<'_> {
+    e.events().iter().next().expect("one event")
 }
 
 /// E10's shape: after handling, a declined 回访 lets the complaint close only after a week
@@ -56,7 +65,7 @@ fn an_action_before_the_window_opens_does_not_count() {
     let on_time = event("closed", "2026-10-15 10:00:00", None, 3);
     let opens = Some(at("2026-10-15 10:00:00"));
     let from = at("2026-10-08 10:00:00");
-    let (done, wrong) = discharging(&d, &[&early], from, opens, None, &z);
+    let (done, wrong) = discharging(&d, &[one(&early)], from, opens, None, &z);
     assert!(done.is_none());
     assert_eq!(wrong.len(), 1);
     assert!(
@@ -67,7 +76,7 @@ fn an_action_before_the_window_opens_does_not_count() {
         wrong[0].1
     );
     // At the instant the window opens the closure counts; the early one is still listed.
-    let (done, wrong) = discharging(&d, &[&early, &on_time], from, opens, None, &z);
+    let (done, wrong) = discharging(&d, &[one(&early), one(&on_time)], from, opens, None, &z);
     assert_eq!(done.map(|e| e.origin.line), Some(3));
     assert_eq!(wrong.len(), 1);
 }
@@ -82,10 +91,18 @@ fn a_cancelling_event_releases_the_duty_only_within_its_window() {
     let before = event("reopened", "2026-10-08 09:59:59", None, 4);
     let other = event("replied", "2026-10-10 10:00:00", None, 5);
     assert_eq!(
-        cancelling(&d, &[&inside], trigger, until).map(|e| e.origin.line),
+        cancelling(&d, &[one(&inside)], trigger, until).map(|e| e.origin.line),
         Some(2)
     );
-    assert!(cancelling(&d, &[&after, &before, &other], trigger, until).is_none());
+    assert!(
+        cancelling(
+            &d,
+            &[one(&after), one(&before), one(&other)],
+            trigger,
+            until
+        )
+        .is_none()
+    );
 }
 
 #[test]
@@ -96,7 +113,14 @@ fn wrong_roles_are_listed_and_the_right_one_discharges() {
     let z = zone();
     let clerk = event("closed", "2026-10-09 10:00:00", Some("客服专员"), 2);
     let boss = event("closed", "2026-10-09 11:00:00", Some("客服主管"), 3);
-    let (done, wrong) = discharging(&d, &[&clerk, &boss], at("2026-10-08"), None, None, &z);
+    let (done, wrong) = discharging(
+        &d,
+        &[one(&clerk), one(&boss)],
+        at("2026-10-08"),
+        None,
+        None,
+        &z,
+    );
     assert_eq!(done.map(|e| e.origin.line), Some(3));
     assert_eq!(wrong.len(), 1);
     assert!(
@@ -109,9 +133,12 @@ fn wrong_roles_are_listed_and_the_right_one_discharges() {
 #[test]
 fn event_conditions_read_the_complaints_visible_events() {
     let declined = event("follow_up_declined", "2026-10-09 10:00:00", None, 2);
-    assert_eq!(event_value("follow_up_declined", &[&declined]), "happened");
+    assert_eq!(
+        event_value("follow_up_declined", &[one(&declined)]),
+        "happened"
+    );
     assert_eq!(event_value("follow_up_declined", &[]), "not_happened");
     // `received` and `registered` name the same moment in conditions too.
     let registered = event("registered", "2026-10-09 10:00:00", None, 3);
-    assert_eq!(event_value("received", &[&registered]), "happened");
+    assert_eq!(event_value("received", &[one(&registered)]), "happened");
 }

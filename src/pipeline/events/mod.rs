@@ -26,6 +26,10 @@ use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
 
+mod event;
+use event::DERIVED;
+pub use event::{Event, EventRef, Events, OwnedEvents, Texts, TextsBuilder};
+
 /// Canonical event types and the operation names exports use for them (most common first).
 pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
     (
@@ -197,33 +201,14 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// One event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Canonical type.
-    pub kind: Str,
-    /// When.
-    pub at: Ts,
-    /// Who acted.
-    pub actor: Option<Str>,
-    /// Their role or post.
-    pub role: Option<Str>,
-    /// For escalations and referrals: the role it went to.
-    pub to_role: Option<Str>,
-    /// Free text.
-    pub note: Option<Str>,
-    /// Where it is: an event-log row, or (for snapshot events) the complaint's row.
-    pub origin: Origin,
-    /// True when derived from a timestamp column rather than read from an event log.
-    pub derived: bool,
-}
-
 /// Events per complaint ID, in time order: one vector of every event, grouped by complaint,
 /// and each complaint's range in it (a million complaints with eight events each are one
 /// allocation, not a million).
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
     events: Vec<Event>,
+    /// The events' texts.
+    texts: Texts,
     /// The IDs of the complaints the log was built against, in their order then.
     index: IdIndex,
     /// Each complaint's (start, count) in `events`, aligned with `index`.
@@ -242,9 +227,9 @@ pub struct EventLog {
 
 impl EventLog {
     /// Events of one complaint.
-    pub fn of(&self, id: &str) -> &[Event] {
+    pub fn of(&self, id: &str) -> Events<'_> {
         self.position(id)
-            .map_or(&[], |k| self.slice(self.ranges[k as usize]))
+            .map_or(self.slice((0, 0)), |k| self.slice(self.ranges[k as usize]))
     }
 
     /// The position of `id` in the complaints the log was built against.
@@ -252,18 +237,21 @@ impl EventLog {
         self.index.get(id)
     }
 
-    fn slice(&self, (a, n): (u32, u32)) -> &[Event] {
-        &self.events[a as usize..(a + n) as usize]
+    fn slice(&self, (a, n): (u32, u32)) -> Events<'_> {
+        Events {
+            events: &self.events[a as usize..(a + n) as usize],
+            texts: &self.texts,
+        }
     }
 
     /// Events of the complaint at position `i` of the list given to [`EventLog::align`] (or to
     /// the stage that built the log). Empty for a log that is not logged.
-    pub fn at(&self, i: usize) -> &[Event] {
+    pub fn at(&self, i: usize) -> Events<'_> {
         debug_assert!(
             !self.logged || i < self.by_pos.len(),
             "event log not aligned with the complaints"
         );
-        self.by_pos.get(i).map_or(&[], |&r| self.slice(r))
+        self.slice(self.by_pos.get(i).copied().unwrap_or((0, 0)))
     }
 
     /// Re-keys the positional index to `complaints` (after classify has dropped the complaints
@@ -290,8 +278,11 @@ impl EventLog {
     }
 
     /// Every event, complaint by complaint.
-    pub fn all(&self) -> &[Event] {
-        &self.events
+    pub fn all(&self) -> Events<'_> {
+        Events {
+            events: &self.events,
+            texts: &self.texts,
+        }
     }
 
     /// Builds the log from (complaint, event) pairs in any order: events are grouped by
@@ -300,6 +291,7 @@ impl EventLog {
         complaints: &[Complaint],
         index: IdIndex,
         mut pairs: Vec<(u32, Event)>,
+        texts: Texts,
     ) -> EventLog {
         use rayon::prelude::*;
         // Each complaint's block starts where the counts of the complaints before it end.
@@ -313,7 +305,8 @@ impl EventLog {
         }
         // Two passes, each with its working set in cache. A counting sort over the whole log
         // in one pass follows the permutation's cycles through hundreds of megabytes, two
-        // dependent cache misses per 72-byte pair (1.2 s for the 1 M job's 7.9 M events);
+        // dependent cache misses per pair (1.2 s for the 1 M job's 7.9 M events, when a pair was
+        // 72 bytes);
         // here the first pass writes to one head per bucket, and the second sorts buckets that
         // fit in a core's L2.
         let shift = bucket_shift(n);
@@ -367,6 +360,7 @@ impl EventLog {
         let events: Vec<Event> = pairs.into_iter().map(|(_, e)| e).collect();
         EventLog {
             events,
+            texts,
             index,
             by_pos: ranges.clone(),
             ranges,
@@ -391,38 +385,45 @@ fn bucket_shift(complaints: usize) -> u32 {
 
 /// The events one complaint's timestamp columns imply, in stage order: `registered` for the
 /// receipt, then each recorded stage (the handler as the actor of `resolved`).
-pub fn snapshot_events(c: &Complaint) -> Vec<Event> {
-    // Shared names: a run derives millions of these, and cloning an interned name is a
-    // reference-count increment.
-    static NAMES: std::sync::OnceLock<[Str; 8]> = std::sync::OnceLock::new();
-    let names = NAMES.get_or_init(|| {
-        Stage::ALL.map(|s| {
-            Str::from(if s == Stage::Received {
-                "registered"
-            } else {
-                s.name()
+pub fn snapshot_events(c: &Complaint) -> OwnedEvents {
+    // Shared texts: a run derives millions of these, and cloning an interned name is a
+    // reference-count increment. Kind codes are stage indexes; word 1 is the handler.
+    static KINDS: std::sync::OnceLock<Vec<Str>> = std::sync::OnceLock::new();
+    let kinds = KINDS.get_or_init(|| {
+        Stage::ALL
+            .iter()
+            .map(|s| {
+                Str::from(if *s == Stage::Received {
+                    "registered"
+                } else {
+                    s.name()
+                })
             })
-        })
+            .collect()
     });
-    Stage::ALL
+    let mut words = vec![Str::new()];
+    words.extend(c.handler.clone());
+    let events = Stage::ALL
         .iter()
         .filter_map(|s| {
             c.time(*s).map(|t| Event {
-                kind: names[s.index()].clone(),
                 at: t,
-                actor: if *s == Stage::Resolved {
-                    c.handler.clone()
-                } else {
-                    None
-                },
-                role: None,
-                to_role: None,
-                note: None,
                 origin: c.origin,
-                derived: true,
+                kind: s.index() as u32 | DERIVED,
+                actor: u32::from(*s == Stage::Resolved && c.handler.is_some()),
+                role: 0,
+                to_role: 0,
+                note: 0,
             })
         })
-        .collect()
+        .collect();
+    OwnedEvents {
+        events,
+        texts: Texts {
+            kinds: kinds.clone(),
+            words,
+        },
+    }
 }
 
 /// Maps headers and operation names.
@@ -508,6 +509,7 @@ pub fn run(
     // and touches fresh memory each time, while capacity never written costs nothing.
     let bytes = crate::pipeline::ingest::total_bytes(paths);
     let mut pairs: Vec<(u32, Event)> = Vec::with_capacity(usize::try_from(bytes / 40).unwrap_or(0));
+    let mut texts = TextsBuilder::default();
     let mut read = 0usize;
     for path in paths {
         let id = u16::try_from(files.len())
@@ -542,42 +544,37 @@ pub fn run(
         };
         let mut base = 0u32;
         src.read(ingest.chunk_bytes, |chunks| {
-            let parts: Vec<(Vec<(u32, Event)>, Rejects, u32)> = chunks
+            let parts: Vec<ChunkEvents> = chunks
                 .par_iter()
                 .map(|chunk| {
                     let mut out = Vec::new();
                     let mut local = Rejects::default();
                     let mut ingest_rejects = Rejects::default();
-                    let mut interner: FxHashMap<Box<str>, Str> = FxHashMap::default();
-                    let mut kinds: FxHashMap<Box<str>, Option<Str>> = FxHashMap::default();
+                    // The chunk's own texts, mapped onto the log's below (one table shared by
+                    // both threads would be a lock per event).
+                    let mut texts = TextsBuilder::default();
+                    let mut kinds: FxHashMap<Box<str>, Option<u32>> = FxHashMap::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
                         if let Some(pair) = event_row(
-                            origin,
-                            rec,
-                            &columns,
-                            profile,
-                            &index,
-                            &received,
-                            zone,
-                            as_of,
-                            &mut interner,
-                            &mut kinds,
-                            &mut local,
+                            origin, rec, &columns, profile, &index, &received, zone, as_of,
+                            &mut texts, &mut kinds, &mut local,
                         ) {
                             out.push(pair);
                         }
                     });
                     local.extend(ingest_rejects);
-                    (out, local, n)
+                    (out, texts.finish(), local, n)
                 })
                 .collect();
             pairs.reserve(parts.iter().map(|p| p.0.len()).sum());
-            for (mut out, mut local, n) in parts {
-                for (_, e) in &mut out {
+            for (out, chunk_texts, mut local, n) in parts {
+                let remap = texts.absorb(chunk_texts);
+                pairs.extend(out.into_iter().map(|(c, e)| {
+                    let mut e = e.remapped(&remap);
                     e.origin.record += base;
-                }
+                    (c, e)
+                }));
                 local.shift_records(id, base);
-                pairs.extend(out);
                 rejects.extend(local);
                 base += n;
             }
@@ -589,11 +586,15 @@ pub fn run(
         files.push(file);
     }
     let accepted = pairs.len();
-    let mut log = EventLog::from_pairs(complaints, index, pairs);
+    let mut log = EventLog::from_pairs(complaints, index, pairs, texts.finish());
     log.read = read;
     log.accepted = accepted;
     Ok(log)
 }
+
+/// One chunk's events with their complaint positions, its texts, its rejects and its record
+/// count.
+type ChunkEvents = (Vec<(u32, Event)>, Texts, Rejects, u32);
 
 /// Positions of the event fields in a file's header.
 struct Columns {
@@ -618,22 +619,14 @@ fn event_row(
     received: &[Ts],
     zone: &Zone,
     as_of: Ts,
-    interner: &mut FxHashMap<Box<str>, Str>,
-    kinds: &mut FxHashMap<Box<str>, Option<Str>>,
+    texts: &mut TextsBuilder,
+    kinds: &mut FxHashMap<Box<str>, Option<u32>>,
     rejects: &mut Rejects,
 ) -> Option<(u32, Event)> {
     let get = |i: Option<usize>| -> Option<&str> {
         i.and_then(|i| rec.get(i))
             .map(str::trim)
             .filter(|s| !s.is_empty())
-    };
-    let mut intern = |s: &str| -> Str {
-        if let Some(v) = interner.get(s) {
-            return v.clone();
-        }
-        let v = Str::from(s);
-        interner.insert(s.into(), v.clone());
-        v
     };
     let reject = |rejects: &mut Rejects,
                   field: &str,
@@ -691,12 +684,10 @@ fn event_row(
     let op = get(cols.kind).unwrap_or_default();
     // Operation names repeat a handful of spellings: map each once per chunk.
     let known = match kinds.get(op) {
-        Some(k) => k.clone(),
+        Some(k) => *k,
         None => {
-            // A copy of its own per chunk: cloning one shared name from both threads would
-            // bounce its reference count between the cores on every event.
-            let k = profile.kind(op).map(|k| Str::from(k.as_str()));
-            kinds.insert(op.into(), k.clone());
+            let k = profile.kind(op).map(|k| texts.kind(&k));
+            kinds.insert(op.into(), k);
             k
         }
     };
@@ -741,14 +732,13 @@ fn event_row(
         });
     }
     let ev = Event {
-        kind,
         at,
-        actor: get(cols.actor).map(&mut intern),
-        role: get(cols.role).map(&mut intern),
-        to_role: get(cols.to_role).map(&mut intern),
-        note: get(cols.note).map(&mut intern),
         origin,
-        derived: false,
+        kind,
+        actor: texts.word(get(cols.actor)),
+        role: texts.word(get(cols.role)),
+        to_role: texts.word(get(cols.to_role)),
+        note: texts.word(get(cols.note)),
     };
     Some((ci, ev))
 }

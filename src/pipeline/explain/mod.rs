@@ -198,7 +198,11 @@ pub fn complaint(
         .collect();
     let tl = Timeline::new(
         c,
-        if events.logged { events.of(&c.id) } else { &[] },
+        if events.logged {
+            events.of(&c.id)
+        } else {
+            crate::pipeline::events::Events::empty()
+        },
         cfg.as_of,
     );
     let targets = verdicts

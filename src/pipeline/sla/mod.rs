@@ -143,7 +143,7 @@ pub struct Timeline(pub Vec<TimedEvent>);
 
 impl Timeline {
     /// The stage timestamps of a snapshot export, plus logged events, up to `as_of`.
-    pub fn new(c: &Complaint, logged: &[crate::pipeline::events::Event], as_of: Ts) -> Timeline {
+    pub fn new(c: &Complaint, logged: crate::pipeline::events::Events<'_>, as_of: Ts) -> Timeline {
         thread_local! {
             // The stage names, one copy per thread: a timeline per complaint allocated each
             // name anew (12 % of the SLA stage), and one copy shared by both cores would
@@ -160,7 +160,7 @@ impl Timeline {
                     })
                 })
                 .chain(logged.iter().map(|e| TimedEvent {
-                    name: e.kind.clone(),
+                    name: e.kind().clone(),
                     at: e.at,
                 }))
                 .filter(|e| e.at <= as_of)
@@ -222,7 +222,9 @@ pub fn assess_range(
         .into_par_iter()
         .map(|i| {
             let c = &classified.complaints[i];
-            let logged = opts.events.map_or(&[][..], |log| log.at(i));
+            let logged = opts
+                .events
+                .map_or(crate::pipeline::events::Events::empty(), |log| log.at(i));
             let tl = Timeline::new(c, logged, opts.as_of);
             let mut found = Vec::new();
             let vs = assess(
