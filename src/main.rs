@@ -37,6 +37,7 @@ fn tune_memory() {
 
 fn main() {
     tune_memory();
+    complaints::ui::quiet_writer_panics();
     let cli = complaints::cli::Cli::parse();
     let now = chrono::Utc::now().timestamp();
     let code = match complaints::commands::run(cli, now) {

@@ -18,6 +18,22 @@ pub fn error(e: &crate::error::Error) {
     }
 }
 
+/// Installs a panic hook that stays silent for the panics rust_xlsxwriter raises when a write
+/// fails: `render::xlsx` catches those and reports them as errors, with the file. Any other
+/// panic is a bug and is printed as by default.
+pub fn quiet_writer_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("rust_xlsxwriter"))
+        {
+            return;
+        }
+        default(info);
+    }));
+}
+
 /// Prints a warning.
 pub fn warn(msg: &str) {
     let _ = writeln!(std::io::stderr().lock(), "warning: {msg}");

@@ -106,6 +106,33 @@ impl Sheets<'_> {
 
 /// Writes `report.xlsx` for the main page.
 pub fn write(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
+    unpanic(path, || write_workbook(path, input))
+}
+
+/// Runs `f`, turning a panic into an error on `path`. rust_xlsxwriter panics when it cannot
+/// write a worksheet's temporary file (`Couldn't write to xml file`): a full disk during a
+/// 10 M run ended the process with exit code 101 and no message (stderr was on that disk
+/// too). The output set is discarded either way; this way the user is told why.
+fn unpanic(path: &std::path::Path, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("the workbook writer stopped");
+        let kind = if what.contains("StorageFull") || what.contains("No space left") {
+            std::io::ErrorKind::StorageFull
+        } else {
+            std::io::ErrorKind::Other
+        };
+        Err(Error::Io {
+            path: path.to_owned(),
+            source: std::io::Error::new(kind, what.to_owned()),
+        })
+    })
+}
+
+fn write_workbook(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()> {
     let ctx = input.pages.main();
     let cfg = input.cfg;
     let m = |k: &str| input.templates.message(ctx.lang, k);
@@ -630,4 +657,29 @@ fn excel_time(zone: &crate::time::Zone, t: Ts) -> Result<ExcelDateTime> {
     ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
         .and_then(|x| x.and_hms(d.hour() as u16, d.minute() as u8, d.second() as f64))
         .map_err(xe)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The workbook writer's panic on a failed write becomes an error naming the file and the
+    /// cause, as a full disk gives it.
+    #[test]
+    fn a_panicking_workbook_write_is_an_error_on_the_file() {
+        let path = std::path::Path::new("out/report.xlsx");
+        let e = super::unpanic(path, || {
+            panic!(
+                "Couldn't write to xml file: Os {{ code: 28, kind: StorageFull, message: \"No space left on device\" }}"
+            )
+        })
+        .unwrap_err();
+        match e {
+            crate::error::Error::Io { path: p, source } => {
+                assert_eq!(p, path);
+                assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+                assert!(source.to_string().contains("No space left"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(super::unpanic(path, || Ok(())).is_ok());
+    }
 }
