@@ -554,11 +554,10 @@ pub fn run(
                     // both threads would be a lock per event).
                     let mut texts = TextsBuilder::default();
                     let mut kinds: FxHashMap<Box<str>, Option<u32>> = FxHashMap::default();
-                    let mut last = LastId::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
                         if let Some(pair) = event_row(
                             origin, rec, &columns, profile, &index, &received, zone, as_of,
-                            &mut texts, &mut kinds, &mut last, &mut local,
+                            &mut texts, &mut kinds, &mut local,
                         ) {
                             out.push(pair);
                         }
@@ -593,27 +592,6 @@ pub fn run(
     Ok(log)
 }
 
-/// The last complaint ID a chunk looked up, and its position. An event log lists a
-/// complaint's events together more often than not (an export per ticket): those rows reuse
-/// the position instead of probing an index of every complaint, a cache miss or three per row
-/// once the index outgrows the cache (30 % of the event stage at 10 M complaints).
-#[derive(Default)]
-struct LastId {
-    id: String,
-    position: Option<u32>,
-}
-
-impl LastId {
-    fn get(&mut self, id: &str, index: &IdIndex) -> Option<u32> {
-        if self.id != id {
-            self.id.clear();
-            self.id.push_str(id);
-            self.position = index.get(id);
-        }
-        self.position
-    }
-}
-
 /// One chunk's events with their complaint positions, its texts, its rejects and its record
 /// count.
 type ChunkEvents = (Vec<(u32, Event)>, Texts, Rejects, u32);
@@ -643,7 +621,6 @@ fn event_row(
     as_of: Ts,
     texts: &mut TextsBuilder,
     kinds: &mut FxHashMap<Box<str>, Option<u32>>,
-    last: &mut LastId,
     rejects: &mut Rejects,
 ) -> Option<(u32, Event)> {
     let get = |i: Option<usize>| -> Option<&str> {
@@ -675,7 +652,7 @@ fn event_row(
         );
         return None;
     };
-    let Some(ci) = last.get(id, index) else {
+    let Some(ci) = index.get(id) else {
         reject(
             rejects,
             "complaint_id",
