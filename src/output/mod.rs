@@ -349,6 +349,9 @@ pub struct ScratchFile {
     writer: std::sync::Mutex<Option<BackgroundWriter>>,
     reader: std::sync::Mutex<File>,
     len: u64,
+    /// Where it was created (its name is gone once open): an error names it, so that a full
+    /// disk is found where it is (the system's temporary folder, not the output folder).
+    path: std::path::PathBuf,
 }
 
 impl ScratchFile {
@@ -365,6 +368,7 @@ impl ScratchFile {
             writer: std::sync::Mutex::new(Some(writer)),
             reader: std::sync::Mutex::new(reader),
             len: 0,
+            path,
         })
     }
 
@@ -376,8 +380,7 @@ impl ScratchFile {
             .expect("scratch file lock")
             .as_mut()
             .ok_or_else(|| Error::Other("internal error: scratch file already finished".into()))?;
-        w.write_all(bytes)
-            .map_err(|e| Error::io("<scratch file>", e))?;
+        w.write_all(bytes).map_err(|e| Error::io(&self.path, e))?;
         self.len += bytes.len() as u64;
         Ok(())
     }
@@ -385,7 +388,7 @@ impl ScratchFile {
     /// Writes out what is buffered; the file can be read from then on.
     pub fn finish(&mut self) -> Result<()> {
         if let Some(w) = self.writer.get_mut().expect("scratch file lock").take() {
-            w.finish().map_err(|e| Error::io("<scratch file>", e))?;
+            w.finish().map_err(|e| Error::io(&self.path, e))?;
         }
         Ok(())
     }
@@ -411,7 +414,7 @@ impl ScratchFile {
         let mut f = self.reader.lock().expect("scratch file lock");
         f.seek(SeekFrom::Start(offset))
             .and_then(|_| f.read_exact(buf))
-            .map_err(|e| Error::io("<scratch file>", e))
+            .map_err(|e| Error::io(&self.path, e))
     }
 }
 
