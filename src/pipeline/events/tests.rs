@@ -44,7 +44,8 @@ fn grouping_in_buckets_matches_one_sort_of_the_whole_log() {
         let mut want = pairs.clone();
         want.sort_by_key(|p| (p.0, p.1.at, p.1.origin));
         let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
-        let log = EventLog::from_pairs(&complaints, index, pairs, texts.finish());
+        let (owners, events) = pairs.into_iter().unzip();
+        let log = EventLog::from_parts(&complaints, index, owners, events, texts.finish());
         assert_eq!(
             lines(log.all()),
             want.iter().map(|p| p.1.origin.line).collect::<Vec<_>>(),
@@ -76,7 +77,8 @@ fn events_are_grouped_by_complaint_in_time_then_log_order() {
         (0, event(&mut t, "note", 20, 7)),
     ];
     let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
-    let mut log = EventLog::from_pairs(&complaints, index, pairs, t.finish());
+    let (owners, events) = pairs.into_iter().unzip();
+    let mut log = EventLog::from_parts(&complaints, index, owners, events, t.finish());
     assert_eq!(lines(log.at(0)), [3, 6, 7, 5]);
     assert!(log.at(1).is_empty());
     assert_eq!(lines(log.at(2)), [4, 2]);
