@@ -154,6 +154,11 @@ struct RulesEngine {
     rules: Rules,
     tables: Tables,
     covered_years: BTreeSet<i32>,
+    /// The instants of the covered years' longest unbroken run, `[start, end)` in UTC (start
+    /// of its first year to start of the year after its last, local): a span inside it
+    /// touches no uncovered year, which [`Calendar::uncovered_years`] then answers without
+    /// converting either end to a date (asked once per verdict).
+    covered_span: (i64, i64),
     has_tables: bool,
 }
 
@@ -206,10 +211,12 @@ impl Calendar {
                 let tz = parsed.tz;
                 let tables =
                     Tables::build(|date| utc_segments_for(tz, date, rules.classify(date).1));
+                let covered_span = covered_span(tz, &parsed.covered_years);
                 Engine::Rules(Arc::new(RulesEngine {
                     rules,
                     tables,
                     covered_years: parsed.covered_years,
+                    covered_span,
                     has_tables: parsed.has_tables,
                 }))
             }
@@ -480,6 +487,9 @@ impl Calendar {
             && r.has_tables
         {
             let (lo, hi) = (a.min(b), a.max(b));
+            if r.covered_span.0 <= lo && hi < r.covered_span.1 {
+                return Vec::new();
+            }
             let (y0, y1) = (self.local_date(lo).year(), self.local_date(hi).year());
             return (y0..=y1).filter(|y| !r.covered_years.contains(y)).collect();
         }
@@ -490,6 +500,30 @@ impl Calendar {
     #[inline]
     pub fn local_date(&self, t: i64) -> NaiveDate {
         tz::local_date(self.tz, t)
+    }
+}
+
+/// The instants `[start, end)` of the longest run of consecutive years in `years` (the first
+/// such run on a tie), from local midnight of its first 1 January to that of the year after
+/// its last; an empty span without years.
+fn covered_span(tz: Tz, years: &BTreeSet<i32>) -> (i64, i64) {
+    let mut best: Option<(i32, i32)> = None;
+    let mut run: Option<(i32, i32)> = None;
+    for &y in years {
+        run = match run {
+            Some((a, b)) if b + 1 == y => Some((a, y)),
+            _ => Some((y, y)),
+        };
+        if let Some((a, b)) = run
+            && best.is_none_or(|(c, d)| b - a > d - c)
+        {
+            best = Some((a, b));
+        }
+    }
+    let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map(|d| tz::local_minute_to_utc(tz, d, 0));
+    match best.and_then(|(a, b)| Some((jan1(a)?, jan1(b + 1)?))) {
+        Some(span) => span,
+        None => (0, 0),
     }
 }
 

@@ -1684,3 +1684,37 @@ proptest! {
         }
     }
 }
+
+/// `uncovered_years` answers spans inside the covered years without converting them to dates:
+/// the answer is the same as from the local years of both ends, on either side of the
+/// covered run's first and last instants.
+#[test]
+fn uncovered_years_agree_with_the_local_years_of_the_span() {
+    let c = &*CN;
+    let reference = |a: i64, b: i64| -> Vec<i32> {
+        let (y0, y1) = (c.local_date(a.min(b)).year(), c.local_date(a.max(b)).year());
+        (y0..=y1).filter(|y| !c.covers_year(*y)).collect()
+    };
+    let (first, last) = (
+        (2000..2030).find(|y| c.covers_year(*y)).unwrap(),
+        (2000..2030).rev().find(|y| c.covers_year(*y)).unwrap(),
+    );
+    let edges = [
+        sh(&format!("{first}-01-01 00:00")),
+        sh(&format!("{}-01-01 00:00", last + 1)),
+    ];
+    for e in edges {
+        for d in [-86_400, -1, 0, 1, 86_400] {
+            for other in [sh("2020-06-01 12:00"), e + d, sh("2035-01-01 00:00")] {
+                assert_eq!(
+                    c.uncovered_years(e + d, other),
+                    reference(e + d, other),
+                    "{} .. {}",
+                    show(c, e + d),
+                    show(c, other)
+                );
+            }
+        }
+    }
+    assert!(reference(sh("2020-06-01 12:00"), sh("2021-06-01 12:00")).is_empty());
+}
