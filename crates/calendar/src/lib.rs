@@ -10,10 +10,12 @@
 //! # Precomputation and range
 //! At load, the working intervals of every local day of the years
 //! 1990..=2099 are converted to UTC once, together with prefix sums and a
-//! per-day index. All hot-path queries are then binary searches:
-//! [`Calendar::is_working_time`], [`Calendar::working_seconds_between`],
-//! [`Calendar::add_working`] and [`Calendar::end_of_nth_working_day_after`]
-//! are O(log n) and allocate nothing.
+//! per-day index (by local day, and by UTC day for instants). An instant's
+//! interval is then found among its UTC day's few intervals, and a working-time
+//! budget by binary search over the prefix sums:
+//! [`Calendar::is_working_time`] and [`Calendar::working_seconds_between`] are
+//! O(1), [`Calendar::add_working`] and
+//! [`Calendar::end_of_nth_working_day_after`] O(log n); none allocates.
 //!
 //! Outside that range there is **no working time**: measuring a span that
 //! leaves the range counts only the in-range part, and a deadline that would

@@ -1,5 +1,6 @@
 //! Precomputed working-time tables: everything the hot-path queries need,
-//! answered by binary search (no walks over days or minutes).
+//! answered by an index by day and binary search (no walks over days or
+//! minutes).
 
 use chrono::NaiveDate;
 
