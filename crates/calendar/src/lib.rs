@@ -523,10 +523,8 @@ fn covered_span(tz: Tz, years: &BTreeSet<i32>) -> (i64, i64) {
         }
     }
     let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map(|d| tz::local_minute_to_utc(tz, d, 0));
-    match best.and_then(|(a, b)| Some((jan1(a)?, jan1(b + 1)?))) {
-        Some(span) => span,
-        None => (0, 0),
-    }
+    best.and_then(|(a, b)| Some((jan1(a)?, jan1(b + 1)?)))
+        .unwrap_or_default()
 }
 
 /// UTC intervals of local segments on `date` (empty results dropped).
