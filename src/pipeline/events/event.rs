@@ -10,7 +10,7 @@ use crate::time::Ts;
 /// One event: 40 bytes, its texts (type, actor, role, …) as codes into its log's [`Texts`].
 /// A 10 M-complaint log holds about 80 M events; with the texts as shared strings an event
 /// took 64 bytes (72 with its complaint while the log is grouped).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// When.
     pub at: Ts,
@@ -97,16 +97,16 @@ impl TextsBuilder {
     /// Takes in the texts of another builder (a chunk's), returning how its codes map to
     /// this builder's: (kinds, words).
     pub(super) fn absorb(&mut self, other: Texts) -> (Vec<u32>, Vec<u32>) {
-        // The chunk's strings move into this table where they are new (no copy).
+        // A text new here is the chunk's own string, shared (a reference count, no copy).
         let kinds = other
             .kinds
-            .into_iter()
-            .map(|k| Self::code(&mut self.kinds, &mut self.texts.kinds, &k.clone(), 0, || k))
+            .iter()
+            .map(|k| Self::code(&mut self.kinds, &mut self.texts.kinds, k, 0, || k.clone()))
             .collect();
         let words =
             std::iter::once(0)
-                .chain(other.words.into_iter().skip(1).map(|w| {
-                    Self::code(&mut self.words, &mut self.texts.words, &w.clone(), 1, || w)
+                .chain(other.words[1..].iter().map(|w| {
+                    Self::code(&mut self.words, &mut self.texts.words, w, 1, || w.clone())
                 }))
                 .collect();
         (kinds, words)
