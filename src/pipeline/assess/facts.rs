@@ -176,12 +176,16 @@ fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
         let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
         let key = (t.project[i], t.building[i], unit.as_str(), cat);
         let at = c.received_at();
-        if let Some(prev) = last.get(&key)
-            && at - prev <= days * 86_400
-        {
-            out[i] = true;
+        // One probe per complaint: the map outgrows the cache at a million units.
+        match last.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                out[i] = at - *e.get() <= days * 86_400;
+                e.insert(at);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(at);
+            }
         }
-        last.insert(key, at);
     }
     out
 }
