@@ -117,9 +117,11 @@ impl TextsBuilder {
         self.texts
     }
 
-    /// An event of these texts.
+    /// An event of these texts (for tests: the event stage codes an event's type once per
+    /// operation name and builds the event itself).
+    #[cfg(test)]
     #[allow(clippy::too_many_arguments)]
-    pub fn event(
+    pub(crate) fn event(
         &mut self,
         kind: &str,
         at: Ts,
@@ -236,11 +238,8 @@ impl<'a> Events<'a> {
     }
 
     /// The events in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'a>> + ExactSizeIterator + 'a {
-        let texts = self.texts;
-        self.events
-            .iter()
-            .map(move |event| EventRef { event, texts })
+    pub fn iter(&self) -> <Events<'a> as IntoIterator>::IntoIter {
+        self.into_iter()
     }
 }
 
@@ -267,8 +266,9 @@ pub struct OwnedEvents {
 }
 
 impl OwnedEvents {
-    /// Events built with `texts`.
-    pub fn new(events: Vec<Event>, texts: TextsBuilder) -> OwnedEvents {
+    /// Events built with `texts` (for tests).
+    #[cfg(test)]
+    pub(crate) fn new(events: Vec<Event>, texts: TextsBuilder) -> OwnedEvents {
         OwnedEvents {
             events,
             texts: texts.finish(),
