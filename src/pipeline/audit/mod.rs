@@ -143,6 +143,11 @@ pub fn complaint_findings(
     opts: &AuditOptions<'_>,
 ) -> Vec<AuditFinding> {
     let set = &rules.duties;
+    // A project without complaint duties (the benchmark kit's) would still build and merge
+    // every complaint's events only to drop them: a quarter of a second at a million.
+    if set.duties.is_empty() {
+        return Vec::new();
+    }
     let first = range.start;
     range
         .into_par_iter()
