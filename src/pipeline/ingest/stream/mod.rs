@@ -376,41 +376,14 @@ pub(super) fn hex_digest(h: Sha256) -> String {
     crate::output::hex(&h.finalize())
 }
 
-/// The block as UTF-8 text if it is valid, and its line count, in pieces of about 4 MiB
-/// checked in parallel: on one thread these two passes over every block are a serial stretch
-/// between the parallel parses, with the other core idle. Pieces end after a `\n`, so none
-/// splits a character, and the whole is valid exactly when every piece is.
+/// The block as UTF-8 text if it is valid, and its line count. Sequential: blocks are read on
+/// a thread of their own while the pool parses the block before (see `Source::read`), where
+/// handing pieces to the pool would queue them behind that parse.
 fn scan(raw: &[u8]) -> (Option<&str>, usize) {
-    use rayon::prelude::*;
-    const PIECE: usize = 4 << 20;
-    let mut cuts = vec![0];
-    let mut at = PIECE;
-    while at < raw.len() {
-        match memchr::memchr(b'\n', &raw[at..]) {
-            Some(p) => {
-                cuts.push(at + p + 1);
-                at += p + 1 + PIECE;
-            }
-            None => break,
-        }
-    }
-    if cuts.last() != Some(&raw.len()) {
-        cuts.push(raw.len());
-    }
-    let (valid, newlines) = cuts
-        .par_windows(2)
-        .map(|w| {
-            let piece = &raw[w[0]..w[1]];
-            (
-                std::str::from_utf8(piece).is_ok(),
-                memchr::memchr_iter(b'\n', piece).count(),
-            )
-        })
-        .reduce(|| (true, 0), |a, b| (a.0 && b.0, a.1 + b.1));
-    // SAFETY: every piece is valid UTF-8, i.e. a sequence of whole characters, so their
-    // concatenation `raw` is valid UTF-8 too.
-    let text = valid.then(|| unsafe { std::str::from_utf8_unchecked(raw) });
-    (text, newlines)
+    (
+        std::str::from_utf8(raw).ok(),
+        memchr::memchr_iter(b'\n', raw).count(),
+    )
 }
 
 /// The byte after the last line break outside quoted fields, the buffer starting at a record

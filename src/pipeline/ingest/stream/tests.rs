@@ -21,35 +21,6 @@ fn read_all(bytes: &[u8], block: usize) -> (Vec<(u32, Vec<String>)>, &'static st
 /// The parallel check agrees with `from_utf8` and the line count with a plain count, also
 /// for blocks of several pieces with characters across the piece size and bad bytes in a
 /// late piece.
-#[test]
-fn parallel_scan_matches_the_serial_checks() {
-    let line = "投诉编号,电梯困人，请尽快处理\n";
-    let mut text = String::new();
-    while text.len() < 9 << 20 {
-        text.push_str(line);
-    }
-    // A line longer than a piece, without a newline for 5 MiB.
-    text.push_str(&"满".repeat((5 << 20) / 3));
-    text.push('\n');
-    text.push_str("tail without newline 末");
-    let raw = text.as_bytes();
-    let (ok, n) = scan(raw);
-    assert_eq!(ok, Some(text.as_str()));
-    assert_eq!(n, memchr::memchr_iter(b'\n', raw).count());
-    for small in ["", "a", "\n", "满\n满"] {
-        assert_eq!(
-            scan(small.as_bytes()),
-            (Some(small), small.matches('\n').count())
-        );
-    }
-    let mut bad = raw.to_vec();
-    let at = bad.len() - 3;
-    bad[at] = 0xFF;
-    let (ok, n) = scan(&bad);
-    assert!(ok.is_none() && std::str::from_utf8(&bad).is_err());
-    assert_eq!(n, memchr::memchr_iter(b'\n', &bad).count());
-}
-
 fn sample() -> String {
     let mut text = String::from("投诉编号,内容,备注\r\n");
     for i in 0..2000 {

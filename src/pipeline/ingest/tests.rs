@@ -1,0 +1,81 @@
+//! `Source::read`: blocks read ahead on their own thread arrive whole and in order.
+
+use super::*;
+
+fn options<'a>(meter: &'a crate::progress::Meter, chunk_bytes: usize) -> IngestOptions<'a> {
+    IngestOptions {
+        encoding: EncodingChoice::Auto,
+        sheet: None,
+        is_header: &|cells: &[String]| cells.first().is_some_and(|c| c == "编号"),
+        chunk_bytes,
+        progress: meter,
+    }
+}
+
+/// A file of `n` records, some with a quoted line break, long enough for many 64 KiB blocks.
+fn file(n: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let mut text = String::from("编号,内容\n");
+    for i in 0..n {
+        if i % 7 == 0 {
+            text.push_str(&format!("T{i},\"第一行\n第二行 {i}\"\n"));
+        } else {
+            text.push_str(&format!("T{i},电梯困人，请尽快处理 {i}\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.csv");
+    std::fs::write(&path, &text).unwrap();
+    (dir, path, text.into_bytes())
+}
+
+#[test]
+fn blocks_read_ahead_arrive_in_order_with_their_lines_and_the_hash() {
+    let (_dir, path, bytes) = file(20_000);
+    let meter = crate::progress::Meter::hidden();
+    let opts = options(&meter, 1 << 14);
+    let mut src = Source::open(&path, 0, &opts).unwrap();
+    let mut seen: Vec<(u32, String)> = Vec::new();
+    let mut calls = 0;
+    src.read(opts.chunk_bytes, |chunks| {
+        calls += 1;
+        for chunk in chunks {
+            let mut rejects = Rejects::default();
+            chunk.for_each(&mut rejects, |origin, cells| {
+                seen.push((origin.line, cells.get(0).unwrap().to_owned()));
+            });
+            assert!(rejects.issues.is_empty());
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(calls > 10, "read in many blocks ({calls})");
+    assert_eq!(seen.len(), 20_000);
+    // Line 1 is the header; a record with a quoted line break takes two lines.
+    let mut line = 2;
+    for (i, (l, id)) in seen.iter().enumerate() {
+        assert_eq!((*l, id.as_str()), (line, format!("T{i}").as_str()));
+        line += if i % 7 == 0 { 2 } else { 1 };
+    }
+    assert_eq!(src.file.sha256, crate::output::sha256_hex(&bytes));
+}
+
+#[test]
+fn a_failing_block_stops_the_read_ahead() {
+    let (_dir, path, _) = file(20_000);
+    let meter = crate::progress::Meter::hidden();
+    let opts = options(&meter, 1 << 14);
+    let mut src = Source::open(&path, 0, &opts).unwrap();
+    let mut calls = 0;
+    let err = src
+        .read(opts.chunk_bytes, |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(crate::error::Error::Usage("stop".into()))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("stop"), "{err}");
+    assert_eq!(calls, 2);
+}
