@@ -15,6 +15,7 @@
 
 pub mod roster;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
@@ -154,7 +155,9 @@ pub fn complaint_findings(
         .flat_map_iter(|i| {
             let c = &cls.complaints[i];
             let derived = crate::pipeline::events::snapshot_events(c);
-            let events = merged_events(log.at(i), derived.events(), log.logged);
+            // What the data show by `--as-of`, gathered once for every duty of the complaint.
+            let mut events = merged_events(log.at(i), derived.events(), log.logged);
+            events.retain(|e| e.at <= opts.as_of);
             set.duties
                 .iter()
                 .filter_map(|d| {
@@ -293,13 +296,13 @@ fn holds(
     match cond {
         Condition::OneOf { field, values: ok } => {
             let v = if let Some(t) = field.strip_prefix("target:") {
-                verdict_of(rules, verdicts, t).map(|v| v.status.name().to_owned())
+                verdict_of(rules, verdicts, t).map(|v| Cow::Borrowed(v.status.name()))
             } else if let Some(kind) = field.strip_prefix(EVENT_CONDITION) {
-                Some(event_value(kind, events).to_owned())
+                Some(Cow::Borrowed(event_value(kind, events)))
             } else {
                 value_text(field, c, &cls.columns, values, &cls.extras, zone)
             };
-            v.is_some_and(|v| ok.contains(&v))
+            v.is_some_and(|v| ok.iter().any(|a| *a == v))
         }
         Condition::Compare { field, op, value } => {
             let v = if field == "satisfaction" {
@@ -362,21 +365,16 @@ fn complaint_duty(
     c: &Complaint,
     values: &[RuleValue],
     verdicts: &[Verdict],
-    events: &[EventRef<'_>],
+    visible: &[EventRef<'_>],
     logged: bool,
     opts: &AuditOptions<'_>,
     cls: &Classified,
 ) -> Option<AuditFinding> {
     let zone = opts.zone;
-    let visible: Vec<EventRef<'_>> = events
-        .iter()
-        .copied()
-        .filter(|e| e.at <= opts.as_of)
-        .collect();
     if !d
         .when
         .iter()
-        .all(|w| holds(w, rules, c, values, verdicts, &visible, cls, zone))
+        .all(|w| holds(w, rules, c, values, verdicts, visible, cls, zone))
     {
         return None;
     }
@@ -451,7 +449,7 @@ fn complaint_duty(
         .not_before
         .as_ref()
         .map(|l| add_limit(l, trigger, cal, zone));
-    if let Some(e) = cancelling(d, &visible, trigger, opens.unwrap_or(required)) {
+    if let Some(e) = cancelling(d, visible, trigger, opens.unwrap_or(required)) {
         f.evidence.push(e.origin);
         f.note = format!(
             "not owed: `{}` at {} came by {} (triggered by {trigger_desc})",
@@ -490,7 +488,7 @@ fn complaint_duty(
         }
         _ => trigger,
     };
-    let (done, not_counted) = discharging(d, &visible, window_start, opens, opts.roster, zone);
+    let (done, not_counted) = discharging(d, visible, window_start, opens, opts.roster, zone);
     let mut wrong: Vec<String> = Vec::new();
     for (e, why) in not_counted {
         f.evidence.push(e.origin);

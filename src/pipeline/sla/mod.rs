@@ -13,6 +13,7 @@
 //! met; with no stop, a target is overdue once `as_of >= due`; events after `as_of` have not
 //! happened yet; a chained target whose start never happened is `not_applicable`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -248,32 +249,36 @@ pub fn assess_range(
 }
 
 /// A field or rule output as text, for `when` and deadline fields.
-pub fn value_text(
+pub fn value_text<'a>(
     name: &str,
-    c: &Complaint,
+    c: &'a Complaint,
     columns: &[String],
-    values: &[RuleValue],
+    values: &'a [RuleValue],
     extras: &crate::model::ExtraColumns,
     zone: &Zone,
-) -> Option<String> {
+) -> Option<Cow<'a, str>> {
+    // Borrowed where the value is text already: conditions are tested per complaint and per
+    // target or duty, millions of times, and almost all of them on text fields.
     if let Some(i) = columns.iter().position(|k| k == name) {
         return match &values[i] {
             RuleValue::Absent => None,
-            v => Some(v.text(zone)),
+            RuleValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
+            v => Some(Cow::Owned(v.text(zone))),
         };
     }
     if let Some(f) = crate::model::Field::from_name(name) {
         return match c.get(f) {
             crate::model::FieldValue::Absent => None,
-            crate::model::FieldValue::Str(s) => Some(s.to_string()),
-            crate::model::FieldValue::Ts(t) => Some(zone.format(t)),
-            crate::model::FieldValue::Num(n) => Some(format!("{n}")),
+            crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
+            crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),
+            crate::model::FieldValue::Num(n) => Some(Cow::Owned(format!("{n}"))),
         };
     }
     extras
         .index(name)
-        .and_then(|i| c.extra.get(i).cloned().flatten())
-        .map(|s| s.to_string())
+        .and_then(|i| c.extra.get(i))
+        .and_then(Option::as_ref)
+        .map(|s| Cow::Borrowed(s.as_str()))
 }
 
 /// True when the target applies to the complaint: every `when` condition holds. A field or
@@ -290,10 +295,10 @@ pub fn applies(
 ) -> bool {
     t.when.iter().all(|(field, allowed)| {
         let v = match field.strip_prefix(EVENT_CONDITION) {
-            Some(kind) => Some(happened(tl.0.iter().any(|e| e.name == kind)).to_owned()),
+            Some(kind) => Some(Cow::Borrowed(happened(tl.0.iter().any(|e| e.name == kind)))),
             None => value_text(field, c, columns, values, extras, zone),
         };
-        v.is_some_and(|v| allowed.contains(&v))
+        v.is_some_and(|v| allowed.iter().any(|a| *a == v))
     })
 }
 
@@ -362,10 +367,10 @@ fn assess(
             continue;
         }
         let (cal, cal_name) = calendar_for(rules, t.calendar.as_deref(), c, opts.project_calendars);
-        let deadline = t
-            .deadline_field
-            .as_ref()
-            .map(|f| value_text(f, c, columns, values, extras, opts.zone).map(|s| (f.clone(), s)));
+        let deadline = t.deadline_field.as_ref().map(|f| {
+            value_text(f, c, columns, values, extras, opts.zone)
+                .map(|s| (f.clone(), s.into_owned()))
+        });
         let chained_start = match t.start {
             Start::After(j) => Some(stops[j]),
             Start::Event(_) => None,
