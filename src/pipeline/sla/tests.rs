@@ -48,14 +48,11 @@ fn at(z: &Zone, s: &str) -> Ts {
     crate::time::parse_timestamp(s, z).unwrap()
 }
 
-fn timeline(events: &[(&str, Ts)]) -> Timeline {
+fn timeline<'a>(events: &[(&'a str, Ts)]) -> Timeline<'a> {
     Timeline(
         events
             .iter()
-            .map(|(n, t)| TimedEvent {
-                name: Str::from(*n),
-                at: *t,
-            })
+            .map(|(n, t)| TimedEvent { name: n, at: *t })
             .collect(),
     )
 }
@@ -208,7 +205,7 @@ proptest! {
                 events
                     .iter()
                     .filter(|(_, t)| *t <= as_of)
-                    .map(|(n, t)| TimedEvent { name: Str::from(*n), at: *t })
+                    .map(|(n, t)| TimedEvent { name: n, at: *t })
                     .collect(),
             );
             let v = eval(&t, &tl, &cal, as_of);
