@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use self::roster::Roster;
 use crate::model::{Complaint, Origin, Str};
-use crate::pipeline::events::{EventLog, EventRef, Events};
+use crate::pipeline::events::{EventLog, EventRef, Events, OwnedEvents};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::rules::classify::RuleValue;
@@ -152,9 +152,9 @@ pub fn complaint_findings(
     let first = range.start;
     range
         .into_par_iter()
-        .flat_map_iter(|i| {
+        .map_init(OwnedEvents::default, |derived, i| {
             let c = &cls.complaints[i];
-            let derived = crate::pipeline::events::snapshot_events(c);
+            derived.snapshot_of(c);
             // What the data show by `--as-of`, gathered once for every duty of the complaint.
             let mut events = merged_events(log.at(i), derived.events(), log.logged);
             events.retain(|e| e.at <= opts.as_of);
@@ -176,6 +176,7 @@ pub fn complaint_findings(
                 })
                 .collect::<Vec<_>>()
         })
+        .flat_map_iter(|found| found)
         .collect()
 }
 

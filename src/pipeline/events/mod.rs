@@ -389,26 +389,33 @@ fn bucket_shift(complaints: usize) -> u32 {
 /// The events one complaint's timestamp columns imply, in stage order: `registered` for the
 /// receipt, then each recorded stage (the handler as the actor of `resolved`).
 pub fn snapshot_events(c: &Complaint) -> OwnedEvents {
-    // Shared texts: a run derives millions of these, and cloning an interned name is a
-    // reference-count increment. Kind codes are stage indexes; word 1 is the handler.
-    static KINDS: std::sync::OnceLock<Vec<Str>> = std::sync::OnceLock::new();
-    let kinds = KINDS.get_or_init(|| {
-        Stage::ALL
-            .iter()
-            .map(|s| {
-                Str::from(if *s == Stage::Received {
-                    "registered"
-                } else {
-                    s.name()
+    let mut out = OwnedEvents::default();
+    out.snapshot_of(c);
+    out
+}
+
+impl OwnedEvents {
+    /// Replaces the events with `c`'s derived events ([`snapshot_events`]), reusing the
+    /// buffers: the audit derives them for every complaint, and a fresh set each time (three
+    /// allocations and eight shared names cloned, their reference counts bouncing between the
+    /// cores) was a tenth of the stage. Kind codes are stage indexes; word 1 is the handler.
+    pub fn snapshot_of(&mut self, c: &Complaint) {
+        if self.texts.kinds.is_empty() {
+            self.texts.kinds = Stage::ALL
+                .iter()
+                .map(|s| {
+                    Str::from(if *s == Stage::Received {
+                        "registered"
+                    } else {
+                        s.name()
+                    })
                 })
-            })
-            .collect()
-    });
-    let mut words = vec![Str::new()];
-    words.extend(c.handler.clone());
-    let events = Stage::ALL
-        .iter()
-        .filter_map(|s| {
+                .collect();
+        }
+        self.texts.words.truncate(1);
+        self.texts.words.extend(c.handler.clone());
+        self.events.clear();
+        self.events.extend(Stage::ALL.iter().filter_map(|s| {
             c.time(*s).map(|t| Event {
                 at: t,
                 origin: c.origin,
@@ -418,14 +425,7 @@ pub fn snapshot_events(c: &Complaint) -> OwnedEvents {
                 to_role: 0,
                 note: 0,
             })
-        })
-        .collect();
-    OwnedEvents {
-        events,
-        texts: Texts {
-            kinds: kinds.clone(),
-            words,
-        },
+        }));
     }
 }
 
