@@ -208,10 +208,16 @@ pub fn zone_suffix(s: &str) -> Option<i64> {
 /// 1954 and 2173: five digits before an optional fraction. Four-digit numbers are years, not
 /// serials, and would be rejected as unparseable instead.
 fn is_excel_serial(s: &str) -> bool {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    int.len() == 5
-        && int.bytes().all(|c| c.is_ascii_digit())
-        && frac.bytes().all(|c| c.is_ascii_digit())
+    // By position: every digit-led timestamp cell asks, and a date fails at its fifth byte
+    // instead of after a search of the whole cell for a dot.
+    let b = s.as_bytes();
+    b.len() >= 5
+        && b[..5].iter().all(u8::is_ascii_digit)
+        && match b.get(5) {
+            None => true,
+            Some(b'.') => b[6..].iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        }
 }
 
 /// Excel serial (1900 date system, with Lotus's phantom 1900-02-29) → local wall time,

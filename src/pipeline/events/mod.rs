@@ -552,7 +552,7 @@ pub fn run(
             let parts: Vec<ChunkEvents> = chunks
                 .par_iter()
                 .map(|chunk| {
-                    let mut out = Vec::new();
+                    let mut out = Vec::with_capacity(chunk.capacity_hint(40));
                     let mut local = Rejects::default();
                     let mut ingest_rejects = Rejects::default();
                     // The chunk's own texts, mapped onto the log's below (one table shared by

@@ -466,6 +466,16 @@ fn clean_headers(cells: &[String]) -> Vec<String> {
 }
 
 impl Chunk<'_> {
+    /// About as many records as the chunk holds when a CSV row takes at least `row_bytes`, for
+    /// reserving the vectors its records go to: grown by doubling, they were copied over and
+    /// over as they filled (capacity never written costs nothing).
+    pub fn capacity_hint(&self, row_bytes: usize) -> usize {
+        match &self.part {
+            Part::Csv { text, .. } => text.len() / row_bytes.max(1) + 1,
+            Part::Rows(rows) => rows.len(),
+        }
+    }
+
     /// Hands each record that passes ingest to `f` with its origin (record numbers counted
     /// from 1 within the chunk); rejects the others into `rejects`. Returns the number of
     /// records in the chunk, whatever became of them.

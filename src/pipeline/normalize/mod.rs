@@ -159,7 +159,7 @@ pub fn run(
             let parts: Vec<(Vec<Complaint>, Rejects, u32)> = chunks
                 .par_iter()
                 .map(|chunk| {
-                    let mut out = Vec::new();
+                    let mut out = Vec::with_capacity(chunk.capacity_hint(100));
                     let mut local = Rejects::default();
                     let mut interner = Interner::default();
                     let mut ingest_rejects = Rejects::default();
