@@ -69,8 +69,15 @@ fn excel_serials_are_local_wall_time() {
         parse_timestamp("46296.", &z),
         Ok(at(&z, 2026, 10, 1, 0, 0, 0))
     );
-    // Not serials: four or six digits, a second dot, a letter, a date.
-    for s in ["4629", "462960", "46296.5.5", "46296.5a", "4629a", "46296,5"] {
+    // Not serials: four or six digits, a second dot, a letter, a comma.
+    for s in [
+        "4629",
+        "462960",
+        "46296.5.5",
+        "46296.5a",
+        "4629a",
+        "46296,5",
+    ] {
         assert_eq!(
             parse_timestamp(s, &z),
             Err(TimestampError::Unparseable),
