@@ -28,15 +28,23 @@ fn file(n: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     (dir, path, text.into_bytes())
 }
 
+/// Chunks of 16 KiB (blocks of 64 KiB).
+const CHUNK: usize = 1 << 14;
+
+/// The file of [`file`], opened for reading in [`CHUNK`]s.
+fn opened(n: usize) -> (tempfile::TempDir, Source, Vec<u8>) {
+    let (dir, path, bytes) = file(n);
+    let meter = crate::progress::Meter::hidden();
+    let src = Source::open(&path, 0, &options(&meter, CHUNK)).unwrap();
+    (dir, src, bytes)
+}
+
 #[test]
 fn blocks_read_ahead_arrive_in_order_with_their_lines_and_the_hash() {
-    let (_dir, path, bytes) = file(20_000);
-    let meter = crate::progress::Meter::hidden();
-    let opts = options(&meter, 1 << 14);
-    let mut src = Source::open(&path, 0, &opts).unwrap();
+    let (_dir, mut src, bytes) = opened(20_000);
     let mut seen: Vec<(u32, String)> = Vec::new();
     let mut calls = 0;
-    src.read(opts.chunk_bytes, |chunks| {
+    src.read(CHUNK, |chunks| {
         calls += 1;
         for chunk in chunks {
             let mut rejects = Rejects::default();
@@ -61,13 +69,10 @@ fn blocks_read_ahead_arrive_in_order_with_their_lines_and_the_hash() {
 
 #[test]
 fn a_failing_block_stops_the_read_ahead() {
-    let (_dir, path, _) = file(20_000);
-    let meter = crate::progress::Meter::hidden();
-    let opts = options(&meter, 1 << 14);
-    let mut src = Source::open(&path, 0, &opts).unwrap();
+    let (_dir, mut src, _) = opened(20_000);
     let mut calls = 0;
     let err = src
-        .read(opts.chunk_bytes, |_| {
+        .read(CHUNK, |_| {
             calls += 1;
             if calls == 2 {
                 Err(crate::error::Error::Usage("stop".into()))
