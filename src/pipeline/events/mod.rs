@@ -21,7 +21,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::id_index::IdIndex;
-use crate::model::{Complaint, Origin, Stage, Str};
+use crate::model::{Complaint, Origin, Stage, Str, append_in_parallel};
 use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
@@ -552,6 +552,7 @@ pub fn run(
             let parts: Vec<ChunkEvents> = chunks
                 .par_iter()
                 .map(|chunk| {
+                    let mut of = Vec::with_capacity(chunk.capacity_hint(40));
                     let mut out = Vec::with_capacity(chunk.capacity_hint(40));
                     let mut local = Rejects::default();
                     let mut ingest_rejects = Rejects::default();
@@ -560,57 +561,35 @@ pub fn run(
                     let mut texts = TextsBuilder::default();
                     let mut kinds: FxHashMap<Box<str>, Option<u32>> = FxHashMap::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
-                        if let Some(pair) = event_row(
+                        if let Some((c, e)) = event_row(
                             origin, rec, &columns, profile, &index, &received, zone, as_of,
                             &mut texts, &mut kinds, &mut local,
                         ) {
-                            out.push(pair);
+                            of.push(c);
+                            out.push(e);
                         }
                     });
                     local.extend(ingest_rejects);
-                    (out, texts.finish(), local, n)
+                    (of, out, texts.finish(), local, n)
                 })
                 .collect();
-            let more = parts.iter().map(|p| p.0.len()).sum();
-            owners.reserve(more);
-            events.reserve(more);
             // Codes and record numbers in file order (sequential, and cheap: a chunk's distinct
-            // texts, a number per chunk); then the chunks' events are written into their places
-            // in parallel. Written one by one, the copy and the first touch of hundreds of
-            // megabytes of fresh pages were a serial stretch with the other core idle.
-            let mut placed = Vec::with_capacity(parts.len());
-            for (out, chunk_texts, mut local, n) in parts {
-                placed.push((out, texts.absorb(chunk_texts), base));
+            // texts, a number per chunk); the events are then written in parallel.
+            let mut placed_owners = Vec::with_capacity(parts.len());
+            let mut placed_events = Vec::with_capacity(parts.len());
+            for (of, out, chunk_texts, mut local, n) in parts {
+                placed_owners.push((of, ()));
+                placed_events.push((out, (texts.absorb(chunk_texts), base)));
                 local.shift_records(id, base);
                 rejects.extend(local);
                 base += n;
             }
-            let (o_spare, e_spare) = (owners.spare_capacity_mut(), events.spare_capacity_mut());
-            let mut targets = Vec::with_capacity(placed.len());
-            let (mut o_rest, mut e_rest) = (&mut o_spare[..more], &mut e_spare[..more]);
-            for (out, _, _) in &placed {
-                let (o, o_tail) = o_rest.split_at_mut(out.len());
-                let (e, e_tail) = e_rest.split_at_mut(out.len());
-                targets.push((o, e));
-                (o_rest, e_rest) = (o_tail, e_tail);
-            }
-            placed
-                .into_par_iter()
-                .zip(targets)
-                .for_each(|((out, remap, base), (o, e))| {
-                    for ((c, ev), (o, e)) in out.into_iter().zip(o.iter_mut().zip(e.iter_mut())) {
-                        let mut ev = ev.remapped(&remap);
-                        ev.origin.record += base;
-                        o.write(c);
-                        e.write(ev);
-                    }
-                });
-            // SAFETY: the first `more` spare slots of both vectors were split into one slice
-            // per chunk, of the chunk's length, and every slot of each was written above.
-            unsafe {
-                owners.set_len(owners.len() + more);
-                events.set_len(events.len() + more);
-            }
+            append_in_parallel(&mut owners, placed_owners, |c, ()| c);
+            append_in_parallel(&mut events, placed_events, |e, (remap, base)| {
+                let mut e = e.remapped(remap);
+                e.origin.record += base;
+                e
+            });
             Ok(())
         })?;
         read += base as usize;
@@ -625,9 +604,9 @@ pub fn run(
     Ok(log)
 }
 
-/// One chunk's events with their complaint positions, its texts, its rejects and its record
+/// One chunk's complaint positions and events (aligned), its texts, its rejects and its record
 /// count.
-type ChunkEvents = (Vec<(u32, Event)>, Texts, Rejects, u32);
+type ChunkEvents = (Vec<u32>, Vec<Event>, Texts, Rejects, u32);
 
 /// Positions of the event fields in a file's header.
 struct Columns {

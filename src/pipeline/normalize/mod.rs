@@ -35,7 +35,9 @@ use self::columns::{Plan, PlanInput, Slot};
 use self::dedupe::dedupe;
 use crate::config::CellSettings;
 use crate::error::{Error, Result};
-use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str};
+use crate::model::{
+    Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str, append_in_parallel,
+};
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::forms::Forms;
@@ -175,16 +177,17 @@ pub fn run(
                     (out, local, n)
                 })
                 .collect();
-            rows.reserve(parts.iter().map(|p| p.0.len()).sum());
-            for (mut out, mut local, n) in parts {
-                for c in &mut out {
-                    c.origin.record += base;
-                }
+            let mut placed = Vec::with_capacity(parts.len());
+            for (out, mut local, n) in parts {
+                placed.push((out, base));
                 local.shift_records(id, base);
-                rows.extend(out);
                 rejects.extend(local);
                 base += n;
             }
+            append_in_parallel(&mut rows, placed, |mut c, base| {
+                c.origin.record += base;
+                c
+            });
             busy += t0.elapsed();
             Ok(())
         })?;
@@ -561,6 +564,25 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn appending_in_parallel_matches_appending_in_turn(
+            lens in proptest::collection::vec(0usize..300, 0..12),
+            already in 0usize..5,
+        ) {
+            let parts: Vec<(Vec<String>, usize)> = lens
+                .iter()
+                .enumerate()
+                .map(|(p, &n)| ((0..n).map(|i| format!("{p}.{i}")).collect(), p * 1000))
+                .collect();
+            let mut expected: Vec<String> = (0..already).map(|i| format!("x{i}")).collect();
+            let mut got = expected.clone();
+            for (items, base) in &parts {
+                expected.extend(items.iter().map(|s| format!("{s}+{base}")));
+            }
+            crate::model::append_in_parallel(&mut got, parts, |s, base| format!("{s}+{base}"));
+            prop_assert_eq!(got, expected);
+        }
+
         #[test]
         fn permute_matches_gathering_into_a_new_vector(
             order in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<_>>()).prop_shuffle())
