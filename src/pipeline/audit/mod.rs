@@ -242,7 +242,7 @@ pub fn team_findings(
 }
 
 /// The complaint's events: the log's, plus the export's stage timestamps (`derived`, from
-/// [`crate::pipeline::events::snapshot_events`]) for event types the log does not show, in
+/// [`OwnedEvents::snapshot_of`]) for event types the log does not show, in
 /// time order. Without a log the derived events are all there is.
 fn merged_events<'a>(
     logged: Events<'a>,

@@ -258,7 +258,7 @@ impl<'a> IntoIterator for Events<'a> {
 }
 
 /// Events that own their texts: a complaint's events derived from its timestamp columns
-/// ([`snapshot_events`]), or events built one by one ([`TextsBuilder::event`]).
+/// ([`OwnedEvents::snapshot_of`]), or events built one by one ([`TextsBuilder::event`]).
 #[derive(Debug, Clone, Default)]
 pub struct OwnedEvents {
     pub(super) events: Vec<Event>,

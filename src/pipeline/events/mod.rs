@@ -11,7 +11,7 @@
 //!   `events`, in `rejects.csv`). An event timed before its complaint was received, or after
 //!   `--as-of`, is kept and flagged as a finding.
 //!
-//! Without an event log, [`snapshot_events`] derives each complaint's events from the export's
+//! Without an event log, [`OwnedEvents::snapshot_of`] derives each complaint's events from the export's
 //! timestamp columns (registered, acknowledged, dispatched, ...): duties that need other events
 //! (escalations, second handling, look-backs) cannot be audited then, and say so.
 
@@ -386,19 +386,13 @@ fn bucket_shift(complaints: usize) -> u32 {
     shift
 }
 
-/// The events one complaint's timestamp columns imply, in stage order: `registered` for the
-/// receipt, then each recorded stage (the handler as the actor of `resolved`).
-pub fn snapshot_events(c: &Complaint) -> OwnedEvents {
-    let mut out = OwnedEvents::default();
-    out.snapshot_of(c);
-    out
-}
-
 impl OwnedEvents {
-    /// Replaces the events with `c`'s derived events ([`snapshot_events`]), reusing the
-    /// buffers: the audit derives them for every complaint, and a fresh set each time (three
-    /// allocations and eight shared names cloned, their reference counts bouncing between the
-    /// cores) was a tenth of the stage. Kind codes are stage indexes; word 1 is the handler.
+    /// Replaces the events with the ones `c`'s timestamp columns imply, in stage order:
+    /// `registered` for the receipt, then each recorded stage (the handler as the actor of
+    /// `resolved`). The buffers are reused: the audit derives these for every complaint, and a
+    /// fresh set each time (three allocations and eight shared names cloned, their reference
+    /// counts bouncing between the cores) was a tenth of the stage. Kind codes are stage
+    /// indexes; word 1 is the handler.
     pub fn snapshot_of(&mut self, c: &Complaint) {
         if self.texts.kinds.is_empty() {
             self.texts.kinds = Stage::ALL

@@ -171,12 +171,13 @@ fn chunk_texts_map_onto_the_logs_texts() {
 
 /// A complaint's derived events read their stage names and the handler as `resolved`'s actor.
 #[test]
-fn snapshot_events_read_stage_names_and_the_handler() {
+fn derived_events_read_stage_names_and_the_handler() {
     let mut c = complaint("A");
     c.handler = Some(Str::from("王师傅"));
     c.times.set(Stage::Received, 10);
     c.times.set(Stage::Resolved, 30);
-    let owned = snapshot_events(&c);
+    let mut owned = OwnedEvents::default();
+    owned.snapshot_of(&c);
     let read: Vec<_> = owned
         .events()
         .iter()

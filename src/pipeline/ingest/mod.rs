@@ -361,21 +361,18 @@ impl Source {
                     let (spare_tx, spare_rx) = std::sync::mpsc::channel::<String>();
                     let reader = scope.spawn(move || {
                         loop {
-                            let spare = spare_rx.try_recv().unwrap_or_default();
-                            let next = csv.next_block().map(|b| {
-                                b.map(|b| {
-                                    sha2::Digest::update(&mut hasher, b.raw);
-                                    OwnedBlock::copy(&b, spare)
-                                })
-                            });
-                            let last = !matches!(next, Ok(Some(_)));
-                            let next = match next {
-                                Ok(Some(b)) => Ok(b),
+                            let block = match csv.next_block() {
+                                Ok(Some(b)) => b,
                                 Ok(None) => break,
-                                Err(e) => Err(e),
+                                Err(e) => {
+                                    let _ = tx.send(Err(e));
+                                    break;
+                                }
                             };
+                            sha2::Digest::update(&mut hasher, block.raw);
+                            let spare = spare_rx.try_recv().unwrap_or_default();
                             // A closed channel: the parse failed and the caller is returning.
-                            if tx.send(next).is_err() || last {
+                            if tx.send(Ok(OwnedBlock::copy(&block, spare))).is_err() {
                                 break;
                             }
                         }

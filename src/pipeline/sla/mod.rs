@@ -187,8 +187,7 @@ impl<'a> Timeline<'a> {
     }
 
     /// Every time `name` happened.
-    pub fn all(&self, name: &str) -> impl Iterator<Item = Ts> + '_ {
-        let name = name.to_owned();
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Ts> + 's {
         self.0.iter().filter(move |e| e.name == name).map(|e| e.at)
     }
 }
