@@ -137,22 +137,150 @@ pub(super) enum Item<'a> {
 /// again at the line after the one the quote opened on, so no row after it is lost.
 ///
 /// `f` returns false to stop (the line counts are then of the text read so far).
+///
+/// Records that fit on one line and quote, if at all, whole fields closed on that line (nearly
+/// every record of an export) are cut here directly ([`simple_record`]). Any other record (a
+/// text over several lines, a stray quote, a lone carriage return) goes to the csv reader
+/// ([`for_each_item_from`]), which reads it as it reads any record, and hands back at the next
+/// plain line. The csv crate's state machine was a quarter of normalize's time, on the cores
+/// the parse shares with the reading thread.
 pub(super) fn for_each_item(
     text: &str,
     first_line: u32,
     mut f: impl FnMut(u32, Item<'_>) -> bool,
 ) -> Lines {
     let bytes = text.as_bytes();
-    let mut lines = Lines {
-        physical: memchr::memchr_iter(b'\n', bytes).count() as u64
-            + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n")),
-        ..Lines::default()
-    };
+    let mut lines = Lines::default();
+    let mut rec = Cells::default();
+    let mut pos = 0usize;
+    let mut line = first_line;
+    while pos < bytes.len() {
+        let (end, next) = match memchr::memchr(b'\n', &bytes[pos..]) {
+            Some(k) => (pos + k, pos + k + 1),
+            // A last line without a break: the csv reader also checks it for a runaway quote,
+            // and counts a lone carriage return there as no line, so those go to it.
+            None if memchr::memchr2(b'"', b'\r', &bytes[pos..]).is_some() => (pos, pos),
+            None => (bytes.len(), bytes.len()),
+        };
+        let content = &bytes[pos..end];
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        if next == pos {
+            // Not for this loop (above).
+        } else if content.is_empty() {
+            // A blank line (the csv reader skips it too).
+            lines.physical += 1;
+            lines.blank += 1;
+            pos = next;
+            line = line.saturating_add(1);
+            continue;
+        } else if simple_record(content, &mut rec) {
+            lines.physical += 1;
+            lines.in_records += 1;
+            if !f(line, Item::Record(&mut rec)) {
+                return lines;
+            }
+            pos = next;
+            line = line.saturating_add(1);
+            continue;
+        }
+        let (read, resume) = for_each_item_from(text, pos, line, &mut f, true);
+        lines += read;
+        match resume {
+            Some((p, l)) => (pos, line) = (p, l),
+            None => break,
+        }
+    }
+    lines
+}
+
+/// True when the line at the start of `rest` is one [`for_each_item`] reads itself: no quote,
+/// no carriage return but its terminator's.
+fn plain_line(rest: &[u8]) -> bool {
+    let line = memchr::memchr(b'\n', rest).map_or(rest, |k| &rest[..k]);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    memchr::memchr2(b'"', b'\r', line).is_none()
+}
+
+/// Reads `content` (one line without its terminator, not empty) into `rec` when the csv reader
+/// would read it as one record the same way: fields cut at commas, a field that starts with a
+/// quote ending with a quote followed by a comma or the line's end (doubled quotes inside),
+/// no other quote and no carriage return. Returns false, with `rec` in any state, otherwise.
+fn simple_record(content: &[u8], rec: &mut Cells) -> bool {
+    rec.0.clear();
+    let mut i = 0;
+    loop {
+        if content.get(i) == Some(&b'"') {
+            // A quoted field: to its closing quote, unescaping doubled ones (copied only
+            // then).
+            let mut unescaped: Option<Vec<u8>> = None;
+            let mut from = i + 1;
+            let close = loop {
+                match memchr::memchr2(b'"', b'\r', &content[from..]) {
+                    Some(k) if content[from + k] == b'"' => {
+                        let q = from + k;
+                        if content.get(q + 1) == Some(&b'"') {
+                            unescaped
+                                .get_or_insert_with(Vec::new)
+                                .extend_from_slice(&content[from..=q]);
+                            from = q + 2;
+                        } else {
+                            break q;
+                        }
+                    }
+                    // A carriage return, or no closing quote on this line.
+                    _ => return false,
+                }
+            };
+            match &mut unescaped {
+                Some(u) => {
+                    u.extend_from_slice(&content[from..close]);
+                    rec.0.push_field(u);
+                }
+                None => rec.0.push_field(&content[i + 1..close]),
+            }
+            match content.get(close + 1) {
+                None => return true,
+                Some(b',') => i = close + 2,
+                Some(_) => return false,
+            }
+        } else {
+            match memchr::memchr3(b',', b'"', b'\r', &content[i..]) {
+                None => {
+                    rec.0.push_field(&content[i..]);
+                    return true;
+                }
+                Some(k) if content[i + k] == b',' => {
+                    rec.0.push_field(&content[i..i + k]);
+                    i += k + 1;
+                }
+                Some(_) => return false,
+            }
+        }
+        if i == content.len() {
+            // A trailing comma: one more, empty, field.
+            rec.0.push_field(b"");
+            return true;
+        }
+    }
+}
+
+/// [`for_each_item`] with the csv reader, from `from` (a record boundary on line
+/// `first_line`) to the end of `text`; or, with `hand_back`, to the first plain line
+/// ([`plain_line`]) after a record, whose position and line number it returns.
+fn for_each_item_from(
+    text: &str,
+    from: usize,
+    first_line: u32,
+    mut f: impl FnMut(u32, Item<'_>) -> bool,
+    hand_back: bool,
+) -> (Lines, Option<(usize, u32)>) {
+    let bytes = text.as_bytes();
+    let mut lines = Lines::default();
     // Where the current reader starts; moved past a runaway quote's line to resync.
-    let mut base = 0usize;
+    let mut base = from;
     // Newlines before `counted`, and where the last record's content ended.
-    let (mut newlines, mut counted) = (0usize, 0usize);
-    let mut gap_from = 0usize;
+    let (mut newlines, mut counted) = (0usize, from);
+    let mut gap_from = from;
     let mut first_record = true;
     // The line the previous record's content ended on: a lone carriage return ends a record
     // for the csv reader without starting a line, and the next record's first line is then
@@ -208,13 +336,28 @@ pub(super) fn for_each_item(
             if !f(line, Item::Record(&mut rec)) {
                 break 'readers;
             }
+            // The record's line break (not a lone carriage return, which would leave the next
+            // record on this line), then a plain line: back to the caller.
+            let next = match &bytes[content_end..] {
+                [b'\n', ..] => content_end + 1,
+                [b'\r', b'\n', ..] => content_end + 2,
+                _ => continue,
+            };
+            if hand_back && next < bytes.len() && plain_line(&bytes[next..]) {
+                let seen = memchr::memchr_iter(b'\n', &bytes[from..next]).count();
+                lines.physical = seen as u64;
+                let line = u32::try_from(seen + first_line as usize).unwrap_or(u32::MAX);
+                return (lines, Some((next, line)));
+            }
         }
         break;
     }
+    lines.physical = memchr::memchr_iter(b'\n', &bytes[from..]).count() as u64
+        + u64::from(bytes.len() > from && !bytes.ends_with(b"\n"));
     // After the last record: its terminator, then blank lines.
     let tail = memchr::memchr_iter(b'\n', &bytes[gap_from.min(bytes.len())..]).count();
     lines.blank += (tail - usize::from(!first_record).min(tail)) as u64;
-    lines
+    (lines, None)
 }
 
 /// The physical lines a record adds: the lines its content spans, less its first line when

@@ -185,3 +185,59 @@ fn records_split_by_a_lone_carriage_return_share_their_line() {
         }
     );
 }
+
+/// What a read hands on, comparable: each item with its line, and the line tally.
+fn read_both(text: &str, general: bool) -> (Vec<(u32, String)>, Lines) {
+    let mut out = Vec::new();
+    let f = |line: u32, item: Item<'_>| {
+        out.push((
+            line,
+            match item {
+                Item::Record(rec) => format!("{:?}", rec.iter().collect::<Vec<_>>()),
+                Item::Runaway(r) => format!("{r:?}"),
+            },
+        ));
+        true
+    };
+    let lines = if general {
+        for_each_item_from(text, 0, 3, f, false).0
+    } else {
+        for_each_item(text, 3, f)
+    };
+    (out, lines)
+}
+
+#[test]
+fn the_direct_cut_reads_what_the_csv_reader_reads() {
+    for text in [
+        "a,b\nc,d\n",
+        "a,b\r\nc,\"d,e\"\r\n\r\nf,\"g\"\"h\"\r\n",
+        "a,\"b\nc\"\nd,e\n",
+        "\n\na,b,\n,\n\"\",x",
+        "a,b\rc\n",
+        "a,\"b\"c,d\nx\n",
+        "a,b\"c\nd\n",
+        "a,\"open\nb,c\n",
+        "x\n\r",
+        "x\n\"y\"",
+        "中文,\"含,逗号\"\n𠮷,野\n",
+    ] {
+        assert_eq!(read_both(text, false), read_both(text, true), "{text:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    /// Any text of commas, quotes, line breaks, carriage returns and CJK: the direct cut and
+    /// the csv reader hand on the same records, runaway quotes and line tally.
+    #[test]
+    fn the_direct_cut_agrees_with_the_csv_reader(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["a", "中", ",", ",", "\"", "\"\"", "\n", "\n", "\r\n", "\r", " ", "bc"]),
+            0..60,
+        )
+    ) {
+        let text = parts.concat();
+        proptest::prop_assert_eq!(read_both(&text, false), read_both(&text, true), "{:?}", text);
+    }
+}

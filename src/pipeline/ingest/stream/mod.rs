@@ -378,10 +378,11 @@ pub(super) fn hex_digest(h: Sha256) -> String {
 
 /// The block as UTF-8 text if it is valid, and its line count. Sequential: blocks are read on
 /// a thread of their own while the pool parses the block before (see `Source::read`), where
-/// handing pieces to the pool would queue them behind that parse.
+/// handing pieces to the pool would queue them behind that parse. The UTF-8 check is
+/// simdutf8's: std's byte-wise check of CJK text was ~20 % of that thread's time.
 fn scan(raw: &[u8]) -> (Option<&str>, usize) {
     (
-        std::str::from_utf8(raw).ok(),
+        simdutf8::basic::from_utf8(raw).ok(),
         memchr::memchr_iter(b'\n', raw).count(),
     )
 }
