@@ -68,6 +68,10 @@ impl Templates {
         let mut diags = Diagnostics::default();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // minijinja keeps an error's detail (which name was undefined) only in debug mode, which
+        // it turns on for debug builds alone: a release binary said "undefined value" without
+        // the name. It costs only when an error is made.
+        env.set_debug(true);
         env.set_fuel(Some(FUEL));
         // Bidi controls in the data (a project called `\u{202E}...`) would reorder what the
         // reader sees: every value printed shows them as visible marks, then is escaped.
