@@ -107,34 +107,45 @@ pub(super) fn complaint_table(
         classified: Classified::default(),
     };
     drop(timings);
-    // Dimensions, coded in complaint order. Period codes by local day: a day's key is
-    // formatted once, not once per complaint.
-    let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
-    fn text(o: Option<&Str>) -> &str {
-        o.map_or("", |s| s.as_str())
+    // Dimensions, coded in complaint order: each chunk of complaints codes its own in parallel
+    // (a value first seen in a chunk gets the chunk's next code), then the chunks' dictionaries
+    // are merged in order, which gives every value the code it gets in one pass in complaint
+    // order; the serial pass was a tenth of the stage.
+    let chunks: Vec<DimChunk> = cls
+        .complaints
+        .par_chunks(DIM_CHUNK)
+        .map(|chunk| DimChunk::code(chunk, opts))
+        .collect();
+    let mut remaps = Vec::with_capacity(chunks.len());
+    for c in &chunks {
+        remaps.push([
+            c.dicts[0]
+                .names()
+                .iter()
+                .map(|s| t.periods.code(s))
+                .collect::<Vec<u32>>(),
+            c.dicts[1]
+                .names()
+                .iter()
+                .map(|s| t.projects.code(s))
+                .collect(),
+            c.dicts[2]
+                .names()
+                .iter()
+                .map(|s| t.buildings.code(s))
+                .collect(),
+            c.dicts[3].names().iter().map(|s| t.teams.code(s)).collect(),
+        ]);
     }
-    for c in &cls.complaints {
-        let received = c.received_at();
-        let day = zone.local_secs(received).div_euclid(86_400);
-        let key = *day_key.entry(day).or_insert_with(|| {
-            t.periods
-                .code(&period_key(opts.kind, zone.local_date(received)))
-        });
-        t.period.push(key);
-        fn label(s: &str, unmask: bool) -> std::borrow::Cow<'_, str> {
-            if unmask {
-                std::borrow::Cow::Borrowed(s)
-            } else {
-                crate::privacy::mask_phones(s)
-            }
+    for (c, remap) in chunks.iter().zip(&remaps) {
+        for codes in &c.codes {
+            t.period.push(remap[0][codes[0] as usize]);
+            t.project.push(remap[1][codes[1] as usize]);
+            t.building.push(remap[2][codes[2] as usize]);
+            t.team.push(remap[3][codes[3] as usize]);
         }
-        let label = |s| label(s, opts.unmask);
-        t.project
-            .push(t.projects.code(&label(text(c.project.as_ref()))));
-        t.building
-            .push(t.buildings.code(&label(text(c.building.as_ref()))));
-        t.team.push(t.teams.code(&label(text(c.team.as_ref()))));
     }
+    drop(chunks);
     // Rule outputs: coded per evaluation (complaints that shared one share its value).
     let evaluations = cls.traces.len().max(
         (0..cls.values.len())
@@ -160,6 +171,50 @@ pub(super) fn complaint_table(
     t.repeat = repeats(&t, &cls, settings.repeat_days);
     t.classified = cls;
     t
+}
+
+/// Complaints whose dimensions one task codes.
+const DIM_CHUNK: usize = 16_384;
+
+/// A chunk's dimension codes (period, project, building, team) into its own dictionaries.
+struct DimChunk {
+    codes: Vec<[u32; 4]>,
+    dicts: [Dict; 4],
+}
+
+impl DimChunk {
+    fn code(chunk: &[crate::model::Complaint], opts: &FactOptions<'_>) -> DimChunk {
+        let zone = opts.zone;
+        let mut dicts: [Dict; 4] = Default::default();
+        // Period codes by local day: a day's key is formatted once, not once per complaint.
+        let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
+        fn label(s: Option<&Str>, unmask: bool) -> std::borrow::Cow<'_, str> {
+            let s = s.map_or("", |s| s.as_str());
+            if unmask {
+                std::borrow::Cow::Borrowed(s)
+            } else {
+                crate::privacy::mask_phones(s)
+            }
+        }
+        let label = |s| label(s, opts.unmask);
+        let codes = chunk
+            .iter()
+            .map(|c| {
+                let received = c.received_at();
+                let day = zone.local_secs(received).div_euclid(86_400);
+                let period = *day_key.entry(day).or_insert_with(|| {
+                    dicts[0].code(&period_key(opts.kind, zone.local_date(received)))
+                });
+                [
+                    period,
+                    dicts[1].code(&label(c.project.as_ref())),
+                    dicts[2].code(&label(c.building.as_ref())),
+                    dicts[3].code(&label(c.team.as_ref())),
+                ]
+            })
+            .collect();
+        DimChunk { codes, dicts }
+    }
 }
 
 /// A complaint repeats an earlier one of the same project, building, unit and category
