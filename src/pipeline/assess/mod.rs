@@ -47,7 +47,7 @@ pub struct Partition<'a> {
 
 /// Where each chunk goes besides the table: the record-level tables for `run`, nowhere for
 /// the commands that only report.
-pub trait Sink {
+pub trait Sink: Send {
     /// Before the first chunk, once the complaints are classified (the record tables' columns
     /// follow the rule outputs) and the inputs read.
     fn open(
@@ -140,24 +140,21 @@ pub fn run(
     let mut marks = TeamMarks::default();
     let mut uncovered = std::collections::BTreeSet::new();
     let (mut t_sla, mut t_audit, mut t_sink) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut start = 0;
-    while start < n {
-        let range = start..(start + opts.chunk).min(n);
+    // A chunk is judged (its SLA verdicts, then its duty findings: each parallel inside) while
+    // the chunk before it is handed to the sink and folded into the table (serial): on two
+    // cores the fold no longer leaves one of them idle. The stage times therefore overlap.
+    let mut fold_chunk = |c: ChunkJudged| -> Result<()> {
         let t0 = Instant::now();
-        let (vs, years) = sla::assess_range(rules, cls, range.clone(), &sla_opts);
-        uncovered.extend(years);
-        let t1 = Instant::now();
-        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &events, &audit_opts);
+        let (range, vs, fs) = (c.range, c.verdicts, c.findings);
+        uncovered.extend(c.uncovered);
         marks.add(rules, &vs);
-        let t2 = Instant::now();
         sink.partition(&Partition {
             classified: cls,
             range: range.clone(),
             verdicts: &vs,
             findings: &fs,
         })?;
-        let t3 = Instant::now();
-        // Fold the chunk into the table.
+        let t1 = Instant::now();
         for (k, vv) in vs.iter().enumerate() {
             let i = (range.start + k) as u32;
             verdicts.first.push(verdicts.complaint.len() as u32);
@@ -193,12 +190,39 @@ pub fn run(
                 }
             }
         }
-        fold += t3.elapsed();
-        t_sla += t1 - t0;
-        t_audit += t2 - t1;
-        t_sink += t3 - t2;
-        opts.meter.inc(range.len() as u64);
-        start = range.end;
+        t_sink += t1 - t0;
+        fold += t1.elapsed();
+        Ok(())
+    };
+    let judge_chunk = |range: std::ops::Range<usize>| {
+        let t0 = Instant::now();
+        let (vs, years) = sla::assess_range(rules, cls, range.clone(), &sla_opts);
+        let t1 = Instant::now();
+        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &events, &audit_opts);
+        ChunkJudged {
+            range,
+            verdicts: vs,
+            findings: fs,
+            uncovered: years,
+            sla: t1 - t0,
+            audit: t1.elapsed(),
+        }
+    };
+    let mut pending: Option<ChunkJudged> = None;
+    let mut start = 0;
+    loop {
+        let next = (start < n).then(|| start..(start + opts.chunk).min(n));
+        let (folded, judged) = rayon::join(
+            || pending.take().map(&mut fold_chunk).transpose(),
+            || next.map(judge_chunk),
+        );
+        folded?;
+        let Some(j) = judged else { break };
+        t_sla += j.sla;
+        t_audit += j.audit;
+        opts.meter.inc(j.range.len() as u64);
+        start = j.range.end;
+        pending = Some(j);
     }
     verdicts.first.push(verdicts.complaint.len() as u32);
     opts.meter.message("team duties");
@@ -230,6 +254,17 @@ pub fn run(
         events,
         uncovered,
     })
+}
+
+/// One chunk's verdicts and findings, judged and not yet folded into the table.
+struct ChunkJudged {
+    range: std::ops::Range<usize>,
+    verdicts: Vec<Vec<Verdict>>,
+    findings: Vec<AuditFinding>,
+    /// Calendar years the verdicts needed and the calendars do not cover.
+    uncovered: std::collections::BTreeSet<(String, i32)>,
+    sla: Duration,
+    audit: Duration,
 }
 
 /// Position of a verdict status in [`Status::ALL`].
