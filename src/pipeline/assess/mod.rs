@@ -9,7 +9,8 @@
 //! - How: complaints are assessed a chunk at a time (sla → audit). Each chunk's verdicts and
 //!   findings, in full, go to the [`Sink`] (the record-level tables) and are folded into the
 //!   table, then dropped: the verdicts of a million complaints are never all held in full.
-//!   The team duties come last, from every chunk's marks.
+//!   The next chunk is judged meanwhile, so at most two chunks are in flight. The team duties
+//!   come last, from every chunk's marks.
 
 mod facts;
 mod spill;
