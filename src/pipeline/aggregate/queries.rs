@@ -121,6 +121,21 @@ fn scoped(df: DataFrame) -> Result<LazyFrame> {
     concat([df.lazy(), company], UnionArgs::default()).map_err(pe)
 }
 
+/// [`scoped`] over `df` summed to the columns `keep` first (`keep` names `project` and every
+/// column the query reads; `df` has a count `n`). The fine frames have a row per combination
+/// of every dimension, a quarter of a million at a million complaints; copying them for the
+/// company's rows and grouping both copies took 20–30 ms per query, for fifteen queries.
+fn scoped_by(df: &DataFrame, keep: &[&str]) -> Result<LazyFrame> {
+    let summed = df
+        .clone()
+        .lazy()
+        .group_by(by(keep))
+        .agg([col("n").sum().alias("n")])
+        .collect()
+        .map_err(pe)?;
+    scoped(summed)
+}
+
 /// Status counts of a frame with a `status` code column (and `n` rows per row), by `keys`.
 fn status_counts(lf: LazyFrame, keys: &[&str], weighted: bool) -> Result<DataFrame> {
     let aggs: Vec<Expr> = (0..6u32)
@@ -234,7 +249,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         .drop("none")
         .map_err(pe)?;
     let sum_n = || col("n").sum().alias("n");
-    let received = scoped(fine.clone())?
+    let received = scoped_by(&fine, &["period", "project"])?
         .group_by(by(&["period", "project"]))
         .agg([sum_n()])
         .collect()
@@ -248,7 +263,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         g.received.insert((p[i], s[i]), n[i]);
     }
     for x in ["level", "category", "team", "building"] {
-        let df = scoped(fine.clone())?
+        let df = scoped_by(&fine, &["period", "project", x])?
             .group_by(by(&["period", "project", x]))
             .agg([sum_n()])
             .collect()
@@ -309,7 +324,11 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     };
     let vfine = combos.unpack(count_keys(v.len(), vkey)?, &["target", "status"])?;
     for x in ["level", "category", "team", "target"] {
-        let df = status_counts(scoped(vfine.clone())?, &["period", "project", x], true)?;
+        let df = status_counts(
+            scoped_by(&vfine, &["period", "project", x, "status"])?,
+            &["period", "project", x],
+            true,
+        )?;
         let (p, s, v) = (
             codes(&df, "period")?,
             codes(&df, "project")?,
@@ -322,7 +341,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         );
     }
     let df = status_counts(
-        scoped(vfine.clone())?,
+        scoped_by(&vfine, &["period", "project", "target", "level", "status"])?,
         &["period", "project", "target", "level"],
         true,
     )?;
@@ -342,7 +361,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     {
         let late = [Status::Breached, Status::Overdue]
             .map(|st| Status::ALL.iter().position(|x| *x == st).unwrap_or(0) as u32);
-        let df = scoped(vfine.clone())?
+        let df = scoped_by(&vfine, &["period", "project", "team", "target", "status"])?
             .filter(
                 col("target").eq(lit(res)).and(
                     col("status")
@@ -403,7 +422,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     .map_err(pe)?;
     for x in ["level", "team"] {
         let df = status_counts(
-            scoped(afine.clone())?,
+            scoped_by(&afine, &["period", "project", x, "duty", "status"])?,
             &["period", "project", x, "duty"],
             true,
         )?;
@@ -423,7 +442,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     }
     let late = [AuditStatus::Late, AuditStatus::Missing]
         .map(|st| AuditStatus::ALL.iter().position(|x| *x == st).unwrap_or(0) as u32);
-    let df = scoped(ffine.clone())?
+    let df = scoped_by(&ffine, &["period", "project", "status"])?
         .filter(
             col("status")
                 .eq(lit(late[0]))
