@@ -509,7 +509,8 @@ impl Combos {
 
     /// The counted keys as a frame: the five dimensions, `own` (the two packed codes) and `n`.
     fn unpack(&self, counted: Vec<(u64, u64)>, own: &[&str; 2]) -> Result<DataFrame> {
-        let mut cols: Vec<Vec<u32>> = vec![Vec::with_capacity(counted.len()); 7];
+        // Each reserved (`vec![v; 7]` would clone the first without its capacity).
+        let mut cols: Vec<Vec<u32>> = (0..7).map(|_| Vec::with_capacity(counted.len())).collect();
         let mut n = Vec::with_capacity(counted.len());
         for (k, c) in counted {
             let (combo, a, b) = (
