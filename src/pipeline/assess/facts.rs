@@ -110,7 +110,7 @@ pub(super) fn complaint_table(
     // Dimensions, coded in complaint order: each chunk of complaints codes its own in parallel
     // (a value first seen in a chunk gets the chunk's next code), then the chunks' dictionaries
     // are merged in order, which gives every value the code it gets in one pass in complaint
-    // order; the serial pass was a tenth of the stage.
+    // order. The single pass took about 0.1 s at a million complaints, on one core.
     let chunks: Vec<DimChunk> = cls
         .complaints
         .par_chunks(DIM_CHUNK)

@@ -47,7 +47,8 @@ pub struct Partition<'a> {
 }
 
 /// Where each chunk goes besides the table: the record-level tables for `run`, nowhere for
-/// the commands that only report.
+/// the commands that only report. `Send`: a chunk is handed over on a pool thread while the
+/// next one is judged.
 pub trait Sink: Send {
     /// Before the first chunk, once the complaints are classified (the record tables' columns
     /// follow the rule outputs) and the inputs read.
