@@ -112,19 +112,11 @@ pub(super) fn gather(df: &DataFrame, rows: &Column) -> Result<DataFrame> {
     df.take(idx).map_err(pe)
 }
 
-/// `df` twice: as it is, and with every project replaced by [`COMPANY`].
-fn scoped(df: DataFrame) -> Result<LazyFrame> {
-    let company = df
-        .clone()
-        .lazy()
-        .with_column(lit(COMPANY).cast(DataType::UInt32).alias("project"));
-    concat([df.lazy(), company], UnionArgs::default()).map_err(pe)
-}
-
-/// [`scoped`] over `df` summed to the columns `keep` first (`keep` names `project` and every
-/// column the query reads; `df` has a count `n`). The fine frames have a row per combination
-/// of every dimension, a quarter of a million at a million complaints; copying them for the
-/// company's rows and grouping both copies took 20–30 ms per query, for fifteen queries.
+/// `df` summed to the columns `keep`, twice: as it is, and with every project replaced by
+/// [`COMPANY`] (`keep` names `project` and every column the query reads; `df` has a count
+/// `n`). The fine frames have a row per combination of every dimension, a quarter of a
+/// million at a million complaints; copying them whole for the company's rows and grouping
+/// both copies took 20–30 ms per query, for fifteen queries.
 fn scoped_by(df: &DataFrame, keep: &[&str]) -> Result<LazyFrame> {
     let summed = df
         .clone()
@@ -133,7 +125,11 @@ fn scoped_by(df: &DataFrame, keep: &[&str]) -> Result<LazyFrame> {
         .agg([col("n").sum().alias("n")])
         .collect()
         .map_err(pe)?;
-    scoped(summed)
+    let company = summed
+        .clone()
+        .lazy()
+        .with_column(lit(COMPANY).cast(DataType::UInt32).alias("project"));
+    concat([summed.lazy(), company], UnionArgs::default()).map_err(pe)
 }
 
 /// Status counts of a frame with a `status` code column (and `n` rows per row), by `keys`.

@@ -268,7 +268,8 @@ fn simple_record(content: &[u8], rec: &mut Cells) -> bool {
 
 /// [`for_each_item`] with the csv reader, from `from` (a record boundary on line
 /// `first_line`) to the end of `text`; or, with `hand_back`, to the first plain line
-/// ([`plain_line`]) after a record, whose position and line number it returns.
+/// ([`plain_line`]) after a record, whose position and line number it returns. (Without
+/// `hand_back` it is the csv reader alone: the tests' reference for [`for_each_item`].)
 fn for_each_item_from(
     text: &str,
     from: usize,
