@@ -131,6 +131,10 @@ pub struct RunArgs {
     /// nothing).
     #[arg(long, hide = true, value_name = "N")]
     pub assess_chunk: Option<usize>,
+    /// Memory for the event log's events, in MiB (default 1024): a larger log is sorted in, and
+    /// read from, scratch files in the system's temporary folder
+    #[arg(long, value_name = "MIB")]
+    pub event_memory: Option<usize>,
 }
 
 /// Options of `check`.

@@ -62,7 +62,7 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        let w = BackgroundWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let w = BackgroundWriter::create(&tmp, true).map_err(|e| Error::io(&tmp, e))?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),
@@ -120,8 +120,9 @@ struct BackgroundWriter {
 }
 
 impl BackgroundWriter {
-    fn create(path: &Path) -> std::io::Result<BackgroundWriter> {
-        let mut w = DirectWriter::create(path)?;
+    /// `direct`: around the page cache where the file system allows it.
+    fn create(path: &Path, direct: bool) -> std::io::Result<BackgroundWriter> {
+        let mut w = DirectWriter::create(path, direct)?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
         let (back, spare) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -223,8 +224,12 @@ struct DirectWriter {
 }
 
 impl DirectWriter {
-    fn create(path: &Path) -> std::io::Result<DirectWriter> {
-        let (file, direct) = open_direct(path)?;
+    fn create(path: &Path, direct: bool) -> std::io::Result<DirectWriter> {
+        let (file, direct) = if direct {
+            open_direct(path)?
+        } else {
+            (File::create(path)?, false)
+        };
         let fallback = if direct {
             Some(std::fs::OpenOptions::new().write(true).open(path)?)
         } else {
@@ -354,13 +359,34 @@ pub struct ScratchFile {
     path: std::path::PathBuf,
 }
 
+impl std::fmt::Debug for ScratchFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScratchFile")
+            .field("path", &self.path)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
 impl ScratchFile {
-    /// Creates one in `dir`.
+    /// Creates one in `dir`, written around the page cache: for data read back in small part
+    /// (a report's few complaints), which would only push other files out of the cache.
     pub fn create(dir: &Path) -> Result<ScratchFile> {
+        ScratchFile::create_with(dir, true)
+    }
+
+    /// Creates one in `dir`, written through the page cache: for data read back whole, soon
+    /// (the event log, read a chunk of complaints at a time), which the cache then serves
+    /// without a disk read. Cached pages are the system's to reclaim, not the process's memory.
+    pub fn create_cached(dir: &Path) -> Result<ScratchFile> {
+        ScratchFile::create_with(dir, false)
+    }
+
+    fn create_with(dir: &Path, direct: bool) -> Result<ScratchFile> {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = dir.join(format!(".complaints-scratch-{}-{n}", std::process::id()));
-        let writer = BackgroundWriter::create(&path).map_err(|e| Error::io(&path, e))?;
+        let writer = BackgroundWriter::create(&path, direct).map_err(|e| Error::io(&path, e))?;
         let reader = File::open(&path).map_err(|e| Error::io(&path, e))?;
         // Open handles keep the data; the name goes now.
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;

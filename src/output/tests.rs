@@ -42,7 +42,7 @@ fn a_failed_background_write_is_reported() {
     if !full.exists() {
         return;
     }
-    let mut w = BackgroundWriter::create(full).unwrap();
+    let mut w = BackgroundWriter::create(full, true).unwrap();
     let wrote = w.write_all(&vec![7u8; WRITE_BUFFER * 3]);
     let finished = w.finish();
     let err = wrote.err().or(finished.err()).expect("an error");

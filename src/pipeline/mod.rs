@@ -124,6 +124,9 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
     /// Complaints assessed at a time (default [`ASSESS_CHUNK`]).
     pub assess_chunk: usize,
+    /// Bytes of events the event log holds in memory before it spills to scratch files (per
+    /// pass of its sort).
+    pub event_memory: usize,
     /// Per-stage progress (silent by default; the CLI draws bars).
     pub progress: Arc<dyn Progress + Send>,
 }
@@ -134,6 +137,7 @@ impl Default for RunOptions {
             mode: EvalMode::Auto,
             chunk_bytes: ingest::CHUNK_BYTES,
             assess_chunk: ASSESS_CHUNK,
+            event_memory: events::EVENT_MEMORY,
             progress: Arc::new(Silent),
         }
     }
@@ -281,6 +285,9 @@ impl<'a> Run<'a> {
                 first.reason.code()
             )));
         }
+        // Scratch files (the event log, the verdicts in full) go to the system's temporary
+        // folder, not the output folder.
+        let scratch = std::env::temp_dir();
         // The event log, checked against the accepted complaints.
         let mut event_log = if cfg.events.is_empty() {
             events::EventLog::default()
@@ -309,6 +316,8 @@ impl<'a> Run<'a> {
                 cfg.as_of,
                 &mut files,
                 &mut rejects,
+                &scratch,
+                opts.event_memory,
             )?;
             meter.finish();
             log
@@ -345,7 +354,6 @@ impl<'a> Run<'a> {
             .begin("assess", Measure::Count(n as u64, "complaints"));
         let merged: usize = classified.merged.iter().map(Vec::len).sum();
         sink.open(&classified, &files)?;
-        let scratch = std::env::temp_dir();
         let assessed = assess::run(
             rules,
             classified,

@@ -496,7 +496,12 @@ fn judge_and_check(
                 .verdicts
                 .of(pos)
                 .map_err(|e| e.to_string())?;
-            let logged = judged.assessed.events.at(pos);
+            let window = judged
+                .assessed
+                .events
+                .window(pos..pos + 1)
+                .map_err(|e| e.to_string())?;
+            let logged = window.at(pos);
             let tl = Timeline::new(complaint, logged, as_of);
             for (target, want) in &case.expect {
                 let Some(ti) = rules.targets.index(target) else {

@@ -10,7 +10,6 @@ use super::queries::COMPANY;
 use super::*;
 use crate::format::Lang;
 use crate::pipeline::assess::pe;
-use crate::pipeline::audit::AuditStatus;
 use crate::privacy;
 use crate::time::Ts;
 
@@ -101,20 +100,13 @@ impl<'a> Common<'a> {
             .iter()
             .map(|t| (t.code.clone(), term_name(t, lang)))
             .collect();
-        let mut cited = rustc_hash::FxHashSet::default();
-        for f in a.findings.noncompliant.iter().chain(&a.findings.team) {
-            if matches!(f.status, AuditStatus::Late | AuditStatus::Missing) {
-                cited.extend(f.evidence.iter().copied());
-            }
-        }
-        let mut evidence = FxHashMap::default();
-        if !cited.is_empty() {
-            for e in a.events.all() {
-                if cited.contains(&e.origin) {
-                    evidence.insert(e.origin, e);
-                }
-            }
-        }
+        // Assess kept the cited events (the log is not held in memory).
+        let evidence: FxHashMap<_, _> = a
+            .findings
+            .evidence
+            .iter()
+            .map(|(o, e)| (*o, a.events.event_ref(e)))
+            .collect();
         // List candidates by (period, scope): each goes to its project and to the company.
         let mut late: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
         for (k, l) in a.verdicts.late.iter().enumerate() {

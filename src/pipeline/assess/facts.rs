@@ -7,7 +7,6 @@ use rustc_hash::FxHashMap;
 
 use super::table::{ComplaintTable, Dict, OutputColumn, period_key, rule_value_text};
 use crate::model::{Stage, Str};
-use crate::pipeline::events::EventLog;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::sla::calendar_for;
@@ -32,7 +31,7 @@ pub struct FactOptions<'a> {
 pub(super) fn complaint_table(
     rules: &RuleSet,
     cls: Classified,
-    events: &EventLog,
+    logged: bool,
     opts: &FactOptions<'_>,
 ) -> ComplaintTable {
     let settings = &rules.kpis.settings;
@@ -50,13 +49,11 @@ pub(super) fn complaint_table(
         resolve: Option<f64>,
         resolved: bool,
         followed: bool,
-        reopened: bool,
     }
     let timings: Vec<Timing> = cls
         .complaints
         .par_iter()
-        .enumerate()
-        .map(|(i, c)| {
+        .map(|c| {
             let received = c.received_at();
             let (cal, _) = calendar_for(rules, None, c, opts.project_calendars);
             let minutes = |t: Ts| cal.working_seconds_between(received, t) as f64 / 60.0;
@@ -71,10 +68,6 @@ pub(super) fn complaint_table(
                 resolve: resolved.map(minutes),
                 resolved: resolved.is_some(),
                 followed: resolved.is_some() && seen(c.time(Stage::FollowUp)).is_some(),
-                reopened: events
-                    .at(i)
-                    .iter()
-                    .any(|e| e.kind() == "reopened" && e.at <= as_of),
             }
         })
         .collect();
@@ -100,9 +93,10 @@ pub(super) fn complaint_table(
             .collect(),
         resolved: timings.iter().map(|x| x.resolved).collect(),
         followed: timings.iter().map(|x| x.followed).collect(),
-        reopened: timings.iter().map(|x| x.reopened).collect(),
+        // Read from the event log chunk by chunk, with the verdicts (`assess::run`).
+        reopened: Vec::new(),
         repeat: Vec::new(),
-        reopen_known: events.logged,
+        reopen_known: logged,
         zone: zone.clone(),
         classified: Classified::default(),
     };

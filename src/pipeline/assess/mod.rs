@@ -101,14 +101,8 @@ pub fn run(
 ) -> Result<Assessed> {
     let f = &opts.facts;
     let t0 = Instant::now();
-    let complaints = facts::complaint_table(rules, classified, &events, f);
+    let mut complaints = facts::complaint_table(rules, classified, events.logged, f);
     let mut fold = t0.elapsed();
-    let sla_opts = SlaOptions {
-        zone: f.zone,
-        as_of: f.as_of,
-        project_calendars: f.project_calendars,
-        events: events.logged.then_some(&events),
-    };
     let audit_opts = AuditOptions {
         zone: f.zone,
         as_of: f.as_of,
@@ -136,7 +130,9 @@ pub fn run(
         noncompliant: Vec::new(),
         team: Vec::new(),
         applied: Default::default(),
+        evidence: Default::default(),
     };
+    let mut reopened: Vec<bool> = Vec::with_capacity(n);
     // Late and missing findings kept so far per (period, project).
     let mut kept: rustc_hash::FxHashMap<(u32, u32), usize> = Default::default();
     let mut marks = TeamMarks::default();
@@ -149,7 +145,9 @@ pub fn run(
         let t0 = Instant::now();
         let (range, vs, fs) = (c.range, c.verdicts, c.findings);
         uncovered.extend(c.uncovered);
+        reopened.extend(c.reopened);
         marks.add(rules, &vs);
+        marks.add_actions(rules, cls, range.clone(), &c.events, &audit_opts);
         sink.partition(&Partition {
             classified: cls,
             range: range.clone(),
@@ -188,6 +186,11 @@ pub fn run(
                     .or_default();
                 if *seen < LIST_LIMIT {
                     *seen += 1;
+                    for e in c.events.at(i) {
+                        if x.evidence.contains(&e.origin) {
+                            findings.evidence.insert(e.origin, (*e).clone());
+                        }
+                    }
                     findings.noncompliant.push(x);
                 }
             }
@@ -196,19 +199,38 @@ pub fn run(
         fold += t1.elapsed();
         Ok(())
     };
-    let judge_chunk = |range: std::ops::Range<usize>| {
+    let judge_chunk = |range: std::ops::Range<usize>| -> Result<ChunkJudged<'_>> {
         let t0 = Instant::now();
+        // The chunk's events, read from the log's file in one go.
+        let window = events.window(range.clone())?;
+        let reopened = range
+            .clone()
+            .map(|i| {
+                window
+                    .at(i)
+                    .iter()
+                    .any(|e| e.kind() == "reopened" && e.at <= f.as_of)
+            })
+            .collect();
+        let sla_opts = SlaOptions {
+            zone: f.zone,
+            as_of: f.as_of,
+            project_calendars: f.project_calendars,
+            events: window.logged.then_some(&window),
+        };
         let (vs, years) = sla::assess_range(rules, cls, range.clone(), &sla_opts);
         let t1 = Instant::now();
-        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &events, &audit_opts);
-        ChunkJudged {
+        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &window, &audit_opts);
+        Ok(ChunkJudged {
             range,
             verdicts: vs,
             findings: fs,
             uncovered: years,
+            reopened,
             sla: t1 - t0,
             audit: t1.elapsed(),
-        }
+            events: window,
+        })
     };
     let mut pending: Option<ChunkJudged> = None;
     let mut start = 0;
@@ -219,7 +241,7 @@ pub fn run(
             || next.map(judge_chunk),
         );
         folded?;
-        let Some(j) = judged else { break };
+        let Some(j) = judged.transpose()? else { break };
         t_sla += j.sla;
         t_audit += j.audit;
         opts.meter.inc(j.range.len() as u64);
@@ -231,6 +253,14 @@ pub fn run(
     let t0 = Instant::now();
     let team = audit::team_findings(rules, cls, &marks, &events, &audit_opts);
     t_audit += t0.elapsed();
+    let cited: rustc_hash::FxHashSet<crate::model::Origin> = team
+        .iter()
+        .filter(|f| matches!(f.status, AuditStatus::Late | AuditStatus::Missing))
+        .flat_map(|f| f.evidence.iter().copied())
+        .collect();
+    for e in marks.cited_actions(&cited) {
+        findings.evidence.insert(e.origin, e.clone());
+    }
     let t0 = Instant::now();
     sink.team(&team)?;
     t_sink += t0.elapsed();
@@ -240,6 +270,7 @@ pub fn run(
         findings.duties.code(&x.duty);
     }
     findings.team = team;
+    complaints.reopened = reopened;
     verdicts.spill.finish()?;
     fold += t0.elapsed();
     opts.meter.message("");
@@ -259,12 +290,16 @@ pub fn run(
 }
 
 /// One chunk's verdicts and findings, judged and not yet folded into the table.
-struct ChunkJudged {
+struct ChunkJudged<'a> {
     range: std::ops::Range<usize>,
     verdicts: Vec<Vec<Verdict>>,
     findings: Vec<AuditFinding>,
     /// Calendar years the verdicts needed and the calendars do not cover.
     uncovered: std::collections::BTreeSet<(String, i32)>,
+    /// Reopened by `as_of`, per complaint (the table's `reopened`).
+    reopened: Vec<bool>,
+    /// The chunk's events (the fold keeps team duties' actions and evidence from them).
+    events: crate::pipeline::events::EventWindow<'a>,
     sla: Duration,
     audit: Duration,
 }

@@ -438,6 +438,10 @@ pub struct FindingTable {
     pub team: Vec<AuditFinding>,
     /// Duties that produced a finding.
     pub applied: BTreeSet<String>,
+    /// The logged events cited as evidence by the late and missing findings kept in full
+    /// (`noncompliant`, `team`), by origin: copies, kept while the log is read a chunk at a
+    /// time (read them with [`EventLog::event_ref`]).
+    pub evidence: rustc_hash::FxHashMap<crate::model::Origin, crate::pipeline::events::Event>,
 }
 
 /// Rows a report list shows before "and N more" (the CSVs have them all).

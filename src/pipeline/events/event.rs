@@ -8,8 +8,8 @@ use crate::model::{Origin, Str};
 use crate::time::Ts;
 
 /// One event: 40 bytes, its texts (type, actor, role, …) as codes into its log's [`Texts`].
-/// A 10 M-complaint log holds about 80 M events; with the texts as shared strings an event
-/// took 64 bytes (72 with its complaint while the log is grouped).
+/// An event log keeps its events in a scratch file (`store.rs`, 36 bytes each) and holds
+/// them as this struct a window of complaints at a time.
 #[derive(Debug, Clone)]
 pub struct Event {
     /// When.

@@ -5,7 +5,10 @@
 //! - Input: raw tables from the event files; the accepted complaints (an event must belong to
 //!   one).
 //! - Output: events per complaint, in time order, with their provenance (`file:line`), and the
-//!   event types mapped to canonical names (`docs/AUDIT.md`).
+//!   event types mapped to canonical names (`docs/AUDIT.md`). The events themselves are kept
+//!   out of the heap of the run (`store.rs`: 36-byte records, in memory up to
+//!   `--event-memory`, else in a scratch file) and read a range of complaints at a time
+//!   ([`EventLog::window`]): a 10 M-complaint log is 80 M events.
 //! - Failure policy: a missing ID, a time that cannot be read or does not exist, an unknown
 //!   operation name, or an ID that matches no accepted complaint rejects the event row (stage
 //!   `events`, in `rejects.csv`). An event timed before its complaint was received, or after
@@ -21,14 +24,16 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::id_index::IdIndex;
-use crate::model::{Complaint, Origin, Stage, Str, append_in_parallel};
+use crate::model::{Complaint, Origin, Stage, Str};
 use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
 
 mod event;
+mod store;
 use event::DERIVED;
 pub use event::{Event, EventRef, Events, OwnedEvents, Texts, TextsBuilder};
+pub use store::EVENT_MEMORY;
 
 /// Canonical event types and the operation names exports use for them (most common first).
 pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
@@ -201,21 +206,21 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Events per complaint ID, in time order: one vector of every event, grouped by complaint,
-/// and each complaint's range in it (a million complaints with eight events each are one
-/// allocation, not a million).
-#[derive(Debug, Clone, Default)]
+/// The event log: every event, grouped by complaint and in time order, in a scratch file
+/// (`store.rs`); in memory only its texts, the complaint IDs it was built against, and each
+/// complaint's run of records. Stages read the events of a range of complaints at a time
+/// ([`EventLog::window`]).
+#[derive(Debug, Default)]
 pub struct EventLog {
-    events: Vec<Event>,
+    /// The sorted events; `None` for a log with none read.
+    store: Option<store::Spool>,
     /// The events' texts.
     texts: Texts,
     /// The IDs of the complaints the log was built against, in their order then.
     index: IdIndex,
-    /// Each complaint's (start, count) in `events`, aligned with `index`.
-    ranges: Vec<(u32, u32)>,
-    /// The same ranges by position in the complaint list the log was last aligned with (see
-    /// [`EventLog::align`]): the per-complaint stages look events up by index, millions of
-    /// times, instead of hashing and comparing the ID each time.
+    /// Each complaint's (start, count) in the file, in records, by position in the complaint
+    /// list the log was last aligned with (see [`EventLog::align`]): the per-complaint stages
+    /// look events up by index instead of hashing and comparing the ID each time.
     by_pos: Vec<(u32, u32)>,
     /// True when a real event log was read (not derived from the export's timestamps).
     pub logged: bool,
@@ -226,32 +231,49 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Events of one complaint.
-    pub fn of(&self, id: &str) -> Events<'_> {
-        self.position(id)
-            .map_or(self.slice((0, 0)), |k| self.slice(self.ranges[k as usize]))
+    /// The events of the complaints at positions `range` (of the list given to
+    /// [`EventLog::align`], or to the stage that built the log), read in one go. Empty for a
+    /// log that is not logged.
+    pub fn window(&self, range: std::ops::Range<usize>) -> Result<EventWindow<'_>> {
+        let ranges = if self.logged {
+            debug_assert!(
+                range.end <= self.by_pos.len(),
+                "event log not aligned with the complaints"
+            );
+            &self.by_pos[range.start.min(self.by_pos.len())..range.end.min(self.by_pos.len())]
+        } else {
+            &[]
+        };
+        // Positions keep the order the log was built in, so the range's events are one run
+        // of the file (with those of complaints classify dropped in between, read and
+        // skipped); min and max make no assumption.
+        let held = ranges.iter().filter(|r| r.1 > 0);
+        let lo = held.clone().map(|r| r.0).min().unwrap_or(0);
+        let hi = held.map(|r| r.0 + r.1).max().unwrap_or(0);
+        let events = match &self.store {
+            Some(store) if hi > lo => store::decode_all(&store.read(
+                u64::from(lo) * store::RECORD as u64,
+                (hi - lo) as usize * store::RECORD,
+            )?),
+            _ => Vec::new(),
+        };
+        Ok(EventWindow {
+            logged: self.logged,
+            texts: &self.texts,
+            first: range.start,
+            ranges,
+            base: lo,
+            events,
+        })
     }
 
-    /// The position of `id` in the complaints the log was built against.
-    fn position(&self, id: &str) -> Option<u32> {
-        self.index.get(id)
-    }
-
-    fn slice(&self, (a, n): (u32, u32)) -> Events<'_> {
-        Events {
-            events: &self.events[a as usize..(a + n) as usize],
+    /// An event of this log held elsewhere (a copy kept as evidence), read with the log's
+    /// texts.
+    pub fn event_ref<'a>(&'a self, event: &'a Event) -> EventRef<'a> {
+        EventRef {
+            event,
             texts: &self.texts,
         }
-    }
-
-    /// Events of the complaint at position `i` of the list given to [`EventLog::align`] (or to
-    /// the stage that built the log). Empty for a log that is not logged.
-    pub fn at(&self, i: usize) -> Events<'_> {
-        debug_assert!(
-            !self.logged || i < self.by_pos.len(),
-            "event log not aligned with the complaints"
-        );
-        self.slice(self.by_pos.get(i).copied().unwrap_or((0, 0)))
     }
 
     /// Re-keys the positional index to `complaints` (after classify has dropped the complaints
@@ -259,131 +281,111 @@ impl EventLog {
     pub fn align(&mut self, complaints: &[Complaint]) {
         // Classify only drops complaints, so this is usually the same list: then the IDs match
         // position by position (a sequential walk), and no lookup is needed.
-        if complaints.len() == self.index.len()
-            && complaints
-                .iter()
-                .enumerate()
-                .all(|(k, c)| c.id == self.index.id(k as u32))
+        if !self.logged
+            || complaints.len() == self.index.len()
+                && complaints
+                    .iter()
+                    .enumerate()
+                    .all(|(k, c)| c.id == self.index.id(k as u32))
         {
-            self.by_pos.clone_from(&self.ranges);
             return;
         }
+        let built = std::mem::take(&mut self.by_pos);
         self.by_pos = complaints
             .iter()
-            .map(|c| {
-                self.position(&c.id)
-                    .map_or((0, 0), |k| self.ranges[k as usize])
-            })
+            .map(|c| self.index.get(&c.id).map_or((0, 0), |k| built[k as usize]))
             .collect();
+        // The positions now follow `complaints`; so does the index.
+        self.index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
     }
 
-    /// Every event, complaint by complaint.
-    pub fn all(&self) -> Events<'_> {
-        Events {
-            events: &self.events,
-            texts: &self.texts,
-        }
-    }
-
-    /// Builds the log from events in any order and their complaints' positions (`owners`,
-    /// aligned with `events`): events are grouped by complaint and put in time order (then log
-    /// order). The positions are dropped once the events are grouped: the log keeps 40 bytes
-    /// per event, where (position, event) pairs would keep 48.
-    fn from_parts(
-        complaints: &[Complaint],
-        index: IdIndex,
-        mut owners: Vec<u32>,
-        mut events: Vec<Event>,
-        texts: Texts,
-    ) -> EventLog {
-        use rayon::prelude::*;
-        debug_assert_eq!(owners.len(), events.len());
-        // Each complaint's block starts where the counts of the complaints before it end.
-        let n = complaints.len();
-        let mut start = vec![0u32; n + 1];
-        for c in &owners {
-            start[*c as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        // Two passes, each with its working set in cache. A counting sort over the whole log
-        // in one pass follows the permutation's cycles through hundreds of megabytes, two
-        // dependent cache misses per event (1.2 s for the 1 M job's 7.9 M events, when an
-        // event was 72 bytes with its position); here the first pass writes to one head per
-        // bucket, and the second sorts buckets that fit in a core's L2.
-        let shift = bucket_shift(n);
-        let buckets = (n >> shift) + 1;
-        let bucket_start = |b: usize| start[(b << shift).min(n)] as usize;
-        // Pass 1: an in-place MSD radix pass (American flag sort) on the complaint's bucket:
-        // each swap puts one event into its bucket for good.
-        let mut heads: Vec<usize> = (0..buckets).map(bucket_start).collect();
-        for b in 0..buckets {
-            let end = bucket_start(b + 1);
-            while heads[b] < end {
-                let k = heads[b];
-                let d = owners[k] as usize >> shift;
-                if d != b {
-                    owners.swap(k, heads[d]);
-                    events.swap(k, heads[d]);
-                }
-                heads[d] += 1;
-            }
-        }
-        // Pass 2, buckets in parallel: a counting sort by complaint in the bucket (events keep
-        // log order inside a complaint), then each complaint's block in time order. Origins
-        // are unique, so the order is total and an unstable sort is deterministic: the same
-        // order as sorting the whole log by (complaint, time, origin).
-        let mut slices: Vec<(usize, &[u32], &mut [Event])> = Vec::with_capacity(buckets);
-        let (mut owners_rest, mut rest) = (owners.as_slice(), events.as_mut_slice());
-        for b in 0..buckets {
-            let len = bucket_start(b + 1) - bucket_start(b);
-            let (bucket, tail) = rest.split_at_mut(len);
-            let (of, owners_tail) = owners_rest.split_at(len);
-            slices.push((b << shift, of, bucket));
-            (owners_rest, rest) = (owners_tail, tail);
-        }
-        slices.into_par_iter().for_each(|(first, of, bucket)| {
-            let base = start[first];
-            let last = (first + (1 << shift)).min(n);
-            let mut next: Vec<u32> = start[first..=last].iter().map(|&s| s - base).collect();
-            let mut order = vec![0u32; bucket.len()];
-            for (k, c) in of.iter().enumerate() {
-                let slot = &mut next[*c as usize - first];
-                order[*slot as usize] = k as u32;
-                *slot += 1;
-            }
-            crate::model::permute(bucket, order);
-            for w in start[first..=last].windows(2) {
-                bucket[(w[0] - base) as usize..(w[1] - base) as usize]
-                    .sort_unstable_by(|a, b| a.at.cmp(&b.at).then(a.origin.cmp(&b.origin)));
-            }
-        });
-        drop(owners);
-        let ranges: Vec<(u32, u32)> = start.windows(2).map(|w| (w[0], w[1] - w[0])).collect();
-        EventLog {
-            events,
+    /// Builds the log from a spill of its events, sorted.
+    fn from_spill(spill: store::Spill, index: IdIndex, texts: Texts) -> Result<EventLog> {
+        let (store, by_pos) = spill.sort()?;
+        Ok(EventLog {
+            store: Some(store),
             texts,
             index,
-            by_pos: ranges.clone(),
-            ranges,
+            by_pos,
             logged: true,
             read: 0,
             accepted: 0,
+        })
+    }
+
+    /// Builds the log from events in any order and their complaints' positions (`owners`,
+    /// aligned with `events`), as the stage does (for tests).
+    #[cfg(test)]
+    fn from_parts(
+        complaints: &[Complaint],
+        index: IdIndex,
+        owners: Vec<u32>,
+        events: Vec<Event>,
+        texts: Texts,
+    ) -> EventLog {
+        let shift = store::partition_shift(complaints.len());
+        EventLog::from_parts_with(complaints, index, owners, events, texts, shift, usize::MAX)
+    }
+
+    /// [`EventLog::from_parts`] with partitions of `1 << shift` complaints, in memory up to
+    /// `budget` bytes, the events coming in batches of (up to) a hundred.
+    #[cfg(test)]
+    fn from_parts_with(
+        complaints: &[Complaint],
+        index: IdIndex,
+        owners: Vec<u32>,
+        events: Vec<Event>,
+        texts: Texts,
+        shift: u32,
+        budget: usize,
+    ) -> EventLog {
+        let dir = std::env::temp_dir();
+        let expected = (events.len() * 40) as u64;
+        let mut spill = store::Spill::create_with(&dir, complaints.len(), budget, expected, shift)
+            .expect("spill");
+        for (of, batch) in owners.chunks(100).zip(events.chunks(100)) {
+            let batch = store::Spill::encode(spill.shift(), of, batch.iter().cloned());
+            spill.append(batch).expect("spill");
         }
+        EventLog::from_spill(spill, index, texts).expect("sorted")
     }
 }
 
-/// How many low bits of a complaint's position the first grouping pass ignores: buckets of
-/// consecutive complaints, at most [`BUCKETS`] of them (a write head each, all in cache), whose
-/// pairs fit in L2 for the second pass at a typical eight events per complaint.
-fn bucket_shift(complaints: usize) -> u32 {
-    const BUCKETS: usize = 1024;
-    let mut shift = 0;
-    while complaints >> shift > BUCKETS {
-        shift += 1;
+/// The events of a range of complaints, read from an [`EventLog`].
+pub struct EventWindow<'a> {
+    /// True when the log is a real event log (see [`EventLog::logged`]).
+    pub logged: bool,
+    texts: &'a Texts,
+    /// The position of the first complaint.
+    first: usize,
+    /// Each complaint's (start, count) in the log.
+    ranges: &'a [(u32, u32)],
+    /// The log's record at `events[0]`.
+    base: u32,
+    events: Vec<Event>,
+}
+
+impl EventWindow<'_> {
+    /// Events of the complaint at position `i` (of the log's complaint list: the window's
+    /// range, not 0-based); none outside the range.
+    pub fn at(&self, i: usize) -> Events<'_> {
+        let (a, n) = i
+            .checked_sub(self.first)
+            .and_then(|k| self.ranges.get(k))
+            .copied()
+            .unwrap_or((0, 0));
+        if n == 0 {
+            return Events {
+                events: &[],
+                texts: self.texts,
+            };
+        }
+        let a = (a - self.base) as usize;
+        Events {
+            events: &self.events[a..a + n as usize],
+            texts: self.texts,
+        }
     }
-    shift
 }
 
 impl OwnedEvents {
@@ -494,6 +496,8 @@ pub fn run(
     as_of: Ts,
     files: &mut Vec<crate::pipeline::ingest::InputFile>,
     rejects: &mut Rejects,
+    scratch: &std::path::Path,
+    memory: usize,
 ) -> Result<EventLog> {
     use rayon::prelude::*;
     let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
@@ -501,13 +505,13 @@ pub fn run(
     // and 8-byte entries of complaints received together share cache lines, where the
     // complaints themselves are 232 bytes apart.
     let received: Vec<Ts> = complaints.iter().map(Complaint::received_at).collect();
-    // Room for every event at once, estimated from the files' sizes (a row of an event log is
-    // rarely under 40 bytes): growing a vector of hundreds of megabytes by doubling copies it
-    // and touches fresh memory each time, while capacity never written costs nothing.
-    let bytes = crate::pipeline::ingest::total_bytes(paths);
-    let room = usize::try_from(bytes / 40).unwrap_or(0);
-    let mut owners: Vec<u32> = Vec::with_capacity(room);
-    let mut events: Vec<Event> = Vec::with_capacity(room);
+    // Events go to a spill by partition of their complaint as they are read, and are sorted
+    // at the end (`store.rs`). A row of an event log is rarely under 40 bytes, and a spilled
+    // event is 40: the files' size bounds the spill's.
+    let expected = crate::pipeline::ingest::total_bytes(paths);
+    let mut spill = store::Spill::create(scratch, complaints.len(), memory, expected)?;
+    let shift = spill.shift();
+    let mut accepted = 0usize;
     let mut texts = TextsBuilder::default();
     let mut read = 0usize;
     for path in paths {
@@ -568,22 +572,29 @@ pub fn run(
                 })
                 .collect();
             // Codes and record numbers in file order (sequential, and cheap: a chunk's distinct
-            // texts, a number per chunk); the events are then written in parallel.
-            let mut placed_owners = Vec::with_capacity(parts.len());
-            let mut placed_events = Vec::with_capacity(parts.len());
+            // texts, a number per chunk); the events are then encoded in parallel.
+            let mut placed = Vec::with_capacity(parts.len());
             for (of, out, chunk_texts, mut local, n) in parts {
-                placed_owners.push((of, ()));
-                placed_events.push((out, (texts.absorb(chunk_texts), base)));
+                placed.push((of, out, texts.absorb(chunk_texts), base));
                 local.shift_records(id, base);
                 rejects.extend(local);
                 base += n;
             }
-            append_in_parallel(&mut owners, placed_owners, |c, ()| c);
-            append_in_parallel(&mut events, placed_events, |e, (remap, base)| {
-                let mut e = e.remapped(remap);
-                e.origin.record += base;
-                e
-            });
+            accepted += placed.iter().map(|p| p.0.len()).sum::<usize>();
+            let batches: Vec<store::Encoded> = placed
+                .into_par_iter()
+                .map(|(of, out, remap, base)| {
+                    let events = out.into_iter().map(|e| {
+                        let mut e = e.remapped(&remap);
+                        e.origin.record += base;
+                        e
+                    });
+                    store::Spill::encode(shift, &of, events)
+                })
+                .collect();
+            for b in batches {
+                spill.append(b)?;
+            }
             Ok(())
         })?;
         read += base as usize;
@@ -591,8 +602,7 @@ pub fn run(
         file.records = base as usize;
         files.push(file);
     }
-    let accepted = events.len();
-    let mut log = EventLog::from_parts(complaints, index, owners, events, texts.finish());
+    let mut log = EventLog::from_spill(spill, index, texts.finish())?;
     log.read = read;
     log.accepted = accepted;
     Ok(log)

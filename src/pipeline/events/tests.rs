@@ -20,12 +20,29 @@ fn lines(events: Events<'_>) -> Vec<u32> {
     events.iter().map(|e| e.origin.line).collect()
 }
 
-/// Enough complaints for buckets of several complaints each, events in a scrambled order
-/// with repeated times: the two grouping passes give the order of one sort of the whole
-/// log by (complaint, time, origin).
+/// Every event of a log's complaints at positions `range`, complaint by complaint.
+fn all_lines(log: &EventLog, range: std::ops::Range<usize>) -> Vec<u32> {
+    let w = log.window(range.clone()).expect("window");
+    range.flat_map(|i| lines(w.at(i))).collect()
+}
+
+/// Complaints spread over many partitions (down to one complaint each), events in a
+/// scrambled order with repeated times: the spill and its sort give the order of one sort of
+/// the whole log by (complaint, time, origin), and any window reads the same events.
 #[test]
-fn grouping_in_buckets_matches_one_sort_of_the_whole_log() {
-    for n in [1usize, 7, 1024, 1025, 5000] {
+fn the_sorted_spill_matches_one_sort_of_the_whole_log() {
+    // Budgets of 0 and 4 KiB put the spill and the sorted log in scratch files (the second
+    // after a few batches in memory).
+    let cases = [
+        (1usize, 0, usize::MAX),
+        (7, 0, 0),
+        (7, 16, usize::MAX),
+        (1025, 4, 4096),
+        (5000, 6, 0),
+        (5000, 16, 4096),
+        (5000, 16, usize::MAX),
+    ];
+    for (n, shift, budget) in cases {
         let complaints: Vec<Complaint> = (0..n).map(|i| complaint(&format!("C{i}"))).collect();
         let mut x = 0x2545_f491_u64;
         let mut next = || {
@@ -45,25 +62,40 @@ fn grouping_in_buckets_matches_one_sort_of_the_whole_log() {
         want.sort_by_key(|p| (p.0, p.1.at, p.1.origin));
         let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
         let (owners, events) = pairs.into_iter().unzip();
-        let log = EventLog::from_parts(&complaints, index, owners, events, texts.finish());
+        let log = EventLog::from_parts_with(
+            &complaints,
+            index,
+            owners,
+            events,
+            texts.finish(),
+            shift,
+            budget,
+        );
         assert_eq!(
-            lines(log.all()),
+            all_lines(&log, 0..n),
             want.iter().map(|p| p.1.origin.line).collect::<Vec<_>>(),
-            "{n} complaints"
+            "{n} complaints, shift {shift}, budget {budget}"
         );
         let mut counts = vec![0usize; n];
         for (w, _) in &want {
             counts[*w as usize] += 1;
         }
-        for (i, c) in complaints.iter().enumerate() {
-            assert_eq!(log.at(i).len(), counts[i]);
-            assert_eq!(log.of(&c.id).len(), counts[i]);
+        for (i, count) in counts.iter().enumerate() {
+            assert_eq!(log.window(i..i + 1).unwrap().at(i).len(), *count);
+        }
+        // Windows of odd sizes see what the whole one does.
+        for size in [1, 3, 64] {
+            let mut got = Vec::new();
+            for start in (0..n).step_by(size) {
+                got.extend(all_lines(&log, start..(start + size).min(n)));
+            }
+            assert_eq!(got, all_lines(&log, 0..n), "windows of {size}");
         }
     }
 }
 
 /// A log in time order across complaints, with ties: each complaint gets its events in
-/// time order, equal times in log order, whether looked up by position or by ID.
+/// time order, equal times in log order.
 #[test]
 fn events_are_grouped_by_complaint_in_time_then_log_order() {
     let complaints = [complaint("A"), complaint("B"), complaint("C")];
@@ -79,17 +111,45 @@ fn events_are_grouped_by_complaint_in_time_then_log_order() {
     let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
     let (owners, events) = pairs.into_iter().unzip();
     let mut log = EventLog::from_parts(&complaints, index, owners, events, t.finish());
-    assert_eq!(lines(log.at(0)), [3, 6, 7, 5]);
-    assert!(log.at(1).is_empty());
-    assert_eq!(lines(log.at(2)), [4, 2]);
-    assert_eq!(lines(log.of("A")), [3, 6, 7, 5]);
-    assert!(log.of("B").is_empty());
-    assert_eq!(lines(log.of("C")), [4, 2]);
+    let w = log.window(0..3).unwrap();
+    assert_eq!(lines(w.at(0)), [3, 6, 7, 5]);
+    assert!(w.at(1).is_empty());
+    assert_eq!(lines(w.at(2)), [4, 2]);
+    // Outside its range a window has nothing.
+    assert!(log.window(1..2).unwrap().at(0).is_empty());
+    assert_eq!(lines(log.window(2..3).unwrap().at(2)), [4, 2]);
     // After classify drops B, positions follow the remaining complaints.
     log.align(&[complaints[0].clone(), complaints[2].clone()]);
-    assert_eq!(lines(log.at(0)), [3, 6, 7, 5]);
-    assert_eq!(lines(log.at(1)), [4, 2]);
-    assert_eq!(log.all().len(), 6);
+    assert_eq!(all_lines(&log, 0..2), [3, 6, 7, 5, 4, 2]);
+    assert_eq!(lines(log.window(1..2).unwrap().at(1)), [4, 2]);
+}
+
+/// An event reads back from its record as it was written, at the edges of each field.
+#[test]
+fn a_record_reads_back_as_written() {
+    let mut texts = TextsBuilder::default();
+    for (at, line, record) in [(0, 1, 0), (i64::MIN + 1, u32::MAX, u32::MAX), (-1, 2, 1)] {
+        let mut e = event(&mut texts, "resolved", at, line);
+        e.origin.record = record;
+        e.origin.file = u16::MAX;
+        (e.actor, e.role, e.to_role, e.note) = (1, u32::MAX, 7, 1 << 30);
+        let mut bytes = Vec::new();
+        store::encode(&e, &mut bytes);
+        assert_eq!(bytes.len(), store::RECORD);
+        let back = store::decode(&bytes);
+        assert_eq!(
+            (
+                back.at,
+                back.origin,
+                back.kind,
+                back.actor,
+                back.role,
+                back.to_role,
+                back.note
+            ),
+            (e.at, e.origin, e.kind, e.actor, e.role, e.to_role, e.note)
+        );
+    }
 }
 
 /// Chunks intern their texts on their own; taken into the log's texts, every event reads the

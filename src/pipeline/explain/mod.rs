@@ -196,15 +196,8 @@ pub fn complaint(
             TraceEvent::TableHit { .. } => None,
         })
         .collect();
-    let tl = Timeline::new(
-        c,
-        if events.logged {
-            events.of(&c.id)
-        } else {
-            crate::pipeline::events::Events::empty()
-        },
-        cfg.as_of,
-    );
+    let window = events.window(i..i + 1)?;
+    let tl = Timeline::new(c, window.at(i), cfg.as_of);
     let targets = verdicts
         .iter()
         .map(|v| {

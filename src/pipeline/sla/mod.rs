@@ -200,8 +200,8 @@ pub struct SlaOptions<'a> {
     pub as_of: Ts,
     /// Calendar per project.
     pub project_calendars: &'a crate::config::ProjectCalendars,
-    /// The event log, if one was read.
-    pub events: Option<&'a crate::pipeline::events::EventLog>,
+    /// The events of the complaints assessed, if an event log was read.
+    pub events: Option<&'a crate::pipeline::events::EventWindow<'a>>,
 }
 
 /// Evaluates every applicable target for the complaints in `range`, in parallel: their
