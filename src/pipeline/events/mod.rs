@@ -295,7 +295,8 @@ impl EventLog {
             .iter()
             .map(|c| self.index.get(&c.id).map_or((0, 0), |k| built[k as usize]))
             .collect();
-        // The positions now follow `complaints`; so does the index.
+        // The positions now follow `complaints`; so does the index (rebuilt: this happens only
+        // when classify dropped complaints, and keeps a second alignment right).
         self.index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
     }
 

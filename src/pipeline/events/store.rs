@@ -31,13 +31,23 @@ pub const EVENT_MEMORY: usize = 1 << 30;
 
 /// Bytes appended once and read back in pieces: in memory while they fit the budget, then all
 /// of them in a scratch file (written through the page cache: they are read back whole).
-#[derive(Debug)]
 pub(super) struct Spool {
     mem: Vec<u8>,
     file: Option<ScratchFile>,
     len: u64,
     budget: usize,
     dir: PathBuf,
+}
+
+impl std::fmt::Debug for Spool {
+    // Not the bytes: hundreds of megabytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spool")
+            .field("len", &self.len)
+            .field("file", &self.file)
+            .field("budget", &self.budget)
+            .finish()
+    }
 }
 
 impl Spool {
