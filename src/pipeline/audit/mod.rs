@@ -123,6 +123,22 @@ pub struct AuditFinding {
     pub note: String,
 }
 
+impl AuditFinding {
+    /// Records `e` as the action that discharged the duty: compliant by `required`, late
+    /// after it.
+    fn discharged_by(&mut self, e: EventRef<'_>, required: Ts, roster: Option<&Roster>) {
+        self.evidence.push(e.origin);
+        self.done_at = Some(e.at);
+        self.actor = e.actor().cloned();
+        self.actor_role = role_of(e, roster).map(Str::from);
+        self.status = if e.at <= required {
+            AuditStatus::Compliant
+        } else {
+            AuditStatus::Late
+        };
+    }
+}
+
 /// What the stage needs.
 pub struct AuditOptions<'a> {
     /// Zone.
@@ -446,15 +462,7 @@ fn complaint_duty(
     };
     match done {
         Some(e) => {
-            f.evidence.push(e.origin);
-            f.done_at = Some(e.at);
-            f.actor = e.actor().cloned();
-            f.actor_role = role_of(e, opts.roster).map(Str::from);
-            f.status = if e.at <= required {
-                AuditStatus::Compliant
-            } else {
-                AuditStatus::Late
-            };
+            f.discharged_by(e, required, opts.roster);
             f.note = format!(
                 "required by {deadline_desc}; done {} {} {}",
                 zone.format(e.at),

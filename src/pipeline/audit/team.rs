@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{AuditFinding, AuditOptions, AuditStatus, add_limit, any_role, limit_text, role_of};
-use crate::model::{Origin, Str};
+use crate::model::Origin;
 use crate::pipeline::events::{Event, EventLog, EventRef, EventWindow};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
@@ -250,15 +250,7 @@ fn team_finding(
     let best: Option<EventRef<'_>> = actions.get(first).copied();
     match best {
         Some(e) => {
-            f.evidence.push(e.origin);
-            f.done_at = Some(e.at);
-            f.actor = e.actor().cloned();
-            f.actor_role = role_of(e, opts.roster).map(Str::from);
-            f.status = if e.at <= required {
-                AuditStatus::Compliant
-            } else {
-                AuditStatus::Late
-            };
+            f.discharged_by(e, required, opts.roster);
         }
         None => {
             f.status = if opts.as_of >= required {
