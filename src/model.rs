@@ -485,6 +485,10 @@ pub struct Timings {
     /// elsewhere). Stages that run interleaved chunk by chunk (sla, audit, tables, summary)
     /// share one mark, `assess`.
     pub peak_rss_mib: Vec<(String, u64)>,
+    /// (use, bytes): what went to scratch files in the system's temporary folder (`events`:
+    /// the event log's spill and sorted store when they did not fit `--event-memory`, else 0;
+    /// `verdicts`: every SLA verdict in full), so that a user can size that folder.
+    pub scratch_bytes: Vec<(String, u64)>,
 }
 
 impl Timings {

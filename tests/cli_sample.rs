@@ -289,6 +289,21 @@ fn parsing_and_assessing_in_small_pieces_gives_identical_outputs() {
             "{f} differs when assessed in chunks"
         );
     }
+    // The event log went through scratch files only when told to, and timings.json says how
+    // much of the temporary folder each run used.
+    let scratch = |dir: &Path| {
+        let t: serde_json::Value = serde_json::from_str(&read(dir.join("timings.json"))).unwrap();
+        let b = &t["scratch_bytes"];
+        (
+            b["events"].as_u64().unwrap(),
+            b["verdicts"].as_u64().unwrap(),
+        )
+    };
+    let (events, verdicts) = scratch(whole.path());
+    assert_eq!(events, 0, "the sample's event log fits in memory");
+    assert!(verdicts > 0);
+    let (events, _) = scratch(pieces.path());
+    assert!(events > 0, "--event-memory 0 spills the event log");
 }
 
 /// A rule that opens with validation checks over timestamps (the shape RULES.md §9 shows) is

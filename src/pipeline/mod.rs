@@ -323,6 +323,9 @@ impl<'a> Run<'a> {
             log
         };
         timings.lap("events", &mut clock);
+        timings
+            .scratch_bytes
+            .push(("events".into(), event_log.scratch_bytes));
         let meter = opts.progress.begin(
             "classify",
             Measure::Count(normalized.complaints.len() as u64, "complaints"),

@@ -272,6 +272,9 @@ pub fn run(
     findings.team = team;
     complaints.reopened = reopened;
     verdicts.spill.finish()?;
+    timings
+        .scratch_bytes
+        .push(("verdicts".into(), verdicts.spill.bytes()));
     fold += t0.elapsed();
     opts.meter.message("");
     let ms = |d: Duration| d.as_millis() as u64;

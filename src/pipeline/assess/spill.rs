@@ -80,6 +80,11 @@ impl VerdictSpill {
         self.file.finish()
     }
 
+    /// Bytes written.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.file.len()
+    }
+
     /// Verdicts `from..to` (record numbers).
     pub(crate) fn read(&self, from: u64, to: u64) -> Result<Vec<Verdict>> {
         if to <= from {

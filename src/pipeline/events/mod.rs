@@ -228,6 +228,8 @@ pub struct EventLog {
     pub read: usize,
     /// Accepted rows.
     pub accepted: usize,
+    /// Bytes its events took in scratch files (0 when they fit `--event-memory`).
+    pub scratch_bytes: u64,
 }
 
 impl EventLog {
@@ -302,8 +304,10 @@ impl EventLog {
 
     /// Builds the log from a spill of its events, sorted.
     fn from_spill(spill: store::Spill, index: IdIndex, texts: Texts) -> Result<EventLog> {
+        let spilled = spill.disk_bytes();
         let (store, by_pos) = spill.sort()?;
         Ok(EventLog {
+            scratch_bytes: spilled + store.disk_bytes(),
             store: Some(store),
             texts,
             index,

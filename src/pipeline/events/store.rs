@@ -95,6 +95,11 @@ impl Spool {
         self.len
     }
 
+    /// Bytes in a scratch file: all of them, or none.
+    pub(super) fn disk_bytes(&self) -> u64 {
+        if self.file.is_some() { self.len } else { 0 }
+    }
+
     /// Ends the writing; the spool can be read from then on.
     pub(super) fn finish(&mut self) -> Result<()> {
         self.mem.shrink_to_fit();
@@ -187,7 +192,6 @@ pub(super) struct Spill {
     /// Per partition, the (offset, length) of each of its blocks in the file.
     blocks: Vec<Vec<(u64, usize)>>,
     events: usize,
-    budget: usize,
 }
 
 /// One batch of events encoded by partition: (partition, bytes).
@@ -226,7 +230,6 @@ impl Spill {
             complaints,
             blocks: vec![Vec::new(); parts],
             events: 0,
-            budget,
         })
     }
 
@@ -272,6 +275,11 @@ impl Spill {
         Ok(())
     }
 
+    /// Bytes of the spill in a scratch file (0 when it is in memory).
+    pub(super) fn disk_bytes(&self) -> u64 {
+        self.spool.disk_bytes()
+    }
+
     /// Pass 2: every partition grouped by complaint and in time order (then log order), into
     /// a sorted file in `dir`: the file and each complaint's (start, count) in it, in records.
     pub(super) fn sort(mut self) -> Result<(Spool, Vec<(u32, u32)>)> {
@@ -282,7 +290,7 @@ impl Spill {
         let n = self.complaints;
         let mut sorted = Spool::new(
             &self.spool.dir,
-            self.budget,
+            self.spool.budget,
             self.events as u64 * RECORD as u64,
         )?;
         let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(n);

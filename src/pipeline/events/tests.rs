@@ -31,8 +31,7 @@ fn all_lines(log: &EventLog, range: std::ops::Range<usize>) -> Vec<u32> {
 /// the whole log by (complaint, time, origin), and any window reads the same events.
 #[test]
 fn the_sorted_spill_matches_one_sort_of_the_whole_log() {
-    // Budgets of 0 and 4 KiB put the spill and the sorted log in scratch files (the second
-    // after a few batches in memory).
+    // Budgets of 0 and 4 KiB put the spill and the sorted log in scratch files.
     let cases = [
         (1usize, 0, usize::MAX),
         (7, 0, 0),
@@ -122,6 +121,30 @@ fn events_are_grouped_by_complaint_in_time_then_log_order() {
     log.align(&[complaints[0].clone(), complaints[2].clone()]);
     assert_eq!(all_lines(&log, 0..2), [3, 6, 7, 5, 4, 2]);
     assert_eq!(lines(log.window(1..2).unwrap().at(1)), [4, 2]);
+}
+
+/// A spool expecting more than its budget goes to a file from the start; one expecting less
+/// stays in memory, and moves everything to a file if it is handed more after all. Reads
+/// across appends see the bytes in order either way.
+#[test]
+fn a_spool_is_in_memory_within_its_budget_and_in_a_file_beyond() {
+    let dir = std::env::temp_dir();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    for (budget, expected, on_disk) in [(100, 1000, true), (2000, 1000, false), (600, 500, true)] {
+        let mut s = store::Spool::new(&dir, budget, expected).unwrap();
+        for piece in bytes.chunks(300) {
+            s.append(piece).unwrap();
+        }
+        s.finish().unwrap();
+        assert_eq!(s.len(), 1000);
+        assert_eq!(
+            s.disk_bytes(),
+            if on_disk { 1000 } else { 0 },
+            "budget {budget}"
+        );
+        assert_eq!(&*s.read(0, 1000).unwrap(), &bytes[..]);
+        assert_eq!(&*s.read(299, 302).unwrap(), &bytes[299..601]);
+    }
 }
 
 /// An event reads back from its record as it was written, at the edges of each field.

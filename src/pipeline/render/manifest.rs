@@ -112,13 +112,15 @@ impl Manifest {
 /// `timings.json`: the stage timings and memory marks of a run (docs/ARCHITECTURE.md lists the
 /// keys; `bench/run.py` reads them). Keys are stable: `stages` (the stage names in run order),
 /// `timings_ms` (stage → wall milliseconds) and, on Linux, `peak_rss_mib` (stage → the
-/// resident-memory high-water mark when the stage ended, MiB).
+/// resident-memory high-water mark when the stage ended, MiB), and `scratch_bytes` (use → bytes
+/// written to scratch files: `events`, `verdicts`).
 #[derive(Debug, Serialize)]
 struct TimingsFile<'a> {
     stages: Vec<&'a str>,
     timings_ms: BTreeMap<&'a str, u64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     peak_rss_mib: BTreeMap<&'a str, u64>,
+    scratch_bytes: BTreeMap<&'a str, u64>,
 }
 
 /// Writes `timings.json` into `dir`.
@@ -130,6 +132,11 @@ pub fn write_timings(dir: &Path, t: &Timings) -> Result<()> {
             .peak_rss_mib
             .iter()
             .map(|(s, m)| (s.as_str(), *m))
+            .collect(),
+        scratch_bytes: t
+            .scratch_bytes
+            .iter()
+            .map(|(s, b)| (s.as_str(), *b))
             .collect(),
     };
     let mut s = serde_json::to_string_pretty(&file)
