@@ -216,8 +216,9 @@ pub struct EventLog {
     store: Option<store::Spool>,
     /// The events' texts.
     texts: Texts,
-    /// The IDs of the complaints the log was built against, in their order then.
-    index: IdIndex,
+    /// The IDs of the complaints the log was built against, in their order then; dropped by
+    /// [`EventLog::align`] (256 MB at 10 M complaints, needed by nothing after it).
+    index: Option<IdIndex>,
     /// Each complaint's (start, count) in the file, in records, by position in the complaint
     /// list the log was last aligned with (see [`EventLog::align`]): the per-complaint stages
     /// look events up by index instead of hashing and comparing the ID each time.
@@ -279,27 +280,27 @@ impl EventLog {
     }
 
     /// Re-keys the positional index to `complaints` (after classify has dropped the complaints
-    /// whose rules failed, positions shift).
+    /// whose rules failed, positions shift), once: the ID index goes then.
     pub fn align(&mut self, complaints: &[Complaint]) {
+        let Some(index) = self.index.take() else {
+            assert!(!self.logged, "an event log is aligned once");
+            return;
+        };
         // Classify only drops complaints, so this is usually the same list: then the IDs match
         // position by position (a sequential walk), and no lookup is needed.
-        if !self.logged
-            || complaints.len() == self.index.len()
-                && complaints
-                    .iter()
-                    .enumerate()
-                    .all(|(k, c)| c.id == self.index.id(k as u32))
+        if complaints.len() == index.len()
+            && complaints
+                .iter()
+                .enumerate()
+                .all(|(k, c)| c.id == index.id(k as u32))
         {
             return;
         }
         let built = std::mem::take(&mut self.by_pos);
         self.by_pos = complaints
             .iter()
-            .map(|c| self.index.get(&c.id).map_or((0, 0), |k| built[k as usize]))
+            .map(|c| index.get(&c.id).map_or((0, 0), |k| built[k as usize]))
             .collect();
-        // The positions now follow `complaints`; so does the index (rebuilt: this happens only
-        // when classify dropped complaints, and keeps a second alignment right).
-        self.index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
     }
 
     /// Builds the log from a spill of its events, sorted.
@@ -309,8 +310,8 @@ impl EventLog {
         Ok(EventLog {
             scratch_bytes: spilled + store.disk_bytes(),
             store: Some(store),
+            index: Some(index),
             texts,
-            index,
             by_pos,
             logged: true,
             read: 0,
