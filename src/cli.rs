@@ -131,10 +131,11 @@ pub struct RunArgs {
     /// nothing).
     #[arg(long, hide = true, value_name = "N")]
     pub assess_chunk: Option<usize>,
-    /// Memory for the event log's events, in MiB (default 1024): a larger log is sorted in, and
-    /// read from, scratch files in the system's temporary folder
-    #[arg(long, value_name = "MIB")]
-    pub event_memory: Option<usize>,
+    /// Memory for each of the run's bulk stores, the event log's events and the complaints'
+    /// free texts, in MiB (default 1024): a larger one is kept in scratch files in the system's
+    /// temporary folder
+    #[arg(long, alias = "event-memory", value_name = "MIB")]
+    pub scratch_memory: Option<usize>,
 }
 
 /// Options of `check`.

@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod progress;
 pub mod rejects;
 pub mod shipped;
+pub mod texts;
 pub mod time;
 pub mod ui;
 

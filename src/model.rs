@@ -268,8 +268,13 @@ pub struct Complaint {
     pub category_raw: Option<Str>,
     #[allow(missing_docs)]
     pub level_raw: Option<Str>,
-    #[allow(missing_docs)]
+    /// The free text, while a rule reads it (the classify stage loads each chunk's texts
+    /// from the run's text store and drops them after): `None` everywhere else.
     pub text: Option<Str>,
+    /// Where the free text is kept in the run's text store ([`crate::texts::TextStore`]), if
+    /// the complaint has one. Texts are the bulk of a complaint's memory (about 150 bytes of
+    /// 400 in a typical export); kept out of the row, a 10 M-complaint run does not hold them.
+    pub text_at: Option<TextRef>,
     #[allow(missing_docs)]
     pub team: Option<Str>,
     #[allow(missing_docs)]
@@ -281,7 +286,48 @@ pub struct Complaint {
     #[allow(missing_docs)]
     pub status: Option<Str>,
     /// Carried-through columns, aligned with [`ExtraColumns`].
-    pub extra: Vec<Option<Str>>,
+    pub extra: Box<[Option<Str>]>,
+}
+
+/// Where a text is in a [`crate::texts::TextStore`]: its byte offset (40 bits: a terabyte) and
+/// length (24 bits; a cell is at most `ingest::MAX_CELL_BYTES`, a mebibyte), in one word. An
+/// empty text is never stored (a blank cell is absent), so the word is never zero and an
+/// absent text costs no tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextRef(std::num::NonZeroU64);
+
+impl TextRef {
+    /// Largest length a reference holds.
+    pub const MAX_LEN: usize = (1 << 24) - 1;
+
+    /// `len` bytes at `offset`; `None` for an empty text, or one out of range.
+    pub fn new(offset: u64, len: usize) -> Option<TextRef> {
+        if len == 0 || len > Self::MAX_LEN || offset >= 1 << 40 {
+            return None;
+        }
+        std::num::NonZeroU64::new(offset << 24 | len as u64).map(TextRef)
+    }
+
+    /// Byte offset in the store.
+    pub fn offset(self) -> u64 {
+        self.0.get() >> 24
+    }
+
+    /// Length in bytes.
+    pub fn len(self) -> usize {
+        (self.0.get() & ((1 << 24) - 1)) as usize
+    }
+
+    /// Never true (an empty text is not stored); for the lint's sake.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+
+    /// The same text, `by` bytes further into the store (a chunk's texts placed after the
+    /// chunks before it).
+    pub fn shifted(self, by: u64) -> TextRef {
+        TextRef::new(self.offset() + by, self.len()).expect("a text store under a terabyte")
+    }
 }
 
 /// The eight stage timestamps of a complaint, indexed by [`Stage::index`]. Absent stages are
@@ -359,7 +405,16 @@ impl Complaint {
             Field::Channel => s(&self.channel),
             Field::CategoryRaw => s(&self.category_raw),
             Field::LevelRaw => s(&self.level_raw),
-            Field::Text => s(&self.text),
+            Field::Text => {
+                // Outside classify the text is in the store: a stage that reads it here would
+                // see it as blank.
+                debug_assert!(
+                    self.text.is_some() || self.text_at.is_none(),
+                    "complaint {}: its text is read from the text store, not the row",
+                    self.id
+                );
+                s(&self.text)
+            }
             Field::Team => s(&self.team),
             Field::Handler => s(&self.handler),
             Field::Satisfaction => self
@@ -368,6 +423,16 @@ impl Complaint {
             Field::SatisfactionRaw => s(&self.satisfaction_raw),
             Field::Status => s(&self.status),
             _ => FieldValue::Absent,
+        }
+    }
+
+    /// A field's value, except the free text (absent here: it is read from the text store by
+    /// a stage that writes every field out).
+    pub fn get_unless_text(&self, field: Field) -> FieldValue<'_> {
+        if field == Field::Text {
+            FieldValue::Absent
+        } else {
+            self.get(field)
         }
     }
 
@@ -382,7 +447,6 @@ impl Complaint {
             Field::Channel => &mut self.channel,
             Field::CategoryRaw => &mut self.category_raw,
             Field::LevelRaw => &mut self.level_raw,
-            Field::Text => &mut self.text,
             Field::Team => &mut self.team,
             Field::Handler => &mut self.handler,
             Field::SatisfactionRaw => &mut self.satisfaction_raw,
@@ -486,8 +550,9 @@ pub struct Timings {
     /// share one mark, `assess`.
     pub peak_rss_mib: Vec<(String, u64)>,
     /// (use, bytes): what went to scratch files in the system's temporary folder (`events`:
-    /// the event log's spill and sorted store when they did not fit `--event-memory`, else 0;
-    /// `verdicts`: every SLA verdict in full), so that a user can size that folder.
+    /// the event log's spill and sorted store when they did not fit `--scratch-memory`, else 0;
+    /// `texts`: the complaints' free texts when they did not fit it; `verdicts`: every SLA
+    /// verdict in full), so that a user can size that folder.
     pub scratch_bytes: Vec<(String, u64)>,
 }
 

@@ -126,3 +126,25 @@ fn names_in_the_config_and_kpi_settings_are_checked() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_golden("cli_check/config_names.stderr", &r.stderr);
 }
+
+/// The free text is kept out of the complaint rows for all but the classify rule, so a `when`
+/// condition on it is an error at load, with its place and the way to do it instead.
+#[test]
+fn a_when_condition_on_the_free_text_points_at_classify() {
+    let dir = tempdir();
+    copy_setup(dir.path());
+    let p = dir.path().join("rules/sla/three_level.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let from = "when = { level = [\"I\"] }";
+    assert!(s.contains(from));
+    std::fs::write(&p, s.replacen(from, "when = { text = [\"电梯困人\"] }", 1)).unwrap();
+    let r = run_in(dir.path(), &["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("three_level.toml:")
+            && r.stderr
+                .contains("`text` (the free text) cannot be a `when` condition: classify it"),
+        "{}",
+        r.stderr
+    );
+}

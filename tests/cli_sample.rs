@@ -259,8 +259,9 @@ fn per_row_rule_evaluation_gives_identical_outputs() {
 
 /// Cutting the CSV inputs into many small pieces parsed in parallel, assessing the complaints a
 /// few hundred at a time (each chunk's rows written and summarised, then dropped), and keeping
-/// the event log in scratch files instead of memory (`--event-memory 0`) change nothing: the
-/// same records, lines, rejects, tables and report as one piece.
+/// the event log and the complaints' texts in scratch files instead of memory
+/// (`--scratch-memory 0`) change nothing: the same records, lines, rejects, tables and report
+/// as one piece.
 #[test]
 fn parsing_and_assessing_in_small_pieces_gives_identical_outputs() {
     let (whole, pieces) = (tempdir(), tempdir());
@@ -275,7 +276,7 @@ fn parsing_and_assessing_in_small_pieces_gives_identical_outputs() {
         "20000",
         "--assess-chunk",
         "333",
-        "--event-memory",
+        "--scratch-memory",
         "0",
     ])
     .expect(0);
@@ -289,21 +290,23 @@ fn parsing_and_assessing_in_small_pieces_gives_identical_outputs() {
             "{f} differs when assessed in chunks"
         );
     }
-    // The event log went through scratch files only when told to, and timings.json says how
-    // much of the temporary folder each run used.
+    // The event log and the texts went through scratch files only when told to, and
+    // timings.json says how much of the temporary folder each run used.
     let scratch = |dir: &Path| {
         let t: serde_json::Value = serde_json::from_str(&read(dir.join("timings.json"))).unwrap();
         let b = &t["scratch_bytes"];
         (
+            b["texts"].as_u64().unwrap(),
             b["events"].as_u64().unwrap(),
             b["verdicts"].as_u64().unwrap(),
         )
     };
-    let (events, verdicts) = scratch(whole.path());
-    assert_eq!(events, 0, "the sample's event log fits in memory");
+    let (texts, events, verdicts) = scratch(whole.path());
+    assert_eq!((texts, events), (0, 0), "the sample fits in memory");
     assert!(verdicts > 0);
-    let (events, _) = scratch(pieces.path());
-    assert!(events > 0, "--event-memory 0 spills the event log");
+    let (texts, events, _) = scratch(pieces.path());
+    assert!(texts > 0, "--scratch-memory 0 keeps the texts in a file");
+    assert!(events > 0, "--scratch-memory 0 spills the event log");
 }
 
 /// A rule that opens with validation checks over timestamps (the shape RULES.md §9 shows) is

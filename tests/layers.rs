@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     // The shipped rule set and templates, and the layered folders that read them.
     &["error", "time", "shipped"],
     &["model", "output"],
-    &["rejects"],
+    &["rejects", "texts"],
     // The configuration, as plain data.
     &["config"],
     // The stages, in pipeline order.

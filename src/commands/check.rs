@@ -168,6 +168,8 @@ fn mappings(cfg: &Config, inputs: &[std::path::PathBuf]) -> (String, usize) {
         zone: &cfg.zone,
         cells: &cfg.cells,
         as_of: cfg.as_of,
+        scratch: &std::env::temp_dir(),
+        text_memory: crate::output::SPOOL_MEMORY,
     };
     let mut s = String::new();
     let mut errors = 0;

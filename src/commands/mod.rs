@@ -74,11 +74,9 @@ pub fn run_options(args: &RunArgs) -> crate::pipeline::RunOptions {
         },
         chunk_bytes: args.chunk_bytes.unwrap_or(ingest::CHUNK_BYTES).max(1),
         assess_chunk: args.assess_chunk.unwrap_or(ASSESS_CHUNK).max(1),
-        event_memory: args
-            .event_memory
-            .map_or(crate::pipeline::events::EVENT_MEMORY, |m| {
-                m.saturating_mul(1 << 20)
-            }),
+        scratch_memory: args
+            .scratch_memory
+            .map_or(crate::output::SPOOL_MEMORY, |m| m.saturating_mul(1 << 20)),
         ..RunOptions::default()
     }
 }

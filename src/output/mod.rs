@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 mod set;
+mod spool;
 pub use set::{OutputSet, PAUSE_ENV, checkpoint};
+pub use spool::{SPOOL_MEMORY, Spool};
 
 /// Output file names, one place.
 pub mod names {
@@ -352,7 +354,7 @@ fn open_direct(path: &Path) -> std::io::Result<(File, bool)> {
 pub struct ScratchFile {
     // In a mutex only so that a finished table can be shared between threads.
     writer: std::sync::Mutex<Option<BackgroundWriter>>,
-    reader: std::sync::Mutex<File>,
+    reader: File,
     len: u64,
     /// Where it was created (its name is gone once open): an error names it, so that a full
     /// disk is found where it is (the system's temporary folder, not the output folder).
@@ -392,7 +394,7 @@ impl ScratchFile {
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         Ok(ScratchFile {
             writer: std::sync::Mutex::new(Some(writer)),
-            reader: std::sync::Mutex::new(reader),
+            reader,
             len: 0,
             path,
         })
@@ -431,16 +433,38 @@ impl ScratchFile {
 
     /// Reads `buf.len()` bytes at `offset` (after [`ScratchFile::finish`]).
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
         if self.writer.lock().expect("scratch file lock").is_some() {
             return Err(Error::Other(
                 "internal error: scratch file read before it was finished".into(),
             ));
         }
-        let mut f = self.reader.lock().expect("scratch file lock");
-        f.seek(SeekFrom::Start(offset))
-            .and_then(|_| f.read_exact(buf))
-            .map_err(|e| Error::io(&self.path, e))
+        // Positional reads: threads read their own pieces at once, with no shared cursor.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.reader
+                .read_exact_at(buf, offset)
+                .map_err(|e| Error::io(&self.path, e))
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::FileExt;
+            let mut done = 0;
+            while done < buf.len() {
+                let n = self
+                    .reader
+                    .seek_read(&mut buf[done..], offset + done as u64)
+                    .map_err(|e| Error::io(&self.path, e))?;
+                if n == 0 {
+                    return Err(Error::io(
+                        &self.path,
+                        std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+                    ));
+                }
+                done += n;
+            }
+            Ok(())
+        }
     }
 }
 

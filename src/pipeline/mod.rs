@@ -124,9 +124,9 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
     /// Complaints assessed at a time (default [`ASSESS_CHUNK`]).
     pub assess_chunk: usize,
-    /// Bytes of events the event log holds in memory before it spills to scratch files (per
-    /// pass of its sort).
-    pub event_memory: usize,
+    /// Bytes each bulk store (the event log's events, per pass of its sort; the complaints'
+    /// texts) holds in memory before it goes to a scratch file (`--scratch-memory`).
+    pub scratch_memory: usize,
     /// Per-stage progress (silent by default; the CLI draws bars).
     pub progress: Arc<dyn Progress + Send>,
 }
@@ -137,7 +137,7 @@ impl Default for RunOptions {
             mode: EvalMode::Auto,
             chunk_bytes: ingest::CHUNK_BYTES,
             assess_chunk: ASSESS_CHUNK,
-            event_memory: events::EVENT_MEMORY,
+            scratch_memory: crate::output::SPOOL_MEMORY,
             progress: Arc::new(Silent),
         }
     }
@@ -242,6 +242,9 @@ impl<'a> Run<'a> {
         };
         // Ingest and normalize interleave file by file, so only one file's text is held; the
         // time spent reading and decoding is measured inside.
+        // Scratch files (the texts and event log beyond their memory, the verdicts in full) go
+        // to the system's temporary folder, not the output folder.
+        let scratch = std::env::temp_dir();
         let mut files = Vec::new();
         let mut read_time = std::time::Duration::ZERO;
         let mut normalized = normalize::run(
@@ -252,6 +255,8 @@ impl<'a> Run<'a> {
                 zone: &cfg.zone,
                 cells: &cfg.cells,
                 as_of: cfg.as_of,
+                scratch: &scratch,
+                text_memory: opts.scratch_memory,
             },
             &mut files,
             &mut read_time,
@@ -285,9 +290,6 @@ impl<'a> Run<'a> {
                 first.reason.code()
             )));
         }
-        // Scratch files (the event log, the verdicts in full) go to the system's temporary
-        // folder, not the output folder.
-        let scratch = std::env::temp_dir();
         // The event log, checked against the accepted complaints.
         let mut event_log = if cfg.events.is_empty() {
             events::EventLog::default()
@@ -317,12 +319,15 @@ impl<'a> Run<'a> {
                 &mut files,
                 &mut rejects,
                 &scratch,
-                opts.event_memory,
+                opts.scratch_memory,
             )?;
             meter.finish();
             log
         };
         timings.lap("events", &mut clock);
+        timings
+            .scratch_bytes
+            .push(("texts".into(), normalized.texts.disk_bytes()));
         timings
             .scratch_bytes
             .push(("events".into(), event_log.scratch_bytes));

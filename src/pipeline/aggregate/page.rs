@@ -450,12 +450,21 @@ pub(super) fn page(
             })
             .then(a.target.cmp(&b.target))
     });
+    // A listed complaint's text, read from the store; the rows are built in closures, so a
+    // read error is kept and returned after them.
+    let read_error = std::cell::RefCell::new(None);
     let masked_text = |i: usize| {
-        let text = cls.complaints[i].text.as_deref().unwrap_or("");
+        let text = match cls.texts.get(cls.complaints[i].text_at) {
+            Ok(t) => t.unwrap_or_default(),
+            Err(e) => {
+                read_error.borrow_mut().get_or_insert(e);
+                String::new()
+            }
+        };
         if cfg.unmask {
-            text.to_owned()
+            text
         } else {
-            cls.masker().mask(text)
+            cls.masker().mask(&text)
         }
     };
     let explain_of = |i: usize| format!("{explain_page}#{}", cls.complaints[i].id);
@@ -525,6 +534,9 @@ pub(super) fn page(
         if look_back.rows.len() > before {
             listed.insert(i);
         }
+    }
+    if let Some(e) = read_error.into_inner() {
+        return Err(e);
     }
 
     // Period attribution.

@@ -289,15 +289,26 @@ impl ComplaintTable {
                             _ => {
                                 // Coded over every complaint, so slices share the codes.
                                 let mut d = Dict::default();
-                                let all: Vec<u32> = self
-                                    .classified
-                                    .complaints
-                                    .iter()
-                                    .map(|c| match c.get(f) {
-                                        FieldValue::Str(s) => d.code(s),
-                                        _ => d.code(""),
-                                    })
-                                    .collect();
+                                let cls = &self.classified;
+                                let mut all: Vec<u32> = Vec::with_capacity(cls.complaints.len());
+                                // The free text (an odd thing to count by, but a field) is
+                                // read from the store a block at a time.
+                                for block in cls.complaints.chunks(1 << 16) {
+                                    let texts = if f == Field::Text {
+                                        cls.texts.window(block.iter().map(|c| c.text_at))?
+                                    } else {
+                                        Default::default()
+                                    };
+                                    all.extend(block.iter().map(|c| {
+                                        match (f, c.get_unless_text(f)) {
+                                            (Field::Text, _) => {
+                                                d.code(texts.get(c.text_at).unwrap_or(""))
+                                            }
+                                            (_, FieldValue::Str(s)) => d.code(s),
+                                            _ => d.code(""),
+                                        }
+                                    }));
+                                }
                                 coded(other, all[rows.clone()].to_vec(), &d, &mut cols, &mut dicts);
                             }
                         }

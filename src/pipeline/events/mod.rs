@@ -7,7 +7,7 @@
 //! - Output: events per complaint, in time order, with their provenance (`file:line`), and the
 //!   event types mapped to canonical names (`docs/AUDIT.md`). The events themselves are kept
 //!   out of the heap of the run (`store.rs`: 36-byte records, in memory up to
-//!   `--event-memory`, else in a scratch file) and read a range of complaints at a time
+//!   `--scratch-memory`, else in a scratch file) and read a range of complaints at a time
 //!   ([`EventLog::window`]): a 10 M-complaint log is 80 M events.
 //! - Failure policy: a missing ID, a time that cannot be read or does not exist, an unknown
 //!   operation name, or an ID that matches no accepted complaint rejects the event row (stage
@@ -33,7 +33,6 @@ mod event;
 mod store;
 use event::DERIVED;
 pub use event::{Event, EventRef, Events, OwnedEvents, Texts, TextsBuilder};
-pub use store::EVENT_MEMORY;
 
 /// Canonical event types and the operation names exports use for them (most common first).
 pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
@@ -213,7 +212,7 @@ const FIELDS: &[(&str, &[&str])] = &[
 #[derive(Debug, Default)]
 pub struct EventLog {
     /// The sorted events; `None` for a log with none read.
-    store: Option<store::Spool>,
+    store: Option<crate::output::Spool>,
     /// The events' texts.
     texts: Texts,
     /// The IDs of the complaints the log was built against, in their order then; dropped by
@@ -229,7 +228,7 @@ pub struct EventLog {
     pub read: usize,
     /// Accepted rows.
     pub accepted: usize,
-    /// Bytes its events took in scratch files (0 when they fit `--event-memory`).
+    /// Bytes its events took in scratch files (0 when they fit `--scratch-memory`).
     pub scratch_bytes: u64,
 }
 

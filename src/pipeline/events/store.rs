@@ -1,6 +1,6 @@
 //! Where the events of a log are kept: grouped by complaint and in time order, 36 bytes each,
-//! in a [`Spool`]: in memory up to a budget (`--event-memory`, 512 MiB by default: a log of
-//! about 15 M events, that of a million complaints), in a scratch file beyond it. A 10
+//! in a [`Spool`]: in memory up to a budget (`--scratch-memory`, 1 GiB by default: a log of
+//! about 27 M events; a million complaints' log is about 8 M), in a scratch file beyond it. A 10
 //! M-complaint log holds about 80 M events: 3.2 GB as 40-byte structs in memory for the whole
 //! run, where the assess stage reads a chunk of complaints' events at a time and the reports a
 //! few complaints'. (Below the budget, memory is faster: a scratch file written through the
@@ -15,114 +15,14 @@
 //!    Each complaint's events are then one run of records: its `(start, count)` is all the
 //!    log keeps in memory per complaint.
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
 use super::event::{DERIVED, Event};
 use crate::error::Result;
 use crate::model::Origin;
-use crate::output::ScratchFile;
-
-/// The default of `--event-memory`, in bytes per spool (the spill and the sorted log each): a
-/// log of about 27 M events (a million complaints' event log is 8 M) stays in memory.
-pub const EVENT_MEMORY: usize = 1 << 30;
-
-/// Bytes appended once and read back in pieces: in memory while they fit the budget, then all
-/// of them in a scratch file (written through the page cache: they are read back whole).
-pub(super) struct Spool {
-    mem: Vec<u8>,
-    file: Option<ScratchFile>,
-    len: u64,
-    budget: usize,
-    dir: PathBuf,
-}
-
-impl std::fmt::Debug for Spool {
-    // Not the bytes: hundreds of megabytes.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spool")
-            .field("len", &self.len)
-            .field("file", &self.file)
-            .field("budget", &self.budget)
-            .finish()
-    }
-}
-
-impl Spool {
-    /// An empty spool for about `expected` bytes: in memory (that much reserved) if they fit
-    /// in `budget`, else in a scratch file in `dir` from the start. Growing in memory and
-    /// moving out at the budget would hold the budget and a copy of it at the high-water mark.
-    pub(super) fn new(dir: &Path, budget: usize, expected: u64) -> Result<Spool> {
-        let fits = expected <= budget as u64;
-        Ok(Spool {
-            mem: if fits {
-                Vec::with_capacity(expected as usize)
-            } else {
-                Vec::new()
-            },
-            file: if fits {
-                None
-            } else {
-                Some(ScratchFile::create_cached(dir)?)
-            },
-            len: 0,
-            budget,
-            dir: dir.to_owned(),
-        })
-    }
-
-    /// Appends bytes.
-    pub(super) fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        // Past the budget after all (more than expected): the rest goes to a file.
-        if self.file.is_none() && self.mem.len() + bytes.len() > self.budget {
-            let mut file = ScratchFile::create_cached(&self.dir)?;
-            file.append(&self.mem)?;
-            self.mem = Vec::new();
-            self.file = Some(file);
-        }
-        match &mut self.file {
-            Some(f) => f.append(bytes)?,
-            None => self.mem.extend_from_slice(bytes),
-        }
-        self.len += bytes.len() as u64;
-        Ok(())
-    }
-
-    /// Bytes appended.
-    pub(super) fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Bytes in a scratch file: all of them, or none.
-    pub(super) fn disk_bytes(&self) -> u64 {
-        if self.file.is_some() { self.len } else { 0 }
-    }
-
-    /// Ends the writing; the spool can be read from then on.
-    pub(super) fn finish(&mut self) -> Result<()> {
-        self.mem.shrink_to_fit();
-        match &mut self.file {
-            Some(f) => f.finish(),
-            None => Ok(()),
-        }
-    }
-
-    /// `len` bytes at `offset` (after [`Spool::finish`]).
-    pub(super) fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
-        match &self.file {
-            Some(f) => {
-                let mut buf = vec![0u8; len];
-                f.read_at(offset, &mut buf)?;
-                Ok(Cow::Owned(buf))
-            }
-            None => Ok(Cow::Borrowed(
-                &self.mem[offset as usize..offset as usize + len],
-            )),
-        }
-    }
-}
+use crate::output::Spool;
 
 /// Bytes of an event in the sorted file: time, origin (file, line, record), type, and the
 /// four text codes.
@@ -289,8 +189,8 @@ impl Spill {
         })?;
         let n = self.complaints;
         let mut sorted = Spool::new(
-            &self.spool.dir,
-            self.spool.budget,
+            self.spool.dir(),
+            self.spool.budget(),
             self.events as u64 * RECORD as u64,
         )?;
         let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(n);

@@ -131,7 +131,7 @@ fn a_spool_is_in_memory_within_its_budget_and_in_a_file_beyond() {
     let dir = std::env::temp_dir();
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     for (budget, expected, on_disk) in [(100, 1000, true), (2000, 1000, false), (600, 500, true)] {
-        let mut s = store::Spool::new(&dir, budget, expected).unwrap();
+        let mut s = crate::output::Spool::new(&dir, budget, expected).unwrap();
         for piece in bytes.chunks(300) {
             s.append(piece).unwrap();
         }

@@ -132,6 +132,7 @@ pub fn complaint(
         .collect();
     let empty = Vec::new();
     let trace = cls.traces.get(cls.values.evaluation(i)).unwrap_or(&empty);
+    let own_text = cls.texts.get(c.text_at)?;
     // A table input that complaints with different values shared an evaluation through saw
     // this complaint's own value there.
     let own = |table: &str, input: &str, v: &String| -> String {
@@ -140,9 +141,12 @@ pub fn complaint(
             .find(|(t, k, _)| t == table && k == input)
             .map_or_else(
                 || v.clone(),
-                |(_, _, f)| match c.get(*f) {
-                    FieldValue::Str(x) => x.to_string(),
-                    FieldValue::Absent => "()".to_owned(),
+                |(_, _, f)| match (f, c.get_unless_text(*f)) {
+                    (crate::model::Field::Text, _) => {
+                        own_text.clone().unwrap_or_else(|| "()".to_owned())
+                    }
+                    (_, FieldValue::Str(x)) => x.to_string(),
+                    (_, FieldValue::Absent) => "()".to_owned(),
                     _ => v.clone(),
                 },
             )

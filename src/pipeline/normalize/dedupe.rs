@@ -7,8 +7,10 @@ use std::hash::BuildHasher;
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::display_path;
-use crate::model::{Complaint, Field, Origin, Stage};
+use crate::error::Result;
+use crate::model::{Complaint, Field, Origin, Stage, Str};
 use crate::rejects::{Finding, FindingCode, Rejects};
+use crate::texts::TextStore;
 use crate::time::Ts;
 
 /// Applies the duplicate policy. Returns the complaints sorted by receipt then ID, and for
@@ -17,13 +19,16 @@ pub(super) fn dedupe(
     mut rows: Vec<Complaint>,
     n_extra: usize,
     paths: &[std::path::PathBuf],
+    texts: &TextStore,
     rejects: &mut Rejects,
-) -> (Vec<Complaint>, Vec<Vec<Origin>>) {
+) -> Result<(Vec<Complaint>, Vec<Vec<Origin>>)> {
     use rayon::prelude::*;
     // Rows from earlier files have fewer extra columns: pad to the final width.
     for c in &mut rows {
         if c.extra.len() < n_extra {
-            c.extra.resize(n_extra, None);
+            let mut extra = std::mem::take(&mut c.extra).into_vec();
+            extra.resize(n_extra, None);
+            c.extra = extra.into_boxed_slice();
         }
     }
     let mut groups = repeated(&rows, |id| rustc_hash::FxBuildHasher.hash_one(id));
@@ -31,6 +36,13 @@ pub(super) fn dedupe(
     let mut winner_of_group: Vec<(u32, Vec<Origin>)> = Vec::with_capacity(groups.len());
     let mut loses = vec![false; rows.len()];
     groups.sort_unstable();
+    // The rows of a repeated ID are compared with their texts, which are loaded for the
+    // comparison (a few rows, read in one go) and dropped after it.
+    let window = texts.window(groups.iter().flatten().map(|&i| rows[i as usize].text_at))?;
+    for &i in groups.iter().flatten() {
+        let c = &mut rows[i as usize];
+        c.text = window.get(c.text_at).map(Str::from);
+    }
     for mut group in groups {
         group.sort_by(|a, b| rank(&rows[*b as usize]).cmp(&rank(&rows[*a as usize])));
         let winner = &rows[group[0] as usize];
@@ -81,6 +93,9 @@ pub(super) fn dedupe(
             merged.push(loser.origin);
         }
         merged.sort_unstable();
+        for &i in &group {
+            rows[i as usize].text = None;
+        }
         winner_of_group.push((group[0], merged));
     }
     let mut merged_of: FxHashMap<u32, Vec<Origin>> = winner_of_group.into_iter().collect();
@@ -117,7 +132,7 @@ pub(super) fn dedupe(
     crate::model::permute(&mut rows, order);
     // No shrink_to_fit: that would copy them after all; the spare capacity was never touched.
     rows.truncate(winners);
-    (rows, merged)
+    Ok((rows, merged))
 }
 
 /// The rows of each ID that more than one row has, each group in row order. Every ID is

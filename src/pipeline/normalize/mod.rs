@@ -36,10 +36,11 @@ use self::dedupe::dedupe;
 use crate::config::CellSettings;
 use crate::error::{Error, Result};
 use crate::model::{
-    Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str, append_in_parallel,
+    Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str, TextRef, append_in_parallel,
 };
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
+use crate::texts::TextStore;
 use crate::time::forms::Forms;
 use crate::time::{TimestampError, Ts, Zone};
 
@@ -62,6 +63,8 @@ const MAX_FUTURE_SECS: i64 = 366 * 86_400;
 pub struct Normalized {
     /// One complaint per ID, sorted by receipt time then ID.
     pub complaints: Vec<Complaint>,
+    /// Their free texts ([`Complaint::text_at`]).
+    pub texts: TextStore,
     /// Names of the carried-through columns.
     pub extras: ExtraColumns,
     /// Records that passed normalize (including merged duplicates).
@@ -82,6 +85,10 @@ pub struct NormalizeOptions<'a> {
     pub cells: &'a CellSettings,
     /// Stage times after this are flagged (they are treated as not yet happened downstream).
     pub as_of: Ts,
+    /// Where the text store's scratch file goes, if the texts outgrow `text_memory`.
+    pub scratch: &'a std::path::Path,
+    /// Bytes of text held in memory.
+    pub text_memory: usize,
 }
 
 /// How one input file's columns would be read (`check --input`): the file is opened, its
@@ -137,6 +144,8 @@ pub fn run(
     // Room for every row at once (an export row is rarely under 100 bytes; see events::run).
     let bytes = crate::pipeline::ingest::total_bytes(paths);
     let mut rows: Vec<Complaint> = Vec::with_capacity(usize::try_from(bytes / 100).unwrap_or(0));
+    // The texts are at most the files' bytes: in memory if that fits the budget.
+    let mut texts = TextStore::new(opts.scratch, opts.text_memory, bytes)?;
     for path in paths {
         let started = std::time::Instant::now();
         let id = u16::try_from(files.len())
@@ -158,34 +167,37 @@ pub fn run(
         let mut busy = std::time::Duration::ZERO;
         src.read(ingest.chunk_bytes, |chunks| {
             let t0 = std::time::Instant::now();
-            let parts: Vec<(Vec<Complaint>, Rejects, u32)> = chunks
+            type Part = (Vec<Complaint>, Vec<u8>, Rejects, u32);
+            let parts: Vec<Part> = chunks
                 .par_iter()
                 .map(|chunk| {
                     let mut out = Vec::with_capacity(chunk.capacity_hint(100));
                     let mut local = Rejects::default();
-                    let mut interner = Interner::default();
+                    let mut local_store = ChunkStore::default();
                     let mut ingest_rejects = Rejects::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, cells| {
                         if let Some(c) =
-                            plan.record(origin, cells, opts, &nulls, &mut interner, &mut local)
+                            plan.record(origin, cells, opts, &nulls, &mut local_store, &mut local)
                         {
                             out.push(c);
                         }
                     });
                     // Normalize's rejects first, then ingest's, as a sequential read gives them.
                     local.extend(ingest_rejects);
-                    (out, local, n)
+                    (out, local_store.texts, local, n)
                 })
                 .collect();
             let mut placed = Vec::with_capacity(parts.len());
-            for (out, mut local, n) in parts {
-                placed.push((out, base));
+            for (out, chunk_texts, mut local, n) in parts {
+                let at = texts.append(&chunk_texts)?;
+                placed.push((out, (base, at)));
                 local.shift_records(id, base);
                 rejects.extend(local);
                 base += n;
             }
-            append_in_parallel(&mut rows, placed, |mut c, base| {
+            append_in_parallel(&mut rows, placed, |mut c, &(base, at)| {
                 c.origin.record += base;
+                c.text_at = c.text_at.map(|r| r.shifted(at));
                 c
             });
             busy += t0.elapsed();
@@ -197,10 +209,12 @@ pub fn run(
         files.push(file);
         mappings.push(plan.mapping);
     }
+    texts.finish()?;
     let accepted = rows.len();
-    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, rejects);
+    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, &texts, rejects)?;
     Ok(Normalized {
         complaints,
+        texts,
         extras,
         accepted,
         merged,
@@ -216,16 +230,19 @@ impl Plan {
         fields: &crate::pipeline::ingest::Cells,
         opts: &NormalizeOptions<'_>,
         nulls: &NullSet,
-        interner: &mut Interner,
+        store: &mut ChunkStore,
         rejects: &mut Rejects,
     ) -> Option<Complaint> {
+        let interner = &mut store.interner;
         let mut c = Complaint {
             origin,
-            extra: vec![None; self.n_extra],
+            extra: vec![None; self.n_extra].into_boxed_slice(),
             ..Complaint::default()
         };
         let mut problems: Vec<(Field, String, RejectReason, String)> = Vec::new();
         let mut error_extras = Vec::new();
+        // The free text goes to the chunk's text buffer, once the record is accepted.
+        let mut text = None;
         for (i, slot) in self.slots.iter().enumerate() {
             let cell = fields.get(i).unwrap_or("").trim();
             // A null marker (`NA`, `NULL`, `-` …) is a blank, in any column.
@@ -253,6 +270,10 @@ impl Plan {
                             RejectReason::ErrorCell,
                             format!("`{}` holds the spreadsheet error {cell}", f.name()),
                         ));
+                        continue;
+                    }
+                    if f == Field::Text {
+                        text = Some(cell);
                         continue;
                     }
                     let forms = (&self.forms[i], self.accepted[i].as_str());
@@ -317,6 +338,13 @@ impl Plan {
             });
         }
         stage_findings(&c, opts, rejects);
+        if let Some(text) = text {
+            // Ingest caps a cell at a mebibyte, well within a reference's length.
+            let texts = &mut store.texts;
+            c.text_at = TextRef::new(texts.len() as u64, text.len());
+            debug_assert!(c.text_at.is_some(), "a text of {} bytes", text.len());
+            texts.extend_from_slice(text.as_bytes());
+        }
         Some(c)
     }
 }
@@ -398,13 +426,9 @@ fn set_field(
             // of values over millions of rows, and owners, their units and phones repeat too
             // (the same owner complaining again), so a repeat within a chunk costs a
             // reference-count increment instead of a 48-byte allocation held for the whole run.
-            // The free text is rarely repeated exactly and long to hash: stored as is.
-            let v = match f {
-                Field::Text => Str::from(cell),
-                _ => interner.get(cell),
-            };
+            // (The free text is not set here: it goes to the text store, see `Plan::record`.)
             if let Some(slot) = c.text_slot(f) {
-                *slot = Some(v);
+                *slot = Some(interner.get(cell));
             }
         }
     }
@@ -524,6 +548,14 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
 /// value costs one allocation, not a key copy besides.
 #[derive(Default)]
 struct Interner(FxHashSet<Str>);
+
+/// What a chunk's records are stored into besides their rows: its interner, and its texts end
+/// to end (appended to the run's text store when the chunk is placed).
+#[derive(Default)]
+struct ChunkStore {
+    interner: Interner,
+    texts: Vec<u8>,
+}
 
 impl Interner {
     fn get(&mut self, s: &str) -> Str {

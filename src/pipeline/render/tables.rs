@@ -258,8 +258,13 @@ impl RowWriters {
         let Some(csv) = &mut self.csv else {
             return Ok(());
         };
+        let cls = chunk.classified;
+        let texts = cls
+            .texts
+            .window(chunk.range.clone().map(|i| cls.complaints[i].text_at))?;
         let records = RecordContext {
-            cls: chunk.classified,
+            cls,
+            texts: &texts,
             targets: rules.targets.targets.len(),
             unmask: cfg.unmask,
             stems: &self.stems,
@@ -500,6 +505,8 @@ impl Cells for CsvCells<'_, '_> {
 /// What a complaint row needs besides the complaint.
 pub(super) struct RecordContext<'a> {
     pub cls: &'a Classified,
+    /// The texts of the complaints written.
+    pub texts: &'a crate::texts::TextWindow<'a>,
     /// Number of SLA targets.
     pub targets: usize,
     pub unmask: bool,
@@ -518,6 +525,14 @@ pub(super) fn complaint_cells(
     let c = &rc.cls.complaints[i];
     let masker = rc.cls.masker();
     for f in Field::ALL {
+        if f == Field::Text {
+            match rc.texts.get(c.text_at) {
+                None => out.text(None),
+                Some(s) if rc.unmask => out.text(Some(s)),
+                Some(s) => out.text(Some(&masker.mask(s))),
+            }
+            continue;
+        }
         match c.get(f) {
             FieldValue::Absent => match field_kind(f) {
                 Kind::Time => out.time(None),
@@ -530,7 +545,6 @@ pub(super) fn complaint_cells(
             FieldValue::Str(s) => match f {
                 Field::Complainant => out.text(Some(&privacy::mask_name(s))),
                 Field::Phone => out.text(Some(&privacy::mask_phone(s))),
-                Field::Text => out.text(Some(&masker.mask(s))),
                 Field::ComplaintId => out.text(Some(s)),
                 // A phone number typed into any other column (楼栋, 备注 ...) is masked too.
                 _ => out.text(Some(&privacy::mask_phones(s))),

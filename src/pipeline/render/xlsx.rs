@@ -590,36 +590,49 @@ fn records_sheet(
         };
         ws.set_column_width(c as u16, width).map_err(xe)?;
     }
+    // The texts are read a block of rows at a time.
+    let mut window = crate::texts::TextWindow::default();
     for (r, &i) in members.iter().enumerate() {
+        if r % TEXT_BLOCK == 0 {
+            let block = &members[r..(r + TEXT_BLOCK).min(members.len())];
+            window = cls
+                .texts
+                .window(block.iter().map(|&i| cls.complaints[i].text_at))?;
+        }
         let r = r as u32 + 1;
         let c = &cls.complaints[i];
         let mut col = 0u16;
         for f in Field::ALL {
-            match c.get(f) {
-                FieldValue::Absent => {}
-                FieldValue::Ts(t) => {
+            // The text from the window; other fields from the row.
+            let text = match (f, c.get_unless_text(f)) {
+                (Field::Text, _) => window.get(c.text_at),
+                (_, FieldValue::Str(v)) => Some(v.as_str()),
+                (_, FieldValue::Absent) => None,
+                (_, FieldValue::Ts(t)) => {
                     ws.write_datetime_with_format(r, col, &excel_time(zone, t)?, &s.f.time)
                         .map_err(xe)?;
+                    None
                 }
-                FieldValue::Num(n) => {
+                (_, FieldValue::Num(n)) => {
                     ws.write_number_with_format(r, col, n, &s.f.num)
                         .map_err(xe)?;
+                    None
                 }
-                FieldValue::Str(v) => {
-                    let text = if unmask {
-                        std::borrow::Cow::Borrowed(v.as_str())
-                    } else {
-                        match f {
-                            Field::Complainant => privacy::mask_name(v).into(),
-                            Field::Phone => privacy::mask_phone(v).into(),
-                            Field::Text => masker.mask(v).into(),
-                            Field::ComplaintId => std::borrow::Cow::Borrowed(v.as_str()),
-                            _ => privacy::mask_phones(v),
-                        }
-                    };
-                    ws.write_string(r, col, excel_text(&text).as_ref())
-                        .map_err(xe)?;
-                }
+            };
+            if let Some(v) = text {
+                let text = if unmask {
+                    std::borrow::Cow::Borrowed(v)
+                } else {
+                    match f {
+                        Field::Complainant => privacy::mask_name(v).into(),
+                        Field::Phone => privacy::mask_phone(v).into(),
+                        Field::Text => masker.mask(v).into(),
+                        Field::ComplaintId => std::borrow::Cow::Borrowed(v),
+                        _ => privacy::mask_phones(v),
+                    }
+                };
+                ws.write_string(r, col, excel_text(&text).as_ref())
+                    .map_err(xe)?;
             }
             col += 1;
         }
@@ -634,6 +647,9 @@ fn records_sheet(
     ws.set_freeze_panes(1, 0).map_err(xe)?;
     Ok(())
 }
+
+/// Rows of the record sheet whose texts are read at a time.
+const TEXT_BLOCK: usize = 4096;
 
 /// Excel's longest cell text, in characters.
 const EXCEL_MAX_CHARS: usize = 32_767;

@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Origin, Str};
 use crate::pipeline::normalize::Normalized;
 use crate::rejects::{Rejects, RowIssue};
+use crate::texts::TextStore;
 
 /// A value a rule returned, as stored and written out.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +156,9 @@ impl std::ops::Index<usize> for Values {
 pub struct Classified {
     /// Complaints that classified, in the normalized order.
     pub complaints: Vec<Complaint>,
+    /// Their free texts ([`Complaint::text_at`]; complaints a rule rejected leave theirs
+    /// unread).
+    pub texts: TextStore,
     /// Output column names: `level`, `category`, then the others alphabetically.
     pub columns: Vec<String>,
     /// Per complaint, values aligned with `columns`.
@@ -192,6 +196,19 @@ impl Classified {
             )
         })
     }
+}
+
+/// Distinct texts whose table matches a classify worker keeps (the texts themselves are held
+/// by the cache alone, so it is bounded: ~200 bytes each).
+const TEXT_CACHE: usize = 1 << 17;
+
+/// Loads the free texts of `complaints` from the store, in one read.
+fn load_texts(complaints: &mut [Complaint], texts: &TextStore) -> Result<()> {
+    let window = texts.window(complaints.iter().map(|c| c.text_at))?;
+    for c in complaints {
+        c.text = window.get(c.text_at).map(Str::from);
+    }
+    Ok(())
 }
 
 /// How to evaluate.
@@ -348,16 +365,25 @@ pub fn run(
     let mode = &opts.mode;
     // The column mappings are the run's to report (`Run::judge` takes them out first).
     let Normalized {
-        complaints,
+        mut complaints,
+        texts,
         extras,
         accepted,
         merged,
         mappings: _,
     } = normalized;
     if let EvalMode::Fixed(outs) = mode {
-        return Ok(fixed(rules, outs, complaints, extras, accepted, merged));
+        let mut out = fixed(rules, outs, complaints, extras, accepted, merged);
+        out.texts = texts;
+        return Ok(out);
     }
     let entry = &rules.classify;
+    // The free texts are loaded into the complaints only if the script (guards included)
+    // reads them, a chunk at a time, and dropped after it.
+    let reads_text = entry
+        .reads
+        .names()
+        .is_none_or(|n| n.contains(Field::Text.name()));
     // With native guards (guards.rs), complaints that pass them are classified by the rest of
     // the script, shared by what the rest reads; the others by the whole script, each alone.
     let fast = match mode {
@@ -397,10 +423,17 @@ pub fn run(
             // complaints (the kit's 1 M export: 47 k distinct texts in its first 200 k rows), and
             // matching a text against the keyword tables is most of the key's cost.
             let chunks: Vec<Folded> = complaints
-                .par_chunks(CHUNK)
+                .par_chunks_mut(CHUNK)
                 .enumerate()
                 .map_init(rustc_hash::FxHashMap::default, |cache, (n, chunk)| {
                     let cache = &mut *cache;
+                    if reads_text {
+                        load_texts(chunk, &texts)?;
+                        // The cache holds the only copy of its texts now: bounded.
+                        if cache.len() > TEXT_CACHE {
+                            cache.clear();
+                        }
+                    }
                     let mut local: rustc_hash::FxHashMap<Key, u32> =
                         rustc_hash::FxHashMap::default();
                     let mut distinct = Vec::new();
@@ -419,10 +452,13 @@ pub fn run(
                             })
                         })
                         .collect::<Vec<_>>();
+                    for c in chunk.iter_mut() {
+                        c.text = None;
+                    }
                     progress.inc(chunk.len() as u64);
-                    (distinct, ids)
+                    Ok((distinct, ids))
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             let mut index: rustc_hash::FxHashMap<Key, usize> = rustc_hash::FxHashMap::default();
             let mut reps = Vec::new();
             let mut which = Vec::with_capacity(complaints.len());
@@ -452,15 +488,23 @@ pub fn run(
     for &w in &which {
         weight[w] += 1;
     }
-    let evaluated: Vec<(
+    // Per evaluation: the outputs or the failure, the table rows that answered, the trace.
+    type Evaluated = (
         std::result::Result<Vec<(String, RuleValue)>, RuleFailure>,
         Coverage,
         Vec<TraceEvent>,
-    )> = reps
+    );
+    let evaluated: Vec<Evaluated> = reps
         .par_iter()
         .enumerate()
         .map(|(k, &i)| {
-            let c = &complaints[i];
+            let mut loaded;
+            let mut c = &complaints[i];
+            if reads_text && c.text_at.is_some() {
+                loaded = c.clone();
+                load_texts(std::slice::from_mut(&mut loaded), &texts)?;
+                c = &loaded;
+            }
             let (ast, only) = match fast {
                 Some(f) if passes(c) => (&f.guarded.rest, only.as_ref()),
                 _ => (&entry.ast, full_only.as_ref()),
@@ -472,9 +516,9 @@ pub fn run(
             if !trace.is_empty() {
                 cov.add(rules, &trace, weight[k], i);
             }
-            (r, cov, trace)
+            Ok((r, cov, trace))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut coverage = Coverage::default();
     let mut results = Vec::with_capacity(evaluated.len());
     // Per evaluation, the tables where several rows matched.
@@ -630,6 +674,7 @@ pub fn run(
         which.retain(|_| *k.next().expect("aligned"));
     }
     out.complaints = complaints;
+    out.texts = texts;
     out.merged = merged;
     out.values = Values {
         rows: aligned

@@ -18,7 +18,7 @@ pub(super) enum KeyPart {
     Str(Str),
     Ts(i64),
     Num(u64),
-    Extra(Vec<Option<Str>>),
+    Extra(Box<[Option<Str>]>),
     /// A field that only reaches decision tables, by the rows its value matches there (shared
     /// with the cache: complaints with the same text get the same bits without a copy each).
     Bits(std::sync::Arc<[u64]>),

@@ -262,7 +262,8 @@ pub fn value_text<'a>(
         };
     }
     if let Some(f) = crate::model::Field::from_name(name) {
-        return match c.get(f) {
+        // Not the free text: it is not in the row (and not a condition, see presets).
+        return match c.get_unless_text(f) {
             crate::model::FieldValue::Absent => None,
             crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
             crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),

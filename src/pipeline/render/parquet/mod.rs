@@ -321,8 +321,12 @@ impl ParquetTables {
     ) -> Result<()> {
         let cls = chunk.classified;
         let zone = &cfg.zone;
+        let texts = cls
+            .texts
+            .window(chunk.range.clone().map(|i| cls.complaints[i].text_at))?;
         let records = RecordContext {
             cls,
+            texts: &texts,
             targets: rules.targets.targets.len(),
             unmask: cfg.unmask,
             stems: &self.stems,

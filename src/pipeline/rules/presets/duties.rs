@@ -369,6 +369,10 @@ pub fn load(
             check_implements(&file, &d.implements, library, diags);
             let mut when = Vec::new();
             for (k, v) in &d.when {
+                if k == crate::model::Field::Text.name() {
+                    diags.push(at(d.name.span(), super::free_text_condition()));
+                    continue;
+                }
                 match parse_condition(k, v) {
                     Ok(c) => {
                         if let Some(t) = k.strip_prefix("target:") {

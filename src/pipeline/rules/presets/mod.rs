@@ -365,6 +365,10 @@ pub fn check_when_event<R>(
     events: &[String],
     diags: &mut Diagnostics,
 ) {
+    if key == crate::model::Field::Text.name() {
+        diags.push(file.at(span, free_text_condition()));
+        return;
+    }
     let Some(kind) = key.strip_prefix(EVENT_CONDITION) else {
         return;
     };
@@ -377,6 +381,14 @@ pub fn check_when_event<R>(
             ));
         }
     }
+}
+
+/// Why `text` is not a `when` key: the free text is read by the classify rule only (it is kept
+/// out of the complaint rows), which is also where a condition on it belongs.
+pub fn free_text_condition() -> String {
+    "`text` (the free text) cannot be a `when` condition: classify it in classify.rhai into \
+     an output (a keyword table on `text`, say a `topic` output) and put that output in `when`"
+        .into()
 }
 
 /// `implements = ["T05", "E26"]`: numbers of the sources' time limits and escalation rules.

@@ -1,0 +1,124 @@
+//! [`Spool`]: bytes written once and read back in pieces, in memory under a budget and in a
+//! scratch file beyond it. The event log and the complaints' free texts are kept in spools, so
+//! that a 10 M-complaint run does not hold gigabytes of them on the heap.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use super::ScratchFile;
+use crate::error::Result;
+
+/// The default of `--scratch-memory`, in bytes per spool (the event log's spill and sorted log
+/// each, the complaints' texts): a log of about 27 M events (a million complaints' log is
+/// 8 M) and the texts of complaint files up to 1 GiB stay in memory.
+pub const SPOOL_MEMORY: usize = 1 << 30;
+
+/// Bytes appended once and read back in pieces: in memory while they fit the budget, then all
+/// of them in a scratch file (written through the page cache: they are read back whole).
+pub struct Spool {
+    mem: Vec<u8>,
+    file: Option<ScratchFile>,
+    len: u64,
+    budget: usize,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Spool {
+    // Not the bytes: hundreds of megabytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spool")
+            .field("len", &self.len)
+            .field("file", &self.file)
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+impl Spool {
+    /// An empty spool for about `expected` bytes: in memory (that much reserved) if they fit
+    /// in `budget`, else in a scratch file in `dir` from the start. Growing in memory and
+    /// moving out at the budget would hold the budget and a copy of it at the high-water mark.
+    pub fn new(dir: &Path, budget: usize, expected: u64) -> Result<Spool> {
+        let fits = expected <= budget as u64;
+        Ok(Spool {
+            mem: if fits {
+                Vec::with_capacity(expected as usize)
+            } else {
+                Vec::new()
+            },
+            file: if fits {
+                None
+            } else {
+                Some(ScratchFile::create_cached(dir)?)
+            },
+            len: 0,
+            budget,
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// Appends bytes.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        // Past the budget after all (more than expected): the rest goes to a file.
+        if self.file.is_none() && self.mem.len() + bytes.len() > self.budget {
+            let mut file = ScratchFile::create_cached(&self.dir)?;
+            file.append(&self.mem)?;
+            self.mem = Vec::new();
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(f) => f.append(bytes)?,
+            None => self.mem.extend_from_slice(bytes),
+        }
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// The folder its scratch file is (or would be) in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes it holds in memory before its contents go to a file.
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// True when nothing was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes appended.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Bytes in a scratch file: all of them, or none.
+    pub fn disk_bytes(&self) -> u64 {
+        if self.file.is_some() { self.len } else { 0 }
+    }
+
+    /// Ends the writing; the spool can be read from then on.
+    pub fn finish(&mut self) -> Result<()> {
+        self.mem.shrink_to_fit();
+        match &mut self.file {
+            Some(f) => f.finish(),
+            None => Ok(()),
+        }
+    }
+
+    /// `len` bytes at `offset` (after [`Spool::finish`]).
+    pub fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        match &self.file {
+            Some(f) => {
+                let mut buf = vec![0u8; len];
+                f.read_at(offset, &mut buf)?;
+                Ok(Cow::Owned(buf))
+            }
+            None => Ok(Cow::Borrowed(
+                &self.mem[offset as usize..offset as usize + len],
+            )),
+        }
+    }
+}
