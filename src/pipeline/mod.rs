@@ -360,7 +360,7 @@ impl<'a> Run<'a> {
         let meter = opts
             .progress
             .begin("assess", Measure::Count(n as u64, "complaints"));
-        let merged: usize = classified.merged.iter().map(Vec::len).sum();
+        let merged: usize = classified.merged.total();
         sink.open(&classified, &files)?;
         let assessed = assess::run(
             rules,

@@ -223,7 +223,7 @@ pub fn complaint(
     Ok(Explanation {
         id: c.id.to_string(),
         origin: file(&c.origin),
-        merged: cls.merged[i].iter().map(file).collect(),
+        merged: cls.merged.of(i).iter().map(file).collect(),
         as_of: zone.format_rfc3339(cfg.as_of),
         stages,
         classify: Classify {

@@ -36,7 +36,8 @@ use self::dedupe::dedupe;
 use crate::config::CellSettings;
 use crate::error::{Error, Result};
 use crate::model::{
-    Complaint, ExtraColumns, Field, FieldKind, Origin, Stage, Str, TextRef, append_in_parallel,
+    Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, Str, TextRef,
+    append_in_parallel,
 };
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
@@ -70,7 +71,7 @@ pub struct Normalized {
     /// Records that passed normalize (including merged duplicates).
     pub accepted: usize,
     /// For each complaint (same order), the origins of the rows merged into it.
-    pub merged: Vec<Vec<Origin>>,
+    pub merged: Merged,
     /// How each input file's columns were read.
     pub mappings: Vec<FileMapping>,
 }
@@ -613,6 +614,33 @@ mod tests {
             }
             crate::model::append_in_parallel(&mut got, parts, |s, base| format!("{s}+{base}"));
             prop_assert_eq!(got, expected);
+        }
+
+        /// The sparse merged rows read as a vector per complaint would, before and after
+        /// dropping complaints.
+        #[test]
+        fn merged_rows_match_a_vector_per_complaint(
+            per in proptest::collection::vec(0usize..3, 0..60),
+            keep_bits in proptest::collection::vec(any::<bool>(), 60),
+        ) {
+            let o = |i: usize, k: usize| crate::model::Origin { file: 0, line: (i * 10 + k) as u32, record: 1 };
+            let dense: Vec<Vec<crate::model::Origin>> =
+                per.iter().enumerate().map(|(i, &n)| (0..n).map(|k| o(i, k)).collect()).collect();
+            let mut sparse = crate::model::Merged::default();
+            for (i, rows) in dense.iter().enumerate() {
+                sparse.push(i, rows.iter().copied());
+            }
+            for (i, rows) in dense.iter().enumerate() {
+                prop_assert_eq!(sparse.of(i), &rows[..]);
+            }
+            prop_assert_eq!(sparse.total(), dense.iter().map(Vec::len).sum::<usize>());
+            let keep = &keep_bits[..dense.len()];
+            let kept: Vec<_> = dense.iter().zip(keep).filter(|(_, k)| **k).map(|(r, _)| r).collect();
+            sparse.retain(keep);
+            for (i, rows) in kept.iter().enumerate() {
+                prop_assert_eq!(sparse.of(i), &rows[..]);
+            }
+            prop_assert_eq!(sparse.of(kept.len()), &[][..]);
         }
 
         #[test]

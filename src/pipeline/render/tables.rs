@@ -581,7 +581,7 @@ pub(super) fn complaint_cells(
             .map_or("?", String::as_str),
     ));
     out.int(i64::from(c.origin.line));
-    out.int(rc.cls.merged[i].len() as i64);
+    out.int(rc.cls.merged.of(i).len() as i64);
 }
 
 /// One verdict's row of `sla.csv` ([`SLA_COLUMNS`]); `name` and `rule` are its target's.

@@ -25,7 +25,7 @@ use super::keys::{Key, KeyField, KeyPart, key_of, key_plan};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
-use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Origin, Str};
+use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Merged, Str};
 use crate::pipeline::normalize::Normalized;
 use crate::rejects::{Rejects, RowIssue};
 use crate::texts::TextStore;
@@ -164,7 +164,7 @@ pub struct Classified {
     /// Per complaint, values aligned with `columns`.
     pub values: Values,
     /// Per complaint, the rows merged into it.
-    pub merged: Vec<Vec<Origin>>,
+    pub merged: Merged,
     /// Carried-through column names.
     pub extras: ExtraColumns,
     /// Rows accepted by normalize (for the count reconciliation).
@@ -200,7 +200,7 @@ impl Classified {
 
 /// Distinct texts whose table matches a classify worker keeps (the texts themselves are held
 /// by the cache alone, so it is bounded: ~200 bytes each).
-const TEXT_CACHE: usize = 1 << 17;
+const TEXT_CACHE: usize = 1 << 14;
 
 /// Loads the free texts of `complaints` from the store, in one read.
 fn load_texts(complaints: &mut [Complaint], texts: &TextStore) -> Result<()> {
@@ -610,7 +610,7 @@ pub fn run(
     let mut engine_failed = 0;
     let mut first: Option<FirstFailure> = None;
     for &i in &failed {
-        let (c, m) = (&complaints[i], &merged[i]);
+        let (c, m) = (&complaints[i], merged.of(i));
         let Err(f) = &results[which[i]] else {
             unreachable!("aligned is None only for failures")
         };
@@ -668,8 +668,7 @@ pub fn run(
         let keep: Vec<bool> = which.iter().map(|&w| aligned[w].is_some()).collect();
         let mut k = keep.iter();
         complaints.retain(|_| *k.next().expect("aligned"));
-        let mut k = keep.iter();
-        merged.retain(|_| *k.next().expect("aligned"));
+        merged.retain(&keep);
         let mut k = keep.iter();
         which.retain(|_| *k.next().expect("aligned"));
     }
@@ -693,7 +692,7 @@ fn fixed(
     complaints: Vec<Complaint>,
     extras: ExtraColumns,
     accepted: usize,
-    merged: Vec<Vec<Origin>>,
+    merged: Merged,
 ) -> Classified {
     let mut others: BTreeSet<&str> = outs
         .iter()
