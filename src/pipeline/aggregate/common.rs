@@ -28,8 +28,6 @@ pub(super) struct Common<'a> {
     pub(super) inputs: Vec<InputRow>,
     pub(super) levels: Vec<(String, String)>,
     pub level_names: BTreeMap<String, String>,
-    /// (period, scope) → the breached and overdue verdicts (indices into the late list).
-    pub(super) late: FxHashMap<(u32, u32), Vec<u32>>,
     /// (period, scope) → the complaints scoring under the satisfied score, in order.
     pub(super) dissatisfied: FxHashMap<(u32, u32), Vec<u32>>,
     /// (period start, scope) → complaints open at the start; (start, end, scope) → resolved in it.
@@ -107,14 +105,6 @@ impl<'a> Common<'a> {
             .iter()
             .map(|(o, e)| (*o, a.events.event_ref(e)))
             .collect();
-        // List candidates by (period, scope): each goes to its project and to the company.
-        let mut late: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
-        for (k, l) in a.verdicts.late.iter().enumerate() {
-            let i = l.complaint as usize;
-            let p = t.period[i];
-            late.entry((p, t.project[i])).or_default().push(k as u32);
-            late.entry((p, COMPANY)).or_default().push(k as u32);
-        }
         let score = input.rules.kpis.settings.satisfied_score;
         let mut dissatisfied: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
         for (i, c) in t.classified.complaints.iter().enumerate() {
@@ -153,7 +143,6 @@ impl<'a> Common<'a> {
                 .collect(),
             level_names: levels.iter().cloned().collect(),
             levels,
-            late,
             dissatisfied,
             open_at_start,
             resolved_in,

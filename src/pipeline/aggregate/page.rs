@@ -9,10 +9,8 @@ use super::queries::{COMPANY, Grouped, StatusCounts};
 use super::values::{compare, kpi_value, target_text, value_text};
 use super::*;
 use crate::format::{Lang, duration_text, round4};
-use crate::pipeline::assess::Late;
 use crate::pipeline::rules::kpis::Section;
 use crate::pipeline::rules::presets::limit::limit_text;
-use crate::pipeline::sla::Status;
 
 pub(super) fn rate(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| round4(num as f64 / den as f64))
@@ -430,26 +428,6 @@ pub(super) fn page(
         })
         .collect();
 
-    // Lists: breached and overdue verdicts, the latest first; dissatisfied complaints in order.
-    let mut listed = BTreeSet::new();
-    let all_late = &a.verdicts.late;
-    let mut late: Vec<&Late> = common
-        .late
-        .get(&(pc, sc))
-        .map(|v| v.iter().map(|&k| &all_late[k as usize]).collect())
-        .unwrap_or_default();
-    // A complaint's verdicts are in target order, so the target breaks ties as the verdict's
-    // position did.
-    late.sort_by(|a, b| {
-        b.over_cal
-            .cmp(&a.over_cal)
-            .then_with(|| {
-                cls.complaints[a.complaint as usize]
-                    .id
-                    .cmp(&cls.complaints[b.complaint as usize].id)
-            })
-            .then(a.target.cmp(&b.target))
-    });
     // A listed complaint's text, read from the store; the rows are built in closures, so a
     // read error is kept and returned after them.
     let read_error = std::cell::RefCell::new(None);
@@ -468,41 +446,40 @@ pub(super) fn page(
         }
     };
     let explain_of = |i: usize| format!("{explain_page}#{}", cls.complaints[i].id);
+    // Lists: breached and overdue verdicts, the most time past due first (assess kept the
+    // first of each list, and counted them all); dissatisfied complaints in order.
+    let mut listed = BTreeSet::new();
     let mut breached = List::default();
     let mut overdue = List::default();
-    for l in late {
-        let i = l.complaint as usize;
-        let list = if l.status == Status::Breached {
-            &mut breached
-        } else {
-            &mut overdue
-        };
-        let before = list.rows.len();
-        list.push(|| {
-            let c = &cls.complaints[i];
-            let tg = &rules.targets.targets[l.target as usize];
-            VerdictRow {
-                id: c.id.to_string(),
-                received: zone.format(c.received_at()),
-                project: t.projects.name(t.project[i]).to_owned(),
-                level: t.output_text("level", i).to_owned(),
-                category: t.output_text("category", i).to_owned(),
-                team: t.teams.name(t.team[i]).to_owned(),
-                target: if lang == Lang::En {
-                    tg.label_en.clone()
-                } else {
-                    tg.label.clone()
-                },
-                due: l.due().map(|d| zone.format(d)).unwrap_or_default(),
-                stopped: l.stop().map(|d| zone.format(d)).unwrap_or_default(),
-                over: duration_text(l.over_cal, lang),
-                text: masked_text(i),
-                explain: explain_of(i),
-            }
-        });
-        if list.rows.len() > before {
+    for (is_breached, list) in [(true, &mut breached), (false, &mut overdue)] {
+        let (total, rows) = a.verdicts.late.get(pc, sc, is_breached);
+        for l in rows {
+            let i = l.complaint as usize;
+            list.push(|| {
+                let c = &cls.complaints[i];
+                let tg = &rules.targets.targets[l.target as usize];
+                VerdictRow {
+                    id: c.id.to_string(),
+                    received: zone.format(c.received_at()),
+                    project: t.projects.name(t.project[i]).to_owned(),
+                    level: t.output_text("level", i).to_owned(),
+                    category: t.output_text("category", i).to_owned(),
+                    team: t.teams.name(t.team[i]).to_owned(),
+                    target: if lang == Lang::En {
+                        tg.label_en.clone()
+                    } else {
+                        tg.label.clone()
+                    },
+                    due: l.due().map(|d| zone.format(d)).unwrap_or_default(),
+                    stopped: l.stop().map(|d| zone.format(d)).unwrap_or_default(),
+                    over: duration_text(l.over_cal, lang),
+                    text: masked_text(i),
+                    explain: explain_of(i),
+                }
+            });
             listed.insert(i);
         }
+        list.total = total;
     }
     let settings = &rules.kpis.settings;
     let duty_status = |i: usize, name: &str| -> String {

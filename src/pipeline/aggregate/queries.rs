@@ -20,9 +20,7 @@ use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::kpis::Over;
 use crate::pipeline::sla::Status;
 
-/// The scope code of company-wide rows: not a project code, so complaints with a blank project
-/// keep a row of their own.
-pub(super) const COMPANY: u32 = u32::MAX;
+pub(super) use crate::pipeline::assess::COMPANY;
 
 /// Counts by status, in [`Status::ALL`] or [`AuditStatus::ALL`] order.
 pub(super) type StatusCounts = [u64; 6];

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 pub use self::facts::FactOptions;
 use self::spill::VerdictSpill;
 pub use self::table::{
-    Assessed, ComplaintTable, Dict, Dicts, FindingTable, LIST_LIMIT, Late, VerdictTable, pe,
-    period_key,
+    Assessed, COMPANY, ComplaintTable, Dict, Dicts, FindingTable, LIST_LIMIT, Late, LateLists,
+    VerdictTable, pe, period_key,
 };
 use crate::error::Result;
 use crate::model::Timings;
@@ -112,11 +112,16 @@ pub fn run(
     let cls = &complaints.classified;
     let n = cls.complaints.len();
     let n_targets = rules.targets.targets.len();
+    // Room for every verdict up front: a complaint has at most one per target. Pages of the
+    // room not used are never touched, so they cost address space, not memory; growing instead
+    // would copy the vectors at twice their size (a few hundred MB at 10 M). Capped, for rule
+    // sets with dozens of targets, at eight a complaint.
+    let room = n * n_targets.min(8);
     let mut verdicts = VerdictTable {
-        complaint: Vec::with_capacity(n * 3),
-        target: Vec::with_capacity(n * 3),
-        status: Vec::with_capacity(n * 3),
-        late: Vec::new(),
+        complaint: Vec::with_capacity(room),
+        target: Vec::with_capacity(room),
+        status: Vec::with_capacity(room),
+        late: LateLists::default(),
         targets: Dict::of(rules.targets.targets.iter().map(|t| t.name.as_str())),
         applied: vec![false; n_targets],
         spill: VerdictSpill::create(opts.scratch)?,
@@ -138,6 +143,8 @@ pub fn run(
     let mut marks = TeamMarks::default();
     let mut uncovered = std::collections::BTreeSet::new();
     let (mut t_sla, mut t_audit, mut t_sink) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    // The late lists are ordered by complaint ID among equals.
+    let id_of = |i: u32| cls.complaints[i as usize].id.as_str();
     // A chunk is judged (its SLA verdicts, then its duty findings: each parallel inside) while
     // the chunk before it is handed to the sink and folded into the table (serial): on two
     // cores the fold no longer leaves one of them idle. The stage times therefore overlap.
@@ -164,7 +171,13 @@ pub fn run(
                 verdicts.target.push(v.target);
                 verdicts.status.push(status_code(v.status));
                 if matches!(v.status, Status::Breached | Status::Overdue) {
-                    verdicts.late.push(Late::new(i, v));
+                    let k = i as usize;
+                    verdicts.late.add(
+                        complaints.period[k],
+                        complaints.project[k],
+                        Late::new(i, v),
+                        &id_of,
+                    );
                 }
             }
         }
@@ -249,6 +262,7 @@ pub fn run(
         pending = Some(j);
     }
     verdicts.first.push(verdicts.complaint.len() as u32);
+    verdicts.late.finish(&id_of);
     opts.meter.message("team duties");
     let t0 = Instant::now();
     let team = audit::team_findings(rules, cls, &marks, &events, &audit_opts);

@@ -397,8 +397,8 @@ pub struct VerdictTable {
     pub target: Vec<u16>,
     /// Its status (position in [`Status::ALL`]).
     pub status: Vec<u8>,
-    /// The breached and overdue verdicts, in verdict order.
-    pub late: Vec<Late>,
+    /// The breached and overdue verdicts the report lists.
+    pub late: LateLists,
     /// Target names by index.
     pub targets: Dict,
     /// Per target: applied to some complaint.
@@ -458,6 +458,65 @@ pub struct FindingTable {
 /// Rows a report list shows before "and N more" (the CSVs have them all).
 pub const LIST_LIMIT: usize = 200;
 
+/// The scope code of company-wide rows: not a project code, so complaints with a blank project
+/// keep a row of their own.
+pub const COMPANY: u32 = u32::MAX;
+
+/// The breached and overdue verdicts of the report's lists: for each (period, scope, status),
+/// how many there are and the first [`LIST_LIMIT`] in list order (most calendar time past due
+/// first, then complaint ID, then target). Every late verdict is counted, and only the listed
+/// ones kept: a 10 M-complaint run has millions of late verdicts, a report lists a few hundred
+/// per page.
+#[derive(Debug, Default)]
+pub struct LateLists {
+    lists: rustc_hash::FxHashMap<(u32, u32, bool), (usize, Vec<Late>)>,
+}
+
+impl LateLists {
+    /// Adds a late verdict of a complaint received in `period` at `project`, to its project's
+    /// list and the company's; `id` gives a complaint's ID for the order.
+    pub fn add<'a>(&mut self, period: u32, project: u32, l: Late, id: &impl Fn(u32) -> &'a str) {
+        let breached = l.status == Status::Breached;
+        for scope in [project, COMPANY] {
+            let (n, kept) = self.lists.entry((period, scope, breached)).or_default();
+            *n += 1;
+            kept.push(l);
+            // Cut back to the list's length now and then: sorting 2 × LIST_LIMIT rows every
+            // LIST_LIMIT additions keeps the work linear and the memory bounded.
+            if kept.len() >= 2 * LIST_LIMIT {
+                Self::cut(kept, id);
+            }
+        }
+    }
+
+    /// Puts every list in order and cuts it to [`LIST_LIMIT`].
+    pub fn finish<'a>(&mut self, id: &impl Fn(u32) -> &'a str) {
+        for (_, kept) in self.lists.values_mut() {
+            Self::cut(kept, id);
+        }
+    }
+
+    fn cut<'a>(kept: &mut Vec<Late>, id: &impl Fn(u32) -> &'a str) {
+        // A complaint has at most one verdict per target, so this order is total: the rows
+        // kept are those a sort of all of them would list first.
+        kept.sort_by(|a, b| {
+            b.over_cal
+                .cmp(&a.over_cal)
+                .then_with(|| id(a.complaint).cmp(id(b.complaint)))
+                .then(a.target.cmp(&b.target))
+        });
+        kept.truncate(LIST_LIMIT);
+    }
+
+    /// How many late verdicts of `status` (breached or not: overdue) there are in (period,
+    /// scope), and the first of them in list order.
+    pub fn get(&self, period: u32, scope: u32, breached: bool) -> (usize, &[Late]) {
+        self.lists
+            .get(&(period, scope, breached))
+            .map_or((0, &[][..]), |(n, kept)| (*n, &kept[..]))
+    }
+}
+
 impl FindingTable {
     /// The status of complaint `i`'s duty `name`, if it had one.
     pub fn status_of(&self, i: usize, name: &str) -> Option<AuditStatus> {
@@ -511,4 +570,71 @@ pub fn lifecycle(c: &crate::model::Complaint) -> (Ts, Ts, Ts) {
             .unwrap_or(Ts::MAX),
         c.time(Stage::Resolved).unwrap_or(Ts::MAX),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn late(complaint: u32, target: u16, breached: bool, over_cal: i64) -> Late {
+        Late {
+            complaint,
+            target,
+            status: if breached {
+                Status::Breached
+            } else {
+                Status::Overdue
+            },
+            over_cal,
+            due: Ts::MIN,
+            stop: Ts::MIN,
+        }
+    }
+
+    proptest! {
+        /// The lists kept as verdicts arrive are what sorting every late verdict of a (period,
+        /// scope, status) and taking the first [`LIST_LIMIT`] gives, with every one counted;
+        /// lateness ties often, so the complaint ID and the target decide.
+        #[test]
+        fn late_lists_keep_the_first_of_a_full_sort(
+            rows in proptest::collection::vec((0u32..2, 0u32..2, any::<bool>(), 0i64..30), 0..3000),
+        ) {
+            let ids: Vec<String> = (0..rows.len()).map(|i| format!("C{:05}", (i * 7919) % 100_000)).collect();
+            let id = |i: u32| ids[i as usize / 2].as_str();
+            let mut lists = LateLists::default();
+            let mut all = Vec::new();
+            for (k, &(period, project, breached, over)) in rows.iter().enumerate() {
+                // Two targets per complaint at most, as a complaint has one verdict a target.
+                let l = late(k as u32, (k % 2) as u16, breached, over);
+                lists.add(period, project, l, &id);
+                all.push((period, project, l));
+            }
+            lists.finish(&id);
+            for period in 0..2 {
+                for scope in (0..2).chain([COMPANY]) {
+                    for breached in [true, false] {
+                        let mut want: Vec<Late> = all
+                            .iter()
+                            .filter(|(p, s, l)| {
+                                *p == period
+                                    && (scope == COMPANY || *s == scope)
+                                    && (l.status == Status::Breached) == breached
+                            })
+                            .map(|x| x.2)
+                            .collect();
+                        let n = want.len();
+                        LateLists::cut(&mut want, &id);
+                        let (got_n, got) = lists.get(period, scope, breached);
+                        prop_assert_eq!(got_n, n);
+                        let key = |l: &Late| (l.complaint, l.target);
+                        prop_assert_eq!(
+                            got.iter().map(key).collect::<Vec<_>>(),
+                            want.iter().map(key).collect::<Vec<_>>()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
