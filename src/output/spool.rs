@@ -101,7 +101,9 @@ impl Spool {
 
     /// Ends the writing; the spool can be read from then on.
     pub fn finish(&mut self) -> Result<()> {
-        self.mem.shrink_to_fit();
+        // No shrinking to fit: that copies the bytes into a new allocation, touching as much
+        // memory again, while the spare capacity (the text store reserves the input files'
+        // size) was never touched and costs no memory.
         match &mut self.file {
             Some(f) => f.finish(),
             None => Ok(()),
