@@ -401,6 +401,15 @@ fn set_field(
                     ),
                 ));
             }
+            if t > crate::model::LAST_STAGE_TIME {
+                return Err((
+                    RejectReason::ImplausibleTimestamp,
+                    format!(
+                        "`{}` = `{cell}` is after 2106, beyond any complaint's lifetime: a placeholder or a typo",
+                        f.name()
+                    ),
+                ));
+            }
             if t > opts.as_of + MAX_FUTURE_SECS {
                 return Err((
                     RejectReason::ImplausibleTimestamp,
@@ -582,6 +591,24 @@ mod tests {
         );
     }
     use proptest::prelude::*;
+
+    /// Stage times keep every second from 1970 to 2106, and an absent one stays absent.
+    #[test]
+    fn stage_times_keep_their_seconds_across_their_span() {
+        use crate::model::{LAST_STAGE_TIME, Stage, StageTimes};
+        let mut t = StageTimes::default();
+        assert!(t.iter().all(|s| s.is_none()));
+        t.set(Stage::Received, 0);
+        t.set(Stage::Resolved, LAST_STAGE_TIME);
+        t.set(Stage::Dispatched, 1_790_000_000);
+        assert_eq!(t.get(Stage::Received), Some(0));
+        assert_eq!(t.get(Stage::Resolved), Some(LAST_STAGE_TIME));
+        assert_eq!(t.get(Stage::Dispatched), Some(1_790_000_000));
+        assert_eq!(t.get(Stage::Acknowledged), None);
+        assert_eq!(t.iter().flatten().count(), 3);
+        // 2106-02-07 06:28:14 UTC.
+        assert_eq!(LAST_STAGE_TIME, 4_294_967_294);
+    }
 
     #[test]
     fn permute_moves_each_element_to_its_new_place() {
