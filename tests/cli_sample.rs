@@ -235,6 +235,47 @@ fn same_data_outputs(fast: &Path, slow: &Path) -> (u64, u64) {
     (evaluations(fast), evaluations(slow))
 }
 
+/// One value in two fields that reach decision tables (here `紧急程度` = `level_raw` and
+/// `投诉类别` = `category_raw`) meets different table columns in each, so the table matches
+/// cached per value are cached per field too. They were not: the fourth complaint's
+/// `设施设备` (a `category_raw`) got the `level_raw` matches cached from the second, and shared
+/// the third's evaluation, category 服务态度 instead of 公共设施.
+#[test]
+fn one_value_in_two_table_fields_is_matched_per_field() {
+    let dir = tempdir();
+    let input = dir.path().join("in.csv");
+    let mut csv = String::from("投诉编号,投诉时间,项目名称,投诉内容,紧急程度,投诉类别\n");
+    for (id, level_raw, category_raw) in [
+        ("K1", "服务态度", ""),
+        ("K2", "设施设备", ""),
+        ("K3", "", "服务态度"),
+        ("K4", "", "设施设备"),
+    ] {
+        csv.push_str(&format!(
+            "{id},2026-10-05 09:00,翠湖花园,小区问题,{level_raw},{category_raw}\n"
+        ));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let category = |extra: &[&str]| -> Vec<String> {
+        let out = dir.path().join(format!("out{}", extra.len()));
+        let mut args = vec!["--max-rejects", "100%"];
+        args.extend(extra);
+        crate::util::run_on(&input, &out, &args).expect(0);
+        let table = read(out.join("complaints.csv"));
+        let mut rows = csv::Reader::from_reader(table.trim_start_matches('\u{feff}').as_bytes());
+        let col = rows
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "category")
+            .unwrap();
+        rows.records().map(|r| r.unwrap()[col].to_owned()).collect()
+    };
+    let shared = category(&[]);
+    assert_eq!(shared[2..], ["服务态度", "公共设施"]);
+    assert_eq!(shared, category(&["--per-row"]));
+}
+
 /// Evaluating the rules once per complaint, the reference, gives exactly what the default does
 /// (once per distinct input, texts compared by the keyword-table rows they match).
 #[test]

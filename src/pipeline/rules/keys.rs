@@ -96,24 +96,31 @@ pub(super) fn key_plan(
         .collect()
 }
 
-pub(super) fn key_of(
-    c: &Complaint,
-    plan: &[KeyField],
-    bits_cache: &mut rustc_hash::FxHashMap<Str, std::sync::Arc<[u64]>>,
-) -> Key {
+/// Table matches of values already seen, by the key plan's field (the position in the plan: the
+/// same value in two fields meets different columns) and value.
+pub(super) type BitsCache = rustc_hash::FxHashMap<(usize, Str), std::sync::Arc<[u64]>>;
+
+pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCache) -> Key {
     Key(plan
         .iter()
-        .map(|kf| match kf {
+        .enumerate()
+        .map(|(at, kf)| match kf {
             KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
             KeyField::Value(Some(f)) => match c.get(*f) {
                 FieldValue::Absent => KeyPart::Absent,
                 FieldValue::Str(s) => KeyPart::Str(s.clone()),
+                FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
                 FieldValue::Ts(t) => KeyPart::Ts(t),
                 FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
             },
             KeyField::Bits(f, cols) => {
+                let inline;
                 let value = match c.get(*f) {
                     FieldValue::Str(s) => Some(s),
+                    FieldValue::Inline(s) => {
+                        inline = Str::from(s);
+                        Some(&inline)
+                    }
                     _ => None,
                 };
                 let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
@@ -131,7 +138,7 @@ pub(super) fn key_of(
                 KeyPart::Bits(match value {
                     // Texts repeat: match each distinct one once.
                     Some(s) => bits_cache
-                        .entry(s.clone())
+                        .entry((at, s.clone()))
                         .or_insert_with(|| compute(Some(s.as_str())))
                         .clone(),
                     None => compute(None),
