@@ -15,6 +15,10 @@ use crate::time::Ts;
 /// is a reference-count increment rather than a copy.
 pub type Str = rhai::ImmutableString;
 
+/// A complaint ID: kept in the row (up to 23 bytes inline; a longer one on the heap), since
+/// every complaint has its own, where a shared [`Str`] would be a 48-byte allocation besides.
+pub type Id = smartstring::SmartString<smartstring::LazyCompact>;
+
 /// The lifecycle stages that exports record as timestamp columns, in lifecycle order. Their
 /// snake-case names are also the canonical event names (`received`, `resolved`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -249,7 +253,7 @@ pub struct Complaint {
     /// Where the winning row came from.
     pub origin: Origin,
     /// `complaint_id`: never empty.
-    pub id: Str,
+    pub id: Id,
     /// Stage timestamps; `received_at` is always present.
     pub times: StageTimes,
     #[allow(missing_docs)]
@@ -280,7 +284,7 @@ pub struct Complaint {
     #[allow(missing_docs)]
     pub handler: Option<Str>,
     /// 0–100 after applying the column's declared scale or the word mapping.
-    pub satisfaction: Option<f64>,
+    pub satisfaction: Score,
     /// The satisfaction cell as written.
     pub satisfaction_raw: Option<Str>,
     #[allow(missing_docs)]
@@ -327,6 +331,30 @@ impl TextRef {
     /// chunks before it).
     pub fn shifted(self, by: u64) -> TextRef {
         TextRef::new(self.offset() + by, self.len()).expect("a text store under a terabyte")
+    }
+}
+
+/// A satisfaction score, if recorded: 8 bytes instead of an `Option<f64>`'s 16, with NaN for
+/// none (a score is a number from 0 to 100, never NaN).
+#[derive(Debug, Clone, Copy)]
+pub struct Score(f64);
+
+impl Default for Score {
+    fn default() -> Self {
+        Score(f64::NAN)
+    }
+}
+
+impl Score {
+    /// A recorded score (NaN is none).
+    pub fn new(v: f64) -> Score {
+        Score(v)
+    }
+
+    /// The score, if recorded.
+    #[inline]
+    pub fn get(self) -> Option<f64> {
+        (!self.0.is_nan()).then_some(self.0)
     }
 }
 
@@ -379,6 +407,8 @@ pub enum FieldValue<'a> {
     Absent,
     /// Text.
     Str(&'a Str),
+    /// Text of the row's own (the complaint ID), not a shared string.
+    Inline(&'a str),
     /// An instant.
     Ts(Ts),
     /// A number (satisfaction).
@@ -405,7 +435,7 @@ impl Complaint {
             return self.time(stage).map_or(FieldValue::Absent, FieldValue::Ts);
         }
         match field {
-            Field::ComplaintId => FieldValue::Str(&self.id),
+            Field::ComplaintId => FieldValue::Inline(&self.id),
             Field::Project => s(&self.project),
             Field::Building => s(&self.building),
             Field::Unit => s(&self.unit),
@@ -428,6 +458,7 @@ impl Complaint {
             Field::Handler => s(&self.handler),
             Field::Satisfaction => self
                 .satisfaction
+                .get()
                 .map_or(FieldValue::Absent, FieldValue::Num),
             Field::SatisfactionRaw => s(&self.satisfaction_raw),
             Field::Status => s(&self.status),

@@ -108,7 +108,7 @@ impl<'a> Common<'a> {
         let score = input.rules.kpis.settings.satisfied_score;
         let mut dissatisfied: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
         for (i, c) in t.classified.complaints.iter().enumerate() {
-            if c.satisfaction.is_some_and(|s| s < score) {
+            if c.satisfaction.get().is_some_and(|s| s < score) {
                 let p = t.period[i];
                 dissatisfied
                     .entry((p, t.project[i]))

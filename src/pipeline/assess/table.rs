@@ -283,7 +283,7 @@ impl ComplaintTable {
                             }
                             crate::model::FieldKind::Score => {
                                 let v: Vec<Option<f64>> =
-                                    complaints.iter().map(|c| c.satisfaction).collect();
+                                    complaints.iter().map(|c| c.satisfaction.get()).collect();
                                 cols.push(Column::new(name.into(), v));
                             }
                             _ => {
@@ -305,6 +305,7 @@ impl ComplaintTable {
                                                 d.code(texts.get(c.text_at).unwrap_or(""))
                                             }
                                             (_, FieldValue::Str(s)) => d.code(s),
+                                            (_, FieldValue::Inline(s)) => d.code(s),
                                             _ => d.code(""),
                                         }
                                     }));

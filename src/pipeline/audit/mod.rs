@@ -264,7 +264,7 @@ fn holds(
         }
         Condition::Compare { field, op, value } => {
             let v = if field == "satisfaction" {
-                c.satisfaction
+                c.satisfaction.get()
             } else {
                 value_text(field, c, &cls.columns, values, &cls.extras, zone)
                     .and_then(|s| s.parse().ok())

@@ -11,7 +11,7 @@ fn event(texts: &mut TextsBuilder, kind: &str, at: Ts, line: u32) -> Event {
 
 fn complaint(id: &str) -> Complaint {
     Complaint {
-        id: Str::from(id),
+        id: id.into(),
         ..Complaint::default()
     }
 }

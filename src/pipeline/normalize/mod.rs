@@ -258,8 +258,9 @@ impl Plan {
                     }
                     // A cell that is a whole timestamp is written in one form, so a CSV and an
                     // XLSX copy of an export (text vs. a date cell) carry the same value.
+                    // Interned either way: a due-date column repeats its values as much as any.
                     c.extra[x] = Some(match self.forms[i].parse_text(cell, opts.zone) {
-                        Ok(t) => Str::from(opts.zone.format(t)),
+                        Ok(t) => interner.get(&opts.zone.format(t)),
                         Err(_) => interner.get(cell),
                     });
                 }
@@ -361,7 +362,7 @@ fn set_field(
     interner: &mut Interner,
 ) -> std::result::Result<(), (RejectReason, String)> {
     match f.kind() {
-        FieldKind::Id => c.id = Str::from(cell),
+        FieldKind::Id => c.id = cell.into(),
         FieldKind::Timestamp => {
             let stage = f.stage().expect("timestamp fields are stages");
             let t = forms.0.parse(cell, opts.zone).map_err(|e| match e {
@@ -428,7 +429,7 @@ fn set_field(
                     format!("`satisfaction`: {m}"),
                 )
             })?;
-            c.satisfaction = Some(v);
+            c.satisfaction = crate::model::Score::new(v);
             c.satisfaction_raw = Some(interner.get(cell));
         }
         FieldKind::Text => {

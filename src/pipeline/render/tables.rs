@@ -541,6 +541,7 @@ pub(super) fn complaint_cells(
             },
             FieldValue::Ts(t) => out.time(Some(t)),
             FieldValue::Num(n) => out.number(Some(n)),
+            FieldValue::Inline(s) => out.text(Some(s)),
             FieldValue::Str(s) if rc.unmask => out.text(Some(s)),
             FieldValue::Str(s) => match f {
                 Field::Complainant => out.text(Some(&privacy::mask_name(s))),

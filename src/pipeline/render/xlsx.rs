@@ -607,6 +607,7 @@ fn records_sheet(
             let text = match (f, c.get_unless_text(f)) {
                 (Field::Text, _) => window.get(c.text_at),
                 (_, FieldValue::Str(v)) => Some(v.as_str()),
+                (_, FieldValue::Inline(v)) => Some(v),
                 (_, FieldValue::Absent) => None,
                 (_, FieldValue::Ts(t)) => {
                     ws.write_datetime_with_format(r, col, &excel_time(zone, t)?, &s.f.time)

@@ -233,6 +233,7 @@ pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&
         let v = match c.get(f) {
             FieldValue::Absent => Dynamic::UNIT,
             FieldValue::Str(s) => Dynamic::from(s.clone()),
+            FieldValue::Inline(s) => Dynamic::from(Str::from(s)),
             FieldValue::Ts(t) => Dynamic::from(Time(t)),
             FieldValue::Num(n) => Dynamic::from_float(n),
         };

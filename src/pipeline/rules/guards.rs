@@ -118,6 +118,7 @@ fn field(c: &Complaint, f: Field) -> V<'_> {
     match c.get(f) {
         FieldValue::Absent => V::Unit,
         FieldValue::Str(s) => V::Str(s.as_str()),
+        FieldValue::Inline(s) => V::Str(s),
         FieldValue::Ts(t) => V::Ts(t),
         FieldValue::Num(n) => V::Float(n),
     }

@@ -266,6 +266,7 @@ pub fn value_text<'a>(
         return match c.get_unless_text(f) {
             crate::model::FieldValue::Absent => None,
             crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
+            crate::model::FieldValue::Inline(s) => Some(Cow::Borrowed(s)),
             crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),
             crate::model::FieldValue::Num(n) => Some(Cow::Owned(format!("{n}"))),
         };

@@ -172,13 +172,13 @@ fn complaint() -> impl Strategy<Value = Complaint> {
         .prop_map(|(times, t, ch, lv, cat, raw, sat)| {
             let s = |v: Option<String>| v.map(|v| Str::from(v.as_str()));
             let mut c = Complaint {
-                id: Str::from("X1"),
+                id: "X1".into(),
                 text: s(t),
                 channel: s(ch),
                 level_raw: s(lv),
                 category_raw: s(cat),
                 satisfaction_raw: s(raw),
-                satisfaction: sat,
+                satisfaction: sat.map_or_else(Default::default, crate::model::Score::new),
                 ..Complaint::default()
             };
             c.times.set(Stage::Received, 1_700_000_050);
