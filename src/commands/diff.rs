@@ -42,8 +42,8 @@ fn outcomes(j: &Judged) -> BTreeMap<String, BTreeMap<String, String>> {
             m
         })
         .collect();
-    for k in 0..v.len() {
-        per[v.complaint[k] as usize].insert(
+    for (k, c) in v.complaints(0..v.len()).into_iter().enumerate() {
+        per[c as usize].insert(
             format!("sla:{}", v.targets.name(u32::from(v.target[k]))),
             statuses.name(u32::from(v.status[k])).to_owned(),
         );

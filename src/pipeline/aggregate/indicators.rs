@@ -262,7 +262,7 @@ fn joined(a: &Assessed, over: Over, cols: &BTreeSet<String>) -> Result<(DataFram
     let (table, fd) = t.frame(cols, 0..t.len())?;
     let (rows, what, status, name) = match over {
         Over::Verdicts => (
-            a.verdicts.complaint.clone(),
+            a.verdicts.complaints(0..a.verdicts.len()),
             a.verdicts
                 .target
                 .iter()

@@ -237,7 +237,9 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     let combos = Combos::of(t);
     let fine = combos
         .unpack(
-            count_keys(t.len(), |i| pack(combos.of[i], t.building[i], 0))?,
+            count_keys(t.len(), |r| {
+                r.map(|i| pack(combos.of[i], t.building[i], 0)).collect()
+            })?,
             &["building", "none"],
         )?
         .drop("none")
@@ -309,12 +311,17 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     // or duty, and status packed into one key and counted by polars, then unpacked. (Joining
     // every complaint column onto millions of verdicts first cost hundreds of MB.)
     let v = &a.verdicts;
-    let vkey = |k: usize| {
-        pack(
-            combos.of[v.complaint[k] as usize],
-            u32::from(v.target[k]),
-            u32::from(v.status[k]),
-        )
+    let vkey = |r: std::ops::Range<usize>| {
+        let complaints = v.complaints(r.clone());
+        r.zip(complaints)
+            .map(|(k, c)| {
+                pack(
+                    combos.of[c as usize],
+                    u32::from(v.target[k]),
+                    u32::from(v.status[k]),
+                )
+            })
+            .collect()
     };
     let vfine = combos.unpack(count_keys(v.len(), vkey)?, &["target", "status"])?;
     for x in ["level", "category", "team", "target"] {
@@ -380,12 +387,15 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
 
     // Findings: the complaint findings the same way, then the team findings.
     let f = &a.findings;
-    let fkey = |k: usize| {
-        pack(
-            combos.of[f.complaint[k] as usize],
-            f.duty[k],
-            u32::from(f.status[k]),
-        )
+    let fkey = |r: std::ops::Range<usize>| {
+        r.map(|k| {
+            pack(
+                combos.of[f.complaint[k] as usize],
+                f.duty[k],
+                u32::from(f.status[k]),
+            )
+        })
+        .collect()
     };
     let ffine = combos.unpack(count_keys(f.complaint.len(), fkey)?, &["duty", "status"])?;
     let team = df!(
@@ -537,7 +547,10 @@ fn pack(combo: u32, what: u32, status: u32) -> u64 {
 /// How many times each key occurs: polars counts a slice of keys at a time and then sums the
 /// slices' counts, so the keys of millions of verdicts are never all built at once (a key
 /// column and its group-by cost ~50 MB at a million complaints).
-fn count_keys(n: usize, key: impl Fn(usize) -> u64 + Sync) -> Result<Vec<(u64, u64)>> {
+fn count_keys(
+    n: usize,
+    keys: impl Fn(std::ops::Range<usize>) -> Vec<u64> + Sync,
+) -> Result<Vec<(u64, u64)>> {
     const SLICE: usize = 1 << 18;
     let count = |lf: LazyFrame, what: Expr| -> Result<DataFrame> {
         lf.group_by([col("k")])
@@ -549,7 +562,7 @@ fn count_keys(n: usize, key: impl Fn(usize) -> u64 + Sync) -> Result<Vec<(u64, u
     let mut start = 0;
     while start < n {
         let end = (start + SLICE).min(n);
-        let keys: Vec<u64> = (start..end).map(&key).collect();
+        let keys = keys(start..end);
         let df = DataFrame::new(keys.len(), vec![Column::new("k".into(), keys)]).map_err(pe)?;
         parts.push(count(df.lazy(), len().cast(DataType::UInt64))?.lazy());
         start = end;

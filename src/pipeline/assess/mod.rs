@@ -118,7 +118,6 @@ pub fn run(
     // sets with dozens of targets, at eight a complaint.
     let room = n * n_targets.min(8);
     let mut verdicts = VerdictTable {
-        complaint: Vec::with_capacity(room),
         target: Vec::with_capacity(room),
         status: Vec::with_capacity(room),
         late: LateLists::default(),
@@ -164,10 +163,9 @@ pub fn run(
         let t1 = Instant::now();
         for (k, vv) in vs.iter().enumerate() {
             let i = (range.start + k) as u32;
-            verdicts.first.push(verdicts.complaint.len() as u32);
+            verdicts.first.push(verdicts.target.len() as u32);
             for v in vv {
                 verdicts.applied[v.target as usize] = true;
-                verdicts.complaint.push(i);
                 verdicts.target.push(v.target);
                 verdicts.status.push(status_code(v.status));
                 if matches!(v.status, Status::Breached | Status::Overdue) {
@@ -261,7 +259,7 @@ pub fn run(
         start = j.range.end;
         pending = Some(j);
     }
-    verdicts.first.push(verdicts.complaint.len() as u32);
+    verdicts.first.push(verdicts.target.len() as u32);
     verdicts.late.finish(&id_of);
     opts.meter.message("team duties");
     let t0 = Instant::now();

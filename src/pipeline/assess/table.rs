@@ -390,10 +390,10 @@ impl Late {
     }
 }
 
-/// One row per SLA verdict (see the module docs).
+/// One row per SLA verdict (see the module docs), in complaint order, then target order. The
+/// complaint of each is not a column: [`Self::first`] has each complaint's first verdict, and
+/// [`VerdictTable::complaints`] spells them out for a range of verdicts when a query needs them.
 pub struct VerdictTable {
-    /// The complaint of each verdict (complaint order, then target order).
-    pub complaint: Vec<u32>,
     /// Its target (index into the rules' target set).
     pub target: Vec<u16>,
     /// Its status (position in [`Status::ALL`]).
@@ -406,19 +406,34 @@ pub struct VerdictTable {
     pub applied: Vec<bool>,
     /// Every verdict in full.
     pub(super) spill: VerdictSpill,
-    /// Per complaint, its first verdict (and, at the end, the total), for reading them back.
+    /// Per complaint, its first verdict (and, at the end, the total).
     pub(super) first: Vec<u32>,
 }
 
 impl VerdictTable {
     /// Number of verdicts.
     pub fn len(&self) -> usize {
-        self.complaint.len()
+        self.target.len()
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.complaint.is_empty()
+        self.target.is_empty()
+    }
+
+    /// The complaint of each verdict in `range`.
+    pub fn complaints(&self, range: std::ops::Range<usize>) -> Vec<u32> {
+        let mut out = Vec::with_capacity(range.len());
+        // The complaint whose verdicts hold `range.start`: the last one starting at or before it.
+        let mut i = self.first.partition_point(|&f| f as usize <= range.start);
+        i = i.saturating_sub(1);
+        for k in range {
+            while self.first[i + 1] as usize <= k {
+                i += 1;
+            }
+            out.push(i as u32);
+        }
+        out
     }
 
     /// The verdicts of complaint `i`, in target order, read back in full.
@@ -590,6 +605,34 @@ mod tests {
             over_cal,
             due: Ts::MIN,
             stop: Ts::MIN,
+        }
+    }
+
+    /// Each verdict's complaint is read off the complaints' first verdicts, over any range,
+    /// complaints without verdicts included.
+    #[test]
+    fn the_complaint_of_each_verdict_is_read_off_the_first_verdicts() {
+        // Complaints 0..6 with 2, 0, 3, 0, 0, 1 verdicts.
+        let per = [2usize, 0, 3, 0, 0, 1];
+        let mut first = vec![0u32];
+        let mut naive = Vec::new();
+        for (i, n) in per.iter().enumerate() {
+            first.push(first.last().unwrap() + *n as u32);
+            naive.extend(std::iter::repeat_n(i as u32, *n));
+        }
+        let t = VerdictTable {
+            target: vec![0; naive.len()],
+            status: vec![0; naive.len()],
+            late: LateLists::default(),
+            targets: Dict::default(),
+            applied: Vec::new(),
+            spill: super::super::spill::VerdictSpill::create(&std::env::temp_dir()).unwrap(),
+            first,
+        };
+        for a in 0..=naive.len() {
+            for b in a..=naive.len() {
+                assert_eq!(t.complaints(a..b), naive[a..b], "{a}..{b}");
+            }
         }
     }
 
