@@ -24,9 +24,12 @@ pub struct TextStore {
 }
 
 impl Default for TextStore {
-    /// An empty store in memory.
+    /// An empty store in memory, finished: it reads as holding no text.
     fn default() -> Self {
-        TextStore::new(&std::env::temp_dir(), usize::MAX, 0).expect("a store in memory")
+        let mut s =
+            TextStore::new(&std::env::temp_dir(), usize::MAX, 0).expect("a store in memory");
+        s.finish().expect("a store in memory");
+        s
     }
 }
 

@@ -13,6 +13,9 @@ use crate::rejects::{Finding, FindingCode, Rejects};
 use crate::texts::TextStore;
 use crate::time::Ts;
 
+/// Groups of rows with one ID whose texts are read at a time.
+const TEXT_BATCH: usize = 4096;
+
 /// Applies the duplicate policy. Returns the complaints sorted by receipt then ID, and for
 /// each the rows merged into it.
 pub(super) fn dedupe(
@@ -37,13 +40,20 @@ pub(super) fn dedupe(
     let mut loses = vec![false; rows.len()];
     groups.sort_unstable();
     // The rows of a repeated ID are compared with their texts, which are loaded for the
-    // comparison (a few rows, read in one go) and dropped after it.
-    let window = texts.window(groups.iter().flatten().map(|&i| rows[i as usize].text_at))?;
-    for &i in groups.iter().flatten() {
-        let c = &mut rows[i as usize];
-        c.text = window.get(c.text_at).map(Str::from);
-    }
-    for mut group in groups {
+    // comparison (a batch of groups' rows read in one go) and dropped after it: an export of
+    // nothing but repeated rows holds one batch's texts at a time, not all of them.
+    let mut loaded = 0;
+    for k in 0..groups.len() {
+        if k == loaded {
+            let batch = &groups[k..(k + TEXT_BATCH).min(groups.len())];
+            let window = texts.window(batch.iter().flatten().map(|&i| rows[i as usize].text_at))?;
+            for &i in batch.iter().flatten() {
+                let c = &mut rows[i as usize];
+                c.text = window.get(c.text_at).map(Str::from);
+            }
+            loaded = k + batch.len();
+        }
+        let group = &mut groups[k];
         group.sort_by(|a, b| rank(&rows[*b as usize]).cmp(&rank(&rows[*a as usize])));
         let winner = &rows[group[0] as usize];
         let at = format!(
@@ -93,7 +103,7 @@ pub(super) fn dedupe(
             merged.push(loser.origin);
         }
         merged.sort_unstable();
-        for &i in &group {
+        for &i in group.iter() {
             rows[i as usize].text = None;
         }
         winner_of_group.push((group[0], merged));
@@ -209,6 +219,59 @@ fn conflicts(a: &Complaint, b: &Complaint) -> impl Iterator<Item = Field> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Repeated rows are compared with their texts in every batch of groups, from the store in
+    /// a file: of 2.5 batches of IDs given twice, those whose second row's text differs are
+    /// flagged on `text`, and the texts are dropped from the rows again.
+    #[test]
+    fn repeated_rows_are_compared_with_their_texts_in_every_batch() {
+        let groups = TEXT_BATCH * 5 / 2;
+        let mut texts = TextStore::new(&std::env::temp_dir(), 0, 1).unwrap();
+        let mut buf = Vec::new();
+        let mut rows = Vec::new();
+        for copy in 0..2u32 {
+            for g in 0..groups {
+                // Every seventh ID's second row says something else.
+                let text = if copy == 1 && g % 7 == 0 {
+                    format!("第{g}条投诉，补充说明")
+                } else {
+                    format!("第{g}条投诉")
+                };
+                let mut c = Complaint {
+                    id: format!("C{g}").as_str().into(),
+                    origin: Origin {
+                        file: 0,
+                        line: copy * groups as u32 + g as u32 + 2,
+                        record: copy * groups as u32 + g as u32 + 1,
+                    },
+                    text_at: crate::model::TextRef::new(buf.len() as u64, text.len()),
+                    ..Complaint::default()
+                };
+                c.times.set(Stage::Received, 1_790_000_000 + g as i64);
+                buf.extend_from_slice(text.as_bytes());
+                rows.push(c);
+            }
+        }
+        texts.append(&buf).unwrap();
+        texts.finish().unwrap();
+        assert!(texts.disk_bytes() > 0);
+        let mut rejects = Rejects::default();
+        let (kept, merged) = dedupe(rows, 0, &[], &texts, &mut rejects).unwrap();
+        assert_eq!((kept.len(), merged.total()), (groups, groups));
+        let on_text = rejects
+            .findings
+            .iter()
+            .filter(|f| f.code == FindingCode::DuplicateConflict && f.field == "text")
+            .count();
+        assert_eq!(on_text, groups.div_ceil(7));
+        let exact = rejects
+            .findings
+            .iter()
+            .filter(|f| f.code == FindingCode::ExactDuplicate)
+            .count();
+        assert_eq!(exact, groups - groups.div_ceil(7));
+        assert!(kept.iter().all(|c| c.text.is_none()));
+    }
 
     proptest! {
         /// The groups are those of a map from each ID to its rows, whether IDs share hashes
