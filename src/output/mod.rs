@@ -680,7 +680,7 @@ pub fn write_rows_parallel(
 ) -> Result<()> {
     use rayon::prelude::*;
     const CHUNK: usize = 4096;
-    const WINDOW: usize = 32;
+    const WINDOW: usize = 8;
     let chunks = n.div_ceil(CHUNK);
     let mut first = 0;
     while first < chunks {
