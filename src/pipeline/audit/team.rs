@@ -48,7 +48,9 @@ impl Mark {
     const OVERDUE_UNDATED: Mark = Mark(2);
 
     /// Overdue, due at `due` (seconds since 1970: complaint times are stored that way, see
-    /// `StageTimes`; a due time past 2106 would be held as the end of 2106).
+    /// `StageTimes`). The codes 0–2 are taken, so a due time in 1970's first three seconds
+    /// would read as the third (stage times start in 2000: none is); one past 2106 would read
+    /// as the end of 2106.
     fn overdue(due: Option<Ts>) -> Mark {
         match due {
             None => Mark::OVERDUE_UNDATED,
