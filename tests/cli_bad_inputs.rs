@@ -233,3 +233,40 @@ fn project_page_names_are_slugs_and_bidi_controls_show() {
         "the real name, shown"
     );
 }
+
+/// Stage times are held as 32-bit seconds since 1970, so one after 2106 is rejected as
+/// implausible even when `--as-of` is late enough that the over-a-year-ahead rule would keep it.
+#[test]
+fn a_stage_time_after_2106_is_rejected_as_implausible() {
+    let dir = tempdir();
+    let input = dir.path().join("in.csv");
+    std::fs::write(
+        &input,
+        "投诉编号,投诉时间,项目名称,投诉内容,处理完成时间\n\
+         A1,2026-10-05 09:00,翠湖花园,电梯坏了,2107-01-02 10:00\n\
+         A2,2026-10-05 09:00,翠湖花园,电梯坏了,2026-10-06 10:00\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2106-06-01T00:00:00+08:00",
+        "--max-rejects",
+        "100%",
+    ])
+    .expect(0);
+    let rejects = read(out.join("rejects.csv"));
+    let rows: Vec<&str> = rejects.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{rejects}");
+    assert!(
+        rows[0].contains(",2,1,normalize,resolved_at,")
+            && rows[0].contains("implausible_timestamp")
+            && rows[0].contains("is after 2106"),
+        "{rejects}"
+    );
+}
