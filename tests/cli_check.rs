@@ -128,7 +128,8 @@ fn names_in_the_config_and_kpi_settings_are_checked() {
 }
 
 /// The free text is kept out of the complaint rows for all but the classify rule, so a `when`
-/// condition on it is an error at load, with its place and the way to do it instead.
+/// condition on it (or a `deadline_field` naming it) is an error at load, with its place and the
+/// way to do it instead.
 #[test]
 fn a_when_condition_on_the_free_text_points_at_classify() {
     let dir = tempdir();
@@ -144,6 +145,20 @@ fn a_when_condition_on_the_free_text_points_at_classify() {
         r.stderr.contains("three_level.toml:")
             && r.stderr
                 .contains("`text` (the free text) cannot be a `when` condition: classify it"),
+        "{}",
+        r.stderr
+    );
+    // Nor a due time.
+    let s = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        s.replacen("[[target]]", "[[target]]\ndeadline_field = \"text\"", 1),
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["check"]);
+    assert!(
+        r.stderr
+            .contains("`deadline_field` cannot be `text` (the free text)"),
         "{}",
         r.stderr
     );

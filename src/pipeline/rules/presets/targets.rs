@@ -269,6 +269,13 @@ pub fn load(
                     format!("target `{name}` has neither `limit` nor `deadline_field`"),
                 ));
             }
+            if t.deadline_field.as_deref() == Some(crate::model::Field::Text.name()) {
+                // The free text is not in the rows the clocks read (see `check_when_event`).
+                diags.push(at(
+                    span.clone(),
+                    format!("target `{name}`: `deadline_field` cannot be `text` (the free text); name the column that holds the due time"),
+                ));
+            }
             let check_event = |e: &Spanned<String>, diags: &mut Diagnostics| {
                 check_event(&file, e.get_ref(), e.span(), &known_events, diags)
             };
