@@ -166,6 +166,12 @@ pub struct TextWindow<'a> {
 }
 
 impl TextWindow<'_> {
+    /// Loads a complaint's text into its row (for the stages that read it as a field: classify's
+    /// rules, dedupe's comparison), from this window.
+    pub fn load(&self, c: &mut crate::model::Complaint) {
+        c.text = self.get(c.text_at).map(crate::model::Str::from);
+    }
+
     /// A text of the window (`None` for an absent one, or one the window was not read for).
     pub fn get(&self, r: Option<TextRef>) -> Option<&str> {
         let r = r?;

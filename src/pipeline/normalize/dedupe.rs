@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::diagnostic::display_path;
 use crate::error::Result;
-use crate::model::{Complaint, Field, Merged, Origin, Stage, Str};
+use crate::model::{Complaint, Field, Merged, Origin, Stage};
 use crate::rejects::{Finding, FindingCode, Rejects};
 use crate::texts::TextStore;
 use crate::time::Ts;
@@ -48,8 +48,7 @@ pub(super) fn dedupe(
             let batch = &groups[k..(k + TEXT_BATCH).min(groups.len())];
             let window = texts.window(batch.iter().flatten().map(|&i| rows[i as usize].text_at))?;
             for &i in batch.iter().flatten() {
-                let c = &mut rows[i as usize];
-                c.text = window.get(c.text_at).map(Str::from);
+                window.load(&mut rows[i as usize]);
             }
             loaded = k + batch.len();
         }

@@ -206,7 +206,7 @@ const TEXT_CACHE: usize = 1 << 14;
 fn load_texts(complaints: &mut [Complaint], texts: &TextStore) -> Result<()> {
     let window = texts.window(complaints.iter().map(|c| c.text_at))?;
     for c in complaints {
-        c.text = window.get(c.text_at).map(Str::from);
+        window.load(c);
     }
     Ok(())
 }
