@@ -248,17 +248,12 @@ fn a_stage_time_after_2106_is_rejected_as_implausible() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    run(&[
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
+    crate::util::run_on_as_of(
+        &input,
+        &out,
         "2106-06-01T00:00:00+08:00",
-        "--max-rejects",
-        "100%",
-    ])
+        &["--max-rejects", "100%"],
+    )
     .expect(0);
     let rejects = read(out.join("rejects.csv"));
     let rows: Vec<&str> = rejects.lines().skip(1).collect();

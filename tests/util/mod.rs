@@ -60,6 +60,16 @@ pub(crate) fn run(args: &[&str]) -> Ran {
 /// Runs `complaints run --input INPUT --out OUT --as-of AS_OF EXTRA...` from the repository
 /// root: the invocation most tests start from.
 pub(crate) fn run_on(input: impl AsRef<Path>, out: impl AsRef<Path>, extra: &[&str]) -> Ran {
+    run_on_as_of(input, out, AS_OF, extra)
+}
+
+/// [`run_on`] with another `--as-of`.
+pub(crate) fn run_on_as_of(
+    input: impl AsRef<Path>,
+    out: impl AsRef<Path>,
+    as_of: &str,
+    extra: &[&str],
+) -> Ran {
     let (input, out) = (input.as_ref(), out.as_ref());
     let mut args = vec![
         "run",
@@ -68,7 +78,7 @@ pub(crate) fn run_on(input: impl AsRef<Path>, out: impl AsRef<Path>, extra: &[&s
         "--out",
         out.to_str().unwrap(),
         "--as-of",
-        AS_OF,
+        as_of,
     ];
     args.extend(extra);
     run(&args)
