@@ -43,15 +43,21 @@ impl VerdictSpill {
     /// Appends verdicts, in order.
     pub(crate) fn append<'a>(&mut self, verdicts: impl Iterator<Item = &'a Verdict>) -> Result<()> {
         let mut buf = Vec::with_capacity(64 * RECORD);
+        // The verdicts of a run share a calendar or two, each name one shared string per
+        // thread: the last one's code is reused without hashing the name.
+        let mut last: Option<(&Str, u16)> = None;
         for v in verdicts {
-            let cal = match self.calendar_index.get(&v.calendar) {
-                Some(&c) => c,
-                None => {
-                    let c = u16::try_from(self.calendars.len()).unwrap_or(u16::MAX);
-                    self.calendars.push(v.calendar.clone());
-                    self.calendar_index.insert(v.calendar.clone(), c);
-                    c
-                }
+            let cal = match last {
+                Some((name, c)) if name.ptr_eq(&v.calendar) => c,
+                _ => match self.calendar_index.get(&v.calendar) {
+                    Some(&c) => c,
+                    None => {
+                        let c = u16::try_from(self.calendars.len()).unwrap_or(u16::MAX);
+                        self.calendars.push(v.calendar.clone());
+                        self.calendar_index.insert(v.calendar.clone(), c);
+                        c
+                    }
+                },
             };
             let note = match &v.note {
                 None => NO_NOTE,
@@ -65,6 +71,7 @@ impl VerdictSpill {
                     }
                 },
             };
+            last = Some((&v.calendar, cal));
             encode(v, cal, note, &mut buf);
             self.count += 1;
             if buf.len() >= 4096 * RECORD {

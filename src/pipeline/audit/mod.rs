@@ -32,7 +32,7 @@ use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::rules::presets::duties::{Condition, Deadline, Duty, Point};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays, limit_text};
 use crate::pipeline::rules::presets::{EVENT_CONDITION, happened};
-use crate::pipeline::sla::{Verdict, value_text};
+use crate::pipeline::sla::{FieldSource, Verdict};
 use crate::time::{Ts, Zone};
 
 /// Event types a snapshot export's timestamp columns can show.
@@ -168,6 +168,16 @@ pub fn complaint_findings(
         return Vec::new();
     }
     let first = range.start;
+    let conditions: Vec<Vec<Resolved<'_>>> = set
+        .duties
+        .iter()
+        .map(|d| {
+            d.when
+                .iter()
+                .map(|w| Resolved::new(w, rules, cls))
+                .collect()
+        })
+        .collect();
     range
         .into_par_iter()
         .map_init(OwnedEvents::default, |derived, i| {
@@ -176,21 +186,18 @@ pub fn complaint_findings(
             // What the data show by `--as-of`, gathered once for every duty of the complaint.
             let mut events = merged_events(log.at(i), derived.events(), log.logged);
             events.retain(|e| e.at <= opts.as_of);
+            let (cal, _) =
+                crate::pipeline::sla::calendar_for(rules, None, c, opts.project_calendars);
+            let verdicts = &verdicts[i - first];
             set.duties
                 .iter()
-                .filter_map(|d| {
-                    complaint_duty(
-                        rules,
-                        d,
-                        i,
-                        c,
-                        &cls.values[i],
-                        &verdicts[i - first],
-                        &events,
-                        log.logged,
-                        opts,
-                        cls,
-                    )
+                .zip(&conditions)
+                .filter(|(_, when)| {
+                    when.iter()
+                        .all(|w| w.holds(c, &cls.values[i], verdicts, &events, opts.zone))
+                })
+                .map(|(d, _)| {
+                    complaint_duty(rules, d, i, c, verdicts, &events, cal, log.logged, opts)
                 })
                 .collect::<Vec<_>>()
         })
@@ -240,42 +247,93 @@ fn event_value(kind: &str, events: &[EventRef<'_>]) -> &'static str {
     happened(events.iter().any(|e| kind_is(e.kind(), kind)))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn holds(
-    cond: &Condition,
-    rules: &RuleSet,
-    c: &Complaint,
-    values: &[RuleValue],
-    verdicts: &[Verdict],
-    events: &[EventRef<'_>],
-    cls: &Classified,
-    zone: &Zone,
-) -> bool {
-    match cond {
-        Condition::OneOf { field, values: ok } => {
-            let v = if let Some(t) = field.strip_prefix("target:") {
-                verdict_of(rules, verdicts, t).map(|v| Cow::Borrowed(v.status.name()))
-            } else if let Some(kind) = field.strip_prefix(EVENT_CONDITION) {
-                Some(Cow::Borrowed(event_value(kind, events)))
-            } else {
-                value_text(field, c, &cls.columns, values, &cls.extras, zone)
-            };
-            v.is_some_and(|v| ok.iter().any(|a| *a == v))
+/// A duty's `when` condition with its field resolved once per run ([`FieldSource`]), not by
+/// name per complaint.
+enum Resolved<'r> {
+    /// The field, output, verdict status or event equals one of the values.
+    OneOf(Key<'r>, &'r [String]),
+    /// A numeric comparison (`< 80`).
+    Compare(Key<'r>, &'r str, f64),
+}
+
+/// What a condition reads.
+enum Key<'r> {
+    /// `target:<name>`: that target's verdict status (`None`: no such target).
+    Target(Option<usize>),
+    /// `event:<type>`: `happened` / `not_happened`.
+    Event(&'r str),
+    /// The satisfaction score, as a number.
+    Satisfaction,
+    /// A field or rule output.
+    Field(FieldSource),
+}
+
+impl<'r> Resolved<'r> {
+    fn new(cond: &'r Condition, rules: &RuleSet, cls: &Classified) -> Resolved<'r> {
+        let field = |name: &str| FieldSource::resolve(name, &cls.columns, &cls.extras);
+        match cond {
+            Condition::OneOf {
+                field: name,
+                values,
+            } => {
+                let key = if let Some(t) = name.strip_prefix("target:") {
+                    Key::Target(rules.targets.index(t))
+                } else if let Some(kind) = name.strip_prefix(EVENT_CONDITION) {
+                    Key::Event(kind)
+                } else {
+                    Key::Field(field(name))
+                };
+                Resolved::OneOf(key, values)
+            }
+            Condition::Compare {
+                field: name,
+                op,
+                value,
+            } => {
+                let key = if name == "satisfaction" {
+                    Key::Satisfaction
+                } else {
+                    Key::Field(field(name))
+                };
+                Resolved::Compare(key, op, *value)
+            }
         }
-        Condition::Compare { field, op, value } => {
-            let v = if field == "satisfaction" {
-                c.satisfaction.get()
-            } else {
-                value_text(field, c, &cls.columns, values, &cls.extras, zone)
-                    .and_then(|s| s.parse().ok())
-            };
-            v.is_some_and(|x| match op.as_str() {
-                "<" => x < *value,
-                "<=" => x <= *value,
-                ">" => x > *value,
-                ">=" => x >= *value,
-                _ => (x - value).abs() < f64::EPSILON,
-            })
+    }
+
+    fn holds(
+        &self,
+        c: &Complaint,
+        values: &[RuleValue],
+        verdicts: &[Verdict],
+        events: &[EventRef<'_>],
+        zone: &Zone,
+    ) -> bool {
+        match self {
+            Resolved::OneOf(key, ok) => {
+                let v = match key {
+                    Key::Target(t) => t
+                        .and_then(|t| verdicts.iter().find(|v| v.target as usize == t))
+                        .map(|v| Cow::Borrowed(v.status.name())),
+                    Key::Event(kind) => Some(Cow::Borrowed(event_value(kind, events))),
+                    Key::Satisfaction => c.satisfaction.get().map(|x| Cow::Owned(format!("{x}"))),
+                    Key::Field(source) => source.text(c, values, zone),
+                };
+                v.is_some_and(|v| ok.iter().any(|a| *a == v))
+            }
+            Resolved::Compare(key, op, value) => {
+                let v = match key {
+                    Key::Satisfaction => c.satisfaction.get(),
+                    Key::Field(source) => source.text(c, values, zone).and_then(|s| s.parse().ok()),
+                    Key::Target(_) | Key::Event(_) => None,
+                };
+                v.is_some_and(|x| match *op {
+                    "<" => x < *value,
+                    "<=" => x <= *value,
+                    ">" => x > *value,
+                    ">=" => x >= *value,
+                    _ => (x - value).abs() < f64::EPSILON,
+                })
+            }
         }
     }
 }
@@ -315,27 +373,21 @@ fn any_role(have: Option<&str>, wanted: &[String]) -> bool {
     wanted.is_empty() || have.is_some_and(|h| wanted.iter().any(|w| h.contains(w.as_str())))
 }
 
+/// The finding of duty `d` on complaint `i`, whose `when` conditions hold; `cal` is the
+/// complaint's calendar.
 #[allow(clippy::too_many_arguments)]
 fn complaint_duty(
     rules: &RuleSet,
     d: &Duty,
     i: usize,
     c: &Complaint,
-    values: &[RuleValue],
     verdicts: &[Verdict],
     visible: &[EventRef<'_>],
+    cal: &crate::calendar::Calendar,
     logged: bool,
     opts: &AuditOptions<'_>,
-    cls: &Classified,
-) -> Option<AuditFinding> {
+) -> AuditFinding {
     let zone = opts.zone;
-    if !d
-        .when
-        .iter()
-        .all(|w| holds(w, rules, c, values, verdicts, visible, cls, zone))
-    {
-        return None;
-    }
     let mut f = AuditFinding {
         complaint: Some(u32::try_from(i).unwrap_or(u32::MAX)),
         complaint_id: c.id.to_string(),
@@ -368,7 +420,7 @@ fn complaint_duty(
                 }
                 None => {
                     f.note = format!("not triggered: no {} event", kinds.join("/"));
-                    return Some(f);
+                    return f;
                 }
             }
         }
@@ -378,24 +430,23 @@ fn complaint_duty(
             }
             Some(due) => {
                 f.note = format!("not triggered yet: `{t}` is due {}", zone.format(due));
-                return Some(f);
+                return f;
             }
             None => {
                 f.note = format!("not triggered: target `{t}` has no due time for this complaint");
-                return Some(f);
+                return f;
             }
         },
     };
     f.triggered_at = Some(trigger);
     // 2. Deadline.
-    let (cal, _) = crate::pipeline::sla::calendar_for(rules, None, c, opts.project_calendars);
     let required = match &d.deadline {
         Deadline::Limit(l) => add_limit(l, trigger, cal, zone),
         Deadline::DueOf(t) => match verdict_of(rules, verdicts, t).and_then(|v| v.due) {
             Some(due) => due,
             None => {
                 f.note = format!("target `{t}` has no due time for this complaint");
-                return Some(f);
+                return f;
             }
         },
     };
@@ -415,7 +466,7 @@ fn complaint_duty(
             zone.format(e.at),
             zone.format(opens.unwrap_or(required))
         );
-        return Some(f);
+        return f;
     }
     // 3. Can the data show the action at all?
     if !logged && !SNAPSHOT_EVENTS.contains(&d.action.as_str()) {
@@ -424,7 +475,7 @@ fn complaint_duty(
             "needs an event log: a snapshot export has no `{}` events (triggered by {trigger_desc})",
             d.action
         );
-        return Some(f);
+        return f;
     }
     if !logged && !(d.by_roles.is_empty() && d.to_roles.is_empty()) {
         f.status = AuditStatus::NotAuditable;
@@ -432,7 +483,7 @@ fn complaint_duty(
             "needs an event log: a snapshot export shows when `{}` happened but not who did it (triggered by {trigger_desc})",
             d.action
         );
-        return Some(f);
+        return f;
     }
     // 4. The action, by the right role. Actions on the complaint from its receipt count for
     // duties triggered at intake (an escalation may precede the formal acceptance); later
@@ -485,7 +536,7 @@ fn complaint_duty(
     }
     f.evidence.sort_unstable();
     f.evidence.dedup();
-    Some(f)
+    f
 }
 
 /// The first `cancelled_by` event from the trigger to `until` (inclusive): the complaint no

@@ -213,6 +213,7 @@ pub fn assess_range(
     opts: &SlaOptions<'_>,
 ) -> (Vec<Vec<Verdict>>, BTreeSet<(String, i32)>) {
     let set = &rules.targets;
+    let fields = TargetFields::resolve(&set.targets, &classified.columns, &classified.extras);
     let uncovered = Mutex::new(BTreeSet::new());
     let verdicts: Vec<Vec<Verdict>> = range
         .into_par_iter()
@@ -226,10 +227,9 @@ pub fn assess_range(
             let vs = assess(
                 rules,
                 set,
+                &fields,
                 c,
-                &classified.columns,
                 &classified.values[i],
-                &classified.extras,
                 &tl,
                 opts,
                 &mut found,
@@ -243,60 +243,149 @@ pub fn assess_range(
     (verdicts, uncovered.into_inner().expect("lock"))
 }
 
-/// A field or rule output as text, for `when` and deadline fields.
-pub fn value_text<'a>(
-    name: &str,
-    c: &'a Complaint,
-    columns: &[String],
-    values: &'a [RuleValue],
-    extras: &crate::model::ExtraColumns,
-    zone: &Zone,
-) -> Option<Cow<'a, str>> {
-    // Borrowed where the value is text already: conditions are tested per complaint and per
-    // target or duty, millions of times, and almost all of them on text fields.
-    if let Some(i) = columns.iter().position(|k| k == name) {
-        return match &values[i] {
-            RuleValue::Absent => None,
-            RuleValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
-            v => Some(Cow::Owned(v.text(zone))),
-        };
-    }
-    if let Some(f) = crate::model::Field::from_name(name) {
-        // Not the free text: it is not in the row (and not a condition, see presets).
-        return match c.get_unless_text(f) {
-            crate::model::FieldValue::Absent => None,
-            crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
-            crate::model::FieldValue::Inline(s) => Some(Cow::Borrowed(s)),
-            crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),
-            crate::model::FieldValue::Num(n) => Some(Cow::Owned(format!("{n}"))),
-        };
-    }
-    extras
-        .index(name)
-        .and_then(|i| c.extra.get(i))
-        .and_then(Option::as_ref)
-        .map(|s| Cow::Borrowed(s.as_str()))
+/// Where a field named by a rule (a `when` condition, a deadline field) is read from: a rule
+/// output, a canonical field or a carried-through column, in that order. Decided once per run
+/// ([`FieldSource::resolve`]): finding it by name, per complaint, condition and target or duty,
+/// compared the name with every rule output's, and those comparisons were most of what the
+/// conditions cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSource {
+    /// The rule output of this column.
+    Output(usize),
+    /// A canonical field.
+    Field(crate::model::Field),
+    /// The carried-through column of this index.
+    Extra(usize),
+    /// Nothing of that name: always absent.
+    Missing,
 }
 
-/// True when the target applies to the complaint: every `when` condition holds. A field or
-/// output must equal one of the values; an `event:<type>` key is `happened` when the timeline
-/// shows that event (by `--as-of`), else `not_happened`.
-pub fn applies(
-    t: &Target,
-    c: &Complaint,
-    columns: &[String],
-    values: &[RuleValue],
-    extras: &crate::model::ExtraColumns,
-    tl: &Timeline,
-    zone: &Zone,
-) -> bool {
-    t.when.iter().all(|(field, allowed)| {
-        let v = match field.strip_prefix(EVENT_CONDITION) {
-            Some(kind) => Some(Cow::Borrowed(happened(tl.0.iter().any(|e| e.name == kind)))),
-            None => value_text(field, c, columns, values, extras, zone),
-        };
-        v.is_some_and(|v| allowed.iter().any(|a| *a == v))
-    })
+impl FieldSource {
+    /// The source of `name` among the rule outputs (`columns`), the canonical fields and the
+    /// carried-through columns.
+    pub fn resolve(
+        name: &str,
+        columns: &[String],
+        extras: &crate::model::ExtraColumns,
+    ) -> FieldSource {
+        if let Some(i) = columns.iter().position(|k| k == name) {
+            FieldSource::Output(i)
+        } else if let Some(f) = crate::model::Field::from_name(name) {
+            FieldSource::Field(f)
+        } else {
+            extras
+                .index(name)
+                .map_or(FieldSource::Missing, FieldSource::Extra)
+        }
+    }
+
+    /// The complaint's value as text (`values`: its rule outputs); `None` when absent.
+    pub fn text<'a>(
+        self,
+        c: &'a Complaint,
+        values: &'a [RuleValue],
+        zone: &Zone,
+    ) -> Option<Cow<'a, str>> {
+        // Borrowed where the value is text already: conditions are tested per complaint and
+        // per target or duty, millions of times, and almost all of them on text fields.
+        match self {
+            FieldSource::Output(i) => match &values[i] {
+                RuleValue::Absent => None,
+                RuleValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
+                v => Some(Cow::Owned(v.text(zone))),
+            },
+            // Not the free text: it is not in the row (and not a condition, see presets).
+            FieldSource::Field(f) => match c.get_unless_text(f) {
+                crate::model::FieldValue::Absent => None,
+                crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
+                crate::model::FieldValue::Inline(s) => Some(Cow::Borrowed(s)),
+                crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),
+                crate::model::FieldValue::Num(n) => Some(Cow::Owned(format!("{n}"))),
+            },
+            FieldSource::Extra(i) => c
+                .extra
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|s| Cow::Borrowed(s.as_str())),
+            FieldSource::Missing => None,
+        }
+    }
+}
+
+/// A `when` condition's left-hand side, resolved.
+#[derive(Debug, Clone, Copy)]
+enum WhenKey<'r> {
+    /// `event:<type>`: `happened` when the timeline shows it.
+    Event(&'r str),
+    /// A field or rule output.
+    Field(FieldSource),
+}
+
+/// The fields each target of a set reads (its `when` conditions and its deadline field),
+/// resolved once per run.
+struct TargetFields<'r> {
+    /// Per target: each condition's key and accepted values.
+    when: Vec<Vec<(WhenKey<'r>, &'r [String])>>,
+    /// Per target: its deadline field's name and source.
+    deadline: Vec<Option<(&'r String, FieldSource)>>,
+}
+
+impl<'r> TargetFields<'r> {
+    fn resolve(
+        targets: &'r [Target],
+        columns: &[String],
+        extras: &crate::model::ExtraColumns,
+    ) -> TargetFields<'r> {
+        TargetFields {
+            when: targets
+                .iter()
+                .map(|t| {
+                    t.when
+                        .iter()
+                        .map(|(field, allowed)| {
+                            let key = match field.strip_prefix(EVENT_CONDITION) {
+                                Some(kind) => WhenKey::Event(kind),
+                                None => {
+                                    WhenKey::Field(FieldSource::resolve(field, columns, extras))
+                                }
+                            };
+                            (key, allowed.as_slice())
+                        })
+                        .collect()
+                })
+                .collect(),
+            deadline: targets
+                .iter()
+                .map(|t| {
+                    t.deadline_field
+                        .as_ref()
+                        .map(|f| (f, FieldSource::resolve(f, columns, extras)))
+                })
+                .collect(),
+        }
+    }
+
+    /// True when target `i` applies to the complaint: every `when` condition holds. A field or
+    /// output must equal one of the values; an `event:<type>` key is `happened` when the
+    /// timeline shows that event (by `--as-of`), else `not_happened`.
+    fn applies(
+        &self,
+        i: usize,
+        c: &Complaint,
+        values: &[RuleValue],
+        tl: &Timeline,
+        zone: &Zone,
+    ) -> bool {
+        self.when[i].iter().all(|(key, allowed)| {
+            let v = match key {
+                WhenKey::Event(kind) => Some(Cow::Borrowed(happened(
+                    tl.0.iter().any(|e| e.name == *kind),
+                ))),
+                WhenKey::Field(source) => source.text(c, values, zone),
+            };
+            v.is_some_and(|v| allowed.iter().any(|a| *a == v))
+        })
+    }
 }
 
 /// The calendar for a complaint: `chosen` (a target's own), else the project's, else the
@@ -348,10 +437,9 @@ pub fn calendar_for<'a>(
 fn assess(
     rules: &RuleSet,
     set: &TargetSet,
+    fields: &TargetFields<'_>,
     c: &Complaint,
-    columns: &[String],
     values: &[RuleValue],
-    extras: &crate::model::ExtraColumns,
     tl: &Timeline,
     opts: &SlaOptions<'_>,
     uncovered: &mut Vec<(String, i32)>,
@@ -359,13 +447,24 @@ fn assess(
     let mut out: Vec<Verdict> = Vec::with_capacity(set.targets.len());
     // Stop instants by target index, for chained targets.
     let mut stops: Vec<Option<Ts>> = vec![None; set.targets.len()];
+    // The complaint's own calendar (its project's, else the run's), looked up once for every
+    // target that does not name one.
+    let mut home: Option<(&Arc<Calendar>, Str)> = None;
     for (i, t) in set.targets.iter().enumerate() {
-        if !applies(t, c, columns, values, extras, tl, opts.zone) {
+        if !fields.applies(i, c, values, tl, opts.zone) {
             continue;
         }
-        let (cal, cal_name) = calendar_for(rules, t.calendar.as_deref(), c, opts.project_calendars);
-        let deadline = t.deadline_field.as_ref().map(|f| {
-            value_text(f, c, columns, values, extras, opts.zone)
+        let (cal, cal_name) = match t.calendar.as_deref() {
+            Some(own) => calendar_for(rules, Some(own), c, opts.project_calendars),
+            None => {
+                let (cal, name) = home
+                    .get_or_insert_with(|| calendar_for(rules, None, c, opts.project_calendars));
+                (*cal, name.clone())
+            }
+        };
+        let deadline = fields.deadline[i].map(|(f, source)| {
+            source
+                .text(c, values, opts.zone)
                 .map(|s| (f.clone(), s.into_owned()))
         });
         let chained_start = match t.start {
@@ -458,10 +557,11 @@ pub fn evaluate(
         note: None,
     };
     // 1. Start.
+    // The start's name is only for the notes: borrowed, not a string per verdict.
     let (start_name, mut start) = match (&t.start, chained_start) {
-        (Start::After(_), Some(s)) => ("after".to_owned(), s),
-        (Start::Event(e), _) => (e.clone(), tl.first(e, i64::MIN)),
-        (Start::After(_), None) => ("after".to_owned(), None),
+        (Start::After(_), Some(s)) => ("after", s),
+        (Start::Event(e), _) => (e.as_str(), tl.first(e, i64::MIN)),
+        (Start::After(_), None) => ("after", None),
     };
     let chained = !t.starts_at_receipt();
     let chained_by_after = matches!(t.start, Start::After(_));

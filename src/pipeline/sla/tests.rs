@@ -262,11 +262,14 @@ fn an_event_condition_selects_the_complaints_whose_timeline_shows_the_event() {
         ("second_handling", at(&z, "2026-10-14 09:00")),
     ]);
     let without = timeline(&[("received", at(&z, "2026-10-12 09:00"))]);
-    assert!(applies(&t, &c, &[], &[], &extras, &with, &z));
-    assert!(!applies(&t, &c, &[], &[], &extras, &without, &z));
+    let applies = |t: &Target, tl: &Timeline| {
+        TargetFields::resolve(std::slice::from_ref(t), &[], &extras).applies(0, &c, &[], tl, &z)
+    };
+    assert!(applies(&t, &with));
+    assert!(!applies(&t, &without));
     t.when[0].1 = vec!["not_happened".into()];
-    assert!(!applies(&t, &c, &[], &[], &extras, &with, &z));
-    assert!(applies(&t, &c, &[], &[], &extras, &without, &z));
+    assert!(!applies(&t, &with));
+    assert!(applies(&t, &without));
 }
 
 #[test]
@@ -309,4 +312,42 @@ fn a_stop_of_an_earlier_cycle_does_not_stop_a_chained_clock() {
     ]);
     let v = eval(&t, &tl, &cal, at(&z, "2026-11-01"));
     assert_eq!(v.status, Status::NotEvaluable);
+}
+
+#[test]
+fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_column() {
+    // The order value_text had: a rule output shadows the canonical field of the same name.
+    let z = shanghai();
+    let extras = crate::model::ExtraColumns(vec!["业主要求完成时间".into(), "project".into()]);
+    let columns = vec!["level".to_owned(), "project".to_owned()];
+    let mut c = Complaint::default();
+    c.project = Some("锦绣园".into());
+    c.extra = vec![Some("2026-10-20 18:00".into()), Some("unused".into())].into();
+    let values = vec![
+        RuleValue::Str("I".into()),
+        RuleValue::Str("from the rule".into()),
+    ];
+    let read = |name: &str| {
+        let source = FieldSource::resolve(name, &columns, &extras);
+        (source, source.text(&c, &values, &z).map(Cow::into_owned))
+    };
+    assert_eq!(read("level"), (FieldSource::Output(0), Some("I".into())));
+    assert_eq!(
+        read("project"),
+        (FieldSource::Output(1), Some("from the rule".into()))
+    );
+    assert_eq!(
+        read("team"),
+        (FieldSource::Field(crate::model::Field::Team), None)
+    );
+    assert_eq!(
+        read("业主要求完成时间"),
+        (FieldSource::Extra(0), Some("2026-10-20 18:00".into()))
+    );
+    assert_eq!(read("no_such_column"), (FieldSource::Missing, None));
+    // Without the rule output, the canonical field answers.
+    assert_eq!(
+        FieldSource::resolve("project", &[], &extras).text(&c, &[], &z),
+        Some(Cow::Borrowed("锦绣园"))
+    );
 }
