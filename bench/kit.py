@@ -207,6 +207,8 @@ def main(argv: list[str]) -> int:
                                 str(last_out["tables"]), str(last_out["polars"])],
                                capture_output=True, text=True)
             print(p.stdout.rstrip())
+            if p.returncode < 0:
+                print(f"the comparison was killed by signal {-p.returncode} (out of memory?)")
             results["sizes"][size]["check"] = {"exit": p.returncode, "output": p.stdout}
         shutil.rmtree(last_out.get("tables", session / "none"), ignore_errors=True)
         shutil.rmtree(last_out["polars"], ignore_errors=True)
