@@ -403,7 +403,7 @@ pub fn run(
         (Reads::Fields(_), EvalMode::Auto) => {
             let plan = key_plan(rules, uses, only.as_ref().expect("fields known"));
             for kf in &plan {
-                if let KeyField::Bits(f, cols) = kf {
+                if let KeyField::Bits(f, cols, _) = kf {
                     for (t, k) in cols {
                         own_inputs.push((t.name.clone(), t.inputs[*k].field.clone(), *f));
                     }

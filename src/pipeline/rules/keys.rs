@@ -55,7 +55,57 @@ pub(super) enum KeyField {
     /// By the table rows its value matches: the field only ever reaches these decision-table
     /// input columns (table, column), so two complaints whose values meet the same conditions
     /// get the same answers from every table, and so from the rule.
-    Bits(Field, Vec<(std::sync::Arc<super::tables::Table>, usize)>),
+    Bits(
+        Field,
+        Vec<(std::sync::Arc<super::tables::Table>, usize)>,
+        Option<Keywords>,
+    ),
+}
+
+/// One automaton over the keywords of every `contains` column a field meets (the shipped rules
+/// look into a complaint's text from five tables): each distinct text is scanned once instead
+/// of once per table. Matches are overlapping, so each table sees the same keywords found as
+/// its own automaton would.
+pub(super) struct Keywords {
+    ac: aho_corasick::AhoCorasick,
+    /// Pattern → (position in the field's columns, row of that table).
+    owner: Vec<(u32, u32)>,
+    /// Per column: its keywords are in the automaton.
+    merged: Vec<bool>,
+}
+
+impl Keywords {
+    /// The shared automaton of `cols`, when two or more of them are `contains` columns.
+    fn new(cols: &[(std::sync::Arc<super::tables::Table>, usize)]) -> Option<Keywords> {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut owner = Vec::new();
+        let mut merged = vec![false; cols.len()];
+        for (at, (t, k)) in cols.iter().enumerate() {
+            if let Some((words, rows)) = t.keywords(*k) {
+                merged[at] = true;
+                for (w, r) in words.iter().zip(rows) {
+                    patterns.push(w);
+                    owner.push((at as u32, *r));
+                }
+            }
+        }
+        if merged.iter().filter(|m| **m).count() < 2 {
+            return None;
+        }
+        let ac = super::text::keyword_matcher(&patterns).ok()?;
+        Some(Keywords { ac, owner, merged })
+    }
+
+    /// Per column of the field, the rows whose keywords `key` holds (empty for columns not
+    /// merged).
+    fn found(&self, key: &str) -> Vec<Vec<u32>> {
+        let mut rows = vec![Vec::new(); self.merged.len()];
+        for m in self.ac.find_overlapping_iter(key) {
+            let (at, row) = self.owner[m.pattern().as_usize()];
+            rows[at as usize].push(row);
+        }
+        rows
+    }
 }
 
 /// The key plan of an entry: one [`KeyField`] per field it reads.
@@ -88,7 +138,8 @@ pub(super) fn key_plan(
                             }
                         }
                     }
-                    KeyField::Bits(f, cols)
+                    let keywords = Keywords::new(&cols);
+                    KeyField::Bits(f, cols, keywords)
                 }
                 _ => KeyField::Value(Some(f)),
             }
@@ -113,7 +164,7 @@ pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCach
                 FieldValue::Ts(t) => KeyPart::Ts(t),
                 FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
             },
-            KeyField::Bits(f, cols) => {
+            KeyField::Bits(f, cols, keywords) => {
                 let inline;
                 let value = match c.get(*f) {
                     FieldValue::Str(s) => Some(s),
@@ -129,9 +180,17 @@ pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCach
                         .any(|(t, k)| t.needs_key(*k))
                         .then(|| v.map(super::text::match_key))
                         .flatten();
+                    let found = match (keywords, v, key.as_deref()) {
+                        (Some(kw), Some(_), Some(key)) => kw.found(key),
+                        _ => Vec::new(),
+                    };
                     let mut out = Vec::new();
-                    for (t, k) in cols {
-                        out.extend(t.column_bits(*k, v, key.as_deref()));
+                    for (at, (t, k)) in cols.iter().enumerate() {
+                        if !found.is_empty() && keywords.as_ref().is_some_and(|kw| kw.merged[at]) {
+                            out.extend(t.contains_bits(*k, found[at].iter().copied()));
+                        } else {
+                            out.extend(t.column_bits(*k, v, key.as_deref()));
+                        }
                     }
                     out.into()
                 };
@@ -146,4 +205,93 @@ pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCach
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::Keywords;
+    use crate::pipeline::rules::tables::{HitPolicy, Table};
+    use crate::pipeline::rules::text::match_key;
+
+    fn table(header: &[&str], rows: &[&[&str]]) -> Arc<Table> {
+        let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as u32 + 2, r.iter().map(|s| (*s).to_owned()).collect()))
+            .collect();
+        Arc::new(
+            Table::build(
+                "t",
+                Path::new("t.csv"),
+                HitPolicy::First,
+                &header,
+                rows,
+                None,
+            )
+            .unwrap(),
+        )
+    }
+
+    /// Three tables' `contains` columns on one text (keywords shared between tables, one inside
+    /// another, a wildcard row, a table with an `is` column besides) and one `is` column.
+    fn columns() -> Vec<(Arc<Table>, usize)> {
+        let level = table(
+            &["text contains", "level"],
+            &[
+                &["电梯困人|困在电梯", "I"],
+                &["漏水|电梯", "II"],
+                &["", "III"],
+            ],
+        );
+        let category = table(
+            &["level_raw is", "text contains", "category"],
+            &[
+                &["", "电梯|电梯故障", "电梯"],
+                &["紧急", "漏水", "维修"],
+                &["", "噪音", "秩序"],
+            ],
+        );
+        let importance = table(&["text contains", "importance"], &[&["多次|困人", "重要"]]);
+        let raw = table(&["text is", "note"], &[&["电梯", "exact"]]);
+        vec![(level, 0), (category, 1), (importance, 0), (raw, 0)]
+    }
+
+    proptest! {
+        /// One scan for all tables finds, for each, the rows its own automaton finds.
+        #[test]
+        fn one_scan_gives_each_table_the_rows_its_own_scan_gives(
+            parts in proptest::collection::vec(
+                prop::sample::select(vec!["电梯", "困人", "困在", "漏水", "噪音", "多次", "楼道", "電梯", " ", "故障"]),
+                0..8,
+            )
+        ) {
+            let cols = columns();
+            let kw = Keywords::new(&cols).expect("three contains columns");
+            let text: String = parts.concat();
+            let key = match_key(&text);
+            let found = kw.found(&key);
+            for (at, (t, k)) in cols.iter().enumerate() {
+                let own = t.column_bits(*k, Some(&text), Some(&key));
+                if kw.merged[at] {
+                    prop_assert_eq!(t.contains_bits(*k, found[at].iter().copied()), own);
+                } else {
+                    prop_assert!(found[at].is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_contains_column_keeps_its_own_automaton() {
+        let cols = columns();
+        assert!(Keywords::new(&cols[..1]).is_none());
+        assert!(Keywords::new(&[cols[0].clone(), cols[3].clone()]).is_none());
+        assert!(Keywords::new(&cols[..2]).is_some());
+    }
 }

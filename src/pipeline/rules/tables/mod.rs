@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::text::match_key;
@@ -86,6 +86,8 @@ enum Matcher {
     /// One automaton over every keyword of the column; pattern → row.
     Contains {
         ac: Option<AhoCorasick>,
+        /// The keywords ([`match_key`] form), for an automaton shared with other tables.
+        patterns: Vec<String>,
         pattern_row: Vec<u32>,
         wildcard: Vec<u64>,
     },
@@ -240,17 +242,13 @@ impl Table {
                     let ac = if patterns.is_empty() {
                         None
                     } else {
-                        Some(
-                            AhoCorasick::builder()
-                                .match_kind(MatchKind::Standard)
-                                .build(&patterns)
-                                .map_err(|e| {
-                                    vec![Diagnostic::new(&shown, format!("table `{name}`: {e}"))]
-                                })?,
-                        )
+                        Some(super::text::keyword_matcher(&patterns).map_err(|e| {
+                            vec![Diagnostic::new(&shown, format!("table `{name}`: {e}"))]
+                        })?)
                     };
                     matchers.push(Matcher::Contains {
                         ac,
+                        patterns,
                         pattern_row,
                         wildcard,
                     });
@@ -365,6 +363,34 @@ impl Table {
                 }
             }
             (None, _) => {}
+        }
+        ok
+    }
+
+    /// Input column `k`'s keywords and the row of each, when it is a `contains` column with
+    /// any: a text several tables look into is then scanned once for all of them
+    /// ([`Table::contains_bits`]).
+    pub fn keywords(&self, k: usize) -> Option<(&[String], &[u32])> {
+        match &self.matchers[k] {
+            Matcher::Contains {
+                ac: Some(_),
+                patterns,
+                pattern_row,
+                ..
+            } => Some((patterns, pattern_row)),
+            _ => None,
+        }
+    }
+
+    /// [`Table::column_bits`] of a `contains` column ([`Table::keywords`]) for a present value,
+    /// from the rows whose keywords were found in its key.
+    pub fn contains_bits(&self, k: usize, rows: impl IntoIterator<Item = u32>) -> Vec<u64> {
+        let Matcher::Contains { wildcard, .. } = &self.matchers[k] else {
+            panic!("contains_bits on a column that is not `contains`");
+        };
+        let mut ok = wildcard.clone();
+        for r in rows {
+            set(&mut ok, r as usize);
         }
         ok
     }

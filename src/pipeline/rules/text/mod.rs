@@ -41,6 +41,16 @@ pub fn match_key(s: &str) -> String {
     out
 }
 
+/// An automaton over keywords in [`match_key`] form, reporting every occurrence of each
+/// (overlapping), as the decision tables' `contains` columns read them.
+pub fn keyword_matcher<P: AsRef<[u8]>>(
+    keywords: &[P],
+) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .build(keywords)
+}
+
 /// The first code point fast2s can change (CJK radicals); below it only width and case fold.
 const CJK_START: usize = 0x2E80;
 
