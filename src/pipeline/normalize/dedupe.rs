@@ -273,6 +273,57 @@ mod tests {
     }
 
     proptest! {
+        /// The complaints come out one per ID (the row of the latest line, the rows being alike
+        /// otherwise), sorted by receipt then ID, whether the rows came in that order or not.
+        #[test]
+        fn the_winners_come_out_by_receipt_then_id_from_any_row_order(
+            rows in proptest::collection::vec(("[abcd]{1,2}", 0..4i64), 0..60),
+            sort_first in any::<bool>(),
+        ) {
+            // One receipt time per ID (its rows differ only by line), taken from its first row.
+            let mut at: std::collections::BTreeMap<String, i64> = Default::default();
+            let mut rows: Vec<(String, i64)> = rows
+                .into_iter()
+                .map(|(id, t)| {
+                    let t = *at.entry(id.clone()).or_insert(t);
+                    (id, t)
+                })
+                .collect();
+            if sort_first {
+                rows.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+            }
+            let complaints: Vec<Complaint> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (id, t))| {
+                    let mut c = Complaint {
+                        id: id.as_str().into(),
+                        origin: Origin { file: 0, line: i as u32 + 2, record: i as u32 + 1 },
+                        ..Complaint::default()
+                    };
+                    c.times.set(Stage::Received, 1_790_000_000 + t * 60);
+                    c
+                })
+                .collect();
+            let mut want: Vec<(i64, String, u32)> = at
+                .iter()
+                .map(|(id, t)| {
+                    let last = rows.iter().rposition(|r| &r.0 == id).unwrap();
+                    (1_790_000_000 + t * 60, id.clone(), last as u32 + 2)
+                })
+                .collect();
+            want.sort();
+            let texts = TextStore::default();
+            let mut rejects = Rejects::default();
+            let (kept, merged) = dedupe(complaints, 0, &[], &texts, &mut rejects).unwrap();
+            let got: Vec<(i64, String, u32)> = kept
+                .iter()
+                .map(|c| (c.received_at(), c.id.to_string(), c.origin.line))
+                .collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(kept.len() + merged.total(), rows.len());
+        }
+
         /// The groups are those of a map from each ID to its rows, whether IDs share hashes
         /// (a hash of two values) or not.
         #[test]
