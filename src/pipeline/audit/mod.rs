@@ -247,24 +247,30 @@ fn event_value(kind: &str, events: &[EventRef<'_>]) -> &'static str {
     happened(events.iter().any(|e| kind_is(e.kind(), kind)))
 }
 
-/// A duty's `when` condition with its field resolved once per run ([`FieldSource`]), not by
-/// name per complaint.
+/// A duty's `when` condition with its field resolved once per chunk of complaints
+/// ([`FieldSource`]), not by name per complaint.
 enum Resolved<'r> {
     /// The field, output, verdict status or event equals one of the values.
     OneOf(Key<'r>, &'r [String]),
     /// A numeric comparison (`< 80`).
-    Compare(Key<'r>, &'r str, f64),
+    Compare(Number, &'r str, f64),
 }
 
-/// What a condition reads.
+/// What a `one of` condition reads.
 enum Key<'r> {
     /// `target:<name>`: that target's verdict status (`None`: no such target).
     Target(Option<usize>),
     /// `event:<type>`: `happened` / `not_happened`.
     Event(&'r str),
-    /// The satisfaction score, as a number.
-    Satisfaction,
     /// A field or rule output.
+    Field(FieldSource),
+}
+
+/// What a comparison reads.
+enum Number {
+    /// The satisfaction score.
+    Satisfaction,
+    /// A field or rule output, read as a number.
     Field(FieldSource),
 }
 
@@ -290,12 +296,12 @@ impl<'r> Resolved<'r> {
                 op,
                 value,
             } => {
-                let key = if name == "satisfaction" {
-                    Key::Satisfaction
+                let number = if name == "satisfaction" {
+                    Number::Satisfaction
                 } else {
-                    Key::Field(field(name))
+                    Number::Field(field(name))
                 };
-                Resolved::Compare(key, op, *value)
+                Resolved::Compare(number, op, *value)
             }
         }
     }
@@ -315,16 +321,16 @@ impl<'r> Resolved<'r> {
                         .and_then(|t| verdicts.iter().find(|v| v.target as usize == t))
                         .map(|v| Cow::Borrowed(v.status.name())),
                     Key::Event(kind) => Some(Cow::Borrowed(event_value(kind, events))),
-                    Key::Satisfaction => c.satisfaction.get().map(|x| Cow::Owned(format!("{x}"))),
                     Key::Field(source) => source.text(c, values, zone),
                 };
                 v.is_some_and(|v| ok.iter().any(|a| *a == v))
             }
-            Resolved::Compare(key, op, value) => {
-                let v = match key {
-                    Key::Satisfaction => c.satisfaction.get(),
-                    Key::Field(source) => source.text(c, values, zone).and_then(|s| s.parse().ok()),
-                    Key::Target(_) | Key::Event(_) => None,
+            Resolved::Compare(number, op, value) => {
+                let v = match number {
+                    Number::Satisfaction => c.satisfaction.get(),
+                    Number::Field(source) => {
+                        source.text(c, values, zone).and_then(|s| s.parse().ok())
+                    }
                 };
                 v.is_some_and(|x| match *op {
                     "<" => x < *value,

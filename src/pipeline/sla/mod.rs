@@ -244,10 +244,10 @@ pub fn assess_range(
 }
 
 /// Where a field named by a rule (a `when` condition, a deadline field) is read from: a rule
-/// output, a canonical field or a carried-through column, in that order. Decided once per run
-/// ([`FieldSource::resolve`]): finding it by name, per complaint, condition and target or duty,
-/// compared the name with every rule output's, and those comparisons were most of what the
-/// conditions cost.
+/// output, a canonical field or a carried-through column, in that order. Decided once for each
+/// chunk of complaints judged (65,536 by default; [`FieldSource::resolve`]): finding it by
+/// name, per complaint, condition and target or duty, compared the name with every rule
+/// output's, and those comparisons were most of what the conditions cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldSource {
     /// The rule output of this column.
@@ -322,7 +322,7 @@ enum WhenKey<'r> {
 }
 
 /// The fields each target of a set reads (its `when` conditions and its deadline field),
-/// resolved once per run.
+/// resolved once per chunk of complaints, not per complaint.
 struct TargetFields<'r> {
     /// Per target: each condition's key and accepted values.
     when: Vec<Vec<(WhenKey<'r>, &'r [String])>>,

@@ -320,9 +320,11 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
     let z = shanghai();
     let extras = crate::model::ExtraColumns(vec!["业主要求完成时间".into(), "project".into()]);
     let columns = vec!["level".to_owned(), "project".to_owned()];
-    let mut c = Complaint::default();
-    c.project = Some("锦绣园".into());
-    c.extra = vec![Some("2026-10-20 18:00".into()), Some("unused".into())].into();
+    let c = Complaint {
+        project: Some("锦绣园".into()),
+        extra: vec![Some("2026-10-20 18:00".into()), Some("unused".into())].into(),
+        ..Complaint::default()
+    };
     let values = vec![
         RuleValue::Str("I".into()),
         RuleValue::Str("from the rule".into()),
