@@ -209,33 +209,16 @@ pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCach
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::sync::Arc;
 
     use proptest::prelude::*;
 
     use super::Keywords;
-    use crate::pipeline::rules::tables::{HitPolicy, Table};
+    use crate::pipeline::rules::tables::{HitPolicy, Table, test_table};
     use crate::pipeline::rules::text::match_key;
 
     fn table(header: &[&str], rows: &[&[&str]]) -> Arc<Table> {
-        let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
-        let rows = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i as u32 + 2, r.iter().map(|s| (*s).to_owned()).collect()))
-            .collect();
-        Arc::new(
-            Table::build(
-                "t",
-                Path::new("t.csv"),
-                HitPolicy::First,
-                &header,
-                rows,
-                None,
-            )
-            .unwrap(),
-        )
+        Arc::new(test_table(header, rows, HitPolicy::First))
     }
 
     /// Three tables' `contains` columns on one text (keywords shared between tables, one inside

@@ -731,5 +731,17 @@ pub fn read_table_file(
     }
 }
 
+/// A table `t.csv` of these header cells and rows (lines 2, 3, ...), for tests.
+#[cfg(test)]
+pub(crate) fn test_table(header: &[&str], rows: &[&[&str]], hit: HitPolicy) -> Table {
+    let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u32 + 2, r.iter().map(|s| (*s).to_owned()).collect()))
+        .collect();
+    Table::build("t", Path::new("t.csv"), hit, &header, rows, None).unwrap()
+}
+
 #[cfg(test)]
 mod tests;

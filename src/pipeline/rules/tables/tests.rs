@@ -1,13 +1,7 @@
 use super::*;
 
 fn table(header: &[&str], rows: &[&[&str]], hit: HitPolicy) -> Table {
-    let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
-    let rows = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i as u32 + 2, r.iter().map(|s| (*s).to_owned()).collect()))
-        .collect();
-    Table::build("t", Path::new("t.csv"), hit, &header, rows, None).unwrap()
+    test_table(header, rows, hit)
 }
 
 #[test]
