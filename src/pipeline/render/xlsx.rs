@@ -590,37 +590,93 @@ fn records_sheet(
         };
         ws.set_column_width(c as u16, width).map_err(xe)?;
     }
-    // The texts are read a block of rows at a time.
-    let mut window = crate::texts::TextWindow::default();
-    for (r, &i) in members.iter().enumerate() {
-        if r % TEXT_BLOCK == 0 {
-            let block = &members[r..(r + TEXT_BLOCK).min(members.len())];
-            window = cls
-                .texts
-                .window(block.iter().map(|&i| cls.complaints[i].text_at))?;
+    // A block of rows at a time: its cells (texts read and masked, times converted, rule
+    // outputs as text) are prepared on the pool, in parallel, while the writer, which must go
+    // row by row on one thread, writes the block before. The writer was render's critical
+    // path, with the other core idle once the pages were done.
+    let prepare = |block: &[usize]| -> Result<Vec<RecordCell>> {
+        let window = cls
+            .texts
+            .window(block.iter().map(|&i| cls.complaints[i].text_at))?;
+        use rayon::prelude::*;
+        let rows: Vec<Result<Vec<RecordCell>>> = block
+            .par_chunks(256)
+            .map(|rows| {
+                let mut cells =
+                    Vec::with_capacity(rows.len() * (Field::ALL.len() + cls.columns.len()));
+                for &i in rows {
+                    record_cells(&mut cells, i, cls, &window, masker, unmask, zone)?;
+                }
+                Ok(cells)
+            })
+            .collect();
+        let mut cells = Vec::new();
+        for r in rows {
+            cells.extend(r?);
         }
-        let r = r as u32 + 1;
-        let c = &cls.complaints[i];
-        let mut col = 0u16;
-        for f in Field::ALL {
-            // The text from the window; other fields from the row.
-            let text = match (f, c.get_unless_text(f)) {
-                (Field::Text, _) => window.get(c.text_at),
-                (_, FieldValue::Str(v)) => Some(v.as_str()),
-                (_, FieldValue::Inline(v)) => Some(v),
-                (_, FieldValue::Absent) => None,
-                (_, FieldValue::Ts(t)) => {
-                    ws.write_datetime_with_format(r, col, &excel_time(zone, t)?, &s.f.time)
-                        .map_err(xe)?;
-                    None
-                }
-                (_, FieldValue::Num(n)) => {
-                    ws.write_number_with_format(r, col, n, &s.f.num)
-                        .map_err(xe)?;
-                    None
-                }
-            };
-            if let Some(v) = text {
+        Ok(cells)
+    };
+    let width = Field::ALL.len() + cls.columns.len();
+    let blocks: Vec<&[usize]> = members.chunks(TEXT_BLOCK).collect();
+    let mut next = blocks.first().map(|b| prepare(b)).transpose()?;
+    let mut row = 1u32;
+    for k in 0..blocks.len() {
+        let cells = next
+            .take()
+            .expect("each block is prepared before it is written");
+        let (written, prepared) = rayon::join(
+            || write_cells(ws, row, width, cells, &s.f),
+            || blocks.get(k + 1).map(|b| prepare(b)).transpose(),
+        );
+        written?;
+        next = prepared?;
+        row += blocks[k].len() as u32;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xe)?;
+    Ok(())
+}
+
+/// Rows of the record sheet whose texts are read (and cells prepared) at a time.
+const TEXT_BLOCK: usize = 4096;
+
+/// One cell of the record sheet, prepared for the writer.
+enum RecordCell {
+    Empty,
+    Text(String),
+    Time(ExcelDateTime),
+    Num(f64),
+}
+
+/// Complaint `i`'s cells, in the sheet's column order (the canonical fields, then the rule
+/// outputs), masked as `complaints.csv` is unless `unmask`.
+fn record_cells(
+    out: &mut Vec<RecordCell>,
+    i: usize,
+    cls: &crate::pipeline::rules::classify::Classified,
+    window: &crate::texts::TextWindow,
+    masker: &privacy::Masker,
+    unmask: bool,
+    zone: &crate::time::Zone,
+) -> Result<()> {
+    let c = &cls.complaints[i];
+    for f in Field::ALL {
+        // The text from the window; other fields from the row.
+        let text = match (f, c.get_unless_text(f)) {
+            (Field::Text, _) => window.get(c.text_at),
+            (_, FieldValue::Str(v)) => Some(v.as_str()),
+            (_, FieldValue::Inline(v)) => Some(v),
+            (_, FieldValue::Absent) => None,
+            (_, FieldValue::Ts(t)) => {
+                out.push(RecordCell::Time(excel_time(zone, t)?));
+                continue;
+            }
+            (_, FieldValue::Num(n)) => {
+                out.push(RecordCell::Num(n));
+                continue;
+            }
+        };
+        out.push(match text {
+            Some(v) if !v.is_empty() => {
                 let text = if unmask {
                     std::borrow::Cow::Borrowed(v)
                 } else {
@@ -632,25 +688,48 @@ fn records_sheet(
                         _ => privacy::mask_phones(v),
                     }
                 };
-                ws.write_string(r, col, excel_text(&text).as_ref())
-                    .map_err(xe)?;
+                RecordCell::Text(excel_text(&text).into_owned())
             }
-            col += 1;
-        }
-        for v in &cls.values[i] {
-            let t = v.text(zone);
-            if !t.is_empty() {
-                ws.write_string(r, col, &t).map_err(xe)?;
-            }
-            col += 1;
-        }
+            _ => RecordCell::Empty,
+        });
     }
-    ws.set_freeze_panes(1, 0).map_err(xe)?;
+    for v in &cls.values[i] {
+        let t = v.text(zone);
+        out.push(if t.is_empty() {
+            RecordCell::Empty
+        } else {
+            RecordCell::Text(t)
+        });
+    }
     Ok(())
 }
 
-/// Rows of the record sheet whose texts are read at a time.
-const TEXT_BLOCK: usize = 4096;
+/// Writes prepared cells, `width` a row, from row `first`.
+fn write_cells(
+    ws: &mut Worksheet,
+    first: u32,
+    width: usize,
+    cells: Vec<RecordCell>,
+    f: &Formats,
+) -> Result<()> {
+    for (k, cell) in cells.into_iter().enumerate() {
+        let (r, col) = (first + (k / width) as u32, (k % width) as u16);
+        match cell {
+            RecordCell::Empty => {}
+            RecordCell::Text(t) => {
+                ws.write_string(r, col, t).map_err(xe)?;
+            }
+            RecordCell::Time(t) => {
+                ws.write_datetime_with_format(r, col, &t, &f.time)
+                    .map_err(xe)?;
+            }
+            RecordCell::Num(n) => {
+                ws.write_number_with_format(r, col, n, &f.num).map_err(xe)?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Excel's longest cell text, in characters.
 const EXCEL_MAX_CHARS: usize = 32_767;
