@@ -594,6 +594,7 @@ fn records_sheet(
     // outputs as text) are prepared on the pool, in parallel, while the writer, which must go
     // row by row on one thread, writes the block before. The writer was render's critical
     // path, with the other core idle once the pages were done.
+    let width = Field::ALL.len() + cls.columns.len();
     let prepare = |block: &[usize]| -> Result<Vec<RecordCell>> {
         let window = cls
             .texts
@@ -602,8 +603,7 @@ fn records_sheet(
         let rows: Vec<Result<Vec<RecordCell>>> = block
             .par_chunks(256)
             .map(|rows| {
-                let mut cells =
-                    Vec::with_capacity(rows.len() * (Field::ALL.len() + cls.columns.len()));
+                let mut cells = Vec::with_capacity(rows.len() * width);
                 for &i in rows {
                     record_cells(&mut cells, i, cls, &window, masker, unmask, zone)?;
                 }
@@ -616,7 +616,6 @@ fn records_sheet(
         }
         Ok(cells)
     };
-    let width = Field::ALL.len() + cls.columns.len();
     let blocks: Vec<&[usize]> = members.chunks(TEXT_BLOCK).collect();
     let mut next = blocks.first().map(|b| prepare(b)).transpose()?;
     let mut row = 1u32;
