@@ -508,7 +508,7 @@ fn judge_and_check(
                     let names = rules.targets.targets.iter().map(|t| t.name.as_str());
                     return Err(not_loaded("target", target, names));
                 };
-                let got = verdicts.iter().find(|v| v.target as usize == ti);
+                let got = crate::pipeline::sla::verdict_for(verdicts, ti);
                 let Some(want) = wanted(target, want, got.is_some(), boundary)? else {
                     continue;
                 };

@@ -32,7 +32,7 @@ use crate::pipeline::rules::classify::RuleValue;
 use crate::pipeline::rules::presets::duties::{Condition, Deadline, Duty, Point};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays, limit_text};
 use crate::pipeline::rules::presets::{EVENT_CONDITION, happened};
-use crate::pipeline::sla::{FieldSource, Verdict};
+use crate::pipeline::sla::{FieldSource, Verdict, verdict_for};
 use crate::time::{Ts, Zone};
 
 /// Event types a snapshot export's timestamp columns can show.
@@ -168,15 +168,10 @@ pub fn complaint_findings(
         return Vec::new();
     }
     let first = range.start;
-    let conditions: Vec<Vec<Resolved<'_>>> = set
+    let plans: Vec<DutyPlan<'_>> = set
         .duties
         .iter()
-        .map(|d| {
-            d.when
-                .iter()
-                .map(|w| Resolved::new(w, rules, cls))
-                .collect()
-        })
+        .map(|d| DutyPlan::new(d, rules, cls))
         .collect();
     range
         .into_par_iter()
@@ -191,13 +186,14 @@ pub fn complaint_findings(
             let verdicts = &verdicts[i - first];
             set.duties
                 .iter()
-                .zip(&conditions)
-                .filter(|(_, when)| {
-                    when.iter()
+                .zip(&plans)
+                .filter(|(_, plan)| {
+                    plan.when
+                        .iter()
                         .all(|w| w.holds(c, &cls.values[i], verdicts, &events, opts.zone))
                 })
-                .map(|(d, _)| {
-                    complaint_duty(rules, d, i, c, verdicts, &events, cal, log.logged, opts)
+                .map(|(d, plan)| {
+                    complaint_duty(d, plan, i, c, verdicts, &events, cal, log.logged, opts)
                 })
                 .collect::<Vec<_>>()
         })
@@ -237,9 +233,34 @@ fn kind_is(kind: &str, wanted: &str) -> bool {
         )
 }
 
-fn verdict_of<'a>(rules: &RuleSet, verdicts: &'a [Verdict], target: &str) -> Option<&'a Verdict> {
-    let i = rules.targets.index(target)?;
-    verdicts.iter().find(|v| v.target as usize == i)
+/// A duty with the names it reads resolved once per chunk of complaints, not per complaint:
+/// its `when` conditions, and the targets whose due times trigger it or set its deadline.
+struct DutyPlan<'r> {
+    when: Vec<Resolved<'r>>,
+    /// `trigger = { due_of = … }`: the target's index (`None`: no such target).
+    trigger_due_of: Option<usize>,
+    /// `deadline = { due_of = … }`: the target's index.
+    deadline_due_of: Option<usize>,
+}
+
+impl<'r> DutyPlan<'r> {
+    fn new(d: &'r Duty, rules: &RuleSet, cls: &Classified) -> DutyPlan<'r> {
+        DutyPlan {
+            when: d
+                .when
+                .iter()
+                .map(|w| Resolved::new(w, rules, cls))
+                .collect(),
+            trigger_due_of: match &d.trigger {
+                Point::DueOf(t) => rules.targets.index(t),
+                Point::Events(_) => None,
+            },
+            deadline_due_of: match &d.deadline {
+                Deadline::DueOf(t) => rules.targets.index(t),
+                Deadline::Limit(_) => None,
+            },
+        }
+    }
 }
 
 /// An `event:<kind>` condition's value: `happened` when one of the events is of that kind.
@@ -318,7 +339,7 @@ impl<'r> Resolved<'r> {
             Resolved::OneOf(key, ok) => {
                 let v = match key {
                     Key::Target(t) => t
-                        .and_then(|t| verdicts.iter().find(|v| v.target as usize == t))
+                        .and_then(|t| verdict_for(verdicts, t))
                         .map(|v| Cow::Borrowed(v.status.name())),
                     Key::Event(kind) => Some(Cow::Borrowed(event_value(kind, events))),
                     Key::Field(source) => source.text(c, values, zone),
@@ -379,12 +400,12 @@ fn any_role(have: Option<&str>, wanted: &[String]) -> bool {
     wanted.is_empty() || have.is_some_and(|h| wanted.iter().any(|w| h.contains(w.as_str())))
 }
 
-/// The finding of duty `d` on complaint `i`, whose `when` conditions hold; `cal` is the
-/// complaint's calendar.
+/// The finding of duty `d` (its names resolved in `plan`) on complaint `i`, whose `when`
+/// conditions hold; `cal` is the complaint's calendar.
 #[allow(clippy::too_many_arguments)]
 fn complaint_duty(
-    rules: &RuleSet,
     d: &Duty,
+    plan: &DutyPlan<'_>,
     i: usize,
     c: &Complaint,
     verdicts: &[Verdict],
@@ -430,7 +451,11 @@ fn complaint_duty(
                 }
             }
         }
-        Point::DueOf(t) => match verdict_of(rules, verdicts, t).and_then(|v| v.due) {
+        Point::DueOf(t) => match plan
+            .trigger_due_of
+            .and_then(|k| verdict_for(verdicts, k))
+            .and_then(|v| v.due)
+        {
             Some(due) if due <= opts.as_of => {
                 (due, format!("the due time of `{t}` ({})", zone.format(due)))
             }
@@ -448,7 +473,11 @@ fn complaint_duty(
     // 2. Deadline.
     let required = match &d.deadline {
         Deadline::Limit(l) => add_limit(l, trigger, cal, zone),
-        Deadline::DueOf(t) => match verdict_of(rules, verdicts, t).and_then(|v| v.due) {
+        Deadline::DueOf(t) => match plan
+            .deadline_due_of
+            .and_then(|k| verdict_for(verdicts, k))
+            .and_then(|v| v.due)
+        {
             Some(due) => due,
             None => {
                 f.note = format!("target `{t}` has no due time for this complaint");

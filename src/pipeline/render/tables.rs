@@ -557,7 +557,7 @@ pub(super) fn complaint_cells(
     }
     // Verdicts are in target order, at most one each.
     for t in 0..rc.targets {
-        match verdicts.iter().find(|v| v.target as usize == t) {
+        match crate::pipeline::sla::verdict_for(verdicts, t) {
             Some(v) => {
                 out.code(v.status.name());
                 out.time(v.due);

@@ -243,6 +243,12 @@ pub fn assess_range(
     (verdicts, uncovered.into_inner().expect("lock"))
 }
 
+/// A complaint's verdict on target `target` (its verdicts are in target order, at most one
+/// each; a target that does not apply has none).
+pub fn verdict_for(verdicts: &[Verdict], target: usize) -> Option<&Verdict> {
+    verdicts.iter().find(|v| v.target as usize == target)
+}
+
 /// Where a field named by a rule (a `when` condition, a deadline field) is read from: a rule
 /// output, a canonical field or a carried-through column, in that order. Decided once for each
 /// chunk of complaints judged (65,536 by default; [`FieldSource::resolve`]): finding it by
