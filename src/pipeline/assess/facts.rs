@@ -212,28 +212,67 @@ impl DimChunk {
 
 /// A complaint repeats an earlier one of the same project, building, unit and category
 /// received within `days` before it. Complaints without a unit are never repeats.
+///
+/// Each complaint's key is hashed and the (hash, complaint) pairs sorted, in parallel, so that
+/// the complaints of one key are adjacent and in complaint order, which is receipt order; each
+/// run of one hash is then split by key and its neighbours compared, a run per task. One serial
+/// pass through a map of every key, a cache miss per complaint once the map outgrew the cache,
+/// was 0.16 s of the kit's 1 M job on one core, while the other waited.
 fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
+    use std::hash::BuildHasher;
     let category = t.output("category");
-    let mut last: FxHashMap<(u32, u32, &str, u32), Ts> = FxHashMap::default();
-    let mut out = vec![false; cls.complaints.len()];
-    // Complaints are in receipt order, so one pass sees each unit's earlier complaints first.
-    for (i, c) in cls.complaints.iter().enumerate() {
-        let Some(unit) = c.unit.as_ref() else {
-            continue;
-        };
-        let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
-        let key = (t.project[i], t.building[i], unit.as_str(), cat);
-        let at = c.received_at();
-        // One probe per complaint: the map outgrows the cache at a million units.
-        match last.entry(key) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                out[i] = at - *e.get() <= days * 86_400;
-                e.insert(at);
+    repeats_by(
+        cls.complaints.len(),
+        |i| {
+            let unit = cls.complaints[i].unit.as_ref()?;
+            let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
+            Some((t.project[i], t.building[i], unit.as_str(), cat))
+        },
+        |i| cls.complaints[i].received_at(),
+        days * 86_400,
+        |k| rustc_hash::FxBuildHasher.hash_one(k),
+    )
+}
+
+/// Of `n` items in time order, those whose `key` an earlier item has, the latest such at most
+/// `window` seconds before (`at`). Items without a key are never repeats. `hash` only groups:
+/// items whose keys share a hash are told apart by the keys.
+fn repeats_by<K: PartialEq>(
+    n: usize,
+    key: impl Fn(usize) -> Option<K> + Sync,
+    at: impl Fn(usize) -> Ts + Sync,
+    window: i64,
+    hash: impl Fn(&K) -> u64 + Sync,
+) -> Vec<bool> {
+    let mut keyed: Vec<(u64, u32)> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| Some((hash(&key(i)?), i as u32)))
+        .collect();
+    keyed.par_sort_unstable();
+    let repeated: Vec<u32> = keyed
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .flat_map_iter(|run| {
+            let mut found = Vec::new();
+            // Usually one key; more only where keys share the hash. Each key's last item.
+            let mut last: Vec<(K, u32)> = Vec::new();
+            for &(_, i) in run {
+                let Some(k) = key(i as usize) else { continue };
+                match last.iter_mut().find(|(l, _)| *l == k) {
+                    Some((_, j)) => {
+                        if at(i as usize) - at(*j as usize) <= window {
+                            found.push(i);
+                        }
+                        *j = i;
+                    }
+                    None => last.push((k, i)),
+                }
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(at);
-            }
-        }
+            found
+        })
+        .collect();
+    let mut out = vec![false; n];
+    for i in repeated {
+        out[i as usize] = true;
     }
     out
 }
@@ -241,6 +280,33 @@ fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The repeats found by sorting hashed keys are those of one pass through a map, whether
+    /// keys share hashes (all of them, here) or not.
+    #[test]
+    fn repeats_sorted_by_hash_are_those_of_one_pass_through_a_map() {
+        let naive = |keys: &[Option<u8>], at: &[Ts], window: i64| {
+            let mut last: FxHashMap<u8, Ts> = FxHashMap::default();
+            keys.iter()
+                .zip(at)
+                .map(|(k, &t)| match k {
+                    Some(k) => last.insert(*k, t).is_some_and(|p| t - p <= window),
+                    None => false,
+                })
+                .collect::<Vec<bool>>()
+        };
+        proptest!(|(items in proptest::collection::vec((proptest::option::of(0u8..6), 0i64..50), 0..300), window in 0i64..60)| {
+            let keys: Vec<Option<u8>> = items.iter().map(|x| x.0).collect();
+            let at: Vec<Ts> = items.iter().scan(0, |t, x| { *t += x.1; Some(*t) }).collect();
+            let want = naive(&keys, &at, window);
+            for hash in [(|k: &u8| u64::from(*k)) as fn(&u8) -> u64, |_| 7] {
+                let got = repeats_by(keys.len(), |i| keys[i], |i| at[i], window, hash);
+                prop_assert_eq!(&got, &want);
+            }
+        });
+    }
+
     use crate::model::{Complaint, Stage};
 
     /// Coding the dimensions chunk by chunk gives the codes and dictionaries of one pass.
