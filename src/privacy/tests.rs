@@ -154,3 +154,25 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// Built in parallel over items, the masker is the one built from the names in order.
+    #[test]
+    fn the_masker_of_items_is_the_masker_of_their_names(
+        names in proptest::collection::vec(proptest::option::of("[王建国李 ·1]{0,4}"), 0..40),
+    ) {
+        let m = Masker::of_items(&names, |n| n.as_deref());
+        proptest::prop_assert_eq!(m, Masker::new(names.iter().flatten().map(String::as_str)));
+    }
+}
+
+/// Over several slices of items (names repeat across them), too.
+#[test]
+fn the_masker_of_many_items_is_the_masker_of_their_names() {
+    let names: Vec<Option<String>> = (0..200_000u32)
+        .map(|i| (i % 7 != 0).then(|| format!("王{}", char::from_u32(0x4e00 + i % 5_003).unwrap())))
+        .collect();
+    let m = Masker::of_items(&names, |n| n.as_deref());
+    assert_eq!(m, Masker::new(names.iter().flatten().map(String::as_str)));
+    assert_eq!(m.names.len(), 5_003);
+}

@@ -189,11 +189,7 @@ impl Classified {
     /// The run's masker: every complainant name, plus phone numbers.
     pub fn masker(&self) -> &crate::privacy::Masker {
         self.masker.get_or_init(|| {
-            crate::privacy::Masker::new(
-                self.complaints
-                    .iter()
-                    .filter_map(|c| c.complainant.as_deref()),
-            )
+            crate::privacy::Masker::of_items(&self.complaints, |c| c.complainant.as_deref())
         })
     }
 }
