@@ -62,6 +62,10 @@ enum Node {
     BlankField(bool, Field),
     CmpFields(CmpOp, Field, Field),
     RegexField(Field, regex::Regex),
+    /// `!is_blank(c.a) && c.a OP c.b` over two stage times, the shape of the usual order
+    /// check: read as two times, where the general nodes build and match a value per step.
+    /// It was a quarter of the kit job's classify stage, at seven checks per complaint.
+    PresentCmp(CmpOp, crate::model::Stage, crate::model::Stage),
 }
 
 /// A literal.
@@ -108,6 +112,12 @@ impl Node {
             Node::BlankField(want, f) => V::Bool(is_blank(field(c, *f)) == *want),
             Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, *a), field(c, *b))?),
             Node::RegexField(f, re) => V::Bool(matches!(field(c, *f), V::Str(s) if re.is_match(s))),
+            // As the general nodes: a blank `a` ends the `&&`; a time against `()` is unequal.
+            Node::PresentCmp(op, a, b) => V::Bool(match (c.time(*a), c.time(*b)) {
+                (None, _) => false,
+                (Some(x), Some(y)) => op.holds(x.cmp(&y)),
+                (Some(_), None) => matches!(op, CmpOp::Ne),
+            }),
         })
     }
 }
@@ -296,10 +306,21 @@ impl Cx<'_> {
                 };
                 Node::Field(Field::from_name(&name)?)
             }
-            Expr::And(xs, _) | Expr::Or(xs, _) => Node::Logic(
-                matches!(e, Expr::And(..)),
-                xs.iter().map(|x| self.node(x)).collect::<Option<_>>()?,
-            ),
+            Expr::And(xs, _) | Expr::Or(xs, _) => {
+                let is_and = matches!(e, Expr::And(..));
+                let parts: Vec<Node> = xs.iter().map(|x| self.node(x)).collect::<Option<_>>()?;
+                match parts.as_slice() {
+                    [Node::BlankField(false, a), Node::CmpFields(op, a2, b)]
+                        if is_and && a == a2 =>
+                    {
+                        match (a.stage(), b.stage()) {
+                            (Some(sa), Some(sb)) => Node::PresentCmp(*op, sa, sb),
+                            _ => Node::Logic(is_and, parts),
+                        }
+                    }
+                    _ => Node::Logic(is_and, parts),
+                }
+            }
             Expr::FnCall(f, _) if f.namespace.is_empty() => self.call(f)?,
             _ => return None,
         })

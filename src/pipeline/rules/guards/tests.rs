@@ -113,6 +113,10 @@ fn scripts_without_leading_guards_are_left_alone() {
 /// Conditions the equivalence property evaluates natively and in rhai.
 const CONDITIONS: &[&str] = &[
     "!is_blank(c.acknowledged_at) && c.acknowledged_at < c.received_at",
+    "!is_blank(c.acknowledged_at) && c.acknowledged_at != c.dispatched_at",
+    "!is_blank(c.dispatched_at) && c.dispatched_at >= c.resolved_at",
+    "!is_blank(c.resolved_at) && c.resolved_at == c.acknowledged_at",
+    "!is_blank(c.acknowledged_at) && c.dispatched_at < c.received_at",
     "c.acknowledged_at < c.received_at",
     "c.acknowledged_at == ()",
     "c.acknowledged_at != ()",
@@ -242,4 +246,30 @@ proptest! {
             }
         }
     }
+}
+
+/// The order check as departments write it compiles to one step over two stage times; other
+/// shapes of `&&` stay general.
+#[test]
+fn the_order_check_compiles_to_one_step() {
+    let engine = engine();
+    let shape = |cond: &str| {
+        let src = format!("fn classify(c) {{ if {cond} {{ throw \"x\" }} #{{}} }}");
+        let ast = engine.compile(&src).unwrap();
+        let g = compile(&engine, &src, &ast, "classify", 1).unwrap();
+        matches!(g.guards[0].cond, Node::PresentCmp(..))
+    };
+    assert!(shape(
+        "!is_blank(c.acknowledged_at) && c.acknowledged_at < c.received_at"
+    ));
+    assert!(shape(
+        "!is_blank(c.follow_up_at) && c.follow_up_at != c.resolved_at"
+    ));
+    assert!(!shape(
+        "!is_blank(c.acknowledged_at) && c.dispatched_at < c.received_at"
+    ));
+    assert!(!shape("!is_blank(c.channel) && c.channel < c.text"));
+    assert!(!shape(
+        "!is_blank(c.acknowledged_at) || c.acknowledged_at < c.received_at"
+    ));
 }
