@@ -513,7 +513,7 @@ fn judge_and_check(
                     continue;
                 };
                 let v = got.expect("`wanted` returns a table only when the target applies");
-                let fields = expect::verdict_fields(v, zone);
+                let fields = expect::verdict_fields(v, rules.calendar_name(v.calendar), zone);
                 if let Err((k, w, g)) = expect::compare(expect::Kind::Verdict, &fields, &want) {
                     let t = &rules.targets.targets[ti];
                     let (cal, _) = calendar_for(

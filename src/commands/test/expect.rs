@@ -24,14 +24,14 @@ fn time(zone: &Zone, x: Option<Ts>) -> String {
     x.map(|t| zone.format(t)).unwrap_or_default()
 }
 
-/// The fields of a verdict, as `sla.csv` writes them.
-pub fn verdict_fields(v: &Verdict, zone: &Zone) -> BTreeMap<&'static str, String> {
+/// The fields of a verdict, as `sla.csv` writes them (`calendar`: the name of its calendar).
+pub fn verdict_fields(v: &Verdict, calendar: &str, zone: &Zone) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("status", v.status.name().to_owned()),
         ("start_at", time(zone, v.start)),
         ("due_at", time(zone, v.due)),
         ("stopped_at", time(zone, v.stop)),
-        ("calendar", v.calendar.to_string()),
+        ("calendar", calendar.to_owned()),
         (
             "elapsed_working_minutes",
             crate::output::minutes(v.elapsed_work),

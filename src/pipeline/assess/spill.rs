@@ -6,8 +6,8 @@
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
-use crate::model::Str;
 use crate::output::ScratchFile;
+use crate::pipeline::rules::CalendarId;
 use crate::pipeline::sla::{Basis, Status, Verdict};
 
 /// Bytes per verdict.
@@ -19,8 +19,6 @@ const NO_NOTE: u32 = u32::MAX;
 /// The scratch file and the dictionaries of its variable-width fields.
 pub(crate) struct VerdictSpill {
     file: ScratchFile,
-    calendars: Vec<Str>,
-    calendar_index: FxHashMap<Str, u16>,
     notes: Vec<String>,
     note_index: FxHashMap<String, u32>,
     /// Records written.
@@ -32,8 +30,6 @@ impl VerdictSpill {
     pub(crate) fn create(dir: &std::path::Path) -> Result<VerdictSpill> {
         Ok(VerdictSpill {
             file: ScratchFile::create(dir)?,
-            calendars: Vec::new(),
-            calendar_index: FxHashMap::default(),
             notes: Vec::new(),
             note_index: FxHashMap::default(),
             count: 0,
@@ -43,22 +39,7 @@ impl VerdictSpill {
     /// Appends verdicts, in order.
     pub(crate) fn append<'a>(&mut self, verdicts: impl Iterator<Item = &'a Verdict>) -> Result<()> {
         let mut buf = Vec::with_capacity(64 * RECORD);
-        // The verdicts of a run share a calendar or two, each name one shared string per
-        // thread: the last one's code is reused without hashing the name.
-        let mut last: Option<(&Str, u16)> = None;
         for v in verdicts {
-            let cal = match last {
-                Some((name, c)) if name.ptr_eq(&v.calendar) => c,
-                _ => match self.calendar_index.get(&v.calendar) {
-                    Some(&c) => c,
-                    None => {
-                        let c = u16::try_from(self.calendars.len()).unwrap_or(u16::MAX);
-                        self.calendars.push(v.calendar.clone());
-                        self.calendar_index.insert(v.calendar.clone(), c);
-                        c
-                    }
-                },
-            };
             let note = match &v.note {
                 None => NO_NOTE,
                 Some(n) => match self.note_index.get(n) {
@@ -71,8 +52,7 @@ impl VerdictSpill {
                     }
                 },
             };
-            last = Some((&v.calendar, cal));
-            encode(v, cal, note, &mut buf);
+            encode(v, note, &mut buf);
             self.count += 1;
             if buf.len() >= 4096 * RECORD {
                 self.file.append(&buf)?;
@@ -101,12 +81,12 @@ impl VerdictSpill {
         self.file.read_at(from * RECORD as u64, &mut buf)?;
         Ok(buf
             .chunks_exact(RECORD)
-            .map(|r| decode(r, &self.calendars, &self.notes))
+            .map(|r| decode(r, &self.notes))
             .collect())
     }
 }
 
-fn encode(v: &Verdict, calendar: u16, note: u32, out: &mut Vec<u8>) {
+fn encode(v: &Verdict, note: u32, out: &mut Vec<u8>) {
     let start = out.len();
     out.extend_from_slice(&v.target.to_le_bytes());
     out.push(Status::ALL.iter().position(|s| *s == v.status).unwrap_or(0) as u8);
@@ -116,7 +96,7 @@ fn encode(v: &Verdict, calendar: u16, note: u32, out: &mut Vec<u8>) {
     });
     out.push(u8::from(v.warning) | (u8::from(v.pct_used.is_some()) << 1));
     out.push(0);
-    out.extend_from_slice(&calendar.to_le_bytes());
+    out.extend_from_slice(&v.calendar.0.to_le_bytes());
     out.extend_from_slice(&note.to_le_bytes());
     for x in [
         v.start.unwrap_or(NONE),
@@ -135,7 +115,7 @@ fn encode(v: &Verdict, calendar: u16, note: u32, out: &mut Vec<u8>) {
     out.resize(start + RECORD, 0);
 }
 
-fn decode(r: &[u8], calendars: &[Str], notes: &[String]) -> Verdict {
+fn decode(r: &[u8], notes: &[String]) -> Verdict {
     let u16_at = |k: usize| u16::from_le_bytes([r[k], r[k + 1]]);
     let u32_at = |k: usize| u32::from_le_bytes(r[k..k + 4].try_into().expect("4 bytes"));
     let i64_at = |k: usize| i64::from_le_bytes(r[k..k + 8].try_into().expect("8 bytes"));
@@ -151,10 +131,7 @@ fn decode(r: &[u8], calendars: &[Str], notes: &[String]) -> Verdict {
             Basis::Calendar
         },
         warning: flags & 1 != 0,
-        calendar: calendars
-            .get(u16_at(6) as usize)
-            .cloned()
-            .unwrap_or_default(),
+        calendar: CalendarId(u16_at(6)),
         note: (note != NO_NOTE).then(|| notes[note as usize].clone()),
         start: opt(i64_at(12)),
         due: opt(i64_at(20)),
@@ -177,7 +154,7 @@ mod tests {
         Verdict {
             target: k as u16,
             status: Status::ALL[(k as usize) % Status::ALL.len()],
-            calendar: Str::from(if k % 2 == 0 { "cn_office" } else { "always" }),
+            calendar: CalendarId((k % 2) as u16),
             basis: if k % 3 == 0 {
                 Basis::Working
             } else {

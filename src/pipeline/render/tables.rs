@@ -217,7 +217,7 @@ impl RowWriters {
     /// Appends a chunk's rows to all three tables.
     pub fn chunk(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Partition<'_>) -> Result<()> {
         self.complaints_rows(cfg, rules, chunk)?;
-        self.sla_rows(cfg, chunk)?;
+        self.sla_rows(cfg, rules, chunk)?;
         self.escalation_rows(cfg, chunk.findings)?;
         match &mut self.parquet {
             Some(p) => p.chunk(cfg, rules, chunk),
@@ -282,7 +282,7 @@ impl RowWriters {
     }
 
     /// One row per complaint and applicable target.
-    fn sla_rows(&mut self, cfg: &Config, chunk: &Partition<'_>) -> Result<()> {
+    fn sla_rows(&mut self, cfg: &Config, rules: &RuleSet, chunk: &Partition<'_>) -> Result<()> {
         let Some(csv) = &mut self.csv else {
             return Ok(());
         };
@@ -309,8 +309,7 @@ impl RowWriters {
                 },
                 &c.id,
                 v,
-                name,
-                rule,
+                (name, rule, rules.calendar_name(v.calendar)),
             );
             row.end();
         };
@@ -586,14 +585,20 @@ pub(super) fn complaint_cells(
 }
 
 /// One verdict's row of `sla.csv` ([`SLA_COLUMNS`]); `name` and `rule` are its target's.
-pub(super) fn verdict_cells(out: &mut impl Cells, id: &str, v: &Verdict, name: &str, rule: &str) {
+/// `calendar`: the name of the verdict's calendar.
+pub(super) fn verdict_cells(
+    out: &mut impl Cells,
+    id: &str,
+    v: &Verdict,
+    (name, rule, calendar): (&str, &str, &str),
+) {
     let judged = !matches!(
         v.status,
         crate::pipeline::sla::Status::NotApplicable | crate::pipeline::sla::Status::NotEvaluable
     );
     out.text(Some(id));
     out.text(Some(name));
-    out.text(Some(&v.calendar));
+    out.text(Some(calendar));
     out.code(v.basis.name());
     out.time(v.start);
     out.time(v.due);

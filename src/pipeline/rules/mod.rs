@@ -218,10 +218,33 @@ pub struct RuleSet {
     /// Each calendar's file (`check` shows where each piece of the rule set came from).
     pub calendar_paths: BTreeMap<String, PathBuf>,
     /// Warnings found while compiling (shown by `check` and `run`).
+    /// The environment's calendar names, in name order: a [`CalendarId`] indexes them.
+    pub calendar_names: Vec<String>,
     pub warnings: Vec<Diagnostic>,
 }
 
+/// A calendar a verdict was counted on: its place among the rule set's calendars in name
+/// order ([`RuleSet::calendar_name`]). A code rather than the name as a shared string: a
+/// verdict is built on one core and dropped on another, and the name's reference count,
+/// raised and dropped for each of millions of verdicts, went back and forth between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CalendarId(pub u16);
+
 impl RuleSet {
+    /// The code of calendar `name` (a calendar of the rule set's environment).
+    pub fn calendar_id(&self, name: &str) -> CalendarId {
+        let i = self
+            .calendar_names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .unwrap_or_else(|_| panic!("calendar `{name}` is one of the rule set's"));
+        CalendarId(u16::try_from(i).expect("fewer than 65,536 calendars"))
+    }
+
+    /// The name of a calendar code.
+    pub fn calendar_name(&self, id: CalendarId) -> &str {
+        &self.calendar_names[id.0 as usize]
+    }
+
     /// Compiles the rule folder named in the config. Every problem found is reported.
     pub fn load(cfg: &Config) -> Result<RuleSet> {
         let mut diags = Diagnostics::default();
@@ -310,6 +333,8 @@ impl RuleSet {
         let warnings: Vec<Diagnostic> = diags.0.iter().filter(|d| d.warning).cloned().collect();
         diags.into_result()?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut calendar_names: Vec<String> = env.calendars.keys().cloned().collect();
+        calendar_names.sort();
         Ok(RuleSet {
             dir,
             folder,
@@ -323,6 +348,7 @@ impl RuleSet {
             kpis: kpis.expect("no diagnostics means the indicators loaded"),
             files,
             calendar_paths,
+            calendar_names,
             warnings,
         })
     }

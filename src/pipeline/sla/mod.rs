@@ -21,12 +21,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::model::{Complaint, Stage, Str};
-use crate::pipeline::rules::RuleSet;
+use crate::model::{Complaint, Stage};
 use crate::pipeline::rules::classify::{Classified, RuleValue};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
 use crate::pipeline::rules::presets::targets::{Policy, Start, Target, TargetSet};
 use crate::pipeline::rules::presets::{EVENT_CONDITION, happened};
+use crate::pipeline::rules::{CalendarId, RuleSet};
 use crate::time::{Ts, Zone};
 
 /// A verdict's status.
@@ -92,14 +92,14 @@ impl Basis {
 }
 
 /// One complaint's verdict on one target. Durations are seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// Index into the target set.
     pub target: u16,
     /// The verdict.
     pub status: Status,
     /// The calendar used for working time.
-    pub calendar: Str,
+    pub calendar: CalendarId,
     /// Measured in calendar or working time.
     pub basis: Basis,
     /// When the clock started.
@@ -401,14 +401,7 @@ pub fn calendar_for<'a>(
     chosen: Option<&str>,
     c: &Complaint,
     project_calendars: &crate::config::ProjectCalendars,
-) -> (&'a Arc<Calendar>, Str) {
-    thread_local! {
-        // Each calendar's name as a shared string, one copy per thread: this runs once per
-        // verdict, and a new string each time (with the name copied to look the calendar up)
-        // was a sixth of the SLA stage.
-        static NAMES: std::cell::RefCell<rustc_hash::FxHashMap<String, Str>> =
-            std::cell::RefCell::default();
-    }
+) -> (&'a Arc<Calendar>, CalendarId) {
     let env = &rules.env;
     let name = chosen
         .or_else(|| {
@@ -428,15 +421,7 @@ pub fn calendar_for<'a>(
             env.default_calendar.as_str(),
         ),
     };
-    let name = NAMES.with_borrow_mut(|names| match names.get(name) {
-        Some(s) => s.clone(),
-        None => {
-            let s = Str::from(name);
-            names.insert(name.to_owned(), s.clone());
-            s
-        }
-    });
-    (cal, name)
+    (cal, rules.calendar_id(name))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -455,7 +440,7 @@ fn assess(
     let mut stops: Vec<Option<Ts>> = vec![None; set.targets.len()];
     // The complaint's own calendar (its project's, else the run's), looked up once for every
     // target that does not name one.
-    let mut home: Option<(&Arc<Calendar>, Str)> = None;
+    let mut home: Option<(&Arc<Calendar>, CalendarId)> = None;
     for (i, t) in set.targets.iter().enumerate() {
         if !fields.applies(i, c, values, tl, opts.zone) {
             continue;
@@ -463,9 +448,7 @@ fn assess(
         let (cal, cal_name) = match t.calendar.as_deref() {
             Some(own) => calendar_for(rules, Some(own), c, opts.project_calendars),
             None => {
-                let (cal, name) = home
-                    .get_or_insert_with(|| calendar_for(rules, None, c, opts.project_calendars));
-                (*cal, name.clone())
+                *home.get_or_insert_with(|| calendar_for(rules, None, c, opts.project_calendars))
             }
         };
         let deadline = fields.deadline[i].map(|(f, source)| {
@@ -532,7 +515,7 @@ pub fn evaluate(
     tl: &Timeline,
     chained_start: Option<Option<Ts>>,
     cal: &Calendar,
-    cal_name: Str,
+    cal_id: CalendarId,
     deadline: Option<(String, String)>,
     zone: &Zone,
     as_of: Ts,
@@ -540,7 +523,7 @@ pub fn evaluate(
     let mut v = Verdict {
         target: u16::try_from(index).unwrap_or(u16::MAX),
         status: Status::NotEvaluable,
-        calendar: cal_name,
+        calendar: cal_id,
         basis: match t.limit {
             Some(Limit::Working { .. } | Limit::WorkingDays { .. })
                 if t.deadline_field.is_none() || deadline.is_none() =>

@@ -58,17 +58,7 @@ fn timeline<'a>(events: &[(&'a str, Ts)]) -> Timeline<'a> {
 }
 
 fn eval(t: &Target, tl: &Timeline, cal: &Calendar, as_of: Ts) -> Verdict {
-    evaluate(
-        0,
-        t,
-        tl,
-        None,
-        cal,
-        Str::from("cal"),
-        None,
-        &shanghai(),
-        as_of,
-    )
+    evaluate(0, t, tl, None, cal, CalendarId(0), None, &shanghai(), as_of)
 }
 
 /// A verdict in Berlin on the 24x7 calendar (clocks jump from 02:00 to 03:00 on 2026-03-29),
@@ -76,7 +66,7 @@ fn eval(t: &Target, tl: &Timeline, cal: &Calendar, as_of: Ts) -> Verdict {
 fn in_berlin(t: &Target, tl: &Timeline, deadline: Option<(String, String)>, as_of: Ts) -> Verdict {
     let z = Zone::from_name("Europe/Berlin").unwrap();
     let cal = Calendar::always("24x7", z.tz());
-    evaluate(0, t, tl, None, &cal, Str::from("24x7"), deadline, &z, as_of)
+    evaluate(0, t, tl, None, &cal, CalendarId(0), deadline, &z, as_of)
 }
 
 #[test]
@@ -294,7 +284,7 @@ fn a_stop_of_an_earlier_cycle_does_not_stop_a_chained_clock() {
         &tl,
         start,
         &cal,
-        Str::from("cal"),
+        CalendarId(0),
         None,
         &z,
         at(&z, "2026-11-01"),

@@ -344,7 +344,8 @@ impl ParquetTables {
                 let b = sla.entry(month).or_insert_with(|| self.sla.batch(zone));
                 for v in vs {
                     let (name, rule) = &self.targets[v.target as usize];
-                    verdict_cells(b, &cls.complaints[i].id, v, name, rule);
+                    let calendar = rules.calendar_name(v.calendar);
+                    verdict_cells(b, &cls.complaints[i].id, v, (name, rule, calendar));
                 }
             }
         }
