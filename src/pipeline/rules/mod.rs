@@ -217,9 +217,9 @@ pub struct RuleSet {
     pub files: Vec<RuleFile>,
     /// Each calendar's file (`check` shows where each piece of the rule set came from).
     pub calendar_paths: BTreeMap<String, PathBuf>,
-    /// Warnings found while compiling (shown by `check` and `run`).
     /// The environment's calendar names, in name order: a [`CalendarId`] indexes them.
     pub calendar_names: Vec<String>,
+    /// Warnings found while compiling (shown by `check` and `run`).
     pub warnings: Vec<Diagnostic>,
 }
 
