@@ -77,6 +77,41 @@ pub fn parse_timestamp_text(s: &str, zone: &Zone) -> Result<Ts, TimestampError> 
 /// Reads a cell in the built-in forms, without placing it in a zone.
 pub fn read_builtin(s: &str) -> Result<Reading, TimestampError> {
     let s = s.trim();
+    match plain_form(s.as_bytes()) {
+        Some(local) => Ok(Reading {
+            local,
+            offset: None,
+        }),
+        None => read_any(s),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` naming a valid date and time, the form nearly every cell of an export
+/// is in, read by position; `None` for anything else, which [`read_any`] then reads (or rejects
+/// with its reason). A timestamp cell is read for every stage of every complaint; through the
+/// cursor this form was 3 % of the kit job's samples.
+fn plain_form(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let n = |i: usize, len: usize| -> Option<u32> {
+        b[i..i + len].iter().try_fold(0u32, |v, &d| {
+            d.is_ascii_digit().then(|| v * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 2)?, n(8, 2)?)?;
+    let time = NaiveTime::from_hms_opt(n(11, 2)?, n(14, 2)?, n(17, 2)?)?;
+    Some(NaiveDateTime::new(date, time))
+}
+
+/// [`read_builtin`] by cursor, for every form; `s` is trimmed.
+fn read_any(s: &str) -> Result<Reading, TimestampError> {
     if s.is_empty() {
         return Err(TimestampError::Unparseable);
     }
@@ -269,6 +304,35 @@ impl Cursor<'_> {
             Ok(())
         } else {
             Err(TimestampError::Unparseable)
+        }
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// In the plain form's shape, with any digits: the positional read gives what the
+        /// cursor gives, and declines exactly where the cursor finds no such date or time.
+        #[test]
+        fn the_plain_form_reads_as_the_cursor_does(
+            s in "[0-9]{4}-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-6][0-9]:[0-6][0-9]",
+        ) {
+            let any = read_any(&s);
+            match plain_form(s.as_bytes()) {
+                Some(local) => prop_assert_eq!(any, Ok(Reading { local, offset: None })),
+                None => prop_assert_eq!(any, Err(TimestampError::InvalidDate)),
+            }
+        }
+
+        /// Anything near the form that the positional read accepts, the cursor reads the same.
+        #[test]
+        fn what_the_plain_form_accepts_the_cursor_reads_the_same(s in "[0-9 :/T.-]{17,21}") {
+            if let Some(local) = plain_form(s.as_bytes()) {
+                prop_assert_eq!(read_any(&s), Ok(Reading { local, offset: None }));
+            }
         }
     }
 }
