@@ -253,6 +253,11 @@ impl Masker {
                         parts[part(n)].push(n);
                     }
                 }
+                // Held until every slice is dealt: without the room doubling left (a 10 M
+                // run deals millions of names).
+                for p in &mut parts {
+                    p.shrink_to_fit();
+                }
                 parts
             })
             .collect();
@@ -267,6 +272,7 @@ impl Masker {
                     .collect()
             })
             .collect();
+        drop(dealt);
         let mut m = Masker::default();
         m.names.reserve(names.iter().map(Vec::len).sum());
         for n in names.into_iter().flatten() {
