@@ -230,27 +230,29 @@ fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
         },
         |i| cls.complaints[i].received_at(),
         days * 86_400,
-        |k| rustc_hash::FxBuildHasher.hash_one(k),
+        // The upper half: Fx mixes its high bits best.
+        |k| (rustc_hash::FxBuildHasher.hash_one(k) >> 32) as u32,
     )
 }
 
 /// Of `n` items in time order, those whose `key` an earlier item has, the latest such at most
 /// `window` seconds before (`at`). Items without a key are never repeats. `hash` only groups:
-/// items whose keys share a hash are told apart by the keys.
+/// items whose keys share a hash are told apart by the keys (`u32::MAX` is a hash like any
+/// other: the sentinel below is told apart by its item).
 fn repeats_by<K: PartialEq>(
     n: usize,
     key: impl Fn(usize) -> Option<K> + Sync,
     at: impl Fn(usize) -> Ts + Sync,
     window: i64,
-    hash: impl Fn(&K) -> u64 + Sync,
+    hash: impl Fn(&K) -> u32 + Sync,
 ) -> Vec<bool> {
-    // (upper half of the hash, item), 8 bytes an item, collected to its exact size (a filtered
+    // (hash, item), 8 bytes an item, collected to its exact size (a filtered
     // parallel collect holds its pieces and the whole at once: 320 MB at 10 M); items without a
     // key are `NONE`, which sorts last and is cut off.
     const NONE: (u32, u32) = (u32::MAX, u32::MAX);
     let mut keyed: Vec<(u32, u32)> = (0..n)
         .into_par_iter()
-        .map(|i| key(i).map_or(NONE, |k| ((hash(&k) >> 32) as u32, i as u32)))
+        .map(|i| key(i).map_or(NONE, |k| (hash(&k), i as u32)))
         .collect();
     keyed.par_sort_unstable();
     keyed.truncate(keyed.partition_point(|x| *x < NONE));
@@ -285,6 +287,7 @@ fn repeats_by<K: PartialEq>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Complaint, Stage};
     use proptest::prelude::*;
 
     /// The repeats found by sorting hashed keys are those of one pass through a map, whether
@@ -305,14 +308,12 @@ mod tests {
             let keys: Vec<Option<u8>> = items.iter().map(|x| x.0).collect();
             let at: Vec<Ts> = items.iter().scan(0, |t, x| { *t += x.1; Some(*t) }).collect();
             let want = naive(&keys, &at, window);
-            for hash in [(|k: &u8| u64::from(*k) << 32) as fn(&u8) -> u64, |_| 7 << 32] {
+            for hash in [(|k: &u8| u32::from(*k)) as fn(&u8) -> u32, |_| 7, |_| u32::MAX] {
                 let got = repeats_by(keys.len(), |i| keys[i], |i| at[i], window, hash);
                 prop_assert_eq!(&got, &want);
             }
         });
     }
-
-    use crate::model::{Complaint, Stage};
 
     /// Coding the dimensions chunk by chunk gives the codes and dictionaries of one pass.
     #[test]
