@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::ScratchFile;
 use crate::error::Result;
 
-/// The default of `--scratch-memory`, in bytes per spool (the event log's spill and sorted log
-/// each, the complaints' texts): a log of about 27 M events (a million complaints' log is
+/// The default of `--scratch-memory`, in bytes per spool (the event log's, the complaints'
+/// texts'): a log of about 27 M events (a million complaints' log is
 /// 8 M) and the texts of complaint files up to 1 GiB stay in memory.
 pub const SPOOL_MEMORY: usize = 1 << 30;
 

@@ -259,6 +259,8 @@ pub fn run(
         start = j.range.end;
         pending = Some(j);
     }
+    // Every chunk has read its events: the sorted partitions kept for the next window go.
+    events.forget_sorted();
     verdicts.first.push(verdicts.target.len() as u32);
     verdicts.late.finish(&id_of);
     opts.meter.message("team duties");

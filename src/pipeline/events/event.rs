@@ -27,6 +27,24 @@ pub struct Event {
     pub(super) note: u32,
 }
 
+impl Event {
+    /// A placeholder, overwritten before it is read (a partition's events are sorted into a
+    /// vector of these).
+    pub(super) const EMPTY: Event = Event {
+        at: 0,
+        origin: Origin {
+            file: 0,
+            line: 0,
+            record: 0,
+        },
+        kind: 0,
+        actor: 0,
+        role: 0,
+        to_role: 0,
+        note: 0,
+    };
+}
+
 /// The bit of [`Event::kind`] that marks a derived event.
 pub(super) const DERIVED: u32 = 1 << 31;
 

@@ -205,14 +205,14 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The event log: every event, grouped by complaint and in time order, in a scratch file
-/// (`store.rs`); in memory only its texts, the complaint IDs it was built against, and each
-/// complaint's run of records. Stages read the events of a range of complaints at a time
+/// The event log: every event, grouped by complaint and in time order, in a spool (`store.rs`:
+/// a scratch file beyond `--scratch-memory`); in memory besides only its texts, the complaint
+/// IDs it was built against, and each complaint's run of records. Stages read the events of a range of complaints at a time
 /// ([`EventLog::window`]).
 #[derive(Debug, Default)]
 pub struct EventLog {
-    /// The sorted events; `None` for a log with none read.
-    store: Option<crate::output::Spool>,
+    /// The events; `None` for a log with none read.
+    store: Option<store::Store>,
     /// The events' texts.
     texts: Texts,
     /// The IDs of the complaints the log was built against, in their order then; dropped by
@@ -247,26 +247,30 @@ impl EventLog {
             &[]
         };
         // Positions keep the order the log was built in, so the range's events are one run
-        // of the file (with those of complaints classify dropped in between, read and
+        // of the log (with those of complaints classify dropped in between, read and
         // skipped); min and max make no assumption.
         let held = ranges.iter().filter(|r| r.1 > 0);
         let lo = held.clone().map(|r| r.0).min().unwrap_or(0);
         let hi = held.map(|r| r.0 + r.1).max().unwrap_or(0);
-        let events = match &self.store {
-            Some(store) if hi > lo => store::decode_all(&store.read(
-                u64::from(lo) * store::RECORD as u64,
-                (hi - lo) as usize * store::RECORD,
-            )?),
-            _ => Vec::new(),
+        let parts = match &self.store {
+            Some(store) => store.events(lo, hi)?,
+            None => Vec::new(),
         };
         Ok(EventWindow {
             logged: self.logged,
             texts: &self.texts,
             first: range.start,
             ranges,
-            base: lo,
-            events,
+            parts,
         })
+    }
+
+    /// Drops the partitions kept sorted for the next window (a pass over the log is done;
+    /// a later window sorts what it reads again).
+    pub fn forget_sorted(&self) {
+        if let Some(store) = &self.store {
+            store.forget_sorted();
+        }
     }
 
     /// An event of this log held elsewhere (a copy kept as evidence), read with the log's
@@ -304,10 +308,9 @@ impl EventLog {
 
     /// Builds the log from a spill of its events, sorted.
     fn from_spill(spill: store::Spill, index: IdIndex, texts: Texts) -> Result<EventLog> {
-        let spilled = spill.disk_bytes();
-        let (store, by_pos) = spill.sort()?;
+        let (store, by_pos) = spill.finish()?;
         Ok(EventLog {
-            scratch_bytes: spilled + store.disk_bytes(),
+            scratch_bytes: store.disk_bytes(),
             store: Some(store),
             index: Some(index),
             texts,
@@ -365,9 +368,9 @@ pub struct EventWindow<'a> {
     first: usize,
     /// Each complaint's (start, count) in the log.
     ranges: &'a [(u32, u32)],
-    /// The log's record at `events[0]`.
-    base: u32,
-    events: Vec<Event>,
+    /// The sorted partitions holding the range's events, each with the log's record at its
+    /// first event (a complaint's events are all in one partition).
+    parts: Vec<(u32, std::sync::Arc<Vec<Event>>)>,
 }
 
 impl EventWindow<'_> {
@@ -385,9 +388,15 @@ impl EventWindow<'_> {
                 texts: self.texts,
             };
         }
-        let a = (a - self.base) as usize;
+        let (base, part) = self
+            .parts
+            .iter()
+            .rev()
+            .find(|p| p.0 <= a)
+            .expect("a window holds its complaints' partitions");
+        let a = (a - base) as usize;
         Events {
-            events: &self.events[a..a + n as usize],
+            events: &part[a..a + n as usize],
             texts: self.texts,
         }
     }

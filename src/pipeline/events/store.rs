@@ -1,21 +1,26 @@
-//! Where the events of a log are kept: grouped by complaint and in time order, 36 bytes each,
-//! in a [`Spool`]: in memory up to a budget (`--scratch-memory`, 1 GiB by default: a log of
-//! about 27 M events; a million complaints' log is about 8 M), in a scratch file beyond it. A 10
-//! M-complaint log holds about 80 M events: 3.2 GB as 40-byte structs in memory for the whole
-//! run, where the assess stage reads a chunk of complaints' events at a time and the reports a
-//! few complaints'. (Below the budget, memory is faster: a scratch file written through the
-//! page cache costs a writer thread ~1 s of kernel copying per GB on these 2-core machines.)
+//! Where the events of a log are kept: grouped by complaint and in time order, 40 bytes each
+//! (the complaint's position, then the event), in a [`Spool`]: in memory up to a budget
+//! (`--scratch-memory`, 1 GiB by default: a log of about 27 M events; a million complaints'
+//! log is about 8 M), in a scratch file beyond it. A 10 M-complaint log holds about 80 M
+//! events: 3.2 GB as 40-byte structs in memory for the whole run, where the assess stage
+//! reads a chunk of complaints' events at a time. (Below the budget, memory is faster: a
+//! scratch file written through the page cache costs a writer thread ~1 s of kernel copying
+//! per GB on these 2-core machines.)
 //!
-//! The log is built in two passes over scratch files, each with a bounded working set:
+//! The log is built in two passes, each with a bounded working set:
 //! 1. [`Spill`]: events as they are read, each with its complaint's position, appended to the
 //!    partition of that position (consecutive complaints, [`partition_shift`]), a block per
-//!    partition and batch of chunks read.
-//! 2. [`Spill::sort`]: a few partitions at a time (in parallel), each read back, grouped by
-//!    complaint and put in time order, and appended to the sorted file in partition order.
-//!    Each complaint's events are then one run of records: its `(start, count)` is all the
-//!    log keeps in memory per complaint.
+//!    partition and batch of chunks read. Each complaint's event count is kept, so its run
+//!    of records in the log's order (its `(start, count)`) is known when the reading ends.
+//! 2. [`Store::events`]: a partition is read back, grouped by complaint and put in time
+//!    order when a window of the log first reaches it, and kept for the next window or two.
+//!    The assess stage reads the log once, in order, a chunk of complaints at a time: each
+//!    partition is sorted once. (Sorting every partition at the end of the event stage and
+//!    writing the sorted log out, as before, wrote 2.8 GB more of scratch file at 10 M,
+//!    copied on one core: 7 of the stage's 43 s, read back once.)
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -24,8 +29,8 @@ use crate::error::Result;
 use crate::model::Origin;
 use crate::output::Spool;
 
-/// Bytes of an event in the sorted file: time, origin (file, line, record), type, and the
-/// four text codes.
+/// Bytes of an event in a record: time, origin (file, line, record), type, and the four text
+/// codes.
 pub(super) const RECORD: usize = 36;
 /// Bytes of an event in the spill: its complaint's position, then the event.
 const SPILLED: usize = 4 + RECORD;
@@ -73,17 +78,6 @@ pub(super) fn decode(r: &[u8]) -> Event {
     }
 }
 
-/// A record's place in its complaint's order: time, then origin (file, line, record).
-fn key(r: &[u8]) -> (i64, u16, u32, u32) {
-    let e = decode(r);
-    (e.at, e.origin.file, e.origin.line, e.origin.record)
-}
-
-/// Decodes records in parallel (in order).
-pub(super) fn decode_all(bytes: &[u8]) -> Vec<Event> {
-    bytes.par_chunks_exact(RECORD).map(decode).collect()
-}
-
 /// Pass 1: events by partition of their complaint's position, in the order they came.
 pub(super) struct Spill {
     spool: Spool,
@@ -91,7 +85,9 @@ pub(super) struct Spill {
     complaints: usize,
     /// Per partition, the (offset, length) of each of its blocks in the file.
     blocks: Vec<Vec<(u64, usize)>>,
+    /// Events spilled, and per complaint.
     events: usize,
+    counts: Vec<u32>,
 }
 
 /// One batch of events encoded by partition: (partition, bytes).
@@ -130,6 +126,7 @@ impl Spill {
             complaints,
             blocks: vec![Vec::new(); parts],
             events: 0,
+            counts: vec![0; complaints],
         })
     }
 
@@ -169,6 +166,10 @@ impl Spill {
     pub(super) fn append(&mut self, batch: Encoded) -> Result<()> {
         for (p, bytes) in batch {
             self.events += bytes.len() / SPILLED;
+            for r in bytes.chunks_exact(SPILLED) {
+                let c = u32::from_le_bytes(r[0..4].try_into().expect("4 bytes"));
+                self.counts[c as usize] += 1;
+            }
             self.blocks[p].push((self.spool.len(), bytes.len()));
             self.spool.append(&bytes)?;
         }
@@ -180,92 +181,154 @@ impl Spill {
         self.spool.disk_bytes()
     }
 
-    /// Pass 2: every partition grouped by complaint and in time order (then log order), into
-    /// a sorted file in `dir`: the file and each complaint's (start, count) in it, in records.
-    pub(super) fn sort(mut self) -> Result<(Spool, Vec<(u32, u32)>)> {
+    /// Ends pass 1: the log, sorted a partition at a time as it is read, and each complaint's
+    /// (start, count) in its order, in records.
+    pub(super) fn finish(mut self) -> Result<(Store, Vec<(u32, u32)>)> {
         self.spool.finish()?;
-        u32::try_from(self.events).map_err(|_| {
+        let total = u32::try_from(self.events).map_err(|_| {
             crate::error::Error::Usage("an event log of more than 4,294,967,295 events".into())
         })?;
-        let n = self.complaints;
-        let mut sorted = Spool::new(
-            self.spool.dir(),
-            self.spool.budget(),
-            self.events as u64 * RECORD as u64,
-        )?;
-        let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(n);
-        let mut written = 0u32;
-        let parts: Vec<usize> = (0..self.blocks.len()).collect();
-        // A few partitions at a time: each in parallel, written in partition order.
-        let batch = rayon::current_num_threads().max(1);
-        for group in parts.chunks(batch) {
-            let done: Vec<(Vec<u8>, Vec<u32>)> = group
-                .par_iter()
-                .map(|&p| self.sort_partition(p))
-                .collect::<Result<_>>()?;
-            for (bytes, counts) in done {
-                sorted.append(&bytes)?;
-                for c in counts {
-                    ranges.push((written, c));
-                    written += c;
-                }
-            }
+        let mut ranges = Vec::with_capacity(self.complaints);
+        let mut at = 0u32;
+        for &c in &self.counts {
+            ranges.push((at, c));
+            at += c;
         }
-        debug_assert_eq!(ranges.len(), n);
-        sorted.finish()?;
-        Ok((sorted, ranges))
+        debug_assert_eq!(at, total);
+        let mut starts = Vec::with_capacity(self.blocks.len() + 1);
+        let mut at = 0u32;
+        for blocks in &self.blocks {
+            starts.push(at);
+            at += blocks.iter().map(|b| (b.1 / SPILLED) as u32).sum::<u32>();
+        }
+        starts.push(at);
+        drop(std::mem::take(&mut self.counts));
+        Ok((
+            Store {
+                spill: self,
+                starts,
+                recent: Mutex::new(Vec::new()),
+            },
+            ranges,
+        ))
     }
 
-    /// One partition, read back and sorted: its records, and the event count of each of its
-    /// complaints.
-    fn sort_partition(&self, p: usize) -> Result<(Vec<u8>, Vec<u32>)> {
+    /// Pass 2 for one partition: its events grouped by complaint, each complaint's in time
+    /// order (then log order).
+    fn sort_partition(&self, p: usize) -> Result<Vec<Event>> {
         let first = p << self.shift;
         let last = ((p + 1) << self.shift).min(self.complaints);
-        let size: usize = self.blocks[p].iter().map(|b| b.1).sum();
-        let mut raw = Vec::with_capacity(size);
-        for &(offset, len) in &self.blocks[p] {
-            raw.extend_from_slice(&self.spool.read(offset, len)?);
-        }
-        // A counting sort by complaint, moving records as bytes, keeps log order inside a
-        // complaint; each complaint's run is then put in time order (a log is written in
-        // time order, so a run usually is already: it is only checked). Origins are unique,
-        // so the order is total and an unstable sort deterministic: that of sorting the whole
-        // log by (complaint, time, origin).
-        let records = raw.chunks_exact(SPILLED);
+        let blocks = self.blocks[p]
+            .iter()
+            .map(|&(offset, len)| self.spool.read(offset, len))
+            .collect::<Result<Vec<_>>>()?;
+        let records = || blocks.iter().flat_map(|b| b.chunks_exact(SPILLED));
+        // A counting sort by complaint keeps log order inside a complaint; each complaint's run
+        // is then put in time order (a log is written in time order, so a run usually is
+        // already: it is only checked). Origins are unique, so the order is total and an
+        // unstable sort deterministic: that of sorting the whole log by (complaint, time,
+        // origin).
         let owner = |r: &[u8]| u32::from_le_bytes(r[0..4].try_into().expect("4 bytes")) as usize;
         let mut start = vec![0u32; last - first + 1];
-        for r in records.clone() {
+        for r in records() {
             start[owner(r) - first + 1] += 1;
         }
-        let counts: Vec<u32> = start[1..].to_vec();
         for i in 0..last - first {
             start[i + 1] += start[i];
         }
-        let mut out = vec![0u8; raw.len() / SPILLED * RECORD];
+        let mut out = vec![Event::EMPTY; start[last - first] as usize];
         let mut next = start.clone();
-        for r in records {
+        for r in records() {
             let slot = &mut next[owner(r) - first];
-            let at = *slot as usize * RECORD;
-            out[at..at + RECORD].copy_from_slice(&r[4..]);
+            out[*slot as usize] = decode(&r[4..]);
             *slot += 1;
         }
-        drop(raw);
+        drop(blocks);
+        let key = |e: &Event| (e.at, e.origin);
         for w in start.windows(2) {
-            let run = &mut out[w[0] as usize * RECORD..w[1] as usize * RECORD];
-            let in_order = run
-                .chunks_exact(RECORD)
-                .zip(run.chunks_exact(RECORD).skip(1))
-                .all(|(a, b)| key(a) <= key(b));
-            if !in_order {
-                let mut events: Vec<Event> = run.chunks_exact(RECORD).map(decode).collect();
-                events.sort_unstable_by(|a, b| a.at.cmp(&b.at).then(a.origin.cmp(&b.origin)));
-                let mut bytes = Vec::with_capacity(run.len());
-                for e in &events {
-                    encode(e, &mut bytes);
-                }
-                run.copy_from_slice(&bytes);
+            let run = &mut out[w[0] as usize..w[1] as usize];
+            if !run.windows(2).all(|p| key(&p[0]) <= key(&p[1])) {
+                run.sort_unstable_by_key(key);
             }
         }
-        Ok((out, counts))
+        Ok(out)
+    }
+}
+
+/// Partitions sorted lately and kept for the next window: the assess stage reads the log a
+/// chunk of complaints at a time, in order, and a chunk is a partition or straddles two.
+const KEPT: usize = 2;
+
+/// An event log: the spill of pass 1, each partition sorted (pass 2) when a window of the
+/// log first reaches it. So the sorted log is never written out as a whole: at 10 M
+/// complaints that was 2.8 GB more of scratch file, written on one core and read back once.
+pub(super) struct Store {
+    spill: Spill,
+    /// Each partition's first record in the log's order, then the number of records.
+    starts: Vec<u32>,
+    /// Partitions lately sorted, the latest last.
+    recent: Mutex<Vec<(usize, Arc<Vec<Event>>)>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("spool", &self.spill.spool)
+            .field("partitions", &(self.starts.len() - 1))
+            .finish()
+    }
+}
+
+impl Store {
+    /// Bytes of the log in a scratch file (0 when it is in memory).
+    pub(super) fn disk_bytes(&self) -> u64 {
+        self.spill.disk_bytes()
+    }
+
+    /// The records `lo..hi` of the log's order, as the sorted partitions that hold them and
+    /// the record each starts at; the partitions not kept are sorted now (in parallel).
+    pub(super) fn events(&self, lo: u32, hi: u32) -> Result<Vec<(u32, Arc<Vec<Event>>)>> {
+        if hi <= lo {
+            return Ok(Vec::new());
+        }
+        let p0 = self.starts.partition_point(|&s| s <= lo) - 1;
+        let parts: Vec<usize> = (p0..self.starts.len() - 1)
+            .take_while(|&p| self.starts[p] < hi)
+            .filter(|&p| self.starts[p + 1] > self.starts[p])
+            .collect();
+        let kept: Vec<Option<Arc<Vec<Event>>>> = {
+            let recent = self.recent.lock().expect("not poisoned");
+            parts
+                .iter()
+                .map(|p| recent.iter().find(|r| r.0 == *p).map(|r| r.1.clone()))
+                .collect()
+        };
+        let got: Vec<Arc<Vec<Event>>> = parts
+            .par_iter()
+            .zip(kept)
+            .map(|(&p, kept)| match kept {
+                Some(events) => Ok(events),
+                None => self.sort_partition_kept(p),
+            })
+            .collect::<Result<_>>()?;
+        Ok(parts.iter().map(|&p| self.starts[p]).zip(got).collect())
+    }
+
+    /// Drops the partitions kept.
+    pub(super) fn forget_sorted(&self) {
+        self.recent.lock().expect("not poisoned").clear();
+    }
+
+    /// One partition sorted, and kept among the recent ones.
+    fn sort_partition_kept(&self, p: usize) -> Result<Arc<Vec<Event>>> {
+        let events = Arc::new(self.spill.sort_partition(p)?);
+        let mut recent = self.recent.lock().expect("not poisoned");
+        if !recent.iter().any(|r| r.0 == p) {
+            if recent.len() == KEPT {
+                recent.remove(0);
+            }
+            recent.push((p, events.clone()));
+        }
+        Ok(events)
     }
 }

@@ -31,7 +31,7 @@ fn all_lines(log: &EventLog, range: std::ops::Range<usize>) -> Vec<u32> {
 /// the whole log by (complaint, time, origin), and any window reads the same events.
 #[test]
 fn the_sorted_spill_matches_one_sort_of_the_whole_log() {
-    // Budgets of 0 and 4 KiB put the spill and the sorted log in scratch files.
+    // Budgets of 0 and 4 KiB put the log in a scratch file.
     let cases = [
         (1usize, 0, usize::MAX),
         (7, 0, 0),
