@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::id_index::IdIndex;
+use crate::id_index::{IdIndex, Recent};
 use crate::model::{Complaint, Origin, Stage, Str};
 use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
@@ -519,6 +519,7 @@ pub fn run(
     // and 8-byte entries of complaints received together share cache lines, where the
     // complaints themselves are 232 bytes apart.
     let received: Vec<Ts> = complaints.iter().map(Complaint::received_at).collect();
+    let ids = Recent::new(&index);
     // Events go to a spill by partition of their complaint as they are read, and are sorted
     // at the end (`store.rs`). A row of an event log is rarely under 40 bytes, and a spilled
     // event is 40: the files' size bounds the spill's.
@@ -574,7 +575,7 @@ pub fn run(
                     let mut kinds: FxHashMap<Box<str>, Option<u32>> = FxHashMap::default();
                     let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
                         if let Some((c, e)) = event_row(
-                            origin, rec, &columns, profile, &index, &received, zone, as_of,
+                            origin, rec, &columns, profile, &ids, &received, zone, as_of,
                             &mut texts, &mut kinds, &mut local,
                         ) {
                             of.push(c);
@@ -645,7 +646,7 @@ fn event_row(
     rec: &crate::pipeline::ingest::Cells,
     cols: &Columns,
     profile: &EventProfile,
-    index: &IdIndex,
+    ids: &Recent<'_>,
     received: &[Ts],
     zone: &Zone,
     as_of: Ts,
@@ -682,7 +683,7 @@ fn event_row(
         );
         return None;
     };
-    let Some(ci) = index.get(id) else {
+    let Some(ci) = ids.get(id) else {
         reject(
             rejects,
             "complaint_id",
