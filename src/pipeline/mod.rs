@@ -490,6 +490,11 @@ impl<'a> Run<'a> {
         let pages = self.aggregate(&j)?;
         j.timings.lap("aggregate", &mut clock);
         meter.message("writing report.xlsx, pages and tables");
+        // The explanation pages read their complaints' events in the order of their IDs: those
+        // are kept now, in one pass over the log.
+        j.assessed
+            .events
+            .keep_only(pages.explanations.values().flatten().copied())?;
         render::run(&render::RenderInput {
             cfg,
             rules,

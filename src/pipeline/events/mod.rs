@@ -6,7 +6,7 @@
 //!   one).
 //! - Output: events per complaint, in time order, with their provenance (`file:line`), and the
 //!   event types mapped to canonical names (`docs/AUDIT.md`). The events themselves are kept
-//!   out of the heap of the run (`store.rs`: 36-byte records, in memory up to
+//!   out of the heap of the run (`store.rs`: 40-byte records, in memory up to
 //!   `--scratch-memory`, else in a scratch file) and read a range of complaints at a time
 //!   ([`EventLog::window`]): a 10 M-complaint log is 80 M events.
 //! - Failure policy: a missing ID, a time that cannot be read or does not exist, an unknown
@@ -19,20 +19,23 @@
 //! (escalations, second handling, look-backs) cannot be audited then, and say so.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::id_index::{IdIndex, Recent};
-use crate::model::{Complaint, Origin, Stage, Str};
+use crate::model::{Complaint, Stage, Str};
 use crate::pipeline::normalize::profile::header_key;
-use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
-use crate::time::{TimestampError, Ts, Zone, parse_timestamp};
+use crate::rejects::Rejects;
+use crate::time::{Ts, Zone};
 
 mod event;
+mod row;
 mod store;
 use event::DERIVED;
 pub use event::{Event, EventRef, Events, OwnedEvents, Texts, TextsBuilder};
+use row::{Columns, event_row};
 
 /// Canonical event types and the operation names exports use for them (most common first).
 pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
@@ -213,6 +216,9 @@ const FIELDS: &[(&str, &[&str])] = &[
 pub struct EventLog {
     /// The events; `None` for a log with none read.
     store: Option<store::Store>,
+    /// The events of the complaints the report explains, by position, once the run has read
+    /// the log in order for the last time ([`EventLog::keep_only`]).
+    kept: Option<FxHashMap<u32, Arc<Vec<Event>>>>,
     /// The events' texts.
     texts: Texts,
     /// The IDs of the complaints the log was built against, in their order then; dropped by
@@ -249,12 +255,26 @@ impl EventLog {
         // Positions keep the order the log was built in, so the range's events are one run
         // of the log (with those of complaints classify dropped in between, read and
         // skipped); min and max make no assumption.
-        let held = ranges.iter().filter(|r| r.1 > 0);
-        let lo = held.clone().map(|r| r.0).min().unwrap_or(0);
-        let hi = held.map(|r| r.0 + r.1).max().unwrap_or(0);
-        let parts = match &self.store {
-            Some(store) => store.events(lo, hi)?,
-            None => Vec::new(),
+        let parts = match (&self.store, &self.kept) {
+            (Some(store), None) => {
+                let held = ranges.iter().filter(|r| r.1 > 0);
+                let lo = held.clone().map(|r| r.0).min().unwrap_or(0);
+                let hi = held.map(|r| r.0 + r.1).max().unwrap_or(0);
+                store.events(lo, hi)?
+            }
+            // After `keep_only`: each complaint's own events, from what was kept or (a
+            // complaint not kept) from its partition.
+            (Some(store), Some(kept)) => {
+                let mut parts = Vec::new();
+                for (k, r) in ranges.iter().enumerate().filter(|(_, r)| r.1 > 0) {
+                    match kept.get(&((range.start + k) as u32)) {
+                        Some(events) => parts.push((r.0, events.clone())),
+                        None => parts.extend(store.events(r.0, r.0 + r.1)?),
+                    }
+                }
+                parts
+            }
+            (None, _) => Vec::new(),
         };
         Ok(EventWindow {
             logged: self.logged,
@@ -263,6 +283,36 @@ impl EventLog {
             ranges,
             parts,
         })
+    }
+
+    /// Keeps in memory the events of the complaints at `positions`, read in one pass over the
+    /// log in order, for the windows of single complaints that come after the last pass (the
+    /// explanation pages: a few tens of thousands of complaints, in order of their IDs, which
+    /// need not be the log's). Without it each such window could sort a partition of its own.
+    pub fn keep_only(&mut self, positions: impl IntoIterator<Item = usize>) -> Result<()> {
+        if self.store.is_none() {
+            return Ok(());
+        }
+        let mut positions: Vec<usize> = positions.into_iter().collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let mut kept = FxHashMap::default();
+        for p in positions.into_iter().filter(|&p| p < self.by_pos.len()) {
+            let w = self.window(p..p + 1)?;
+            let events = w.at(p).events;
+            if !events.is_empty() {
+                kept.insert(p as u32, Arc::new(events.to_vec()));
+            }
+        }
+        self.forget_sorted();
+        self.kept = Some(kept);
+        Ok(())
+    }
+
+    /// Partitions of the log sorted so far (tests: a pass over the log sorts each once).
+    #[cfg(test)]
+    fn partitions_sorted(&self) -> usize {
+        self.store.as_ref().map_or(0, store::Store::sorts)
     }
 
     /// Drops the partitions kept sorted for the next window (a pass over the log is done;
@@ -312,6 +362,7 @@ impl EventLog {
         Ok(EventLog {
             scratch_bytes: store.disk_bytes(),
             store: Some(store),
+            kept: None,
             index: Some(index),
             texts,
             by_pos,
@@ -370,7 +421,7 @@ pub struct EventWindow<'a> {
     ranges: &'a [(u32, u32)],
     /// The sorted partitions holding the range's events, each with the log's record at its
     /// first event (a complaint's events are all in one partition).
-    parts: Vec<(u32, std::sync::Arc<Vec<Event>>)>,
+    parts: Vec<(u32, Arc<Vec<Event>>)>,
 }
 
 impl EventWindow<'_> {
@@ -626,153 +677,6 @@ pub fn run(
 /// One chunk's complaint positions and events (aligned), its texts, its rejects and its record
 /// count.
 type ChunkEvents = (Vec<u32>, Vec<Event>, Texts, Rejects, u32);
-
-/// Positions of the event fields in a file's header.
-struct Columns {
-    id: Option<usize>,
-    at: Option<usize>,
-    kind: Option<usize>,
-    actor: Option<usize>,
-    role: Option<usize>,
-    to_role: Option<usize>,
-    note: Option<usize>,
-}
-
-/// One event row → (complaint index, event), or a reject; findings for events before receipt
-/// or after `--as-of`.
-#[allow(clippy::too_many_arguments)]
-fn event_row(
-    origin: Origin,
-    rec: &crate::pipeline::ingest::Cells,
-    cols: &Columns,
-    profile: &EventProfile,
-    ids: &Recent<'_>,
-    received: &[Ts],
-    zone: &Zone,
-    as_of: Ts,
-    texts: &mut TextsBuilder,
-    kinds: &mut FxHashMap<Box<str>, Option<u32>>,
-    rejects: &mut Rejects,
-) -> Option<(u32, Event)> {
-    let get = |i: Option<usize>| -> Option<&str> {
-        i.and_then(|i| rec.get(i))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let reject = |rejects: &mut Rejects,
-                  field: &str,
-                  value: String,
-                  reason: RejectReason,
-                  message: String| {
-        rejects.reject(RowIssue {
-            origin,
-            stage: "events",
-            field: field.to_owned(),
-            value,
-            reason,
-            message,
-        });
-    };
-    let Some(id) = get(cols.id) else {
-        reject(
-            rejects,
-            "complaint_id",
-            String::new(),
-            RejectReason::MissingId,
-            "event without a complaint ID".into(),
-        );
-        return None;
-    };
-    let Some(ci) = ids.get(id) else {
-        reject(
-            rejects,
-            "complaint_id",
-            id.to_owned(),
-            RejectReason::UnknownComplaint,
-            format!("no accepted complaint `{id}` (missing from the export, or rejected there)"),
-        );
-        return None;
-    };
-    let recv = received[ci as usize];
-    let at_text = get(cols.at).unwrap_or_default();
-    let at = match parse_timestamp(at_text, zone) {
-        Ok(t) => t,
-        Err(e) => {
-            let (reason, what) = match e {
-                TimestampError::Unparseable => (RejectReason::BadTimestamp, "is not a timestamp"),
-                _ => (RejectReason::InvalidTimestamp, "does not exist"),
-            };
-            reject(
-                rejects,
-                "at",
-                at_text.to_owned(),
-                reason,
-                format!("event time `{at_text}` {what}"),
-            );
-            return None;
-        }
-    };
-    let op = get(cols.kind).unwrap_or_default();
-    // Operation names repeat a handful of spellings: map each once per chunk.
-    let known = match kinds.get(op) {
-        Some(k) => *k,
-        None => {
-            let k = profile.kind(op).map(|k| texts.kind(&k));
-            kinds.insert(op.into(), k);
-            k
-        }
-    };
-    let Some(kind) = known else {
-        let hint = crate::diagnostic::did_you_mean(op, profile.operation_names())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        reject(
-            rejects,
-            "type",
-            op.to_owned(),
-            RejectReason::UnknownEventType,
-            format!(
-                "unknown operation `{op}`{hint} (map it in the config: [event_log.types] \"{op}\" = \"<type>\")"
-            ),
-        );
-        return None;
-    };
-    if at < recv {
-        rejects.find(Finding {
-            origin,
-            complaint_id: id.to_owned(),
-            field: "at".into(),
-            code: FindingCode::EventBeforeReceived,
-            message: format!(
-                "`{op}` at {} is before the complaint was received ({})",
-                zone.format(at),
-                zone.format(recv)
-            ),
-        });
-    }
-    if at > as_of {
-        rejects.find(Finding {
-            origin,
-            complaint_id: id.to_owned(),
-            field: "at".into(),
-            code: FindingCode::FutureTimestamp,
-            message: format!(
-                "`{op}` at {} is after --as-of; treated as not yet happened",
-                zone.format(at)
-            ),
-        });
-    }
-    let ev = Event {
-        at,
-        origin,
-        kind,
-        actor: texts.word(get(cols.actor)),
-        role: texts.word(get(cols.role)),
-        to_role: texts.word(get(cols.to_role)),
-        note: texts.word(get(cols.note)),
-    };
-    Some((ci, ev))
-}
 
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@
 //!    copied on one core: 7 of the stage's 43 s, read back once.)
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -208,6 +209,7 @@ impl Spill {
                 spill: self,
                 starts,
                 recent: Mutex::new(Vec::new()),
+                sorts: AtomicUsize::new(0),
             },
             ranges,
         ))
@@ -268,6 +270,8 @@ pub(super) struct Store {
     starts: Vec<u32>,
     /// Partitions lately sorted, the latest last.
     recent: Mutex<Vec<(usize, Arc<Vec<Event>>)>>,
+    /// Partitions sorted so far (a partition sorted twice counts twice).
+    sorts: AtomicUsize,
 }
 
 impl std::fmt::Debug for Store {
@@ -314,6 +318,12 @@ impl Store {
         Ok(parts.iter().map(|&p| self.starts[p]).zip(got).collect())
     }
 
+    /// Partitions sorted so far.
+    #[cfg(test)]
+    pub(super) fn sorts(&self) -> usize {
+        self.sorts.load(Ordering::Relaxed)
+    }
+
     /// Drops the partitions kept.
     pub(super) fn forget_sorted(&self) {
         self.recent.lock().expect("not poisoned").clear();
@@ -322,6 +332,7 @@ impl Store {
     /// One partition sorted, and kept among the recent ones.
     fn sort_partition_kept(&self, p: usize) -> Result<Arc<Vec<Event>>> {
         let events = Arc::new(self.spill.sort_partition(p)?);
+        self.sorts.fetch_add(1, Ordering::Relaxed);
         let mut recent = self.recent.lock().expect("not poisoned");
         if !recent.iter().any(|r| r.0 == p) {
             if recent.len() == KEPT {

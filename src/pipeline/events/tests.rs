@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::Origin;
 
 fn event(texts: &mut TextsBuilder, kind: &str, at: Ts, line: u32) -> Event {
     let origin = Origin {
@@ -279,5 +280,60 @@ fn derived_events_read_stage_names_and_the_handler() {
             ("registered".into(), 10, None, true),
             ("resolved".into(), 30, Some("王师傅".into()), true),
         ]
+    );
+}
+
+/// A pass over the log in order sorts each partition once. After `keep_only`, windows of the
+/// kept complaints, in any order, read what was kept and sort nothing; a complaint not kept
+/// is still read right, from its partition.
+#[test]
+fn kept_complaints_are_read_without_sorting_again() {
+    let n = 64;
+    let complaints: Vec<Complaint> = (0..n).map(|i| complaint(&format!("C{i}"))).collect();
+    let mut texts = TextsBuilder::default();
+    let pairs: Vec<(u32, Event)> = (0..n as u32 * 3)
+        .map(|k| {
+            (
+                k % n as u32,
+                event(&mut texts, "resolved", (k / 7) as Ts, k + 2),
+            )
+        })
+        .collect();
+    let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
+    let (owners, events) = pairs.into_iter().unzip();
+    // Partitions of 4 complaints: 16 of them.
+    let mut log = EventLog::from_parts_with(
+        &complaints,
+        index,
+        owners,
+        events,
+        texts.finish(),
+        2,
+        usize::MAX,
+    );
+    let want: Vec<Vec<u32>> = (0..n).map(|i| all_lines(&log, i..i + 1)).collect();
+    assert_eq!(log.partitions_sorted(), 16, "one pass in order");
+    log.forget_sorted();
+    let kept = [63, 5, 40, 6, 0, 17];
+    log.keep_only(kept).unwrap();
+    let after_keep = log.partitions_sorted();
+    assert_eq!(
+        after_keep,
+        16 + 5,
+        "the kept complaints' partitions, once each"
+    );
+    for &i in kept.iter().rev() {
+        assert_eq!(all_lines(&log, i..i + 1), want[i]);
+    }
+    assert_eq!(
+        log.partitions_sorted(),
+        after_keep,
+        "kept windows sort nothing"
+    );
+    assert_eq!(all_lines(&log, 30..31), want[30]);
+    assert_eq!(
+        all_lines(&log, 0..n),
+        want.concat(),
+        "a window of kept and not kept"
     );
 }
