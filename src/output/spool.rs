@@ -9,8 +9,8 @@ use super::ScratchFile;
 use crate::error::Result;
 
 /// The default of `--scratch-memory`, in bytes per spool (the event log's, the complaints'
-/// texts'): a log of about 27 M events (a million complaints' log is
-/// 8 M) and the texts of complaint files up to 1 GiB stay in memory.
+/// texts'): a log of about 27 M events (a million complaints' log is 8 M) and the texts of
+/// complaint files up to 1 GiB stay in memory.
 pub const SPOOL_MEMORY: usize = 1 << 30;
 
 /// Bytes appended once and read back in pieces: in memory while they fit the budget, then all
@@ -72,16 +72,6 @@ impl Spool {
         }
         self.len += bytes.len() as u64;
         Ok(())
-    }
-
-    /// The folder its scratch file is (or would be) in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Bytes it holds in memory before its contents go to a file.
-    pub fn budget(&self) -> usize {
-        self.budget
     }
 
     /// True when nothing was appended.

@@ -210,8 +210,8 @@ const FIELDS: &[(&str, &[&str])] = &[
 
 /// The event log: every event, grouped by complaint and in time order, in a spool (`store.rs`:
 /// a scratch file beyond `--scratch-memory`); in memory besides only its texts, the complaint
-/// IDs it was built against, and each complaint's run of records. Stages read the events of a range of complaints at a time
-/// ([`EventLog::window`]).
+/// IDs it was built against, and each complaint's run of records. Stages read the events of a
+/// range of complaints at a time ([`EventLog::window`]).
 #[derive(Debug, Default)]
 pub struct EventLog {
     /// The events; `None` for a log with none read.
@@ -356,7 +356,7 @@ impl EventLog {
             .collect();
     }
 
-    /// Builds the log from a spill of its events, sorted.
+    /// Builds the log from the spill of its events.
     fn from_spill(spill: store::Spill, index: IdIndex, texts: Texts) -> Result<EventLog> {
         let (store, by_pos) = spill.finish()?;
         Ok(EventLog {
@@ -571,8 +571,8 @@ pub fn run(
     // complaints themselves are 232 bytes apart.
     let received: Vec<Ts> = complaints.iter().map(Complaint::received_at).collect();
     let ids = Recent::new(&index);
-    // Events go to a spill by partition of their complaint as they are read, and are sorted
-    // at the end (`store.rs`). A row of an event log is rarely under 40 bytes, and a spilled
+    // Events go to a spill by partition of their complaint as they are read, and a partition
+    // is sorted when a window first reads it (`store.rs`). A row of an event log is rarely under 40 bytes, and a spilled
     // event is 40: the files' size bounds the spill's.
     let expected = crate::pipeline::ingest::total_bytes(paths);
     let mut spill = store::Spill::create(scratch, complaints.len(), memory, expected)?;
