@@ -10,12 +10,11 @@
 //! the span the window's texts occupy (complaints come in file order, mostly), or a read per
 //! text when they are scattered.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::TextRef;
-use crate::output::Spool;
+use crate::output::{Bytes, Spool};
 
 /// The run's texts.
 #[derive(Debug)]
@@ -141,7 +140,7 @@ impl TextStore {
         checked(&bytes)?;
         Ok(TextWindow {
             base: 0,
-            bytes: Cow::Owned(bytes),
+            bytes: Bytes::from(bytes),
             scattered,
         })
     }
@@ -160,7 +159,7 @@ fn checked(bytes: &[u8]) -> Result<()> {
 pub struct TextWindow<'a> {
     /// Store offset of `bytes[0]` (when not scattered).
     base: u64,
-    bytes: Cow<'a, [u8]>,
+    bytes: Bytes<'a>,
     /// When read text by text: (store offset, offset in `bytes`), sorted.
     scattered: Vec<(u64, u64)>,
 }

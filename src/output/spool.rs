@@ -2,10 +2,9 @@
 //! scratch file beyond it. The event log and the complaints' free texts are kept in spools, so
 //! that a 10 M-complaint run does not hold gigabytes of them on the heap.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use super::ScratchFile;
+use super::{Bytes, ScratchFile};
 use crate::error::Result;
 
 /// The default of `--scratch-memory`, in bytes per spool (the event log's, the complaints'
@@ -14,13 +13,18 @@ use crate::error::Result;
 pub const SPOOL_MEMORY: usize = 1 << 30;
 
 /// Bytes appended once and read back in pieces: in memory while they fit the budget, then all
-/// of them in a scratch file (written through the page cache: they are read back whole).
+/// of them in a scratch file: through the page cache ([`Spool::new`]: the texts, read back
+/// also a text at a time) or around it ([`Spool::new_direct`]: the event log, read back in
+/// partitions of megabytes).
 pub struct Spool {
     mem: Vec<u8>,
     file: Option<ScratchFile>,
     len: u64,
     budget: usize,
     dir: PathBuf,
+    /// A scratch file is written and read around the page cache
+    /// ([`ScratchFile::create_direct`]).
+    direct: bool,
 }
 
 impl std::fmt::Debug for Spool {
@@ -39,21 +43,35 @@ impl Spool {
     /// in `budget`, else in a scratch file in `dir` from the start. Growing in memory and
     /// moving out at the budget would hold the budget and a copy of it at the high-water mark.
     pub fn new(dir: &Path, budget: usize, expected: u64) -> Result<Spool> {
+        Spool::create(dir, budget, expected, false)
+    }
+
+    /// [`Spool::new`] with a scratch file written and read around the page cache: for bytes
+    /// read back only in large pieces.
+    pub fn new_direct(dir: &Path, budget: usize, expected: u64) -> Result<Spool> {
+        Spool::create(dir, budget, expected, true)
+    }
+
+    fn create(dir: &Path, budget: usize, expected: u64, direct: bool) -> Result<Spool> {
         let fits = expected <= budget as u64;
+        let scratch = |dir| {
+            if direct {
+                ScratchFile::create_direct(dir)
+            } else {
+                ScratchFile::create_cached(dir)
+            }
+        };
         Ok(Spool {
             mem: if fits {
                 Vec::with_capacity(expected as usize)
             } else {
                 Vec::new()
             },
-            file: if fits {
-                None
-            } else {
-                Some(ScratchFile::create_cached(dir)?)
-            },
+            file: if fits { None } else { Some(scratch(dir)?) },
             len: 0,
             budget,
             dir: dir.to_owned(),
+            direct,
         })
     }
 
@@ -61,7 +79,11 @@ impl Spool {
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
         // Past the budget after all (more than expected): the rest goes to a file.
         if self.file.is_none() && self.mem.len() + bytes.len() > self.budget {
-            let mut file = ScratchFile::create_cached(&self.dir)?;
+            let mut file = if self.direct {
+                ScratchFile::create_direct(&self.dir)?
+            } else {
+                ScratchFile::create_cached(&self.dir)?
+            };
             file.append(&self.mem)?;
             self.mem = Vec::new();
             self.file = Some(file);
@@ -101,14 +123,10 @@ impl Spool {
     }
 
     /// `len` bytes at `offset` (after [`Spool::finish`]).
-    pub fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+    pub fn read(&self, offset: u64, len: usize) -> Result<Bytes<'_>> {
         match &self.file {
-            Some(f) => {
-                let mut buf = vec![0u8; len];
-                f.read_at(offset, &mut buf)?;
-                Ok(Cow::Owned(buf))
-            }
-            None => Ok(Cow::Borrowed(
+            Some(f) => f.read(offset, len),
+            None => Ok(Bytes::Borrowed(
                 &self.mem[offset as usize..offset as usize + len],
             )),
         }

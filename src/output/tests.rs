@@ -1,4 +1,5 @@
 use super::*;
+use super::direct::WRITE_BUFFER;
 
 #[test]
 fn formulas_are_neutralised_but_numbers_are_not() {
