@@ -1,5 +1,5 @@
-use super::*;
 use super::direct::WRITE_BUFFER;
+use super::*;
 
 #[test]
 fn formulas_are_neutralised_but_numbers_are_not() {
