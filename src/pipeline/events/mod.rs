@@ -35,7 +35,7 @@ mod row;
 mod store;
 use event::DERIVED;
 pub use event::{Event, EventRef, Events, OwnedEvents, Texts, TextsBuilder};
-use row::{Columns, event_row};
+use row::{ChunkRows, Columns};
 
 /// Canonical event types and the operation names exports use for them (most common first).
 pub const BUILTIN_TYPES: &[(&str, &[&str])] = &[
@@ -616,23 +616,16 @@ pub fn run(
             let parts: Vec<ChunkEvents> = chunks
                 .par_iter()
                 .map(|chunk| {
-                    let mut of = Vec::with_capacity(chunk.capacity_hint(40));
-                    let mut out = Vec::with_capacity(chunk.capacity_hint(40));
                     let mut local = Rejects::default();
                     let mut ingest_rejects = Rejects::default();
                     // The chunk's own texts, mapped onto the log's below (one table shared by
                     // both threads would be a lock per event).
                     let mut texts = TextsBuilder::default();
-                    let mut kinds: FxHashMap<Box<str>, Option<u32>> = FxHashMap::default();
+                    let mut rows = ChunkRows::with_capacity(chunk.capacity_hint(40));
                     let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
-                        if let Some((c, e)) = event_row(
-                            origin, rec, &columns, profile, &ids, &received, zone, as_of,
-                            &mut texts, &mut kinds, &mut local,
-                        ) {
-                            of.push(c);
-                            out.push(e);
-                        }
+                        rows.read(origin, rec, &columns, profile, zone, &mut texts, &mut local);
                     });
+                    let (of, out) = rows.resolve(&ids, &received, zone, as_of, &mut local);
                     local.extend(ingest_rejects);
                     (of, out, texts.finish(), local, n)
                 })

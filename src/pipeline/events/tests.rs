@@ -153,8 +153,14 @@ fn a_spool_is_in_memory_within_its_budget_and_in_a_file_beyond() {
                 if on_disk { n as u64 } else { 0 },
                 "budget {budget}"
             );
-            for (at, len) in [(0, n), (299, 302), (4095, 2), (4096, 4096), (4000, n - 4000), (n - 1, 1)]
-            {
+            for (at, len) in [
+                (0, n),
+                (299, 302),
+                (4095, 2),
+                (4096, 4096),
+                (4000, n - 4000),
+                (n - 1, 1),
+            ] {
                 assert_eq!(
                     &*s.read(at as u64, len).unwrap(),
                     &bytes[at..at + len],
@@ -353,4 +359,83 @@ fn kept_complaints_are_read_without_sorting_again() {
         want.concat(),
         "a window of kept and not kept"
     );
+}
+
+/// A chunk's rows are joined to their complaints in a second pass, each looked up some rows
+/// ahead of its use: every row of a chunk far longer than that lookahead finds its own
+/// complaint, in order; and a row is rejected for the first thing wrong with it in the order
+/// the checks have always had (the ID, then the time, then the operation), though the ID is
+/// looked up after the others are read.
+#[test]
+fn a_chunks_rows_find_their_complaints_and_the_first_thing_wrong() {
+    use crate::pipeline::ingest::Cells;
+    let complaints: Vec<Complaint> = (0..50).map(|k| complaint(&format!("C{k}"))).collect();
+    let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
+    let ids = Recent::new(&index);
+    let received = vec![0; complaints.len()];
+    let zone = crate::time::Zone::from_name("Asia/Shanghai").unwrap();
+    let columns = Columns {
+        id: Some(0),
+        at: Some(1),
+        kind: Some(2),
+        actor: None,
+        role: None,
+        to_role: None,
+        note: None,
+    };
+    let profile = EventProfile::new(&Default::default());
+    let mut rows = row::ChunkRows::default();
+    let mut texts = TextsBuilder::default();
+    let mut rejects = Rejects::default();
+    let mut read = |record: u32, cells: [&str; 3], rejects: &mut Rejects| {
+        let mut rec = Cells::default();
+        for c in cells {
+            rec.push_field(c);
+        }
+        let origin = Origin {
+            file: 1,
+            line: record + 1,
+            record,
+        };
+        rows.read(origin, &rec, &columns, &profile, &zone, &mut texts, rejects);
+    };
+    let owner = |n: u32| (n * 37) % 50;
+    for n in 0..200 {
+        read(
+            n,
+            [&format!("C{}", owner(n)), "2026-03-01 10:00", "派单"],
+            &mut rejects,
+        );
+    }
+    let bad = [
+        (["X1", "not a time", "派单"], "unknown_complaint"),
+        (["C3", "not a time", "派单"], "bad_timestamp"),
+        (["X2", "2026-03-01 10:00", "跳舞"], "unknown_complaint"),
+        (["C4", "2026-03-01 10:00", "跳舞"], "unknown_event_type"),
+        (["C5", "not a time", "跳舞"], "bad_timestamp"),
+        (["", "2026-03-01 10:00", "派单"], "missing_id"),
+    ];
+    for (k, (cells, _)) in bad.iter().enumerate() {
+        read(200 + k as u32, *cells, &mut rejects);
+    }
+    read(300, ["C7", "2026-03-02 09:00", "回访"], &mut rejects);
+    let as_of = crate::time::parse_timestamp("2027-01-01 00:00", &zone).unwrap();
+    let (of, out) = rows.resolve(&ids, &received, &zone, as_of, &mut rejects);
+    let expected: Vec<u32> = (0..200).map(owner).chain([7]).collect();
+    assert_eq!(of, expected);
+    let records: Vec<u32> = out.iter().map(|e| e.origin.record).collect();
+    assert_eq!(records, (0..200).chain([300]).collect::<Vec<_>>());
+    rejects.sort();
+    let got: Vec<(u32, &str)> = rejects
+        .issues
+        .iter()
+        .map(|i| (i.origin.record, i.reason.code()))
+        .collect();
+    let want: Vec<(u32, &str)> = bad
+        .iter()
+        .enumerate()
+        .map(|(k, (_, code))| (200 + k as u32, *code))
+        .collect();
+    assert_eq!(got, want);
+    assert!(rejects.findings.is_empty(), "{:?}", rejects.findings);
 }
