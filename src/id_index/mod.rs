@@ -131,7 +131,7 @@ const RECENT_SLOTS: usize = 1 << 18;
 /// The IDs found lately, in front of an [`IdIndex`], shared by the threads reading an event
 /// log: a lookup of an ID seen shortly before is answered from a small table in cache instead
 /// of a slot of the index, a miss of cache and TLB per lookup once the index is far larger
-/// than the cache (128 MiB of slots at 10 M IDs, where that miss was 190 ns of the 214 an
+/// than the cache (256 MiB of slots at 10 M IDs, where that miss was 190 ns of the 214 an
 /// event row took). An event log is in time order, and a complaint's events are hours or days
 /// apart, so most rows ask for a complaint a recent row asked for.
 ///

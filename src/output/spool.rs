@@ -27,6 +27,15 @@ pub struct Spool {
     direct: bool,
 }
 
+/// A spool's scratch file: around the page cache (`direct`) or through it.
+fn scratch_file(dir: &Path, direct: bool) -> Result<ScratchFile> {
+    if direct {
+        ScratchFile::create_direct(dir)
+    } else {
+        ScratchFile::create_cached(dir)
+    }
+}
+
 impl std::fmt::Debug for Spool {
     // Not the bytes: hundreds of megabytes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,20 +63,17 @@ impl Spool {
 
     fn create(dir: &Path, budget: usize, expected: u64, direct: bool) -> Result<Spool> {
         let fits = expected <= budget as u64;
-        let scratch = |dir| {
-            if direct {
-                ScratchFile::create_direct(dir)
-            } else {
-                ScratchFile::create_cached(dir)
-            }
-        };
         Ok(Spool {
             mem: if fits {
                 Vec::with_capacity(expected as usize)
             } else {
                 Vec::new()
             },
-            file: if fits { None } else { Some(scratch(dir)?) },
+            file: if fits {
+                None
+            } else {
+                Some(scratch_file(dir, direct)?)
+            },
             len: 0,
             budget,
             dir: dir.to_owned(),
@@ -79,11 +85,7 @@ impl Spool {
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
         // Past the budget after all (more than expected): the rest goes to a file.
         if self.file.is_none() && self.mem.len() + bytes.len() > self.budget {
-            let mut file = if self.direct {
-                ScratchFile::create_direct(&self.dir)?
-            } else {
-                ScratchFile::create_cached(&self.dir)?
-            };
+            let mut file = scratch_file(&self.dir, self.direct)?;
             file.append(&self.mem)?;
             self.mem = Vec::new();
             self.file = Some(file);
