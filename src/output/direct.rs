@@ -232,25 +232,37 @@ const EINVAL: i32 = 22;
 
 /// Creates `path` for writing, with `O_DIRECT` where the platform and filesystem allow it.
 fn open_direct(path: &Path) -> std::io::Result<(File, bool)> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    match open_with_o_direct(&mut opts, path) {
+        Some(f) => Ok((f, true)),
+        None => Ok((File::create(path)?, false)),
+    }
+}
+
+/// Opens `path` for reads around the page cache, where the platform and filesystem allow it.
+fn open_direct_read(path: &Path) -> Option<File> {
+    open_with_o_direct(std::fs::OpenOptions::new().read(true), path)
+}
+
+/// `opts` with `O_DIRECT` added: `None` where the platform or the filesystem refuses it.
+fn open_with_o_direct(opts: &mut std::fs::OpenOptions, path: &Path) -> Option<File> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        if let Ok(f) = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(path)
-        {
-            return Ok((f, true));
-        }
+        opts.custom_flags(libc::O_DIRECT).open(path).ok()
     }
-    Ok((File::create(path)?, false))
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (opts, path);
+        None
+    }
 }
 
 /// A scratch file for data too large to hold in memory, written once and read back in pieces:
-/// written like the outputs (a writer thread, around the page cache) and removed from its
-/// folder as soon as it is open, so nothing is left behind however the run ends.
+/// written on a writer thread like the outputs (around the page cache or through it, as its
+/// constructor says) and removed from its folder as soon as it is open, so nothing is left
+/// behind however the run ends.
 pub struct ScratchFile {
     // In a mutex only so that a finished table can be shared between threads.
     writer: std::sync::Mutex<Option<BackgroundWriter>>,
@@ -444,24 +456,6 @@ impl std::ops::Deref for Bytes<'_> {
             Bytes::Borrowed(b) => b,
             Bytes::Owned { buf, start, len } => &buf[*start..*start + *len],
         }
-    }
-}
-
-/// Opens `path` for reads around the page cache, where the platform and filesystem allow it.
-fn open_direct_read(path: &Path) -> Option<File> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(path)
-            .ok()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = path;
-        None
     }
 }
 
