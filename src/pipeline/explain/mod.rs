@@ -22,7 +22,7 @@ use crate::pipeline::assess::Assessed;
 use crate::pipeline::ingest::InputFile;
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::engine::TraceEvent;
-use crate::pipeline::sla::{Timeline, calendar_for};
+use crate::pipeline::sla::{Timeline, Verdict, calendar_for};
 
 /// A stage time of the record.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -106,10 +106,24 @@ pub fn complaint(
     i: usize,
     lang: Lang,
 ) -> Result<Explanation> {
+    let verdicts = assessed.verdicts.of(i)?;
+    with_verdicts(cfg, rules, files, assessed, i, lang, &verdicts)
+}
+
+/// [`complaint`] with the complaint's verdicts already read (by the report, for a page of
+/// complaints at once: [`crate::pipeline::assess::VerdictTable::of_many`]).
+pub fn with_verdicts(
+    cfg: &Config,
+    rules: &RuleSet,
+    files: &[InputFile],
+    assessed: &Assessed,
+    i: usize,
+    lang: Lang,
+    verdicts: &[Verdict],
+) -> Result<Explanation> {
     let zone = &cfg.zone;
     let cls = &assessed.complaints.classified;
     let events = &assessed.events;
-    let verdicts = assessed.verdicts.of(i)?;
     let c = &cls.complaints[i];
     let file = |o: &crate::model::Origin| {
         format!(

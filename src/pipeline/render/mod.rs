@@ -634,7 +634,11 @@ fn explanations(
     let cls = &input.assessed.complaints.classified;
     let mut order: Vec<usize> = ids.iter().copied().collect();
     order.sort_by(|a, b| cls.complaints[*a].id.cmp(&cls.complaints[*b].id));
-    // Read from the assessed table: the trace of each complaint's evaluation, its verdicts.
+    // Read from the assessed table: the trace of each complaint's evaluation, its verdicts
+    // (the page's verdicts in one batch of reads; a page holds them, a few MB).
+    let verdicts = input.assessed.verdicts.of_many(&order)?;
+    let at: rustc_hash::FxHashMap<usize, usize> =
+        order.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     let cfg = input.cfg;
     explain::page(
         input.templates,
@@ -645,13 +649,14 @@ fn explanations(
         },
         &order,
         |i| {
-            crate::pipeline::explain::complaint(
+            crate::pipeline::explain::with_verdicts(
                 cfg,
                 input.rules,
                 input.files,
                 input.assessed,
                 i,
                 cfg.lang,
+                &verdicts[at[&i]],
             )
         },
         out,
