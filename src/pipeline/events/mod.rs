@@ -290,20 +290,44 @@ impl EventLog {
     /// explanation pages: a few tens of thousands of complaints, in order of their IDs, which
     /// need not be the log's). Without it each such window could sort a partition of its own.
     pub fn keep_only(&mut self, positions: impl IntoIterator<Item = usize>) -> Result<()> {
-        if self.store.is_none() {
+        let Some(store) = &self.store else {
             return Ok(());
-        }
-        let mut positions: Vec<usize> = positions.into_iter().collect();
-        positions.sort_unstable();
-        positions.dedup();
-        let mut kept = FxHashMap::default();
-        for p in positions.into_iter().filter(|&p| p < self.by_pos.len()) {
-            let w = self.window(p..p + 1)?;
-            let events = w.at(p).events;
-            if !events.is_empty() {
-                kept.insert(p as u32, Arc::new(events.to_vec()));
-            }
-        }
+        };
+        // Each complaint with events, keyed by the partition that holds them (a complaint's
+        // events are all in one): a partition at a time, read as one window, the partitions in
+        // parallel. One window per complaint on the calling thread sorted the partitions one
+        // after the other while the pool waited (0.2 s at 1 M).
+        let mut keyed: Vec<(usize, usize)> = positions
+            .into_iter()
+            .filter(|&p| p < self.by_pos.len() && self.by_pos[p].1 > 0)
+            .map(|p| (store.partition_of(self.by_pos[p].0), p))
+            .collect();
+        keyed.sort_unstable();
+        keyed.dedup();
+        let groups: Vec<&[(usize, usize)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
+        use rayon::prelude::*;
+        let this = &*self;
+        let found: Vec<Vec<(u32, Arc<Vec<Event>>)>> = groups
+            .par_iter()
+            .map(|group| {
+                let lo = group
+                    .iter()
+                    .map(|g| g.1)
+                    .min()
+                    .expect("a group is not empty");
+                let hi = group
+                    .iter()
+                    .map(|g| g.1)
+                    .max()
+                    .expect("a group is not empty");
+                let w = this.window(lo..hi + 1)?;
+                Ok(group
+                    .iter()
+                    .map(|&(_, p)| (p as u32, Arc::new(w.at(p).events.to_vec())))
+                    .collect())
+            })
+            .collect::<Result<_>>()?;
+        let kept: FxHashMap<u32, Arc<Vec<Event>>> = found.into_iter().flatten().collect();
         self.forget_sorted();
         self.kept = Some(kept);
         Ok(())

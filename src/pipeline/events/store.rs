@@ -295,7 +295,7 @@ impl Store {
         if hi <= lo {
             return Ok(Vec::new());
         }
-        let p0 = self.starts.partition_point(|&s| s <= lo) - 1;
+        let p0 = self.partition_of(lo);
         let parts: Vec<usize> = (p0..self.starts.len() - 1)
             .take_while(|&p| self.starts[p] < hi)
             .filter(|&p| self.starts[p + 1] > self.starts[p])
@@ -316,6 +316,11 @@ impl Store {
             })
             .collect::<Result<_>>()?;
         Ok(parts.iter().map(|&p| self.starts[p]).zip(got).collect())
+    }
+
+    /// The partition holding record `record`.
+    pub(super) fn partition_of(&self, record: u32) -> usize {
+        self.starts.partition_point(|&s| s <= record) - 1
     }
 
     /// Partitions sorted so far.
