@@ -13,12 +13,11 @@ use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
+mod records;
+
 use super::RenderInput;
-use crate::config::Lang;
 use crate::error::{Error, Result};
-use crate::model::{Field, FieldValue};
-use crate::pipeline::aggregate::{GroupRow, ReportContext, SlaCounts};
-use crate::privacy;
+use crate::pipeline::aggregate::{GroupRow, SlaCounts};
 use crate::time::Ts;
 
 /// Complaints written to the record sheet at most.
@@ -39,6 +38,21 @@ struct Formats {
     int: Format,
     num: Format,
     time: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color("#E8EEF9")
+                .set_align(FormatAlign::Center),
+            pct: Format::new().set_num_format("0.0%"),
+            int: Format::new().set_num_format("#,##0"),
+            num: Format::new().set_num_format("0.0"),
+            time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        }
+    }
 }
 
 /// Writes a sheet: a header row, then rows of typed cells; freezes the header.
@@ -147,16 +161,7 @@ fn write_workbook(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()>
             .set_title(format!("{} {}", m("title"), ctx.period.key))
             .set_creation_datetime(&created),
     );
-    let f = Formats {
-        header: Format::new()
-            .set_bold()
-            .set_background_color("#E8EEF9")
-            .set_align(FormatAlign::Center),
-        pct: Format::new().set_num_format("0.0%"),
-        int: Format::new().set_num_format("#,##0"),
-        num: Format::new().set_num_format("0.0"),
-        time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
-    };
+    let f = Formats::new();
     let mut s = Sheets {
         wb,
         f,
@@ -526,16 +531,24 @@ fn write_workbook(path: &std::path::Path, input: &RenderInput<'_>) -> Result<()>
             })
             .collect(),
     )?;
-    if records <= MAX_RECORD_ROWS {
-        records_sheet(path, &mut s, input, ctx, &members)?;
-    }
+    let begun = if records <= MAX_RECORD_ROWS {
+        records::begin(path, &mut s, input, ctx, members.len())?
+    } else {
+        None
+    };
     // Deflate level 1: the record sheet of a 1 M-complaint run is most of the workbook, and
     // level 6 spends a second more on the render's critical path for a 40 % smaller file.
+    // (The record rows, written in `records`, use the same level.)
     s.wb.set_zip_compression_level(1);
-    // Straight to the file, not through a buffer of the whole workbook (tens of MB at the
-    // render's memory peak).
     let mut file = crate::output::AtomicFile::create(path)?;
-    s.wb.save_to_writer(&mut file).map_err(xe)?;
+    match begun {
+        // The workbook without the record rows is small; they go straight to the file.
+        Some(begun) => {
+            let saved = s.wb.save_to_buffer().map_err(xe)?;
+            begun.save(saved, &members, input, &mut file, path)?;
+        }
+        None => s.wb.save_to_writer(&mut file).map_err(xe)?,
+    }
     file.commit()
 }
 
@@ -547,187 +560,6 @@ fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
         Cell::Int(c.open as i64),
         Cell::Pct(c.met_rate),
     ]
-}
-
-/// The report period's complaints (the company page's: received in the period), masked like
-/// `complaints.csv`. Written cell by cell rather than through [`Sheets::sheet`]: this is the one
-/// sheet that grows with the data, so it skips the intermediate rows and the autofit pass (a
-/// scan of every cell) and takes fixed column widths instead.
-fn records_sheet(
-    path: &std::path::Path,
-    s: &mut Sheets<'_>,
-    input: &RenderInput<'_>,
-    ctx: &ReportContext,
-    members: &[usize],
-) -> Result<()> {
-    let cls = &input.assessed.complaints.classified;
-    let unmask = input.cfg.unmask;
-    let zone = s.zone;
-    let mut header: Vec<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();
-    header.extend(cls.columns.iter().cloned());
-    let name = if ctx.lang == Lang::En {
-        "complaints"
-    } else {
-        "投诉明细"
-    };
-    let masker = cls.masker();
-    // Constant-memory mode: each row goes to a temporary file (next to the report) as soon as
-    // the next one starts, instead of every cell being held until the workbook is saved. At a
-    // month of a million-complaint year that was ~0.4 GB at the run's peak. Rows must then be
-    // written in order, which they are.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        s.wb.set_tempdir(dir).map_err(xe)?;
-    }
-    let ws: &mut Worksheet = s.wb.add_worksheet_with_constant_memory().map_err(xe)?;
-    ws.set_name(sheet_name(name)).map_err(xe)?;
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &s.f.header)
-            .map_err(xe)?;
-        let width = match Field::from_name(h) {
-            Some(Field::Text) => 60.0,
-            Some(f) if f.stage().is_some() => 19.0,
-            _ => (h.chars().count() as f64 + 2.0).max(10.0),
-        };
-        ws.set_column_width(c as u16, width).map_err(xe)?;
-    }
-    // A block of rows at a time: its cells (texts read and masked, times converted, rule
-    // outputs as text) are prepared on the pool, in parallel, while the writer, which must go
-    // row by row on one thread, writes the block before. The writer was render's critical
-    // path, with the other core idle once the pages were done.
-    let width = Field::ALL.len() + cls.columns.len();
-    let prepare = |block: &[usize]| -> Result<Vec<RecordCell>> {
-        let window = cls
-            .texts
-            .window(block.iter().map(|&i| cls.complaints[i].text_at))?;
-        use rayon::prelude::*;
-        let rows: Vec<Result<Vec<RecordCell>>> = block
-            .par_chunks(256)
-            .map(|rows| {
-                let mut cells = Vec::with_capacity(rows.len() * width);
-                for &i in rows {
-                    record_cells(&mut cells, i, cls, &window, masker, unmask, zone)?;
-                }
-                Ok(cells)
-            })
-            .collect();
-        let mut cells = Vec::new();
-        for r in rows {
-            cells.extend(r?);
-        }
-        Ok(cells)
-    };
-    let blocks: Vec<&[usize]> = members.chunks(TEXT_BLOCK).collect();
-    let mut next = blocks.first().map(|b| prepare(b)).transpose()?;
-    let mut row = 1u32;
-    for k in 0..blocks.len() {
-        let cells = next
-            .take()
-            .expect("each block is prepared before it is written");
-        let (written, prepared) = rayon::join(
-            || write_cells(ws, row, width, cells, &s.f),
-            || blocks.get(k + 1).map(|b| prepare(b)).transpose(),
-        );
-        written?;
-        next = prepared?;
-        row += blocks[k].len() as u32;
-    }
-    ws.set_freeze_panes(1, 0).map_err(xe)?;
-    Ok(())
-}
-
-/// Rows of the record sheet whose texts are read (and cells prepared) at a time.
-const TEXT_BLOCK: usize = 4096;
-
-/// One cell of the record sheet, prepared for the writer.
-enum RecordCell {
-    Empty,
-    Text(String),
-    Time(ExcelDateTime),
-    Num(f64),
-}
-
-/// Complaint `i`'s cells, in the sheet's column order (the canonical fields, then the rule
-/// outputs), masked as `complaints.csv` is unless `unmask`.
-fn record_cells(
-    out: &mut Vec<RecordCell>,
-    i: usize,
-    cls: &crate::pipeline::rules::classify::Classified,
-    window: &crate::texts::TextWindow,
-    masker: &privacy::Masker,
-    unmask: bool,
-    zone: &crate::time::Zone,
-) -> Result<()> {
-    let c = &cls.complaints[i];
-    for f in Field::ALL {
-        // The text from the window; other fields from the row.
-        let text = match (f, c.get_unless_text(f)) {
-            (Field::Text, _) => window.get(c.text_at),
-            (_, FieldValue::Str(v)) => Some(v.as_str()),
-            (_, FieldValue::Inline(v)) => Some(v),
-            (_, FieldValue::Absent) => None,
-            (_, FieldValue::Ts(t)) => {
-                out.push(RecordCell::Time(excel_time(zone, t)?));
-                continue;
-            }
-            (_, FieldValue::Num(n)) => {
-                out.push(RecordCell::Num(n));
-                continue;
-            }
-        };
-        out.push(match text {
-            Some(v) if !v.is_empty() => {
-                let text = if unmask {
-                    std::borrow::Cow::Borrowed(v)
-                } else {
-                    match f {
-                        Field::Complainant => privacy::mask_name(v).into(),
-                        Field::Phone => privacy::mask_phone(v).into(),
-                        Field::Text => masker.mask(v).into(),
-                        Field::ComplaintId => std::borrow::Cow::Borrowed(v),
-                        _ => privacy::mask_phones(v),
-                    }
-                };
-                RecordCell::Text(excel_text(&text).into_owned())
-            }
-            _ => RecordCell::Empty,
-        });
-    }
-    for v in &cls.values[i] {
-        let t = v.text(zone);
-        out.push(if t.is_empty() {
-            RecordCell::Empty
-        } else {
-            RecordCell::Text(t)
-        });
-    }
-    Ok(())
-}
-
-/// Writes prepared cells, `width` a row, from row `first`.
-fn write_cells(
-    ws: &mut Worksheet,
-    first: u32,
-    width: usize,
-    cells: Vec<RecordCell>,
-    f: &Formats,
-) -> Result<()> {
-    for (k, cell) in cells.into_iter().enumerate() {
-        let (r, col) = (first + (k / width) as u32, (k % width) as u16);
-        match cell {
-            RecordCell::Empty => {}
-            RecordCell::Text(t) => {
-                ws.write_string(r, col, t).map_err(xe)?;
-            }
-            RecordCell::Time(t) => {
-                ws.write_datetime_with_format(r, col, &t, &f.time)
-                    .map_err(xe)?;
-            }
-            RecordCell::Num(n) => {
-                ws.write_number_with_format(r, col, n, &f.num).map_err(xe)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Excel's longest cell text, in characters.
