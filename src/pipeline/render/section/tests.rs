@@ -333,3 +333,14 @@ fn a_missing_message_falls_back_to_the_template() {
     words.remove("explain.row");
     assert!(render(&words, Lang::Zh, &explanations()[0]).is_err());
 }
+
+proptest::proptest! {
+    /// The escape written here is minijinja's `HtmlEscape`, on any text (weighted towards the
+    /// characters it escapes).
+    #[test]
+    fn escaping_matches_minijinjas(s in "[<>&\"'/a-z电梯 \u{202e}]{0,24}|\\PC{0,24}") {
+        let mut out = String::from("kept:");
+        escape_into(&mut out, &s);
+        proptest::prop_assert_eq!(out, format!("kept:{}", HtmlEscape(&s)));
+    }
+}
