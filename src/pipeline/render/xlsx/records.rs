@@ -158,7 +158,11 @@ fn find_sheet(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>) -> Option
         }
         let mut xml = String::new();
         entry.read_to_string(&mut xml).ok()?;
-        if xml.contains(MARKER) {
+        // The probe cell itself, as rust_xlsxwriter writes it: a header named like the marker
+        // (a rule output's column) is in row 1, and other sheets keep their texts elsewhere.
+        if xml.contains(&format!(
+            "<c r=\"C2\" t=\"inlineStr\"><is><t>{MARKER}</t></is></c>"
+        )) {
             return Some((name, xml));
         }
     }

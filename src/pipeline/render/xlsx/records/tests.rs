@@ -120,8 +120,12 @@ fn record_rows_are_written_as_rust_xlsxwriter_writes_them() {
     let begun = add_sheet(&path, &mut b, "投诉明细", &header, rows.len())
         .unwrap()
         .unwrap();
-    let saved = sheet_xml(b.wb.save_to_buffer().unwrap(), "xl/worksheets/sheet2.xml");
-    assert!(saved.contains(MARKER));
+    let workbook = b.wb.save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(workbook.clone())).unwrap();
+    let (name, found) = find_sheet(&mut archive).expect("the probe row is found");
+    assert_eq!(name, "xl/worksheets/sheet2.xml");
+    let saved = sheet_xml(workbook, "xl/worksheets/sheet2.xml");
+    assert_eq!(found, saved);
     let layout = Layout::read(&saved, begun.width, rows.len()).unwrap();
     let mut got = layout.head.clone().into_bytes();
     for (r, row) in rows.iter().enumerate() {
