@@ -31,6 +31,9 @@ const MARKER: &str = "complaints: the record rows go here";
 /// Rows of the record sheet whose texts are read (and cells prepared) at a time.
 const TEXT_BLOCK: usize = 4096;
 
+/// Rows a task of the pool formats at a time.
+const ROWS_PER_TASK: usize = 256;
+
 /// Excel's longest text, in UTF-16 units (rust_xlsxwriter refuses longer).
 const MAX_UTF16: usize = 32_767;
 
@@ -115,7 +118,11 @@ impl Begun {
         path: &std::path::Path,
     ) -> Result<()> {
         let bad = |what: &str| Error::Other(format!("{}: {what}", path.display()));
-        let zerr = |e: zip::result::ZipError| bad(&format!("rewriting the workbook: {e}"));
+        // A failed write (a full disk) names the file, as every other output's does.
+        let zerr = |e: zip::result::ZipError| match e {
+            zip::result::ZipError::Io(e) => Error::io(path, e),
+            e => bad(&format!("rewriting the workbook: {e}")),
+        };
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(saved)).map_err(zerr)?;
         let (sheet, xml) = find_sheet(&mut archive).ok_or_else(|| {
             bad("internal error: the record sheet's probe row is not in the workbook")
@@ -139,7 +146,7 @@ impl Begun {
             drop(entry);
             zw.start_file(sheet.as_str(), options).map_err(zerr)?;
             zw.write_all(layout.head.as_bytes()).map_err(io)?;
-            rows(&mut zw, members, input, &layout.cells)?;
+            rows(&mut zw, members, input, &layout.cells, path)?;
             zw.write_all(layout.tail.as_bytes()).map_err(io)?;
         }
         zw.finish().map_err(zerr)?;
@@ -227,6 +234,7 @@ fn rows(
     members: &[usize],
     input: &RenderInput<'_>,
     style: &CellStyle,
+    path: &std::path::Path,
 ) -> Result<()> {
     let cls = &input.assessed.complaints.classified;
     let unmask = input.cfg.unmask;
@@ -240,7 +248,7 @@ fn rows(
             .window(block.iter().map(|&i| cls.complaints[i].text_at))?;
         use rayon::prelude::*;
         block
-            .par_chunks(256)
+            .par_chunks(ROWS_PER_TASK)
             .enumerate()
             .map(|(k, chunk)| {
                 let mut cells = Vec::with_capacity(width);
@@ -248,13 +256,14 @@ fn rows(
                 for (j, &i) in chunk.iter().enumerate() {
                     cells.clear();
                     record_cells(&mut cells, i, cls, &window, masker, unmask, zone)?;
-                    style.row(&mut xml, first_row + (k * 256 + j) as u32, &cells)?;
+                    let row = first_row + (k * ROWS_PER_TASK + j) as u32;
+                    style.row(&mut xml, row, &cells)?;
                 }
                 Ok(xml)
             })
             .collect()
     };
-    let io = |e: std::io::Error| Error::Other(format!("writing the record sheet: {e}"));
+    let io = |e: std::io::Error| Error::io(path, e);
     let blocks: Vec<&[usize]> = members.chunks(TEXT_BLOCK).collect();
     let mut next = blocks.first().map(|b| prepare(2, b)).transpose()?;
     let mut row = 2u32;
