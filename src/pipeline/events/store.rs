@@ -219,26 +219,13 @@ impl Spill {
     /// order (then log order).
     fn sort_partition(&self, p: usize) -> Result<Vec<Event>> {
         let first = p << self.shift;
-        let last = ((p + 1) << self.shift).min(self.complaints);
-        let blocks = self.blocks[p]
-            .iter()
-            .map(|&(offset, len)| self.spool.read(offset, len))
-            .collect::<Result<Vec<_>>>()?;
+        let blocks = self.read_partition(p)?;
         let records = || blocks.iter().flat_map(|b| b.chunks_exact(SPILLED));
         // A counting sort by complaint keeps log order inside a complaint; each complaint's run
-        // is then put in time order (a log is written in time order, so a run usually is
-        // already: it is only checked). Origins are unique, so the order is total and an
-        // unstable sort deterministic: that of sorting the whole log by (complaint, time,
-        // origin).
-        let owner = |r: &[u8]| u32::from_le_bytes(r[0..4].try_into().expect("4 bytes")) as usize;
-        let mut start = vec![0u32; last - first + 1];
-        for r in records() {
-            start[owner(r) - first + 1] += 1;
-        }
-        for i in 0..last - first {
-            start[i + 1] += start[i];
-        }
-        let mut out = vec![Event::EMPTY; start[last - first] as usize];
+        // is then put in time order (`in_time_order`).
+        let start = self.run_starts(p, records());
+        let mut out =
+            vec![Event::EMPTY; *start.last().expect("a start per run, and the end") as usize];
         let mut next = start.clone();
         for r in records() {
             let slot = &mut next[owner(r) - first];
@@ -246,14 +233,76 @@ impl Spill {
             *slot += 1;
         }
         drop(blocks);
-        let key = |e: &Event| (e.at, e.origin);
         for w in start.windows(2) {
-            let run = &mut out[w[0] as usize..w[1] as usize];
-            if !run.windows(2).all(|p| key(&p[0]) <= key(&p[1])) {
-                run.sort_unstable_by_key(key);
-            }
+            in_time_order(&mut out[w[0] as usize..w[1] as usize]);
         }
         Ok(out)
+    }
+
+    /// Partition `p`'s blocks, as written.
+    fn read_partition(&self, p: usize) -> Result<Vec<crate::output::Bytes<'_>>> {
+        self.blocks[p]
+            .iter()
+            .map(|&(offset, len)| self.spool.read(offset, len))
+            .collect()
+    }
+
+    /// Where each complaint's run starts in partition `p` sorted, then where it ends: the
+    /// prefix sums of its complaints' counts in `records`.
+    fn run_starts<'r>(&self, p: usize, records: impl Iterator<Item = &'r [u8]>) -> Vec<u32> {
+        let first = p << self.shift;
+        let last = ((p + 1) << self.shift).min(self.complaints);
+        let mut start = vec![0u32; last - first + 1];
+        for r in records {
+            start[owner(r) - first + 1] += 1;
+        }
+        for i in 0..last - first {
+            start[i + 1] += start[i];
+        }
+        start
+    }
+
+    /// The runs of partition `p` sorted that start at `wanted` (offsets into it, each of a
+    /// complaint with events), each as [`Spill::sort_partition`] orders it, in the order given;
+    /// without sorting the rest of the partition.
+    fn runs_of(&self, p: usize, wanted: &[u32]) -> Result<Vec<Vec<Event>>> {
+        let first = p << self.shift;
+        let blocks = self.read_partition(p)?;
+        let records = || blocks.iter().flat_map(|b| b.chunks_exact(SPILLED));
+        let start = self.run_starts(p, records());
+        // Each wanted run's complaint: the last whose run starts there (those before it at the
+        // same offset have no events).
+        let mut slot = vec![u32::MAX; start.len() - 1];
+        for (k, &at) in wanted.iter().enumerate() {
+            let c = start.partition_point(|&s| s <= at) - 1;
+            slot[c] = k as u32;
+        }
+        let mut out: Vec<Vec<Event>> = wanted.iter().map(|_| Vec::new()).collect();
+        for r in records() {
+            let k = slot[owner(r) - first];
+            if k != u32::MAX {
+                out[k as usize].push(decode(&r[4..]));
+            }
+        }
+        for run in &mut out {
+            in_time_order(run);
+        }
+        Ok(out)
+    }
+}
+
+/// The complaint a spilled record belongs to.
+fn owner(r: &[u8]) -> usize {
+    u32::from_le_bytes(r[0..4].try_into().expect("4 bytes")) as usize
+}
+
+/// Puts one complaint's run, in log order, in time order (a log is written in time order, so a
+/// run usually is already: it is only checked). Origins are unique, so the order is total and
+/// an unstable sort deterministic: that of sorting the whole log by (complaint, time, origin).
+fn in_time_order(run: &mut [Event]) {
+    let key = |e: &Event| (e.at, e.origin);
+    if !run.windows(2).all(|p| key(&p[0]) <= key(&p[1])) {
+        run.sort_unstable_by_key(key);
     }
 }
 
@@ -270,7 +319,8 @@ pub(super) struct Store {
     starts: Vec<u32>,
     /// Partitions lately sorted, the latest last.
     recent: Mutex<Vec<(usize, Arc<Vec<Event>>)>>,
-    /// Partitions sorted so far (a partition sorted twice counts twice).
+    /// Partitions sorted so far, or read for some of their runs ([`Store::runs_in`]); a
+    /// partition sorted twice counts twice.
     sorts: AtomicUsize,
 }
 
@@ -321,6 +371,18 @@ impl Store {
     /// The partition holding record `record`.
     pub(super) fn partition_of(&self, record: u32) -> usize {
         self.starts.partition_point(|&s| s <= record) - 1
+    }
+
+    /// The events of the complaints whose runs start at records `wanted` (of the log's order,
+    /// each a complaint with events, all in partition `p`), in the order given: what windows
+    /// of those complaints would show, without the whole partition sorted (and allocated:
+    /// fresh memory is slow on these machines) for a few of its complaints. Counted as a sort.
+    pub(super) fn runs_in(&self, p: usize, wanted: &[u32]) -> Result<Vec<Vec<Event>>> {
+        let base = self.starts[p];
+        let local: Vec<u32> = wanted.iter().map(|&r| r - base).collect();
+        let runs = self.spill.runs_of(p, &local)?;
+        self.sorts.fetch_add(1, Ordering::Relaxed);
+        Ok(runs)
     }
 
     /// Partitions sorted so far.
