@@ -82,6 +82,7 @@ fn render_templates(cfg: &Config, p: &Prepared) -> Result<Diagnostics> {
                         &judged.assessed,
                         i,
                         lang,
+                        &judged.assessed.verdicts.of(i)?,
                     )
                 },
                 &mut std::io::sink(),

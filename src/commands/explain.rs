@@ -29,6 +29,7 @@ pub fn run(args: &ExplainArgs, now: Ts) -> Result<i32> {
         &judged.assessed,
         i,
         crate::format::Lang::En,
+        &judged.assessed.verdicts.of(i)?,
     )?
     .text();
     let mut out = std::io::stdout().lock();

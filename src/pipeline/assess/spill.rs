@@ -82,15 +82,7 @@ impl VerdictSpill {
 
     /// Verdicts `from..to` (record numbers).
     pub(crate) fn read(&self, from: u64, to: u64) -> Result<Vec<Verdict>> {
-        if to <= from {
-            return Ok(Vec::new());
-        }
-        let mut buf = vec![0u8; (to - from) as usize * RECORD];
-        self.file.read_at(from * RECORD as u64, &mut buf)?;
-        Ok(buf
-            .chunks_exact(RECORD)
-            .map(|r| decode(r, &self.notes))
-            .collect())
+        Ok(self.read_many(&[(from, to)])?.pop().unwrap_or_default())
     }
 
     /// The verdicts of each record range in `ranges` (`from..to`), in the order given.

@@ -96,23 +96,10 @@ impl Explanation {
     }
 }
 
-/// The explanation of complaint `i` of the assessed table; `lang` is the language of the
-/// limits in words.
+/// The explanation of complaint `i` of the assessed table, whose verdicts are `verdicts`
+/// ([`crate::pipeline::assess::VerdictTable::of`], or `of_many` for a page of complaints at
+/// once); `lang` is the language of the limits in words.
 pub fn complaint(
-    cfg: &Config,
-    rules: &RuleSet,
-    files: &[InputFile],
-    assessed: &Assessed,
-    i: usize,
-    lang: Lang,
-) -> Result<Explanation> {
-    let verdicts = assessed.verdicts.of(i)?;
-    with_verdicts(cfg, rules, files, assessed, i, lang, &verdicts)
-}
-
-/// [`complaint`] with the complaint's verdicts already read (by the report, for a page of
-/// complaints at once: [`crate::pipeline::assess::VerdictTable::of_many`]).
-pub fn with_verdicts(
     cfg: &Config,
     rules: &RuleSet,
     files: &[InputFile],

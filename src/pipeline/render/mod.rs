@@ -649,7 +649,7 @@ fn explanations(
         },
         &order,
         |i| {
-            crate::pipeline::explain::with_verdicts(
+            crate::pipeline::explain::complaint(
                 cfg,
                 input.rules,
                 input.files,

@@ -324,7 +324,8 @@ impl CellStyle {
             match cell {
                 RecordCell::Empty => {}
                 RecordCell::Text(t) => {
-                    if t.encode_utf16().count() > MAX_UTF16 {
+                    // UTF-16 units never outnumber UTF-8 bytes: most texts need no count.
+                    if t.len() > MAX_UTF16 && t.encode_utf16().count() > MAX_UTF16 {
                         return Err(xe(XlsxError::MaxStringLengthExceeded));
                     }
                     open(out, 0);
