@@ -21,23 +21,22 @@
 
 mod columns;
 mod dedupe;
+mod interner;
 pub mod profile;
 
 use std::collections::BTreeMap;
 
 mod headers;
 
-use rustc_hash::FxHashSet;
-
 use chrono::Datelike;
 
 use self::columns::{Plan, PlanInput, Slot};
 use self::dedupe::dedupe;
+use self::interner::Interner;
 use crate::config::CellSettings;
 use crate::error::{Error, Result};
 use crate::model::{
-    Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, Str, TextRef,
-    append_in_parallel,
+    Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, TextRef, append_in_parallel,
 };
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
@@ -563,25 +562,6 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
     }
 }
 
-/// Shares equal strings within one column of one chunk. Keyed by the shared string itself
-/// (looked up as `&str`), so a new value costs one allocation, not a key copy besides.
-///
-/// One per column, not one per chunk: a categorical column's few values stay in a table that
-/// fits the cache, whatever the large columns hold. And a column whose values hardly repeat (a
-/// phone number per complaint) stops being interned: after [`Interner::PROBE`] lookups with
-/// fewer than one in [`Interner::MIN_REPEAT`] found, every value of the column is a plain new
-/// string for the rest of the chunk. Hashing and inserting such a value saves nothing. On the
-/// kit's 1 M export, the interner's share of the run's samples fell from 231 to 158 of ~2,600.
-/// Values are equal either way: only whether two complaints share an allocation changes.
-#[derive(Default)]
-struct Interner {
-    set: FxHashSet<Str>,
-    looked: u32,
-    found: u32,
-    /// Not interning: the column's values did not repeat in the first lookups.
-    direct: bool,
-}
-
 /// What a chunk's records are stored into besides their rows: an interner per column, and
 /// its texts end to end (appended to the run's text store when the chunk is placed).
 struct ChunkStore {
@@ -598,69 +578,9 @@ impl ChunkStore {
     }
 }
 
-impl Interner {
-    /// Lookups after which a column that does not repeat stops being interned.
-    const PROBE: u32 = 2048;
-    /// A column keeps being interned if at least one lookup in this many found its value.
-    const MIN_REPEAT: u32 = 20;
-
-    fn get(&mut self, s: &str) -> Str {
-        if self.direct {
-            return Str::from(s);
-        }
-        self.looked += 1;
-        if let Some(v) = self.set.get(s) {
-            self.found += 1;
-            return v.clone();
-        }
-        if self.looked == Self::PROBE && self.found * Self::MIN_REPEAT < Self::PROBE {
-            self.direct = true;
-            self.set = FxHashSet::default();
-            return Str::from(s);
-        }
-        let v = Str::from(s);
-        self.set.insert(v.clone());
-        v
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::model::permute;
-
-    /// A column whose values repeat keeps sharing them; one whose values do not (a phone per
-    /// row) stops being interned after the probe, and its values stay equal to the cells.
-    #[test]
-    fn a_column_is_interned_while_its_values_repeat() {
-        let probe = super::Interner::PROBE as usize;
-        let mut repeating = super::Interner::default();
-        let first = repeating.get("已关闭");
-        for _ in 0..probe * 2 {
-            assert!(repeating.get("已关闭").ptr_eq(&first));
-        }
-        assert!(!repeating.direct);
-        let mut unique = super::Interner::default();
-        for i in 0..probe * 2 {
-            let cell = format!("1380000{i:04}");
-            assert_eq!(unique.get(&cell).as_str(), cell);
-        }
-        assert!(unique.direct);
-        assert!(unique.set.is_empty());
-        // A value seen again after the switch is equal, but no longer shared.
-        let again = unique.get("13800000000");
-        assert_eq!(again.as_str(), "13800000000");
-        // One in twenty found is enough to go on interning.
-        let mut some = super::Interner::default();
-        for i in 0..probe {
-            let cell = if i % 16 == 0 {
-                "A".to_owned()
-            } else {
-                format!("v{i}")
-            };
-            some.get(&cell);
-        }
-        assert!(!some.direct);
-    }
 
     /// The shortcut past the bound answers as the local time does, in zones east and west.
     #[test]
