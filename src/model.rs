@@ -617,23 +617,57 @@ pub fn append_in_parallel<T: Send, P: Send, C: Send>(
     unsafe { dst.set_len(dst.len() + more) };
 }
 
-/// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, with swaps along the cycles of
-/// the permutation (`order` must be a permutation of `0..v.len()`).
+/// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, moving each element once along
+/// the cycles of the permutation. `order` must be a permutation of `0..v.len()`; anything else
+/// panics before `v` is touched.
+///
+/// Moves, not swaps: a swap copies both elements through a temporary, twice the bytes of a
+/// move. The complaints dedupe reorders are 208 bytes each, and an export that is nearly in
+/// receipt order still has long cycles (one late row shifts every row between its place and
+/// where it was written), so at a million rows the swaps were a serial 0.1 s.
 pub fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
-    debug_assert_eq!(v.len(), order.len());
+    assert!(
+        is_permutation(&order, v.len()),
+        "permute: the order is not a permutation of 0..{}",
+        v.len()
+    );
+    let p = v.as_mut_ptr();
     for start in 0..v.len() {
-        // Follow the cycle through `start`, marking visited positions with their own index.
-        let mut k = start;
-        loop {
-            let from = order[k] as usize;
-            order[k] = k as u32;
-            if from == start {
-                break;
+        if order[start] as usize == start {
+            continue;
+        }
+        // SAFETY: `order` is a permutation of the slice's indices (checked above), so the
+        // cycle through `start` returns to it: every slot on it is read once, before it is
+        // written once, and the element taken out of `start` fills the cycle's last slot. All
+        // indices are in bounds and nothing in the loop can panic, so no element is ever
+        // dropped twice or lost.
+        unsafe {
+            let held = std::ptr::read(p.add(start));
+            let mut k = start;
+            loop {
+                let from = order[k] as usize;
+                order[k] = k as u32;
+                if from == start {
+                    std::ptr::write(p.add(k), held);
+                    break;
+                }
+                std::ptr::copy_nonoverlapping(p.add(from), p.add(k), 1);
+                k = from;
             }
-            v.swap(k, from);
-            k = from;
         }
     }
+}
+
+/// True when `order` holds each of `0..n` exactly once.
+fn is_permutation(order: &[u32], n: usize) -> bool {
+    if order.len() != n {
+        return false;
+    }
+    let mut seen = vec![false; n];
+    order.iter().all(|&i| {
+        seen.get_mut(i as usize)
+            .is_some_and(|s| !std::mem::replace(s, true))
+    })
 }
 
 /// Wall time per stage, in milliseconds, in stage order, and the process's peak resident

@@ -648,6 +648,20 @@ mod tests {
         assert!(empty.is_empty());
     }
 
+    /// An order that repeats or misses an index, or is too long or short, panics before any
+    /// element moves (moving along such an order would drop one element twice).
+    #[test]
+    fn permute_refuses_what_is_not_a_permutation() {
+        for bad in [vec![0, 0, 1], vec![0, 1, 3], vec![0, 1], vec![2, 1, 0, 3]] {
+            let mut v = vec![String::from("a"), "b".into(), "c".into()];
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                permute(&mut v, bad.clone())
+            }));
+            assert!(r.is_err(), "{bad:?} was taken");
+            assert_eq!(v, ["a", "b", "c"]);
+        }
+    }
+
     proptest! {
         #[test]
         fn appending_in_parallel_matches_appending_in_turn(
