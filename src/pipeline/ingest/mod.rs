@@ -371,8 +371,10 @@ impl Source {
                             };
                             sha2::Digest::update(&mut hasher, block.raw);
                             let spare = spare_rx.try_recv().unwrap_or_default();
+                            let mut owned = OwnedBlock::of(&block);
+                            owned.text = csv.take_block(spare.into_bytes());
                             // A closed channel: the parse failed and the caller is returning.
-                            if tx.send(Ok(OwnedBlock::copy(&block, spare))).is_err() {
+                            if tx.send(Ok(owned)).is_err() {
                                 break;
                             }
                         }
@@ -440,11 +442,10 @@ struct OwnedBlock {
 }
 
 impl OwnedBlock {
-    fn copy(b: &stream::Block<'_>, mut text: String) -> OwnedBlock {
-        text.clear();
-        text.push_str(b.text);
+    /// The block's facts, its text still to be taken.
+    fn of(b: &stream::Block<'_>) -> OwnedBlock {
         OwnedBlock {
-            text,
+            text: String::new(),
             first_line: b.first_line,
             raw_bytes: b.raw_bytes as u64,
             had_errors: b.had_errors,

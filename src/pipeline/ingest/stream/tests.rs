@@ -9,11 +9,22 @@ fn read_all(bytes: &[u8], block: usize) -> (Vec<(u32, Vec<String>)>, &'static st
     o.stream.skip_to_line(2);
     let mut out = Vec::new();
     let mut hasher = o.stream.take_hasher();
+    // As the reader thread does: each block's text taken out of the stream, and the buffer
+    // of the block before last given back as the spare (the stream's buffer changes hands).
+    let mut spares: Vec<String> = Vec::new();
     while let Some(b) = o.stream.next_block().unwrap() {
         hasher.update(b.raw);
-        csv_file::for_each_record(b.text, b.first_line, |line, rec| {
+        let first_line = b.first_line;
+        let spare = if spares.len() > 1 {
+            spares.remove(0)
+        } else {
+            String::new()
+        };
+        let text = o.stream.take_block(spare.into_bytes());
+        csv_file::for_each_record(&text, first_line, |line, rec| {
             out.push((line, rec.iter().map(str::to_owned).collect()));
         });
+        spares.push(text);
     }
     (out, o.encoding, hex_digest(hasher))
 }
