@@ -562,18 +562,30 @@ fn sla_cells(c: &SlaCounts) -> Vec<Cell> {
     ]
 }
 
-/// Excel's longest cell text, in characters.
-const EXCEL_MAX_CHARS: usize = 32_767;
+/// Excel's longest cell text, in UTF-16 units (as Excel and rust_xlsxwriter count it: a
+/// character beyond the Basic Multilingual Plane, such as an emoji, takes two).
+const EXCEL_MAX_UTF16: usize = 32_767;
 
 /// Text for a workbook cell: longer than Excel holds, it is cut with a note, since a writer
-/// error there would fail the run over one long complaint text (the CSV has it whole).
+/// error there would fail the run over one long complaint text (the CSV has it whole). The cut
+/// counts UTF-16 units as Excel does: counted in characters, a text of 20,000 emoji passed
+/// here and was then refused by the writer, failing the run.
 fn excel_text(s: &str) -> std::borrow::Cow<'_, str> {
     const NOTE: &str = "…[truncated: the whole text is in complaints.csv]";
-    if s.len() <= EXCEL_MAX_CHARS || s.chars().count() <= EXCEL_MAX_CHARS {
+    // UTF-16 units never outnumber UTF-8 bytes: most texts need no count.
+    if s.len() <= EXCEL_MAX_UTF16 || s.encode_utf16().count() <= EXCEL_MAX_UTF16 {
         return std::borrow::Cow::Borrowed(s);
     }
-    let keep = EXCEL_MAX_CHARS - NOTE.chars().count();
-    let mut t: String = s.chars().take(keep).collect();
+    let mut room = EXCEL_MAX_UTF16 - NOTE.encode_utf16().count();
+    let mut t: String = s
+        .chars()
+        .take_while(|c| {
+            let units = c.len_utf16();
+            let fits = units <= room;
+            room = room.saturating_sub(units);
+            fits
+        })
+        .collect();
     t.push_str(NOTE);
     std::borrow::Cow::Owned(t)
 }
@@ -588,6 +600,31 @@ fn excel_time(zone: &crate::time::Zone, t: Ts) -> Result<ExcelDateTime> {
 
 #[cfg(test)]
 mod tests {
+    /// Texts are cut to Excel's length in UTF-16 units, with the note, and kept whole when
+    /// they fit: also a text of astral characters (two units each) shorter than the limit in
+    /// characters, which the writer would refuse uncut.
+    #[test]
+    fn long_texts_are_cut_to_excels_length_in_utf16_units() {
+        use super::{EXCEL_MAX_UTF16, excel_text};
+        let units = |s: &str| s.encode_utf16().count();
+        let fits = "投".repeat(EXCEL_MAX_UTF16);
+        assert!(matches!(excel_text(&fits), std::borrow::Cow::Borrowed(_)));
+        for long in [
+            "投".repeat(EXCEL_MAX_UTF16 + 1),
+            "😀".repeat(20_000),
+            format!("a{}", "😀".repeat(EXCEL_MAX_UTF16 / 2 + 1)),
+        ] {
+            let cut = excel_text(&long);
+            assert!(units(&cut) <= EXCEL_MAX_UTF16, "{} units", units(&cut));
+            assert!(units(&cut) >= EXCEL_MAX_UTF16 - 1, "{} units", units(&cut));
+            assert!(cut.ends_with("complaints.csv]"));
+            let kept = cut.split('…').next().unwrap();
+            assert!(long.starts_with(kept));
+        }
+        let half = "😀".repeat(EXCEL_MAX_UTF16 / 2);
+        assert_eq!(excel_text(&half), half.as_str());
+    }
+
     /// The workbook writer's panic on a failed write becomes an error naming the file and the
     /// cause, as a full disk gives it.
     #[test]

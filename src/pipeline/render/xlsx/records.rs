@@ -17,7 +17,7 @@ use std::io::Write;
 use rust_xlsxwriter::{ExcelDateTime, Worksheet, XlsxError};
 use zip::write::SimpleFileOptions;
 
-use super::{Sheets, excel_text, excel_time, sheet_name, xe};
+use super::{EXCEL_MAX_UTF16, Sheets, excel_text, excel_time, sheet_name, xe};
 use crate::config::Lang;
 use crate::error::{Error, Result};
 use crate::model::{Field, FieldValue};
@@ -33,9 +33,6 @@ const TEXT_BLOCK: usize = 4096;
 
 /// Rows a task of the pool formats at a time.
 const ROWS_PER_TASK: usize = 256;
-
-/// Excel's longest text, in UTF-16 units (rust_xlsxwriter refuses longer).
-const MAX_UTF16: usize = 32_767;
 
 /// The record sheet, begun: its header and probe row are in the workbook.
 pub(super) struct Begun {
@@ -325,7 +322,7 @@ impl CellStyle {
                 RecordCell::Empty => {}
                 RecordCell::Text(t) => {
                     // UTF-16 units never outnumber UTF-8 bytes: most texts need no count.
-                    if t.len() > MAX_UTF16 && t.encode_utf16().count() > MAX_UTF16 {
+                    if t.len() > EXCEL_MAX_UTF16 && t.encode_utf16().count() > EXCEL_MAX_UTF16 {
                         return Err(xe(XlsxError::MaxStringLengthExceeded));
                     }
                     open(out, 0);

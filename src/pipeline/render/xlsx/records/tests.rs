@@ -149,8 +149,8 @@ fn a_text_beyond_excels_length_is_refused() {
         num: 2,
     };
     let mut out = Vec::new();
-    let long = "😀".repeat(MAX_UTF16 / 2 + 1);
+    let long = "😀".repeat(EXCEL_MAX_UTF16 / 2 + 1);
     assert!(cells.row(&mut out, 2, &[RecordCell::Text(long)]).is_err());
-    let fits = "😀".repeat(MAX_UTF16 / 2);
+    let fits = "😀".repeat(EXCEL_MAX_UTF16 / 2);
     assert!(cells.row(&mut out, 2, &[RecordCell::Text(fits)]).is_ok());
 }
