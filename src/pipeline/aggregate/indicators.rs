@@ -8,7 +8,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::kpi::{self, Binder};
-use super::queries::{COMPANY, FINE, Parts, by, codes, floats, gather};
+use super::queries::{COMPANY, FINE, Parts, by, codes, floats, gather, grouped};
 use crate::error::Result;
 use crate::pipeline::assess::{Assessed, Dicts, pe};
 use crate::pipeline::rules::RuleSet;
@@ -71,15 +71,7 @@ pub(super) fn indicators(
             let mut each =
                 |df: &DataFrame, local: &Dicts, anchor: &str, weight: Option<&str>| -> Result<()> {
                     let aggs = aggregations_of(rules, &additive, df, local, anchor, weight)?;
-                    parts.push(
-                        df.clone()
-                            .lazy()
-                            .group_by(by(&["period", "project"]))
-                            .agg(aggs)
-                            .collect()
-                            .map_err(pe)?
-                            .lazy(),
-                    );
+                    parts.push(grouped(df.clone().lazy(), &["period", "project"], aggs)?.lazy());
                     Ok(())
                 };
             match over {
@@ -121,12 +113,11 @@ pub(super) fn indicators(
                         (0..n).map(move |j| col(format!("{}.{j}", kpis[*k].key)).sum())
                     })
                     .collect();
-                let per_project = concat(parts, UnionArgs::default())
-                    .map_err(pe)?
-                    .group_by(by(&["period", "project"]))
-                    .agg(sums.clone())
-                    .collect()
-                    .map_err(pe)?;
+                let per_project = grouped(
+                    concat(parts, UnionArgs::default()).map_err(pe)?,
+                    &["period", "project"],
+                    sums.clone(),
+                )?;
                 let company = per_project
                     .clone()
                     .lazy()
@@ -152,13 +143,7 @@ pub(super) fn indicators(
             let (df, fd) = t.frame(&cols, range)?;
             let local = with(dicts, fd, over);
             let aggs = aggregations_of(rules, &quantiles, &df, &local, "row", None)?;
-            let per_project = df
-                .clone()
-                .lazy()
-                .group_by(by(&["period", "project"]))
-                .agg(aggs.clone())
-                .collect()
-                .map_err(pe)?;
+            let per_project = grouped(df.clone().lazy(), &["period", "project"], aggs.clone())?;
             let company = df
                 .lazy()
                 .group_by(by(&["period"]))

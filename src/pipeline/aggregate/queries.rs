@@ -104,6 +104,71 @@ pub(super) fn by(keys: &[&str]) -> Vec<Expr> {
     keys.iter().map(|k| col(*k)).collect()
 }
 
+/// `lf` grouped by its code columns `keys` (`UInt32` dictionary codes, [`COMPANY`] included)
+/// and aggregated by `aggs`: the result has the keys as `UInt32` columns and one column per
+/// aggregation, in no particular row order.
+///
+/// The keys are packed into one `UInt64` first, each in as many bits as its largest code
+/// needs. Grouped by several columns, polars encodes every row's keys into bytes and hashes
+/// those; by one integer it hashes the integer. Keys that do not fit 64 bits, or hold nulls,
+/// are grouped as they are.
+pub(super) fn grouped(lf: LazyFrame, keys: &[&str], aggs: Vec<Expr>) -> Result<DataFrame> {
+    const PACKED: &str = "__packed_key";
+    if keys.len() < 2 {
+        return lf.group_by(by(keys)).agg(aggs).collect().map_err(pe);
+    }
+    let df = lf.collect().map_err(pe)?;
+    // Codes shifted by one so that COMPANY (u32::MAX) is 0 and a scope of projects stays small.
+    let enc = |v: u32| u64::from(v.wrapping_add(1));
+    let mut columns = Vec::with_capacity(keys.len());
+    let mut widths = Vec::with_capacity(keys.len());
+    for k in keys {
+        let c = df
+            .column(k)
+            .map_err(pe)?
+            .cast(&DataType::UInt32)
+            .map_err(pe)?;
+        if c.null_count() > 0 {
+            return df.lazy().group_by(by(keys)).agg(aggs).collect().map_err(pe);
+        }
+        let top = c.u32().map_err(pe)?.into_no_null_iter().map(enc).max();
+        widths.push(64 - top.unwrap_or(0).leading_zeros().min(63));
+        columns.push(c);
+    }
+    if widths.iter().sum::<u32>() > 64 {
+        return df.lazy().group_by(by(keys)).agg(aggs).collect().map_err(pe);
+    }
+    let mut packed = vec![0u64; df.height()];
+    for (c, &w) in columns.iter().zip(&widths) {
+        let c = c.u32().map_err(pe)?;
+        for (p, v) in packed.iter_mut().zip(c.into_no_null_iter()) {
+            *p = (*p << w) | enc(v);
+        }
+    }
+    let mut rest = df.drop_many(keys.iter().copied());
+    rest.with_column(Column::new(PACKED.into(), packed))
+        .map_err(pe)?;
+    let mut out = rest
+        .lazy()
+        .group_by([col(PACKED)])
+        .agg(aggs)
+        .collect()
+        .map_err(pe)?;
+    let packed = numbers(&out, PACKED)?;
+    let mut shift = 0u32;
+    for (k, &w) in keys.iter().zip(&widths).rev() {
+        let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
+        let codes: Vec<u32> = packed
+            .iter()
+            .map(|p| (((p >> shift) & mask) as u32).wrapping_sub(1))
+            .collect();
+        out.with_column(Column::new((*k).into(), codes))
+            .map_err(pe)?;
+        shift += w;
+    }
+    out.drop(PACKED).map_err(pe)
+}
+
 /// The rows of `df` picked by the `UInt32` positions in `rows`.
 pub(super) fn gather(df: &DataFrame, rows: &Column) -> Result<DataFrame> {
     let idx = rows.u32().map_err(pe)?;
@@ -116,13 +181,7 @@ pub(super) fn gather(df: &DataFrame, rows: &Column) -> Result<DataFrame> {
 /// million at a million complaints; copying them whole for the company's rows and grouping
 /// both copies took 20–30 ms per query, for fifteen queries.
 fn scoped_by(df: &DataFrame, keep: &[&str]) -> Result<LazyFrame> {
-    let summed = df
-        .clone()
-        .lazy()
-        .group_by(by(keep))
-        .agg([col("n").sum().alias("n")])
-        .collect()
-        .map_err(pe)?;
+    let summed = grouped(df.clone().lazy(), keep, vec![col("n").sum().alias("n")])?;
     let company = summed
         .clone()
         .lazy()
@@ -139,7 +198,7 @@ fn status_counts(lf: LazyFrame, keys: &[&str], weighted: bool) -> Result<DataFra
             hit.sum().alias(format!("s{k}"))
         })
         .collect();
-    lf.group_by(by(keys)).agg(aggs).collect().map_err(pe)
+    grouped(lf, keys, aggs)
 }
 
 fn read_status(df: &DataFrame) -> Result<Vec<StatusCounts>> {
@@ -245,11 +304,11 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         .drop("none")
         .map_err(pe)?;
     let sum_n = || col("n").sum().alias("n");
-    let received = scoped_by(&fine, &["period", "project"])?
-        .group_by(by(&["period", "project"]))
-        .agg([sum_n()])
-        .collect()
-        .map_err(pe)?;
+    let received = grouped(
+        scoped_by(&fine, &["period", "project"])?,
+        &["period", "project"],
+        vec![sum_n()],
+    )?;
     let (p, s, n) = (
         codes(&received, "period")?,
         codes(&received, "project")?,
@@ -259,11 +318,11 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         g.received.insert((p[i], s[i]), n[i]);
     }
     for x in ["level", "category", "team", "building"] {
-        let df = scoped_by(&fine, &["period", "project", x])?
-            .group_by(by(&["period", "project", x]))
-            .agg([sum_n()])
-            .collect()
-            .map_err(pe)?;
+        let df = grouped(
+            scoped_by(&fine, &["period", "project", x])?,
+            &["period", "project", x],
+            vec![sum_n()],
+        )?;
         let (p, s, v, n) = (
             codes(&df, "period")?,
             codes(&df, "project")?,
@@ -275,13 +334,11 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
             (0..n.len()).map(|i| ((p[i], s[i], v[i]), n[i])).collect(),
         );
     }
-    let bc = fine
-        .clone()
-        .lazy()
-        .group_by(by(&["period", "project", "building", "category"]))
-        .agg([sum_n()])
-        .collect()
-        .map_err(pe)?;
+    let bc = grouped(
+        fine.clone().lazy(),
+        &["period", "project", "building", "category"],
+        vec![sum_n()],
+    )?;
     let (p, s, b, c, n) = (
         codes(&bc, "period")?,
         codes(&bc, "project")?,
@@ -362,18 +419,17 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     {
         let late = [Status::Breached, Status::Overdue]
             .map(|st| Status::ALL.iter().position(|x| *x == st).unwrap_or(0) as u32);
-        let df = scoped_by(&vfine, &["period", "project", "team", "target", "status"])?
-            .filter(
+        let df = grouped(
+            scoped_by(&vfine, &["period", "project", "team", "target", "status"])?.filter(
                 col("target").eq(lit(res)).and(
                     col("status")
                         .eq(lit(late[0]))
                         .or(col("status").eq(lit(late[1]))),
                 ),
-            )
-            .group_by(by(&["period", "project", "team"]))
-            .agg([sum_n()])
-            .collect()
-            .map_err(pe)?;
+            ),
+            &["period", "project", "team"],
+            vec![sum_n()],
+        )?;
         let (p, s, tm, n) = (
             codes(&df, "period")?,
             codes(&df, "project")?,
@@ -409,21 +465,21 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     )
     .map_err(pe)?;
     let keys = ["period", "project", "level", "team", "duty", "status"];
-    let afine = concat(
-        [
-            ffine
-                .clone()
-                .lazy()
-                .select(by(&keys).into_iter().chain([col("n")]).collect::<Vec<_>>()),
-            team.lazy(),
-        ],
-        UnionArgs::default(),
-    )
-    .map_err(pe)?
-    .group_by(by(&keys))
-    .agg([col("n").sum().alias("n")])
-    .collect()
-    .map_err(pe)?;
+    let afine = grouped(
+        concat(
+            [
+                ffine
+                    .clone()
+                    .lazy()
+                    .select(by(&keys).into_iter().chain([col("n")]).collect::<Vec<_>>()),
+                team.lazy(),
+            ],
+            UnionArgs::default(),
+        )
+        .map_err(pe)?,
+        &keys,
+        vec![col("n").sum().alias("n")],
+    )?;
     for x in ["level", "team"] {
         let df = status_counts(
             scoped_by(&afine, &["period", "project", x, "duty", "status"])?,
@@ -446,16 +502,15 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
     }
     let late = [AuditStatus::Late, AuditStatus::Missing]
         .map(|st| AuditStatus::ALL.iter().position(|x| *x == st).unwrap_or(0) as u32);
-    let df = scoped_by(&ffine, &["period", "project", "status"])?
-        .filter(
+    let df = grouped(
+        scoped_by(&ffine, &["period", "project", "status"])?.filter(
             col("status")
                 .eq(lit(late[0]))
                 .or(col("status").eq(lit(late[1]))),
-        )
-        .group_by(by(&["period", "project"]))
-        .agg([col("n").sum().alias("n")])
-        .collect()
-        .map_err(pe)?;
+        ),
+        &["period", "project"],
+        vec![col("n").sum().alias("n")],
+    )?;
     let (p, s, n) = (
         codes(&df, "period")?,
         codes(&df, "project")?,
@@ -544,37 +599,63 @@ fn pack(combo: u32, what: u32, status: u32) -> u64 {
     (u64::from(combo) << 40) | (u64::from(what & 0xFFFF_FFFF) << 8) | u64::from(status)
 }
 
-/// How many times each key occurs: polars counts a slice of keys at a time and then sums the
-/// slices' counts, so the keys of millions of verdicts are never all built at once (a key
-/// column and its group-by cost ~50 MB at a million complaints).
+/// How many times each key occurs, in key order: each slice of keys is sorted and counted by
+/// polars, then the slices' counts are summed, so the keys of millions of verdicts are never
+/// all built at once (a key column and its group-by cost ~50 MB at a million complaints).
+///
+/// Sorted first because polars groups a column flagged as sorted by slicing its runs, where
+/// a hash group-by builds an index vector per group: a quarter of a million groups at a million
+/// complaints took 150–190 ms, the longest step of the aggregate stage.
 fn count_keys(
     n: usize,
     keys: impl Fn(std::ops::Range<usize>) -> Vec<u64> + Sync,
 ) -> Result<Vec<(u64, u64)>> {
+    use rayon::prelude::*;
     const SLICE: usize = 1 << 18;
-    let count = |lf: LazyFrame, what: Expr| -> Result<DataFrame> {
-        lf.group_by([col("k")])
+    let count = |df: DataFrame, what: Expr| -> Result<DataFrame> {
+        df.lazy()
+            .group_by([col("k")])
             .agg([what.alias("n")])
             .collect()
             .map_err(pe)
+    };
+    let sorted = |mut c: Column| {
+        c.set_sorted_flag(polars::series::IsSorted::Ascending);
+        c
     };
     let mut parts = Vec::new();
     let mut start = 0;
     while start < n {
         let end = (start + SLICE).min(n);
-        let keys = keys(start..end);
-        let df = DataFrame::new(keys.len(), vec![Column::new("k".into(), keys)]).map_err(pe)?;
-        parts.push(count(df.lazy(), len().cast(DataType::UInt64))?.lazy());
+        let mut keys = keys(start..end);
+        keys.par_sort_unstable();
+        let k = sorted(Column::new("k".into(), keys));
+        let df = DataFrame::new(k.len(), vec![k]).map_err(pe)?;
+        parts.push(count(df, len().cast(DataType::UInt64))?);
         start = end;
     }
     if parts.is_empty() {
         return Ok(Vec::new());
     }
-    let all = concat(parts, UnionArgs::default()).map_err(pe)?;
-    let g = count(all, col("n").sum())?
+    let all = if parts.len() == 1 {
+        parts.pop().expect("one part")
+    } else {
+        let mut all = parts.remove(0);
+        for p in &parts {
+            all.vstack_mut(p).map_err(pe)?;
+        }
+        let all = all
+            .sort(["k"], SortMultipleOptions::default())
+            .map_err(pe)?;
+        count(all, col("n").sum())?
+    };
+    let g = all
         .sort(["k"], SortMultipleOptions::default())
         .map_err(pe)?;
     let k: Vec<u64> = numbers(&g, "k")?;
     let c: Vec<u64> = numbers(&g, "n")?;
     Ok(k.into_iter().zip(c).collect())
 }
+
+#[cfg(test)]
+mod tests;
