@@ -62,7 +62,8 @@ pub(super) fn midnight(zone: &crate::time::Zone, d: chrono::NaiveDate) -> Ts {
 }
 
 impl<'a> Common<'a> {
-    pub(super) fn new(input: &AggregateInput<'a>) -> Result<Common<'a>> {
+    /// `periods`: the run's report periods.
+    pub(super) fn new(input: &AggregateInput<'a>, periods: &[Period]) -> Result<Common<'a>> {
         let cfg = input.cfg;
         let lang = cfg.lang;
         let a = input.assessed;
@@ -117,7 +118,7 @@ impl<'a> Common<'a> {
                 dissatisfied.entry((p, COMPANY)).or_default().push(i as u32);
             }
         }
-        let (open_at_start, resolved_in) = attribution(input)?;
+        let (open_at_start, resolved_in) = attribution(input, periods)?;
         Ok(Common {
             evidence,
             rejects_by_reason: code_counts(input.rejects.counts_by_reason()),
@@ -256,12 +257,12 @@ fn column_tables(input: &AggregateInput<'_>) -> Vec<ColumnTable> {
 #[allow(clippy::type_complexity)]
 fn attribution(
     input: &AggregateInput<'_>,
+    periods: &[Period],
 ) -> Result<(FxHashMap<(Ts, u32), u64>, FxHashMap<(Ts, Ts, u32), u64>)> {
     let cfg = input.cfg;
     let zone = &cfg.zone;
     let t = &input.assessed.complaints;
     let cs = &t.classified.complaints;
-    let (periods, ..) = super::periods(input)?;
     let mut open: FxHashMap<(Ts, u32), u64> = FxHashMap::default();
     let mut resolved: FxHashMap<(Ts, Ts, u32), u64> = FxHashMap::default();
     let count = |lf: LazyFrame| -> Result<Vec<(u32, u64)>> {

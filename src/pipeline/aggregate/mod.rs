@@ -115,18 +115,63 @@ pub fn file_name(project: &str) -> String {
 fn periods(input: &AggregateInput<'_>) -> Result<(Vec<Period>, bool, Period, period::Chosen)> {
     let cfg = input.cfg;
     let as_of = cfg.zone.local_date(cfg.as_of);
-    let t = &input.assessed.complaints;
-    let (default, chosen) =
-        period::default_with_data(as_of, (0..t.len()).map(|i| t.received_date(i)));
+    let span = Span::of(input.assessed, as_of);
+    // The latest receipt date before the cutoff is all the default reads of the dates.
+    let (default, chosen) = period::default_with_data(as_of, span.last_before_month.into_iter());
     Ok(match cfg.period.as_deref().map(period::parse) {
         Some(Ok(PeriodSpec::One(p))) => (vec![p.clone()], false, p, period::Chosen::Named),
         Some(Err(e)) => return Err(Error::Usage(e)),
         Some(Ok(PeriodSpec::All)) => {
-            let months = data_months(input.assessed, as_of, &default);
+            let months = data_months(&span, &default);
             (months, true, default, chosen)
         }
         None => (vec![default.clone()], false, default, chosen),
     })
+}
+
+/// What the periods are chosen from: the receipt dates' range, in one pass over the
+/// complaints on the pool (a local date per complaint; three serial passes were 0.1 s at a
+/// million complaints).
+struct Span {
+    /// The latest receipt date before the month of `--as-of`.
+    last_before_month: Option<chrono::NaiveDate>,
+    /// The earliest and latest receipt dates up to `--as-of`.
+    first: Option<chrono::NaiveDate>,
+    last: Option<chrono::NaiveDate>,
+}
+
+impl Span {
+    fn of(a: &Assessed, as_of: chrono::NaiveDate) -> Span {
+        use rayon::prelude::*;
+        let t = &a.complaints;
+        let cutoff = period::month_of(as_of).start;
+        let max = |x: Option<chrono::NaiveDate>, y: Option<chrono::NaiveDate>| x.max(y);
+        let min = |x: Option<chrono::NaiveDate>, y: Option<chrono::NaiveDate>| match (x, y) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        let none = || Span {
+            last_before_month: None,
+            first: None,
+            last: None,
+        };
+        (0..t.len())
+            .into_par_iter()
+            .map(|i| {
+                let d = t.received_date(i);
+                let upto = (d <= as_of).then_some(d);
+                Span {
+                    last_before_month: (d < cutoff).then_some(d),
+                    first: upto,
+                    last: upto,
+                }
+            })
+            .reduce(none, |x, y| Span {
+                last_before_month: max(x.last_before_month, y.last_before_month),
+                first: min(x.first, y.first),
+                last: max(x.last, y.last),
+            })
+    }
 }
 
 /// The kind of the report period (`month`, `quarter`, `week`, `year`): what complaints are keyed
@@ -141,17 +186,8 @@ pub fn period_kind(cfg: &Config) -> Result<&'static str> {
 
 /// Every month of the data's range (by receipt), up to the month of `as_of`; the default
 /// period alone when there is no data.
-fn data_months(a: &Assessed, as_of: chrono::NaiveDate, default: &Period) -> Vec<Period> {
-    let t = &a.complaints;
-    let dates = (0..t.len())
-        .map(|i| t.received_date(i))
-        .filter(|d| *d <= as_of);
-    let (mut first, mut last) = (None::<chrono::NaiveDate>, None::<chrono::NaiveDate>);
-    for d in dates {
-        first = Some(first.map_or(d, |f| f.min(d)));
-        last = Some(last.map_or(d, |l| l.max(d)));
-    }
-    let (Some(first), Some(last)) = (first, last) else {
+fn data_months(span: &Span, default: &Period) -> Vec<Period> {
+    let (Some(first), Some(last)) = (span.first, span.last) else {
         return vec![default.clone()];
     };
     let mut out = Vec::new();
@@ -186,7 +222,7 @@ pub fn run(input: &AggregateInput<'_>) -> Result<Aggregated> {
         || input.assessed.complaints.classified.masker(),
     );
     let g = g?;
-    let common = common::Common::new(input)?;
+    let common = common::Common::new(input, &periods)?;
     // With `--period all` the top of the output folder holds the default period's pages, or
     // the last month's when the default has none: `report.html` is always written.
     let top_key = if periods.iter().any(|p| p.key == default_period.key) {
