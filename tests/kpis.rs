@@ -121,6 +121,65 @@ fn an_indicator_added_in_a_copied_rule_folder_is_in_the_report_the_workbook_and_
     assert_eq!(keys.len(), 13);
 }
 
+/// Indicators whose filters name the columns the report groups by (`project`), over
+/// complaints and over verdicts: the group-by must leave those columns to the filters. The
+/// count is the complaints of that project received in the report period, from complaints.csv.
+#[test]
+fn an_indicator_filtered_on_the_project_counts_that_project() {
+    let dir = tempdir();
+    with_kpi(
+        dir.path(),
+        r#"
+[[kpi]]
+key = "one_project"
+name = "锦绣华庭投诉量"
+count = 'project == "锦绣华庭"'
+
+[[kpi]]
+key = "one_project_met"
+name = "锦绣华庭达标"
+over = "verdicts"
+count = 'project == "锦绣华庭" && status == "met"'
+"#,
+    );
+    let out = dir.path().join("out");
+    let rules = dir.path().join("rules").display().to_string();
+    let out_s = out.display().to_string();
+    run(&["run", "--rules", &rules, "--as-of", AS_OF, "--out", &out_s]).expect(0);
+    let mut r = csv::Reader::from_path(out.join("complaints.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let at = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap()
+    };
+    let (received, project) = (at("received_at"), at("project"));
+    let expected = r
+        .records()
+        .map(Result::unwrap)
+        .filter(|rec| rec[received].starts_with("2026-10") && &rec[project] == "锦绣华庭")
+        .count();
+    assert!(expected > 0);
+    let ctx: serde_json::Value = serde_json::from_str(
+        &run(&["context", "--rules", &rules, "--as-of", AS_OF])
+            .expect(0)
+            .stdout,
+    )
+    .unwrap();
+    let value = |key: &str| {
+        ctx["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == key)
+            .unwrap_or_else(|| panic!("{key} in the context"))["value"]
+            .as_f64()
+    };
+    assert_eq!(value("one_project"), Some(expected as f64));
+    assert!(value("one_project_met").is_some_and(|v| v > 0.0));
+}
+
 #[test]
 fn a_broken_indicator_is_reported_with_file_line_and_column() {
     let dir = tempdir();

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::kpi::{self, Binder};
-use super::queries::{COMPANY, FINE, Parts, by, codes, floats, gather, grouped};
+use super::queries::{COMPANY, FINE, KeyUse, Parts, by, codes, floats, gather, grouped};
 use crate::error::Result;
 use crate::pipeline::assess::{Assessed, Dicts, pe};
 use crate::pipeline::rules::RuleSet;
@@ -71,7 +71,15 @@ pub(super) fn indicators(
             let mut each =
                 |df: &DataFrame, local: &Dicts, anchor: &str, weight: Option<&str>| -> Result<()> {
                     let aggs = aggregations_of(rules, &additive, df, local, anchor, weight)?;
-                    parts.push(grouped(df.clone().lazy(), &["period", "project"], aggs)?.lazy());
+                    parts.push(
+                        grouped(
+                            df.clone().lazy(),
+                            &["period", "project"],
+                            aggs,
+                            KeyUse::MayRead,
+                        )?
+                        .lazy(),
+                    );
                     Ok(())
                 };
             match over {
@@ -117,6 +125,7 @@ pub(super) fn indicators(
                     concat(parts, UnionArgs::default()).map_err(pe)?,
                     &["period", "project"],
                     sums.clone(),
+                    KeyUse::Unread,
                 )?;
                 let company = per_project
                     .clone()
@@ -143,7 +152,12 @@ pub(super) fn indicators(
             let (df, fd) = t.frame(&cols, range)?;
             let local = with(dicts, fd, over);
             let aggs = aggregations_of(rules, &quantiles, &df, &local, "row", None)?;
-            let per_project = grouped(df.clone().lazy(), &["period", "project"], aggs.clone())?;
+            let per_project = grouped(
+                df.clone().lazy(),
+                &["period", "project"],
+                aggs.clone(),
+                KeyUse::MayRead,
+            )?;
             let company = df
                 .lazy()
                 .group_by(by(&["period"]))

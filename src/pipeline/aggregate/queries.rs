@@ -104,15 +104,31 @@ pub(super) fn by(keys: &[&str]) -> Vec<Expr> {
     keys.iter().map(|k| col(*k)).collect()
 }
 
+/// Whether a group-by's aggregations may read its key columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeyUse {
+    /// They read other columns only (the counts and sums of this module).
+    Unread,
+    /// They may (an indicator's filter can name `project` or `period`).
+    MayRead,
+}
+
 /// `lf` grouped by its code columns `keys` (`UInt32` dictionary codes, [`COMPANY`] included)
-/// and aggregated by `aggs`: the result has the keys as `UInt32` columns and one column per
+/// and aggregated by `aggs`: the keys first, in the order given, then one column per
 /// aggregation, in no particular row order.
 ///
 /// The keys are packed into one `UInt64` first, each in as many bits as its largest code
 /// needs. Grouped by several columns, polars encodes every row's keys into bytes and hashes
 /// those; by one integer it hashes the integer. Keys that do not fit 64 bits, or hold nulls,
-/// are grouped as they are.
-pub(super) fn grouped(lf: LazyFrame, keys: &[&str], aggs: Vec<Expr>) -> Result<DataFrame> {
+/// are grouped as they are. With [`KeyUse::Unread`] the key columns are dropped before the
+/// group-by (at 10 M complaints a scoped frame's five key columns are tens of MB, held beside
+/// their packed copy for nothing); with [`KeyUse::MayRead`] they stay for the aggregations.
+pub(super) fn grouped(
+    lf: LazyFrame,
+    keys: &[&str],
+    aggs: Vec<Expr>,
+    key_use: KeyUse,
+) -> Result<DataFrame> {
     const PACKED: &str = "__packed_key";
     if keys.len() < 2 {
         return lf.group_by(by(keys)).agg(aggs).collect().map_err(pe);
@@ -145,31 +161,39 @@ pub(super) fn grouped(lf: LazyFrame, keys: &[&str], aggs: Vec<Expr>) -> Result<D
             *p = (*p << w) | enc(v);
         }
     }
-    // The key columns go before the group-by: at 10 M complaints a scoped frame's five key
-    // columns are tens of MB, held beside their packed copy for nothing.
-    let mut rest = df.drop_many(keys.iter().copied());
-    drop((df, columns));
+    drop(columns);
+    let mut rest = match key_use {
+        KeyUse::Unread => df.drop_many(keys.iter().copied()),
+        KeyUse::MayRead => df,
+    };
     rest.with_column(Column::new(PACKED.into(), packed))
         .map_err(pe)?;
-    let mut out = rest
+    let grouped = rest
         .lazy()
         .group_by([col(PACKED)])
         .agg(aggs)
         .collect()
         .map_err(pe)?;
-    let packed = numbers(&out, PACKED)?;
-    let mut shift = 0u32;
-    for (k, &w) in keys.iter().zip(&widths).rev() {
-        let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
+    let packed = numbers(&grouped, PACKED)?;
+    let mut out: Vec<Column> = Vec::with_capacity(grouped.width() + keys.len());
+    let mut shift: u32 = widths.iter().sum();
+    for (k, &w) in keys.iter().zip(&widths) {
+        shift -= w;
+        let mask = (1u64 << w) - 1;
         let codes: Vec<u32> = packed
             .iter()
             .map(|p| (((p >> shift) & mask) as u32).wrapping_sub(1))
             .collect();
-        out.with_column(Column::new((*k).into(), codes))
-            .map_err(pe)?;
-        shift += w;
+        out.push(Column::new((*k).into(), codes));
     }
-    out.drop(PACKED).map_err(pe)
+    out.extend(
+        grouped
+            .columns()
+            .iter()
+            .filter(|c| c.name().as_str() != PACKED)
+            .cloned(),
+    );
+    DataFrame::new(grouped.height(), out).map_err(pe)
 }
 
 /// The rows of `df` picked by the `UInt32` positions in `rows`.
@@ -184,7 +208,12 @@ pub(super) fn gather(df: &DataFrame, rows: &Column) -> Result<DataFrame> {
 /// million at a million complaints; copying them whole for the company's rows and grouping
 /// both copies took 20–30 ms per query, for fifteen queries.
 fn scoped_by(df: &DataFrame, keep: &[&str]) -> Result<LazyFrame> {
-    let summed = grouped(df.clone().lazy(), keep, vec![col("n").sum().alias("n")])?;
+    let summed = grouped(
+        df.clone().lazy(),
+        keep,
+        vec![col("n").sum().alias("n")],
+        KeyUse::Unread,
+    )?;
     let company = summed
         .clone()
         .lazy()
@@ -201,7 +230,7 @@ fn status_counts(lf: LazyFrame, keys: &[&str], weighted: bool) -> Result<DataFra
             hit.sum().alias(format!("s{k}"))
         })
         .collect();
-    grouped(lf, keys, aggs)
+    grouped(lf, keys, aggs, KeyUse::Unread)
 }
 
 fn read_status(df: &DataFrame) -> Result<Vec<StatusCounts>> {
@@ -311,6 +340,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         scoped_by(&fine, &["period", "project"])?,
         &["period", "project"],
         vec![sum_n()],
+        KeyUse::Unread,
     )?;
     let (p, s, n) = (
         codes(&received, "period")?,
@@ -325,6 +355,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
             scoped_by(&fine, &["period", "project", x])?,
             &["period", "project", x],
             vec![sum_n()],
+            KeyUse::Unread,
         )?;
         let (p, s, v, n) = (
             codes(&df, "period")?,
@@ -341,6 +372,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         fine.clone().lazy(),
         &["period", "project", "building", "category"],
         vec![sum_n()],
+        KeyUse::Unread,
     )?;
     let (p, s, b, c, n) = (
         codes(&bc, "period")?,
@@ -432,6 +464,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
             ),
             &["period", "project", "team"],
             vec![sum_n()],
+            KeyUse::Unread,
         )?;
         let (p, s, tm, n) = (
             codes(&df, "period")?,
@@ -482,6 +515,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         .map_err(pe)?,
         &keys,
         vec![col("n").sum().alias("n")],
+        KeyUse::Unread,
     )?;
     for x in ["level", "team"] {
         let df = status_counts(
@@ -513,6 +547,7 @@ pub(super) fn group(a: &Assessed, rules: &RuleSet) -> Result<Grouped> {
         ),
         &["period", "project"],
         vec![col("n").sum().alias("n")],
+        KeyUse::Unread,
     )?;
     let (p, s, n) = (
         codes(&df, "period")?,

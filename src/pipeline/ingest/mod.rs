@@ -22,8 +22,8 @@
 //! the quotes are checked to be used that way. A file that quotes otherwise (a stray `"` inside
 //! an unquoted field) is parsed as one chunk, as the csv reader would read it whole.
 //!
-//! Reading a CSV: blocks of whole records (32 MiB) are read, checked, copied out and hashed on
-//! a reader thread one block ahead of the parse ([`Source::read`]), so that file reading
+//! Reading a CSV: blocks of whole records (32 MiB) are read, checked, taken out of the stream
+//! and hashed on a reader thread one block ahead of the parse ([`Source::read`]), so that file reading
 //! overlaps the parallel parse instead of alternating with it.
 
 mod csv_file;
@@ -347,8 +347,8 @@ impl Source {
                 Ok(())
             }
             Body::Csv(csv) => {
-                // The next block is read, checked, copied out and hashed on a thread of its
-                // own while the pool parses this one: on two cores the reads were serial
+                // The next block is read, checked, taken out of the stream and hashed on a
+                // thread of its own while the pool parses this one: on two cores the reads were serial
                 // stretches between the parallel parses (a tenth of the event stage at ten
                 // million complaints, where the file no longer stays in the page cache).
                 let progress = &self.progress;
@@ -431,8 +431,9 @@ impl Source {
     }
 }
 
-/// A block as the reader thread hands it on: its text copied out of the stream's buffer (which
-/// the reader goes on filling) into a recycled string.
+/// A block as the reader thread hands it on: its text taken out of the stream
+/// ([`stream::CsvStream::take_block`]: the stream's own buffer when the text is the bytes as
+/// read, else a copy into a recycled string), while the reader goes on filling another.
 struct OwnedBlock {
     text: String,
     first_line: u32,

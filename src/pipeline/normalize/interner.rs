@@ -86,8 +86,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Every value is its cell, and a value seen again in an interned column is the shared
-        /// one, whatever the mix of values.
+        /// Every value is its cell, and a value seen again is the shared one, whatever the mix
+        /// of values (at most 400 lookups: within the probe, so the column stays interned).
         #[test]
         fn interned_values_are_their_cells_and_shared(
             picks in proptest::collection::vec(0usize..12, 1..400),

@@ -28,7 +28,7 @@ fn both_ways(df: &DataFrame, keys: &[&str]) -> [Vec<(Vec<u32>, Vec<u64>)>; 2] {
             len().cast(DataType::UInt64).alias("rows"),
         ]
     };
-    let packed = grouped(df.clone().lazy(), keys, aggs()).unwrap();
+    let packed = grouped(df.clone().lazy(), keys, aggs(), KeyUse::Unread).unwrap();
     let plain = df
         .clone()
         .lazy()
@@ -123,7 +123,13 @@ fn keys_that_do_not_pack_are_grouped_as_they_are() {
                 .collect::<Vec<_>>(),
         ))
         .unwrap();
-    let packed = grouped(with_null.clone().lazy(), &keys, vec![col("n").sum()]).unwrap();
+    let packed = grouped(
+        with_null.clone().lazy(),
+        &keys,
+        vec![col("n").sum()],
+        KeyUse::Unread,
+    )
+    .unwrap();
     let plain = with_null
         .lazy()
         .group_by(by(&keys))
@@ -134,5 +140,42 @@ fn keys_that_do_not_pack_are_grouped_as_they_are() {
     assert_eq!(
         packed.column("a").unwrap().null_count(),
         plain.column("a").unwrap().null_count()
+    );
+}
+
+/// Aggregations that read a key column (an indicator filtered on `project`) see it, and the
+/// result is the plain group-by's, keys first in the order given.
+#[test]
+fn aggregations_may_read_the_keys() {
+    let keys = ["period", "project"];
+    let rows: Vec<(Vec<u32>, u64)> = (0..60u32)
+        .map(|i| {
+            (
+                vec![i % 3, if i % 7 == 0 { COMPANY } else { i % 4 }],
+                u64::from(i),
+            )
+        })
+        .collect();
+    let df = frame(&keys, &rows);
+    let aggs = || {
+        vec![
+            col("n")
+                .filter(col("project").eq(lit(1u32)).or(col("period").eq(lit(2u32))))
+                .sum()
+                .alias("n"),
+            len().cast(DataType::UInt64).alias("rows"),
+        ]
+    };
+    let packed = grouped(df.clone().lazy(), &keys, aggs(), KeyUse::MayRead).unwrap();
+    let plain = df.lazy().group_by(by(&keys)).agg(aggs()).collect().unwrap();
+    let names: Vec<&str> = packed
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    assert_eq!(names, ["period", "project", "n", "rows"]);
+    assert_eq!(
+        rows_of(&packed, &keys, &["n", "rows"]),
+        rows_of(&plain, &keys, &["n", "rows"])
     );
 }

@@ -202,9 +202,12 @@ impl CsvStream {
     pub(super) fn take_block(&mut self, spare: Vec<u8>) -> String {
         let mut next = spare;
         if self.decoded_last {
+            // Taken once: a second call gives an empty text, as it does for bytes as read.
+            self.decoded_last = false;
             next.clear();
             let mut text = String::from_utf8(next).expect("an empty buffer is UTF-8");
             text.push_str(&self.decoded);
+            self.decoded.clear();
             return text;
         }
         let rest = self.len - self.consumed;
@@ -272,6 +275,8 @@ impl CsvStream {
 
     /// The next block of whole records, or `None` at the end of the file.
     pub(super) fn next_block(&mut self) -> Result<Option<Block<'_>>> {
+        // Nothing of the last block is left to take, whatever this call returns.
+        self.decoded_last = false;
         if self.consumed > 0 {
             self.buf.copy_within(self.consumed..self.len, 0);
             self.len -= self.consumed;
