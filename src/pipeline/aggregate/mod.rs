@@ -146,10 +146,7 @@ impl Span {
         let t = &a.complaints;
         let cutoff = period::month_of(as_of).start;
         let max = |x: Option<chrono::NaiveDate>, y: Option<chrono::NaiveDate>| x.max(y);
-        let min = |x: Option<chrono::NaiveDate>, y: Option<chrono::NaiveDate>| match (x, y) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        };
+        let min = |x: Option<chrono::NaiveDate>, y| x.into_iter().chain(y).min();
         let none = || Span {
             last_before_month: None,
             first: None,

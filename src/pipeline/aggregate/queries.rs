@@ -130,8 +130,11 @@ pub(super) fn grouped(
     key_use: KeyUse,
 ) -> Result<DataFrame> {
     const PACKED: &str = "__packed_key";
+    let plain = |lf: LazyFrame, aggs| -> Result<DataFrame> {
+        lf.group_by(by(keys)).agg(aggs).collect().map_err(pe)
+    };
     if keys.len() < 2 {
-        return lf.group_by(by(keys)).agg(aggs).collect().map_err(pe);
+        return plain(lf, aggs);
     }
     let df = lf.collect().map_err(pe)?;
     // Codes shifted by one so that COMPANY (u32::MAX) is 0 and a scope of projects stays small.
@@ -145,14 +148,14 @@ pub(super) fn grouped(
             .cast(&DataType::UInt32)
             .map_err(pe)?;
         if c.null_count() > 0 {
-            return df.lazy().group_by(by(keys)).agg(aggs).collect().map_err(pe);
+            return plain(df.lazy(), aggs);
         }
         let top = c.u32().map_err(pe)?.into_no_null_iter().map(enc).max();
         widths.push(64 - top.unwrap_or(0).leading_zeros().min(63));
         columns.push(c);
     }
     if widths.iter().sum::<u32>() > 64 {
-        return df.lazy().group_by(by(keys)).agg(aggs).collect().map_err(pe);
+        return plain(df.lazy(), aggs);
     }
     let mut packed = vec![0u64; df.height()];
     for (c, &w) in columns.iter().zip(&widths) {

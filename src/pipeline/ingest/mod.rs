@@ -23,8 +23,8 @@
 //! an unquoted field) is parsed as one chunk, as the csv reader would read it whole.
 //!
 //! Reading a CSV: blocks of whole records (32 MiB) are read, checked, taken out of the stream
-//! and hashed on a reader thread one block ahead of the parse ([`Source::read`]), so that file reading
-//! overlaps the parallel parse instead of alternating with it.
+//! and hashed on a reader thread one block ahead of the parse ([`Source::read`]), so that file
+//! reading overlaps the parallel parse instead of alternating with it.
 
 mod csv_file;
 
@@ -348,8 +348,8 @@ impl Source {
             }
             Body::Csv(csv) => {
                 // The next block is read, checked, taken out of the stream and hashed on a
-                // thread of its own while the pool parses this one: on two cores the reads were serial
-                // stretches between the parallel parses (a tenth of the event stage at ten
+                // thread of its own while the pool parses this one: on two cores the reads were
+                // serial stretches between the parallel parses (a tenth of the event stage at ten
                 // million complaints, where the file no longer stays in the page cache).
                 let progress = &self.progress;
                 let mut hasher = csv.take_hasher();

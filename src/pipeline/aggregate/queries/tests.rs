@@ -64,12 +64,19 @@ proptest! {
     fn packed_keys_group_as_the_key_columns(
         width in 2usize..5,
         rows in proptest::collection::vec(
-            (proptest::collection::vec(prop_oneof![0u32..4, Just(COMPANY), Just(70_000u32)], 4), 0u64..50),
+            (
+                proptest::collection::vec(
+                    prop_oneof![0u32..4, Just(COMPANY), Just(70_000u32)],
+                    4,
+                ),
+                0u64..50,
+            ),
             0..200,
         ),
     ) {
         let keys = &["period", "project", "team", "status"][..width];
-        let rows: Vec<(Vec<u32>, u64)> = rows.into_iter().map(|(k, n)| (k[..width].to_vec(), n)).collect();
+        let rows: Vec<(Vec<u32>, u64)> =
+            rows.into_iter().map(|(k, n)| (k[..width].to_vec(), n)).collect();
         let [packed, plain] = both_ways(&frame(keys, &rows), keys);
         prop_assert_eq!(packed, plain);
     }
