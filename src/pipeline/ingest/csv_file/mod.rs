@@ -8,6 +8,7 @@ use rayon::prelude::*;
 pub use crate::model::Lines;
 
 pub(super) mod runaway;
+mod scan;
 
 /// A record's cells as text. Like `csv::StringRecord`, but filled without checking UTF-8 a
 /// second time: the csv reader only ever reads a `&str` here (every block is validated, in
@@ -138,8 +139,10 @@ pub(super) enum Item<'a> {
 ///
 /// `f` returns false to stop (the line counts are then of the text read so far).
 ///
-/// Records that fit on one line and quote, if at all, whole fields closed on that line (nearly
-/// every record of an export) are cut here directly ([`simple_record`]). Any other record (a
+/// Records on one plain line (no quote, no carriage return but the terminator's: nearly every
+/// record of an export) are cut in one pass ([`scan::plain_line`]). Records that fit on one
+/// line and quote whole fields closed on that line are cut here too ([`simple_record`]). Any
+/// other record (a
 /// text over several lines, a stray quote, a lone carriage return) goes to the csv reader
 /// ([`for_each_item_from`]), which reads it as it reads any record, and hands back at the next
 /// plain line. The reader's path costs more per record than a direct cut: its state machine, a
@@ -157,6 +160,21 @@ pub(super) fn for_each_item(
     let mut pos = 0usize;
     let mut line = first_line;
     while pos < bytes.len() {
+        if let Some(plain) = scan::plain_line(&bytes[pos..], &mut rec) {
+            lines.physical += 1;
+            if plain.content == 0 {
+                // A blank line (the csv reader skips it too).
+                lines.blank += 1;
+            } else {
+                lines.in_records += 1;
+                if !f(line, Item::Record(&mut rec)) {
+                    return lines;
+                }
+            }
+            pos += plain.next;
+            line = line.saturating_add(1);
+            continue;
+        }
         let (end, next) = match memchr::memchr(b'\n', &bytes[pos..]) {
             Some(k) => (pos + k, pos + k + 1),
             // A last line without a break: the csv reader also checks it for a runaway quote,
