@@ -219,6 +219,10 @@ pub struct RuleSet {
     pub calendar_paths: BTreeMap<String, PathBuf>,
     /// The environment's calendar names, in name order: a [`CalendarId`] indexes them.
     pub calendar_names: Vec<String>,
+    /// The calendars in the same order.
+    calendars: Vec<Arc<Calendar>>,
+    /// The default calendar's code.
+    default_calendar: CalendarId,
     /// Warnings found while compiling (shown by `check` and `run`).
     pub warnings: Vec<Diagnostic>,
 }
@@ -243,6 +247,25 @@ impl RuleSet {
     /// The name of a calendar code.
     pub fn calendar_name(&self, id: CalendarId) -> &str {
         &self.calendar_names[id.0 as usize]
+    }
+
+    /// Calendar `name` and its code, if the environment has one of that name. Found among
+    /// the sorted names: hashing the name in the environment's map and then searching for its
+    /// code was 1.3 % of the kit job's samples, once per complaint.
+    pub fn find_calendar(&self, name: &str) -> Option<(&Arc<Calendar>, CalendarId)> {
+        let i = self
+            .calendar_names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .ok()?;
+        Some((&self.calendars[i], CalendarId(i as u16)))
+    }
+
+    /// The run's default calendar and its code.
+    pub fn default_calendar(&self) -> (&Arc<Calendar>, CalendarId) {
+        (
+            &self.calendars[self.default_calendar.0 as usize],
+            self.default_calendar,
+        )
     }
 
     /// Compiles the rule folder named in the config. Every problem found is reported.
@@ -335,6 +358,14 @@ impl RuleSet {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut calendar_names: Vec<String> = env.calendars.keys().cloned().collect();
         calendar_names.sort();
+        let calendars = calendar_names
+            .iter()
+            .map(|n| Arc::clone(&env.calendars[n]))
+            .collect();
+        let default_calendar = calendar_names
+            .binary_search(&env.default_calendar)
+            .expect("the default calendar is one of the environment's");
+        let default_calendar = CalendarId(u16::try_from(default_calendar).expect("few calendars"));
         Ok(RuleSet {
             dir,
             folder,
@@ -349,6 +380,8 @@ impl RuleSet {
             files,
             calendar_paths,
             calendar_names,
+            calendars,
+            default_calendar,
             warnings,
         })
     }

@@ -145,6 +145,15 @@ pub struct TimedEvent<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Timeline<'a>(pub Vec<TimedEvent<'a>>);
 
+/// `v` emptied, as a vector of events of any lifetime: an empty vector holds no borrow, so
+/// only its allocation is carried over.
+fn reuse<'b>(mut v: Vec<TimedEvent<'_>>) -> Vec<TimedEvent<'b>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
 impl<'a> Timeline<'a> {
     /// The stage timestamps of a snapshot export, plus logged events, up to `as_of`.
     pub fn new(
@@ -152,22 +161,40 @@ impl<'a> Timeline<'a> {
         logged: crate::pipeline::events::Events<'a>,
         as_of: Ts,
     ) -> Timeline<'a> {
-        let mut v: Vec<TimedEvent<'a>> = Stage::ALL
-            .iter()
-            .filter_map(|s| {
-                c.time(*s).map(|t| TimedEvent {
-                    name: s.name(),
-                    at: t,
+        Timeline::new_in(Vec::new(), c, logged, as_of)
+    }
+
+    /// [`Timeline::new`] in `room` (emptied first): the SLA stage builds one timeline per
+    /// complaint, and reusing one vector per task saves an allocation and a free each.
+    pub fn new_in(
+        room: Vec<TimedEvent<'_>>,
+        c: &Complaint,
+        logged: crate::pipeline::events::Events<'a>,
+        as_of: Ts,
+    ) -> Timeline<'a> {
+        let mut v = reuse(room);
+        v.extend(
+            Stage::ALL
+                .iter()
+                .filter_map(|s| {
+                    c.time(*s).map(|t| TimedEvent {
+                        name: s.name(),
+                        at: t,
+                    })
                 })
-            })
-            .chain(logged.iter().map(|e| TimedEvent {
-                name: e.kind().as_str(),
-                at: e.at,
-            }))
-            .filter(|e| e.at <= as_of)
-            .collect();
+                .chain(logged.iter().map(|e| TimedEvent {
+                    name: e.kind().as_str(),
+                    at: e.at,
+                }))
+                .filter(|e| e.at <= as_of),
+        );
         v.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(b.name)));
         Timeline(v)
+    }
+
+    /// The timeline's vector, emptied, for [`Timeline::new_in`].
+    pub fn into_room(self) -> Vec<TimedEvent<'static>> {
+        reuse(self.0)
     }
 
     /// The first time `name` happened at or after `from`.
@@ -217,12 +244,12 @@ pub fn assess_range(
     let uncovered = Mutex::new(BTreeSet::new());
     let verdicts: Vec<Vec<Verdict>> = range
         .into_par_iter()
-        .map(|i| {
+        .map_init(Vec::new, |room, i| {
             let c = &classified.complaints[i];
             let logged = opts
                 .events
                 .map_or(crate::pipeline::events::Events::empty(), |log| log.at(i));
-            let tl = Timeline::new(c, logged, opts.as_of);
+            let tl = Timeline::new_in(std::mem::take(room), c, logged, opts.as_of);
             let mut found = Vec::new();
             let vs = assess(
                 rules,
@@ -237,6 +264,7 @@ pub fn assess_range(
             if !found.is_empty() {
                 uncovered.lock().expect("lock").extend(found);
             }
+            *room = tl.into_room();
             vs
         })
         .collect();
@@ -402,26 +430,19 @@ pub fn calendar_for<'a>(
     c: &Complaint,
     project_calendars: &crate::config::ProjectCalendars,
 ) -> (&'a Arc<Calendar>, CalendarId) {
-    let env = &rules.env;
-    let name = chosen
-        .or_else(|| {
-            c.project.as_ref().and_then(|p| {
-                project_calendars
-                    .get(p.as_str())
-                    .map(|n| n.get_ref().as_str())
-            })
+    let name = chosen.or_else(|| {
+        // No map lookup for a run without project calendars (nearly every run).
+        if project_calendars.is_empty() {
+            return None;
+        }
+        c.project.as_ref().and_then(|p| {
+            project_calendars
+                .get(p.as_str())
+                .map(|n| n.get_ref().as_str())
         })
-        .unwrap_or(env.default_calendar.as_str());
-    let (cal, name) = match env.calendars.get(name) {
-        Some(cal) => (cal, name),
-        None => (
-            env.calendars
-                .get(&env.default_calendar)
-                .expect("default calendar exists"),
-            env.default_calendar.as_str(),
-        ),
-    };
-    (cal, rules.calendar_id(name))
+    });
+    name.and_then(|n| rules.find_calendar(n))
+        .unwrap_or_else(|| rules.default_calendar())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -436,8 +457,17 @@ fn assess(
     uncovered: &mut Vec<(String, i32)>,
 ) -> Vec<Verdict> {
     let mut out: Vec<Verdict> = Vec::with_capacity(set.targets.len());
-    // Stop instants by target index, for chained targets.
-    let mut stops: Vec<Option<Ts>> = vec![None; set.targets.len()];
+    // Stop instants by target index, for chained targets: on the stack for a usual target set
+    // (an allocation per complaint otherwise).
+    let mut on_stack = [None; 16];
+    let mut on_heap = Vec::new();
+    let stops: &mut [Option<Ts>] = match on_stack.get_mut(..set.targets.len()) {
+        Some(s) => s,
+        None => {
+            on_heap.resize(set.targets.len(), None);
+            &mut on_heap
+        }
+    };
     // The complaint's own calendar (its project's, else the run's), looked up once for every
     // target that does not name one.
     let mut home: Option<(&Arc<Calendar>, CalendarId)> = None;

@@ -343,3 +343,26 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
         Some(Cow::Borrowed("锦绣园"))
     );
 }
+
+/// A timeline built in a reused vector is the one built fresh, and keeps the vector's room.
+#[test]
+fn a_timeline_in_reused_room_is_the_fresh_one() {
+    let mut c = Complaint::default();
+    c.times.set(Stage::Received, 1_000);
+    c.times.set(Stage::Resolved, 3_000);
+    c.times.set(Stage::Acknowledged, 2_000);
+    let empty = crate::pipeline::events::Events::empty;
+    let fresh = Timeline::new(&c, empty(), 2_500);
+    let mut room = Vec::with_capacity(16);
+    room.push(TimedEvent { name: "x", at: 1 });
+    let reused = Timeline::new_in(room, &c, empty(), 2_500);
+    assert_eq!(fresh.0, reused.0);
+    assert_eq!(fresh.0.len(), 2);
+    let room = reused.into_room();
+    assert!(room.is_empty());
+    assert!(
+        room.capacity() >= 16,
+        "the room is kept: {}",
+        room.capacity()
+    );
+}
