@@ -119,6 +119,16 @@ impl Zone {
         }
     }
 
+    /// Local wall-clock seconds (since 1970-01-01 00:00 local) → instant, when the day's offset
+    /// is in the table (a day without a transition, within the table's years); `None` otherwise,
+    /// and [`Zone::to_instant`] decides.
+    #[inline]
+    pub fn instant_of_local_secs(&self, local: i64) -> Option<Ts> {
+        let i = usize::try_from(local.div_euclid(86_400) - self.first_day).ok()?;
+        let off = self.offsets.get(i).copied().flatten()?;
+        Some(local - i64::from(off))
+    }
+
     /// Local wall time → instant, where a time inside a daylight-saving gap is read with the
     /// offset in force before the gap (so it lands as far after the gap's end as it was after its
     /// start); other times as [`Zone::to_instant`].
@@ -260,6 +270,18 @@ pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = if m <= 2 { y + 1 } else { y };
     (y as i32, m, d)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of [`civil_from_days`]);
+/// the date is not checked.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Days since 1970-01-01 of a date.
