@@ -190,22 +190,31 @@ impl DimChunk {
             }
         }
         let label = |s| label(s, opts.unmask);
-        let codes = chunk
-            .iter()
-            .map(|c| {
-                let received = c.received_at();
-                let day = zone.local_secs(received).div_euclid(86_400);
-                let period = *day_key.entry(day).or_insert_with(|| {
-                    dicts[0].code(&period_key(opts.kind, zone.local_date(received)))
-                });
-                [
-                    period,
-                    dicts[1].code(&label(c.project.as_ref())),
-                    dicts[2].code(&label(c.building.as_ref())),
-                    dicts[3].code(&label(c.team.as_ref())),
-                ]
-            })
-            .collect();
+        // Codes by the value's allocation, for values shared between complaints (normalize
+        // shares a repeated value within each of its chunks): the allocation's address is
+        // hashed instead of the text, and the text is masked and looked up once per
+        // allocation. A value held in several allocations gets the same code through each.
+        let mut by_value: [FxHashMap<usize, u32>; 3] = Default::default();
+        let mut codes = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            let received = c.received_at();
+            let day = zone.local_secs(received).div_euclid(86_400);
+            let period = *day_key.entry(day).or_insert_with(|| {
+                dicts[0].code(&period_key(opts.kind, zone.local_date(received)))
+            });
+            let mut code = [period, 0, 0, 0];
+            for (d, value) in [&c.project, &c.building, &c.team].into_iter().enumerate() {
+                let dict = &mut dicts[d + 1];
+                code[d + 1] = match value {
+                    // Not read through: only where the string is.
+                    Some(s) => *by_value[d]
+                        .entry(std::ptr::from_ref(&**s).addr())
+                        .or_insert_with(|| dict.code(&label(Some(s)))),
+                    None => dict.code(""),
+                };
+            }
+            codes.push(code);
+        }
         DimChunk { codes, dicts }
     }
 }
@@ -328,12 +337,19 @@ mod tests {
             unmask: false,
         };
         let projects = ["A", "B", "A", "C", "B", "A", "13812345678", "C"];
+        // Some of the `A`s share one allocation (as normalize shares a repeated value), the
+        // others have their own: the codes go by the text either way.
+        let shared: Str = "A".into();
         let complaints: Vec<Complaint> = projects
             .iter()
             .enumerate()
             .map(|(i, p)| {
                 let mut c = Complaint {
-                    project: Some((*p).into()),
+                    project: Some(if *p == "A" && i != 2 {
+                        shared.clone()
+                    } else {
+                        (*p).into()
+                    }),
                     team: (i % 3 != 0).then(|| format!("T{}", i % 4).as_str().into()),
                     ..Complaint::default()
                 };
