@@ -61,7 +61,7 @@ pub fn finding_fields(f: &AuditFinding, zone: &Zone) -> BTreeMap<&'static str, S
             "actor_role",
             f.actor_role.as_deref().unwrap_or_default().to_owned(),
         ),
-        ("team", f.team.clone()),
+        ("team", f.team.to_string()),
         ("note", f.note.clone()),
     ])
 }

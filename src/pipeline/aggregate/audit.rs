@@ -182,13 +182,13 @@ pub(super) fn section(
         noncompliant.push(|| {
             let tm = |x: Option<crate::time::Ts>| x.map(|t| zone.format(t)).unwrap_or_default();
             AuditRow {
-                complaint_id: f.complaint_id.clone(),
-                team: f.team.clone(),
-                month: f.month.clone(),
+                complaint_id: f.complaint_id.to_string(),
+                team: f.team.to_string(),
+                month: f.month.to_string(),
                 duty: labels
                     .get(f.duty.as_str())
                     .cloned()
-                    .unwrap_or_else(|| f.duty.clone()),
+                    .unwrap_or_else(|| f.duty.to_string()),
                 status: f.status.name().to_owned(),
                 triggered_at: tm(f.triggered_at),
                 required_by: tm(f.required_by),

@@ -350,7 +350,7 @@ pub(super) fn page(
         let d = chrono::NaiveDate::parse_from_str(&format!("{}-01", f.month), "%Y-%m-%d")
             .unwrap_or_default();
         if p.contains(d)
-            && let Some(t) = teams.get_mut(&f.team)
+            && let Some(t) = teams.get_mut(f.team.as_str())
         {
             t.flagged = true;
         }

@@ -182,7 +182,9 @@ pub fn run(
         verdicts.spill.append(vs.iter().flatten())?;
         for x in fs {
             let i = x.complaint.expect("complaint findings") as usize;
-            findings.applied.insert(x.duty.clone());
+            if !findings.applied.contains(x.duty.as_str()) {
+                findings.applied.insert(x.duty.to_string());
+            }
             findings.complaint.push(i as u32);
             findings.duty.push(findings.duties.code(&x.duty));
             findings.status.push(
@@ -280,7 +282,9 @@ pub fn run(
     t_sink += t0.elapsed();
     let t0 = Instant::now();
     for x in &team {
-        findings.applied.insert(x.duty.clone());
+        if !findings.applied.contains(x.duty.as_str()) {
+            findings.applied.insert(x.duty.to_string());
+        }
         findings.duties.code(&x.duty);
     }
     findings.team = team;

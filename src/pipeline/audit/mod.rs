@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use self::roster::Roster;
-use crate::model::{Complaint, Origin, Str};
+use crate::model::{Complaint, Id, Origin, Str};
 use crate::pipeline::events::{EventRef, EventWindow, Events, OwnedEvents};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
@@ -95,14 +95,20 @@ impl AuditStatus {
 pub struct AuditFinding {
     /// Index of the complaint (complaint duties), else `None`.
     pub complaint: Option<u32>,
+    // The short texts below are inline strings (up to 23 bytes in place): a 1 M-complaint run
+    // has millions of findings, and four allocations each were a good part of the stage.
     /// Complaint ID (empty for team duties).
-    pub complaint_id: String,
+    #[serde(serialize_with = "text")]
+    pub complaint_id: Id,
     /// Team.
-    pub team: String,
+    #[serde(serialize_with = "text")]
+    pub team: Id,
     /// `YYYY-MM` of receipt.
-    pub month: String,
+    #[serde(serialize_with = "text")]
+    pub month: Id,
     /// Duty name.
-    pub duty: String,
+    #[serde(serialize_with = "text")]
+    pub duty: Id,
     /// True for team duties.
     pub team_level: bool,
     /// When the duty arose.
@@ -121,6 +127,27 @@ pub struct AuditFinding {
     pub evidence: Vec<Origin>,
     /// What the auditor should know (wrong role, deadline arithmetic).
     pub note: String,
+}
+
+/// [`crate::time::month_key`] as an inline string (no allocation).
+fn month_id(zone: &Zone, t: Ts) -> Id {
+    let (y, m, _) = crate::time::civil_from_days(zone.local_secs(t).div_euclid(86_400));
+    let y = y.clamp(0, 9999) as u32;
+    let b = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+    ];
+    Id::from(std::str::from_utf8(&b).expect("ASCII digits"))
+}
+
+/// An inline string serialized as the text it holds.
+fn text<S: serde::Serializer>(s: &Id, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    ser.serialize_str(s)
 }
 
 impl AuditFinding {
@@ -417,10 +444,10 @@ fn complaint_duty(
     let zone = opts.zone;
     let mut f = AuditFinding {
         complaint: Some(u32::try_from(i).unwrap_or(u32::MAX)),
-        complaint_id: c.id.to_string(),
-        team: c.team.as_deref().unwrap_or("").to_owned(),
-        month: crate::time::month_key(zone, c.received_at()),
-        duty: d.name.clone(),
+        complaint_id: c.id.clone(),
+        team: c.team.as_deref().map_or_else(Id::new, Id::from),
+        month: month_id(zone, c.received_at()),
+        duty: Id::from(d.name.as_str()),
         team_level: false,
         triggered_at: None,
         required_by: None,

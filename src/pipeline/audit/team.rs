@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{AuditFinding, AuditOptions, AuditStatus, add_limit, any_role, limit_text, role_of};
-use crate::model::Origin;
+use crate::model::{Id, Origin};
 use crate::pipeline::events::{Event, EventLog, EventRef, EventWindow};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
@@ -251,10 +251,10 @@ fn team_finding(
         .collect();
     let mut f = AuditFinding {
         complaint: None,
-        complaint_id: String::new(),
-        team: team.to_owned(),
-        month: month.to_owned(),
-        duty: td.name.clone(),
+        complaint_id: Id::new(),
+        team: Id::from(team),
+        month: Id::from(month),
+        duty: Id::from(td.name.as_str()),
         team_level: true,
         triggered_at: Some(trigger),
         required_by: Some(required),

@@ -142,3 +142,13 @@ fn event_conditions_read_the_complaints_visible_events() {
     let registered = event("registered", "2026-10-09 10:00:00", None, 3);
     assert_eq!(event_value("received", &[one(&registered)]), "happened");
 }
+
+proptest::proptest! {
+    /// The inline month of a finding is the formatted month key, across the years a run sees.
+    #[test]
+    fn the_inline_month_is_the_month_key(t in 946_684_800i64..4_102_444_800) {
+        let z = Zone::from_name("Asia/Shanghai").unwrap();
+        let month = month_id(&z, t);
+        proptest::prop_assert_eq!(month.as_str(), crate::time::month_key(&z, t));
+    }
+}

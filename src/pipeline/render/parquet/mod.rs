@@ -366,7 +366,7 @@ impl ParquetTables {
             let m = if f.month.is_empty() {
                 "unknown".to_owned()
             } else {
-                f.month.clone()
+                f.month.to_string()
             };
             let b = batches
                 .entry(m)
