@@ -197,6 +197,15 @@ impl Zone {
 
     /// Appends `2026-10-01 08:30:00` (local) to `out`, without allocating.
     pub fn write_ts(&self, t: Ts, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.ts_bytes(t));
+    }
+
+    /// [`Zone::write_ts`] onto a string.
+    pub fn push_ts(&self, t: Ts, out: &mut String) {
+        out.push_str(std::str::from_utf8(&self.ts_bytes(t)).expect("ASCII digits"));
+    }
+
+    fn ts_bytes(&self, t: Ts) -> [u8; 19] {
         let local = self.local_secs(t);
         let days = local.div_euclid(86_400);
         let secs = local.rem_euclid(86_400);
@@ -217,7 +226,7 @@ impl Zone {
         two(&mut b[14..16], (secs / 60 % 60) as u32);
         b[16] = b':';
         two(&mut b[17..19], (secs % 60) as u32);
-        out.extend_from_slice(&b);
+        b
     }
 
     /// The UTC offset in seconds at an instant.
