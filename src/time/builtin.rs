@@ -49,6 +49,10 @@ impl Reading {
 /// space (`2019-10-06 00:05:55 UTC`, `... +08:00`), a date alone (local midnight), and Excel
 /// serial day numbers (`46296.354166`). Fractions of a second are dropped.
 pub fn parse_timestamp(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
+    // The usual form, straight to an instant (see `Forms::parse`).
+    if let Some(t) = plain_local_secs(s.as_bytes()).and_then(|l| zone.instant_of_local_secs(l)) {
+        return Ok(t);
+    }
     read_builtin(s)?.instant(zone)
 }
 

@@ -78,7 +78,7 @@ impl ChunkRows {
     ) {
         let get = |i: Option<usize>| -> Option<&str> {
             i.and_then(|i| rec.get(i))
-                .map(str::trim)
+                .map(crate::pipeline::ingest::trim_cell)
                 .filter(|s| !s.is_empty())
         };
         let issue = |field: &str, value: String, reason: RejectReason, message: String| RowIssue {

@@ -28,7 +28,7 @@
 
 mod csv_file;
 
-pub use csv_file::{Cells, Lines};
+pub use csv_file::{Cells, Lines, trim_cell};
 mod encoding;
 mod stream;
 mod xlsx;

@@ -243,7 +243,7 @@ impl Plan {
         // The free text goes to the chunk's text buffer, once the record is accepted.
         let mut text = None;
         for (i, slot) in self.slots.iter().enumerate() {
-            let cell = fields.get(i).unwrap_or("").trim();
+            let cell = crate::pipeline::ingest::trim_cell(fields.get(i).unwrap_or(""));
             // A null marker (`NA`, `NULL`, `-` …) is a blank, in any column.
             if cell.is_empty() || nulls.contains(cell) {
                 continue;

@@ -82,6 +82,25 @@ impl<S: AsRef<str>> From<Vec<S>> for Cells {
     }
 }
 
+/// `cell.trim()`, without decoding characters when neither end can be white space: a cell
+/// whose first byte cannot start a white-space character and whose last byte cannot end one
+/// is returned as it is. Every cell of every record is trimmed; through the decoding trim this
+/// was 2-4 % of the event stage.
+#[inline]
+pub fn trim_cell(cell: &str) -> &str {
+    // The white-space characters (`char::is_whitespace`) are the ASCII ones up to the space,
+    // U+0085, U+00A0 (`C2 85`, `C2 A0`), U+1680 (`E1 9A 80`), U+2000-U+200A (`E2 80 80`-`8A`),
+    // U+2028, U+2029, U+202F (`E2 80 A8`, `A9`, `AF`), U+205F (`E2 81 9F`) and U+3000
+    // (`E3 80 80`).
+    let may_start = |b: u8| b <= b' ' || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3);
+    let may_end = |b: u8| b <= b' ' || matches!(b, 0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF);
+    match cell.as_bytes() {
+        [] => cell,
+        [first, .., last] | [first @ last] if !may_start(*first) && !may_end(*last) => cell,
+        _ => cell.trim(),
+    }
+}
+
 /// One of a file's first rows, for finding the header.
 pub(super) struct Lead {
     /// 1-based line where the record starts.

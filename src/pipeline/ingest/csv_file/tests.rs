@@ -241,3 +241,23 @@ proptest::proptest! {
         proptest::prop_assert_eq!(read_both(&text, false), read_both(&text, true), "{:?}", text);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// The byte-checked trim is `str::trim`, with every white-space character at either end
+    /// and characters that share their bytes (CJK, Latin-1) in between.
+    #[test]
+    fn the_cell_trim_is_strs(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                " ", "\t", "\r", "\u{1}", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{200a}",
+                "\u{200b}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}", "\u{3001}",
+                "a", "中", "é", "\u{2080}", "\u{e0}", "\u{1a80}", "\u{3080}",
+            ]),
+            0..8,
+        )
+    ) {
+        let cell = parts.concat();
+        proptest::prop_assert_eq!(super::trim_cell(&cell), cell.trim(), "{:?}", cell);
+    }
+}
