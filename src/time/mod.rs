@@ -205,7 +205,8 @@ impl Zone {
         out.push_str(std::str::from_utf8(&self.ts_bytes(t)).expect("ASCII digits"));
     }
 
-    fn ts_bytes(&self, t: Ts) -> [u8; 19] {
+    /// The bytes [`Zone::write_ts`] appends.
+    pub fn ts_bytes(&self, t: Ts) -> [u8; 19] {
         let local = self.local_secs(t);
         let days = local.div_euclid(86_400);
         let secs = local.rem_euclid(86_400);

@@ -129,20 +129,10 @@ pub struct AuditFinding {
     pub note: String,
 }
 
-/// [`crate::time::month_key`] as an inline string (no allocation).
+/// [`crate::time::month_key`] as an inline string (no allocation): the `YYYY-MM` that starts
+/// the time's text.
 fn month_id(zone: &Zone, t: Ts) -> Id {
-    let (y, m, _) = crate::time::civil_from_days(zone.local_secs(t).div_euclid(86_400));
-    let y = y.clamp(0, 9999) as u32;
-    let b = [
-        b'0' + (y / 1000) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-        b'-',
-        b'0' + (m / 10) as u8,
-        b'0' + (m % 10) as u8,
-    ];
-    Id::from(std::str::from_utf8(&b).expect("ASCII digits"))
+    Id::from(std::str::from_utf8(&zone.ts_bytes(t)[..7]).expect("ASCII digits"))
 }
 
 /// An inline string serialized as the text it holds.

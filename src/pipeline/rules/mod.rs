@@ -257,7 +257,10 @@ impl RuleSet {
             .calendar_names
             .binary_search_by(|n| n.as_str().cmp(name))
             .ok()?;
-        Some((&self.calendars[i], CalendarId(i as u16)))
+        Some((
+            &self.calendars[i],
+            CalendarId(u16::try_from(i).expect("fewer than 65,536 calendars")),
+        ))
     }
 
     /// The run's default calendar and its code.

@@ -161,12 +161,11 @@ pub(super) enum Item<'a> {
 /// Records on one plain line (no quote, no carriage return but the terminator's: nearly every
 /// record of an export) are cut in one pass ([`scan::plain_line`]). Records that fit on one
 /// line and quote whole fields closed on that line are cut here too ([`simple_record`]). Any
-/// other record (a
-/// text over several lines, a stray quote, a lone carriage return) goes to the csv reader
-/// ([`for_each_item_from`]), which reads it as it reads any record, and hands back at the next
-/// plain line. The reader's path costs more per record than a direct cut: its state machine, a
-/// copy into the record, and three newline scans per record for its line number and the blank
-/// lines before it. On the 1 M `full` job normalize went from 1.69 to 1.33 s, the event stage
+/// other record (a text over several lines, a stray quote, a lone carriage return) goes to the
+/// csv reader ([`for_each_item_from`]), which reads it as it reads any record, and hands back at
+/// the next plain line. The reader's path costs more per record than a direct cut: its state
+/// machine, a copy into the record, and three newline scans per record for its line number and
+/// the blank lines before it. On the 1 M `full` job normalize went from 1.69 to 1.33 s, the event stage
 /// from 3.6 to 2.7 s.
 pub(super) fn for_each_item(
     text: &str,
