@@ -142,3 +142,51 @@ fn personal_data_is_masked_by_default_and_shown_with_unmask() {
     assert!(read(dir.path().join("complaints.csv")).contains("13812345678"));
     assert!(read(dir.path().join("manifest.json")).contains("\"unmasked\": true"));
 }
+
+/// A project named in `[sla.project_calendars]` has its verdicts counted on that calendar, and
+/// every other project stays on the run's default one.
+#[test]
+fn a_project_calendar_counts_that_projects_verdicts() {
+    let dir = tempdir();
+    crate::util::copy_setup(dir.path());
+    std::fs::write(
+        dir.path().join("complaints.toml"),
+        "[sla]\ncalendar = \"cn_office\"\n\n[sla.project_calendars]\n\"翠湖花园\" = \"cn_service_desk\"\n",
+    )
+    .unwrap();
+    let input = crate::util::root().join("sample_data/complaints_2026.csv");
+    let input = input.to_str().unwrap();
+    let args = ["run", "--input", input, "--out", "out", "--as-of", AS_OF];
+    crate::util::run_in(dir.path(), &args).expect(0);
+    let out = dir.path().join("out");
+    let column = |rec: &csv::StringRecord, headers: &csv::StringRecord, name: &str| {
+        let at = headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap();
+        rec[at].to_owned()
+    };
+    let mut complaints = csv::Reader::from_path(out.join("complaints.csv")).unwrap();
+    let headers = complaints.headers().unwrap().clone();
+    let project_of: std::collections::HashMap<String, String> = complaints
+        .records()
+        .map(Result::unwrap)
+        .map(|r| {
+            let id = column(&r, &headers, "complaint_id");
+            (id, column(&r, &headers, "project"))
+        })
+        .collect();
+    let mut sla = csv::Reader::from_path(out.join("sla.csv")).unwrap();
+    let headers = sla.headers().unwrap().clone();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in sla.records().map(Result::unwrap) {
+        let project = &project_of[&column(&r, &headers, "complaint_id")];
+        let calendar = column(&r, &headers, "calendar");
+        seen.insert((project == "翠湖花园", calendar));
+    }
+    let want = [
+        (false, "cn_office".to_owned()),
+        (true, "cn_service_desk".to_owned()),
+    ];
+    assert_eq!(seen, want.into_iter().collect());
+}

@@ -49,11 +49,17 @@ impl Reading {
 /// space (`2019-10-06 00:05:55 UTC`, `... +08:00`), a date alone (local midnight), and Excel
 /// serial day numbers (`46296.354166`). Fractions of a second are dropped.
 pub fn parse_timestamp(s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
-    // The usual form, straight to an instant (see `Forms::parse`).
-    if let Some(t) = plain_local_secs(s.as_bytes()).and_then(|l| zone.instant_of_local_secs(l)) {
+    if let Some(t) = plain_instant(s, zone) {
         return Ok(t);
     }
     read_builtin(s)?.instant(zone)
+}
+
+/// The usual form (`YYYY-MM-DD HH:MM:SS`) in `zone`, straight to an instant, when the zone's
+/// table has the day; `None` otherwise (the cell is then read the general way). A cell of
+/// exactly that form has no spaces to trim.
+pub(super) fn plain_instant(s: &str, zone: &Zone) -> Option<Ts> {
+    plain_local_secs(s.as_bytes()).and_then(|local| zone.instant_of_local_secs(local))
 }
 
 /// Like [`parse_timestamp`], but a wall time inside a daylight-saving gap is moved forward by
@@ -103,7 +109,7 @@ fn plain_form(b: &[u8]) -> Option<NaiveDateTime> {
 /// arithmetic: the form of nearly every timestamp cell, eight per complaint, without building
 /// chrono's date and time on the way. `None` for anything else (the cell is then read the
 /// general way).
-pub(super) fn plain_local_secs(b: &[u8]) -> Option<i64> {
+fn plain_local_secs(b: &[u8]) -> Option<i64> {
     if b.len() != 19
         || b[4] != b'-'
         || b[7] != b'-'

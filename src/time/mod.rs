@@ -299,10 +299,11 @@ pub fn day_number(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce()) - 719_163
 }
 
-/// The local calendar month `YYYY-MM` of an instant.
+/// The local calendar month `YYYY-MM` of an instant: the start of its text.
 pub fn month_key(zone: &Zone, t: Ts) -> String {
-    let d = zone.to_local(t);
-    format!("{:04}-{:02}", d.year(), d.month())
+    std::str::from_utf8(&zone.ts_bytes(t)[..7])
+        .expect("ASCII digits")
+        .to_owned()
 }
 
 #[cfg(test)]

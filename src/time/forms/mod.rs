@@ -213,11 +213,9 @@ impl Forms {
     /// Reads a cell into an instant in `zone` (a written offset wins).
     #[inline]
     pub fn parse(&self, s: &str, zone: &Zone) -> Result<Ts, TimestampError> {
-        // The usual form in the usual zone, read straight to an instant. (A cell of exactly
-        // that form has no spaces to trim.)
+        // Patterns are tried first when there are any.
         if self.patterns.is_empty()
-            && let Some(t) = super::builtin::plain_local_secs(s.as_bytes())
-                .and_then(|local| zone.instant_of_local_secs(local))
+            && let Some(t) = super::builtin::plain_instant(s, zone)
         {
             return Ok(t);
         }
