@@ -21,7 +21,8 @@ use super::coverage::Coverage;
 use super::engine::{Time, TraceEvent, innermost, with_trace};
 pub use super::failure::RuleFailure;
 use super::failure::{FailureKind, FirstFailure};
-use super::keys::{Key, KeyField, KeyPart, key_of, key_plan};
+use super::guards::GuardMemo;
+use super::keys::{Key, KeyField, KeyPart, key_into, key_plan};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
@@ -392,7 +393,9 @@ pub fn run(
         None => (&entry.reads, entry.uses.as_ref()),
     };
     let only = reads.names();
-    let passes = |c: &Complaint| fast.is_none_or(|f| f.guarded.passes(c));
+    let passes =
+        |c: &Complaint, memo: &mut GuardMemo| fast.is_none_or(|f| f.guarded.passes(c, memo));
+    let new_memo = || fast.map(|f| f.guarded.memo()).unwrap_or_default();
     let mut own_inputs = Vec::new();
     // Which complaint each evaluation stands for, and which evaluation each complaint uses.
     let (reps, which): (Vec<usize>, Vec<usize>) = match (reads, mode) {
@@ -422,39 +425,46 @@ pub fn run(
             let chunks: Vec<Folded> = complaints
                 .par_chunks_mut(CHUNK)
                 .enumerate()
-                .map_init(rustc_hash::FxHashMap::default, |cache, (n, chunk)| {
-                    let cache = &mut *cache;
-                    if reads_text {
-                        load_texts(chunk, &texts)?;
-                        // The cache holds the only copy of its texts now: bounded.
-                        if cache.len() > TEXT_CACHE {
-                            cache.clear();
+                .map_init(
+                    || (rustc_hash::FxHashMap::default(), new_memo(), Vec::new()),
+                    |(cache, memo, key), (n, chunk)| {
+                        if reads_text {
+                            load_texts(chunk, &texts)?;
+                            // The cache holds the only copy of its texts now: bounded.
+                            if cache.len() > TEXT_CACHE {
+                                cache.clear();
+                            }
                         }
-                    }
-                    let mut local: rustc_hash::FxHashMap<Key, u32> =
-                        rustc_hash::FxHashMap::default();
-                    let mut distinct = Vec::new();
-                    let ids = chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(j, c)| {
-                            let key = if passes(c) {
-                                key_of(c, &plan, cache)
-                            } else {
-                                Key(vec![KeyPart::Row(n * CHUNK + j)])
-                            };
-                            *local.entry(key).or_insert_with_key(|k| {
-                                distinct.push((k.clone(), n * CHUNK + j));
-                                distinct.len() as u32 - 1
+                        let mut local: rustc_hash::FxHashMap<Key, u32> =
+                            rustc_hash::FxHashMap::default();
+                        let mut distinct = Vec::new();
+                        let ids = chunk
+                            .iter()
+                            .enumerate()
+                            .map(|(j, c)| {
+                                if passes(c, memo) {
+                                    key_into(c, &plan, cache, key);
+                                } else {
+                                    key.clear();
+                                    key.push(KeyPart::Row(n * CHUNK + j));
+                                }
+                                // Looked up as a slice: only a key new to the chunk is copied.
+                                if let Some(&l) = local.get(key.as_slice()) {
+                                    return l;
+                                }
+                                let l = distinct.len() as u32;
+                                local.insert(Key(key.clone()), l);
+                                distinct.push((Key(key.clone()), n * CHUNK + j));
+                                l
                             })
-                        })
-                        .collect::<Vec<_>>();
-                    for c in chunk.iter_mut() {
-                        c.text = None;
-                    }
-                    progress.inc(chunk.len() as u64);
-                    Ok((distinct, ids))
-                })
+                            .collect::<Vec<_>>();
+                        for c in chunk.iter_mut() {
+                            c.text = None;
+                        }
+                        progress.inc(chunk.len() as u64);
+                        Ok((distinct, ids))
+                    },
+                )
                 .collect::<Result<_>>()?;
             let mut index: rustc_hash::FxHashMap<Key, usize> = rustc_hash::FxHashMap::default();
             let mut reps = Vec::new();
@@ -503,7 +513,7 @@ pub fn run(
                 c = &loaded;
             }
             let (ast, only) = match fast {
-                Some(f) if passes(c) => (&f.guarded.rest, only.as_ref()),
+                Some(f) if passes(c, &mut new_memo()) => (&f.guarded.rest, only.as_ref()),
                 _ => (&entry.ast, full_only.as_ref()),
             };
             let arg = record_map(c, &extras, only);

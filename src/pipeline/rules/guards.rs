@@ -53,7 +53,8 @@ enum Node {
     Not(Box<Node>),
     Cmp(CmpOp, Box<Node>, Box<Node>),
     IsBlank(Box<Node>),
-    Regex(Box<Node>, regex::Regex),
+    /// The pattern, and its table in a [`GuardMemo`].
+    Regex(Box<Node>, regex::Regex, usize),
     Keywords(Box<Node>, aho_corasick::AhoCorasick),
     // The same forms applied straight to fields, as checks are written (`is_blank(c.x)`,
     // `!is_blank(c.x)`, `c.x < c.y`, `regex_match(c.x, "..")`): one step where the general
@@ -61,7 +62,7 @@ enum Node {
     /// `is_blank(c.f)` (`true`) or `!is_blank(c.f)` (`false`).
     BlankField(bool, Field),
     CmpFields(CmpOp, Field, Field),
-    RegexField(Field, regex::Regex),
+    RegexField(Field, regex::Regex, usize),
     /// `!is_blank(c.a) && c.a OP c.b` over two stage times, the shape of the usual order
     /// check: read as two times, where the general nodes build and match a value per step.
     /// It was a quarter of the kit job's classify stage, at seven checks per complaint.
@@ -78,7 +79,7 @@ enum Const {
 }
 
 impl Node {
-    fn eval<'a>(&'a self, c: &'a Complaint) -> Option<V<'a>> {
+    fn eval<'a>(&'a self, c: &'a Complaint, memo: &mut GuardMemo) -> Option<V<'a>> {
         Some(match self {
             Node::Const(k) => match k {
                 Const::Unit => V::Unit,
@@ -90,7 +91,7 @@ impl Node {
             Node::Field(f) => field(c, *f),
             Node::Logic(is_and, parts) => {
                 for p in parts {
-                    match p.eval(c)? {
+                    match p.eval(c, memo)? {
                         V::Bool(b) if b != *is_and => return Some(V::Bool(b)),
                         V::Bool(_) => {}
                         _ => return None,
@@ -98,20 +99,26 @@ impl Node {
                 }
                 V::Bool(*is_and)
             }
-            Node::Not(a) => match a.eval(c)? {
+            Node::Not(a) => match a.eval(c, memo)? {
                 V::Bool(b) => V::Bool(!b),
                 _ => return None,
             },
-            Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c)?, b.eval(c)?)?),
-            Node::IsBlank(a) => V::Bool(is_blank(a.eval(c)?)),
-            Node::Regex(a, re) => V::Bool(matches!(a.eval(c)?, V::Str(s) if re.is_match(s))),
-            Node::Keywords(a, ac) => V::Bool(match a.eval(c)? {
+            Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c, memo)?, b.eval(c, memo)?)?),
+            Node::IsBlank(a) => V::Bool(is_blank(a.eval(c, memo)?)),
+            Node::Regex(a, re, k) => V::Bool(match a.eval(c, memo)? {
+                V::Str(s) => memo.is_match(*k, re, s),
+                _ => false,
+            }),
+            Node::Keywords(a, ac) => V::Bool(match a.eval(c, memo)? {
                 V::Str(s) => ac.is_match(&match_key(s)),
                 _ => false,
             }),
             Node::BlankField(want, f) => V::Bool(is_blank(field(c, *f)) == *want),
             Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, *a), field(c, *b))?),
-            Node::RegexField(f, re) => V::Bool(matches!(field(c, *f), V::Str(s) if re.is_match(s))),
+            Node::RegexField(f, re, k) => V::Bool(match field(c, *f) {
+                V::Str(s) => memo.is_match(*k, re, s),
+                _ => false,
+            }),
             // As the general nodes: a blank `a` ends the `&&`; a time against `()` is unequal.
             Node::PresentCmp(op, a, b) => V::Bool(match (c.time(*a), c.time(*b)) {
                 (None, _) => false,
@@ -153,8 +160,70 @@ pub struct Guard {
 
 impl Guard {
     /// True when the condition is certainly false for `c` (the guard does nothing).
-    fn passes(&self, c: &Complaint) -> bool {
-        matches!(self.cond.eval(c), Some(V::Bool(false)))
+    fn passes(&self, c: &Complaint, memo: &mut GuardMemo) -> bool {
+        matches!(self.cond.eval(c, memo), Some(V::Bool(false)))
+    }
+}
+
+/// The answers of the guards' `regex_match` calls on short values seen lately: one table per
+/// call, of [`GuardMemo::SLOTS`] slots each holding a value and its answer, the slot chosen by
+/// the value's hash. A checked field such as a satisfaction score takes a few hundred distinct
+/// values over a million complaints: the regex engine's search, about a tenth of the kit job's
+/// classify stage, then runs about once per value. Bounded and allocation-free; a value longer
+/// than a slot holds is matched every time. One per worker, never shared.
+#[derive(Default)]
+pub struct GuardMemo {
+    tables: Vec<Box<[MemoSlot; GuardMemo::SLOTS]>>,
+}
+
+/// A value a regex was matched against, and the answer.
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    /// The value's length, [`MemoSlot::EMPTY`] for a slot not yet filled.
+    len: u8,
+    hit: bool,
+    bytes: [u8; GuardMemo::SHORT],
+}
+
+impl MemoSlot {
+    const EMPTY: u8 = u8::MAX;
+}
+
+impl GuardMemo {
+    /// Slots per regex call (a power of two).
+    const SLOTS: usize = 256;
+    /// Longest value kept, in bytes.
+    const SHORT: usize = 30;
+
+    fn new(regexes: usize) -> GuardMemo {
+        let empty = MemoSlot {
+            len: MemoSlot::EMPTY,
+            hit: false,
+            bytes: [0; Self::SHORT],
+        };
+        GuardMemo {
+            tables: (0..regexes)
+                .map(|_| Box::new([empty; Self::SLOTS]))
+                .collect(),
+        }
+    }
+
+    /// `re.is_match(s)` for the regex call numbered `k`.
+    fn is_match(&mut self, k: usize, re: &regex::Regex, s: &str) -> bool {
+        use std::hash::BuildHasher;
+        let Some(table) = self.tables.get_mut(k).filter(|_| s.len() <= Self::SHORT) else {
+            return re.is_match(s);
+        };
+        let at = rustc_hash::FxBuildHasher.hash_one(s) as usize & (Self::SLOTS - 1);
+        let slot = &mut table[at];
+        if usize::from(slot.len) == s.len() && slot.bytes[..s.len()] == *s.as_bytes() {
+            return slot.hit;
+        }
+        let hit = re.is_match(s);
+        slot.len = s.len() as u8;
+        slot.bytes[..s.len()].copy_from_slice(s.as_bytes());
+        slot.hit = hit;
+        hit
     }
 }
 
@@ -162,6 +231,8 @@ impl Guard {
 pub struct Guarded {
     /// The compiled guards, in script order.
     pub guards: Vec<Guard>,
+    /// How many `regex_match` calls they hold (numbered from 0: their tables in a memo).
+    regexes: usize,
     /// The script with the guards removed from the entry function (every other function and
     /// every position unchanged).
     pub rest: AST,
@@ -169,8 +240,14 @@ pub struct Guarded {
 
 impl Guarded {
     /// True when no guard fires for `c`: the rest of the script alone decides its outputs.
-    pub fn passes(&self, c: &Complaint) -> bool {
-        self.guards.iter().all(|g| g.passes(c))
+    /// `memo` is this worker's ([`Guarded::memo`]).
+    pub fn passes(&self, c: &Complaint, memo: &mut GuardMemo) -> bool {
+        self.guards.iter().all(|g| g.passes(c, memo))
+    }
+
+    /// An empty memo for [`Guarded::passes`].
+    pub fn memo(&self) -> GuardMemo {
+        GuardMemo::new(self.regexes)
     }
 }
 
@@ -204,6 +281,7 @@ pub fn compile(
     let cx = Cx {
         param: &param,
         shadowed: &shadowed,
+        regexes: std::cell::Cell::new(0),
     };
     let mut guards = Vec::new();
     // The source spans of the guards, to blank out.
@@ -234,7 +312,11 @@ pub fn compile(
     // The same script with the guards blanked out: every other character, and so every
     // position an error message gives, stays where it was.
     let rest = engine.compile(blank(source, &spans)).ok()?;
-    Some(Guarded { guards, rest })
+    Some(Guarded {
+        guards,
+        regexes: cx.regexes.get(),
+        rest,
+    })
 }
 
 /// A place in a script: (line, column), both 1-based and counted in characters, as rhai counts
@@ -281,6 +363,9 @@ fn ends_in_throw(body: &rhai::StmtBlock) -> bool {
 struct Cx<'a> {
     param: &'a str,
     shadowed: &'a dyn Fn(&str, usize) -> bool,
+    /// `regex_match` calls compiled so far (a guard that does not compile may leave a number
+    /// unused: its memo table is then never read).
+    regexes: std::cell::Cell<usize>,
 }
 
 impl Cx<'_> {
@@ -355,9 +440,11 @@ impl Cx<'_> {
                 };
                 // A pattern that does not compile is left to the interpreter, which reports it.
                 let re = regex::Regex::new(p).ok()?;
+                let k = self.regexes.get();
+                self.regexes.set(k + 1);
                 match *arg(0)? {
-                    Node::Field(f) => Node::RegexField(f, re),
-                    a => Node::Regex(Box::new(a), re),
+                    Node::Field(f) => Node::RegexField(f, re, k),
+                    a => Node::Regex(Box::new(a), re, k),
                 }
             }
             ("contains_any", 2) => {

@@ -28,22 +28,36 @@ pub(super) enum KeyPart {
 
 impl Eq for Key {}
 
+impl Eq for KeyPart {}
+
+/// A key hashes as the slice of its parts, so that a key built in a reused buffer is looked up
+/// as `&[KeyPart]` ([`key_into`]) and only a new key becomes a vector of its own.
 impl Hash for Key {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        for p in &self.0 {
-            match p {
-                KeyPart::Absent => 0u8.hash(h),
-                KeyPart::Str(s) => s.as_str().hash(h),
-                KeyPart::Ts(t) => t.hash(h),
-                KeyPart::Num(n) => n.hash(h),
-                KeyPart::Extra(x) => {
-                    for v in x {
-                        v.as_deref().hash(h);
-                    }
+        self.0.as_slice().hash(h);
+    }
+}
+
+impl std::borrow::Borrow<[KeyPart]> for Key {
+    fn borrow(&self) -> &[KeyPart] {
+        &self.0
+    }
+}
+
+impl Hash for KeyPart {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            KeyPart::Absent => 0u8.hash(h),
+            KeyPart::Str(s) => s.as_str().hash(h),
+            KeyPart::Ts(t) => t.hash(h),
+            KeyPart::Num(n) => n.hash(h),
+            KeyPart::Extra(x) => {
+                for v in x {
+                    v.as_deref().hash(h);
                 }
-                KeyPart::Bits(b) => b[..].hash(h),
-                KeyPart::Row(i) => i.hash(h),
             }
+            KeyPart::Bits(b) => b[..].hash(h),
+            KeyPart::Row(i) => i.hash(h),
         }
     }
 }
@@ -151,60 +165,64 @@ pub(super) fn key_plan(
 /// same value in two fields meets different columns) and value.
 pub(super) type BitsCache = rustc_hash::FxHashMap<(usize, Str), std::sync::Arc<[u64]>>;
 
-pub(super) fn key_of(c: &Complaint, plan: &[KeyField], bits_cache: &mut BitsCache) -> Key {
-    Key(plan
-        .iter()
-        .enumerate()
-        .map(|(at, kf)| match kf {
-            KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
-            KeyField::Value(Some(f)) => match c.get(*f) {
-                FieldValue::Absent => KeyPart::Absent,
-                FieldValue::Str(s) => KeyPart::Str(s.clone()),
-                FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
-                FieldValue::Ts(t) => KeyPart::Ts(t),
-                FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
-            },
-            KeyField::Bits(f, cols, keywords) => {
-                let inline;
-                let value = match c.get(*f) {
-                    FieldValue::Str(s) => Some(s),
-                    FieldValue::Inline(s) => {
-                        inline = Str::from(s);
-                        Some(&inline)
-                    }
-                    _ => None,
+/// The key of `c`, built into `key` (cleared first): a buffer reused from complaint to
+/// complaint, where a vector per key was an allocation and a free per complaint.
+pub(super) fn key_into(
+    c: &Complaint,
+    plan: &[KeyField],
+    bits_cache: &mut BitsCache,
+    key: &mut Vec<KeyPart>,
+) {
+    key.clear();
+    key.extend(plan.iter().enumerate().map(|(at, kf)| match kf {
+        KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
+        KeyField::Value(Some(f)) => match c.get(*f) {
+            FieldValue::Absent => KeyPart::Absent,
+            FieldValue::Str(s) => KeyPart::Str(s.clone()),
+            FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
+            FieldValue::Ts(t) => KeyPart::Ts(t),
+            FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
+        },
+        KeyField::Bits(f, cols, keywords) => {
+            let inline;
+            let value = match c.get(*f) {
+                FieldValue::Str(s) => Some(s),
+                FieldValue::Inline(s) => {
+                    inline = Str::from(s);
+                    Some(&inline)
+                }
+                _ => None,
+            };
+            let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
+                let key = cols
+                    .iter()
+                    .any(|(t, k)| t.needs_key(*k))
+                    .then(|| v.map(super::text::match_key))
+                    .flatten();
+                let found = match (keywords, v, key.as_deref()) {
+                    (Some(kw), Some(_), Some(key)) => kw.found(key),
+                    _ => Vec::new(),
                 };
-                let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
-                    let key = cols
-                        .iter()
-                        .any(|(t, k)| t.needs_key(*k))
-                        .then(|| v.map(super::text::match_key))
-                        .flatten();
-                    let found = match (keywords, v, key.as_deref()) {
-                        (Some(kw), Some(_), Some(key)) => kw.found(key),
-                        _ => Vec::new(),
-                    };
-                    let mut out = Vec::new();
-                    for (at, (t, k)) in cols.iter().enumerate() {
-                        if !found.is_empty() && keywords.as_ref().is_some_and(|kw| kw.merged[at]) {
-                            out.extend(t.contains_bits(*k, found[at].iter().copied()));
-                        } else {
-                            out.extend(t.column_bits(*k, v, key.as_deref()));
-                        }
+                let mut out = Vec::new();
+                for (at, (t, k)) in cols.iter().enumerate() {
+                    if !found.is_empty() && keywords.as_ref().is_some_and(|kw| kw.merged[at]) {
+                        out.extend(t.contains_bits(*k, found[at].iter().copied()));
+                    } else {
+                        out.extend(t.column_bits(*k, v, key.as_deref()));
                     }
-                    out.into()
-                };
-                KeyPart::Bits(match value {
-                    // Texts repeat: match each distinct one once.
-                    Some(s) => bits_cache
-                        .entry((at, s.clone()))
-                        .or_insert_with(|| compute(Some(s.as_str())))
-                        .clone(),
-                    None => compute(None),
-                })
-            }
-        })
-        .collect())
+                }
+                out.into()
+            };
+            KeyPart::Bits(match value {
+                // Texts repeat: match each distinct one once.
+                Some(s) => bits_cache
+                    .entry((at, s.clone()))
+                    .or_insert_with(|| compute(Some(s.as_str())))
+                    .clone(),
+                None => compute(None),
+            })
+        }
+    }));
 }
 
 #[cfg(test)]

@@ -229,11 +229,23 @@ proptest! {
     #[test]
     fn a_native_answer_is_the_interpreters(c in complaint()) {
         let (engine, scripts) = compiled();
-        for (cond, ast, g) in scripts {
-            let native = g.guards[0].cond.eval(&c).map(|v| match v {
+        // One memo per script kept across the cases, so that its answers for values seen
+        // before are held to the interpreter too.
+        static MEMOS: std::sync::Mutex<Vec<GuardMemo>> = std::sync::Mutex::new(Vec::new());
+        let mut memos = MEMOS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if memos.is_empty() {
+            memos.extend(scripts.iter().map(|(_, _, g)| g.memo()));
+        }
+        for ((cond, ast, g), memo) in scripts.iter().zip(memos.iter_mut()) {
+            let native = g.guards[0].cond.eval(&c, memo).map(|v| match v {
                 V::Bool(b) => Some(b),
                 _ => None,
             });
+            let fresh = g.guards[0].cond.eval(&c, &mut g.memo()).map(|v| match v {
+                V::Bool(b) => Some(b),
+                _ => None,
+            });
+            prop_assert_eq!(native, fresh, "{}", cond);
             let rhai = engine.call_fn::<Dynamic>(
                 &mut Scope::new(),
                 ast,
@@ -272,4 +284,41 @@ fn the_order_check_compiles_to_one_step() {
     assert!(!shape(
         "!is_blank(c.acknowledged_at) || c.acknowledged_at < c.received_at"
     ));
+}
+
+/// The memo answers as the regex does: for values seen again, for values whose slots collide
+/// (far more values than slots), for the empty value and values longer than a slot holds, and
+/// for two regexes kept apart.
+#[test]
+fn the_regex_memo_answers_as_the_regex() {
+    let res = [
+        regex::Regex::new("^[0-9]{1,3}$").unwrap(),
+        regex::Regex::new("满意").unwrap(),
+    ];
+    let mut memo = GuardMemo::new(res.len());
+    let values: Vec<String> = (0..3 * GuardMemo::SLOTS)
+        .map(|i| match i % 6 {
+            // Values of one length, half of them matching: every slot sees both answers.
+            0 => format!("{:03}", i % 1000),
+            5 => format!("x{:02}", i % 100),
+            1 => "满意".repeat(i % 8),
+            2 => format!("{i}不满意"),
+            3 => "9".repeat(i % (GuardMemo::SHORT + 6)),
+            _ => String::new(),
+        })
+        .collect();
+    let mut hits = 0;
+    for round in 0..3 {
+        for (i, v) in values.iter().enumerate() {
+            // Each round in another order, and each value against both regexes.
+            let v = if round == 1 { &values[values.len() - 1 - i] } else { v };
+            for (k, re) in res.iter().enumerate() {
+                assert_eq!(memo.is_match(k, re, v), re.is_match(v), "regex {k} on {v:?}");
+                hits += usize::from(memo.is_match(k, re, v));
+            }
+        }
+    }
+    assert!(hits > 0);
+    // A memo without tables (no guard holds a regex) matches directly.
+    assert!(GuardMemo::default().is_match(0, &res[0], "80"));
 }
