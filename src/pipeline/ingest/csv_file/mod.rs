@@ -456,22 +456,24 @@ pub(super) fn split(bytes: &[u8], start: usize, target: usize) -> Option<Vec<usi
     }
     cuts.push(len);
     cuts.dedup();
-    // Quote parity at each cut.
-    let odd: Vec<bool> = cuts
+    // Quotes in each piece: their parity gives the state at each cut.
+    let quotes: Vec<usize> = cuts
         .par_windows(2)
-        .map(|w| memchr::memchr_iter(b'"', &bytes[w[0]..w[1]]).count() % 2 == 1)
+        .map(|w| memchr::memchr_iter(b'"', &bytes[w[0]..w[1]]).count())
         .collect();
-    let mut inside = Vec::with_capacity(odd.len());
+    let mut inside = Vec::with_capacity(quotes.len());
     let mut q = false;
-    for o in &odd {
+    for n in &quotes {
         inside.push(q);
-        q ^= o;
+        q ^= n % 2 == 1;
     }
-    // Check the quoting, each piece from its known state.
+    // Check the quoting, each piece from its known state. A piece without quotes is well
+    // formed from either state: not scanned again (an export without quoted cells, such as
+    // an event log, is then read once here instead of twice).
     let well_formed = cuts
         .par_windows(2)
-        .zip(inside.par_iter())
-        .all(|(w, &q)| quotes_well_formed(bytes, w[0], w[1], q, start));
+        .zip(inside.par_iter().zip(&quotes))
+        .all(|(w, (&q, &n))| n == 0 || quotes_well_formed(bytes, w[0], w[1], q, start));
     if !well_formed {
         return None;
     }
