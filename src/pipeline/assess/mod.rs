@@ -213,6 +213,7 @@ pub fn run(
         Ok(())
     };
     let judge_chunk = |range: std::ops::Range<usize>| -> Result<ChunkJudged<'_>> {
+        use rayon::prelude::*;
         let t0 = Instant::now();
         // The chunk's events, read from the log's file in one go.
         let window = events.window(range.clone())?;
@@ -231,17 +232,54 @@ pub fn run(
             project_calendars: f.project_calendars,
             events: window.logged.then_some(&window),
         };
-        let (vs, years) = sla::assess_range(rules, cls, range.clone(), &sla_opts);
-        let t1 = Instant::now();
-        let fs = audit::complaint_findings(rules, cls, range.clone(), &vs, &window, &audit_opts);
+        // SLA then duties, a piece of the chunk at a time: the duties read each complaint's
+        // verdicts, events and row right after the SLA stage wrote or read them, while they
+        // are still in cache. (Over the whole chunk, the verdicts, 55 MB at 65,536
+        // complaints, were read back from memory: finding a complaint's verdicts was a
+        // sixth of the duties' time in the 1 M default job.)
+        let pieces: Vec<std::ops::Range<usize>> = range
+            .clone()
+            .step_by(JUDGE_PIECE)
+            .map(|a| a..(a + JUDGE_PIECE).min(range.end))
+            .collect();
+        let judged: Vec<_> = pieces
+            .into_par_iter()
+            .map(|piece| {
+                let t0 = Instant::now();
+                let (vs, years) = sla::assess_range(rules, cls, piece.clone(), &sla_opts);
+                let t1 = Instant::now();
+                let fs = audit::complaint_findings(rules, cls, piece, &vs, &window, &audit_opts);
+                (vs, years, fs, t1 - t0, t1.elapsed())
+            })
+            .collect();
+        let mut verdicts = Vec::with_capacity(range.len());
+        let (mut findings, mut uncovered) = (Vec::new(), std::collections::BTreeSet::new());
+        let (mut busy_sla, mut busy_audit) = (Duration::ZERO, Duration::ZERO);
+        for (vs, years, fs, sla, audit) in judged {
+            verdicts.extend(vs);
+            findings.extend(fs);
+            uncovered.extend(years);
+            busy_sla += sla;
+            busy_audit += audit;
+        }
+        // The stages ran interleaved: the chunk's time is shared between them as their
+        // threads' busy times are.
+        let wall = t0.elapsed();
+        let busy = (busy_sla + busy_audit).as_secs_f64();
+        let sla_share = if busy > 0.0 {
+            busy_sla.as_secs_f64() / busy
+        } else {
+            1.0
+        };
+        let sla_time = wall.mul_f64(sla_share);
         Ok(ChunkJudged {
             range,
-            verdicts: vs,
-            findings: fs,
-            uncovered: years,
+            verdicts,
+            findings,
+            uncovered,
             reopened,
-            sla: t1 - t0,
-            audit: t1.elapsed(),
+            sla: sla_time,
+            audit: wall.saturating_sub(sla_time),
             events: window,
         })
     };
@@ -309,6 +347,10 @@ pub fn run(
         uncovered,
     })
 }
+
+/// Complaints judged at a time by one task (SLA, then duties): their verdicts, ~900 bytes a
+/// complaint with the default presets, stay within a core's cache until the duties read them.
+const JUDGE_PIECE: usize = 512;
 
 /// One chunk's verdicts and findings, judged and not yet folded into the table.
 struct ChunkJudged<'a> {
