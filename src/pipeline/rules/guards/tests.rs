@@ -311,9 +311,17 @@ fn the_regex_memo_answers_as_the_regex() {
     for round in 0..3 {
         for (i, v) in values.iter().enumerate() {
             // Each round in another order, and each value against both regexes.
-            let v = if round == 1 { &values[values.len() - 1 - i] } else { v };
+            let v = if round == 1 {
+                &values[values.len() - 1 - i]
+            } else {
+                v
+            };
             for (k, re) in res.iter().enumerate() {
-                assert_eq!(memo.is_match(k, re, v), re.is_match(v), "regex {k} on {v:?}");
+                assert_eq!(
+                    memo.is_match(k, re, v),
+                    re.is_match(v),
+                    "regex {k} on {v:?}"
+                );
                 hits += usize::from(memo.is_match(k, re, v));
             }
         }

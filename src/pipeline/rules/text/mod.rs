@@ -43,12 +43,21 @@ pub fn match_key(s: &str) -> String {
 
 /// An automaton over keywords in [`match_key`] form, reporting every occurrence of each
 /// (overlapping), as the decision tables' `contains` columns read them.
+///
+/// A DFA where one can be built: the crate's own choice for a few hundred keywords is an NFA,
+/// which follows failure links and was a fifth of the default job's classify stage; a DFA
+/// takes one table step per byte (at the shipped tables' ~400 keywords, some hundreds of KB).
+/// Past the crate's size limits it falls back to its own choice. Matches are the same.
 pub fn keyword_matcher<P: AsRef<[u8]>>(
     keywords: &[P],
 ) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
-    aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::Standard)
-        .build(keywords)
+    let build = |kind| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .kind(kind)
+            .build(keywords)
+    };
+    build(Some(aho_corasick::AhoCorasickKind::DFA)).or_else(|_| build(None))
 }
 
 /// The first code point fast2s can change (CJK radicals); below it only width and case fold.
