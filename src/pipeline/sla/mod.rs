@@ -279,7 +279,7 @@ pub fn verdict_for(verdicts: &[Verdict], target: usize) -> Option<&Verdict> {
 
 /// Where a field named by a rule (a `when` condition, a deadline field) is read from: a rule
 /// output, a canonical field or a carried-through column, in that order. Decided once for each
-/// chunk of complaints judged (65,536 by default; [`FieldSource::resolve`]): finding it by
+/// piece of complaints judged (512; [`FieldSource::resolve`]): finding it by
 /// name, per complaint, condition and target or duty, compared the name with every rule
 /// output's, and those comparisons were most of what the conditions cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
