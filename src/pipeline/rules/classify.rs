@@ -501,10 +501,12 @@ pub fn run(
         Coverage,
         Vec<TraceEvent>,
     );
+    // A guard memo per worker, not per evaluation: a rule that reads a field of its own per
+    // complaint has as many evaluations as complaints, and a memo is a table per regex.
     let evaluated: Vec<Evaluated> = reps
         .par_iter()
         .enumerate()
-        .map(|(k, &i)| {
+        .map_init(new_memo, |memo, (k, &i)| {
             let mut loaded;
             let mut c = &complaints[i];
             if reads_text && c.text_at.is_some() {
@@ -513,7 +515,7 @@ pub fn run(
                 c = &loaded;
             }
             let (ast, only) = match fast {
-                Some(f) if passes(c, &mut new_memo()) => (&f.guarded.rest, only.as_ref()),
+                Some(f) if passes(c, memo) => (&f.guarded.rest, only.as_ref()),
                 _ => (&entry.ast, full_only.as_ref()),
             };
             let arg = record_map(c, &extras, only);
