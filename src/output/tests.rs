@@ -22,16 +22,25 @@ fn direct_writes_keep_every_byte() {
         4097,
         WRITE_BUFFER - 1,
         WRITE_BUFFER + 5000,
+        2 * WRITE_BUFFER,
+        3 * WRITE_BUFFER + 17,
     ] {
         let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let dest = dir.path().join(format!("f{len}"));
-        let mut f = AtomicFile::create(&dest).unwrap();
-        // In uneven pieces, as the CSV writer hands them over.
-        for piece in data.chunks(7_777) {
-            f.write_all(piece).unwrap();
+        // In uneven pieces, as the CSV writer hands them over, and in pieces larger than a
+        // buffer (full buffers are written as they are, the rest through the writer's own).
+        for piece_len in [7_777, WRITE_BUFFER + 3] {
+            let dest = dir.path().join(format!("f{len}-{piece_len}"));
+            let mut f = AtomicFile::create(&dest).unwrap();
+            for piece in data.chunks(piece_len) {
+                f.write_all(piece).unwrap();
+            }
+            f.commit().unwrap();
+            assert_eq!(
+                std::fs::read(&dest).unwrap(),
+                data,
+                "length {len}, pieces {piece_len}"
+            );
         }
-        f.commit().unwrap();
-        assert_eq!(std::fs::read(&dest).unwrap(), data, "length {len}");
     }
 }
 
