@@ -243,7 +243,7 @@ impl DirectWriter {
     /// Writes `bytes`: a full, aligned buffer straight from where it is when nothing is
     /// buffered before it (every buffer but a writer's last), anything else through the buffer.
     fn write_whole(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        let aligned = bytes.as_ptr().addr() % DIRECT_ALIGN == 0;
+        let aligned = bytes.as_ptr().addr().is_multiple_of(DIRECT_ALIGN);
         if self.len > 0 || bytes.len() != WRITE_BUFFER || (self.direct && !aligned) {
             return self.write_all(bytes);
         }
