@@ -210,34 +210,7 @@ impl DirectWriter {
 
     /// Writes the first `n` bytes of the buffer (a multiple of the alignment when direct).
     fn write_out(&mut self, n: usize) -> std::io::Result<()> {
-        let window = &self.storage[self.offset..self.offset + n];
-        match self.file.write_all(window) {
-            Ok(()) => {}
-            Err(e) if self.direct && e.raw_os_error() == Some(EINVAL) => {
-                // Direct I/O refused after all: carry on buffered from where we are.
-                self.reopen_buffered()?;
-                let window = &self.storage[self.offset..self.offset + n];
-                self.file.write_all(window)?;
-            }
-            Err(e) => return Err(e),
-        }
-        self.written += n as u64;
-        self.storage
-            .copy_within(self.offset + n..self.offset + self.len, self.offset);
-        self.len -= n;
-        Ok(())
-    }
-
-    fn reopen_buffered(&mut self) -> std::io::Result<()> {
-        use std::io::{Seek, SeekFrom};
-        let mut f = self
-            .fallback
-            .take()
-            .ok_or_else(|| std::io::Error::other("no buffered handle to fall back to"))?;
-        f.seek(SeekFrom::Start(self.written))?;
-        self.file = f;
-        self.direct = false;
-        Ok(())
+        self.put(None, n)
     }
 
     /// Writes `bytes`: a full, aligned buffer straight from where it is when nothing is
@@ -247,16 +220,36 @@ impl DirectWriter {
         if self.len > 0 || bytes.len() != WRITE_BUFFER || (self.direct && !aligned) {
             return self.write_all(bytes);
         }
-        match self.file.write_all(bytes) {
-            Ok(()) => {}
-            Err(e) if self.direct && e.raw_os_error() == Some(EINVAL) => {
-                // Direct I/O refused after all: carry on buffered from where we are.
-                self.reopen_buffered()?;
-                self.file.write_all(bytes)?;
+        self.put(Some(bytes), bytes.len())
+    }
+
+    /// Writes `n` bytes at the end of the file: `bytes` (nothing buffered), or the front of
+    /// the buffer, which then drops them. A direct write refused after all (`EINVAL`) is
+    /// written again, and every later one, through a buffered handle positioned where the
+    /// file ends.
+    fn put(&mut self, bytes: Option<&[u8]>, n: usize) -> std::io::Result<()> {
+        for attempt in 0..2 {
+            let window = bytes.unwrap_or(&self.storage[self.offset..self.offset + n]);
+            match self.file.write_all(window) {
+                Ok(()) => break,
+                Err(e) if attempt == 0 && self.direct && e.raw_os_error() == Some(EINVAL) => {
+                    use std::io::{Seek, SeekFrom};
+                    let mut f = self.fallback.take().ok_or_else(|| {
+                        std::io::Error::other("no buffered handle to fall back to")
+                    })?;
+                    f.seek(SeekFrom::Start(self.written))?;
+                    self.file = f;
+                    self.direct = false;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
-        self.written += bytes.len() as u64;
+        self.written += n as u64;
+        if bytes.is_none() {
+            self.storage
+                .copy_within(self.offset + n..self.offset + self.len, self.offset);
+            self.len -= n;
+        }
         Ok(())
     }
 

@@ -212,6 +212,10 @@ pub fn run(
         fold += t1.elapsed();
         Ok(())
     };
+    // The names targets and duties read, resolved once for the run: the pieces below are
+    // thousands.
+    let target_fields = sla::TargetFields::of(rules, cls);
+    let duty_plans = audit::DutyPlans::of(rules, cls);
     let judge_chunk = |range: std::ops::Range<usize>| -> Result<ChunkJudged<'_>> {
         use rayon::prelude::*;
         let t0 = Instant::now();
@@ -246,9 +250,18 @@ pub fn run(
             .into_par_iter()
             .map(|piece| {
                 let t0 = Instant::now();
-                let (vs, years) = sla::assess_range(rules, cls, piece.clone(), &sla_opts);
+                let (vs, years) =
+                    sla::assess_range(rules, cls, &target_fields, piece.clone(), &sla_opts);
                 let t1 = Instant::now();
-                let fs = audit::complaint_findings(rules, cls, piece, &vs, &window, &audit_opts);
+                let fs = audit::complaint_findings(
+                    rules,
+                    cls,
+                    &duty_plans,
+                    piece,
+                    &vs,
+                    &window,
+                    &audit_opts,
+                );
                 (vs, years, fs, t1 - t0, t1.elapsed())
             })
             .collect();

@@ -170,9 +170,11 @@ pub struct AuditOptions<'a> {
 
 /// The complaint duties of the complaints in `range` (`verdicts` aligned with it), in
 /// complaint order.
+/// `plans` is the run's [`DutyPlans::of`].
 pub fn complaint_findings(
     rules: &RuleSet,
     cls: &Classified,
+    plans: &DutyPlans<'_>,
     range: std::ops::Range<usize>,
     verdicts: &[Vec<Verdict>],
     log: &EventWindow<'_>,
@@ -185,11 +187,6 @@ pub fn complaint_findings(
         return Vec::new();
     }
     let first = range.start;
-    let plans: Vec<DutyPlan<'_>> = set
-        .duties
-        .iter()
-        .map(|d| DutyPlan::new(d, rules, cls))
-        .collect();
     range
         .into_par_iter()
         .map_init(OwnedEvents::default, |derived, i| {
@@ -203,7 +200,7 @@ pub fn complaint_findings(
             let verdicts = &verdicts[i - first];
             set.duties
                 .iter()
-                .zip(&plans)
+                .zip(&plans.0)
                 .filter(|(_, plan)| {
                     plan.when
                         .iter()
@@ -250,8 +247,26 @@ fn kind_is(kind: &str, wanted: &str) -> bool {
         )
 }
 
-/// A duty with the names it reads resolved once per chunk of complaints, not per complaint:
-/// its `when` conditions, and the targets whose due times trigger it or set its deadline.
+/// The complaint duties of a rule set, each with the names it reads resolved once per run
+/// ([`DutyPlans::of`]), not per complaint.
+pub struct DutyPlans<'r>(Vec<DutyPlan<'r>>);
+
+impl<'r> DutyPlans<'r> {
+    /// The plans of the rule set's duties, among `cls`'s columns.
+    pub fn of(rules: &'r RuleSet, cls: &Classified) -> DutyPlans<'r> {
+        DutyPlans(
+            rules
+                .duties
+                .duties
+                .iter()
+                .map(|d| DutyPlan::new(d, rules, cls))
+                .collect(),
+        )
+    }
+}
+
+/// A duty with the names it reads resolved: its `when` conditions, and the targets whose due
+/// times trigger it or set its deadline.
 struct DutyPlan<'r> {
     when: Vec<Resolved<'r>>,
     /// `deadline = "<limit>"` as the notes write it (the same for every complaint).

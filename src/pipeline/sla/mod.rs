@@ -233,14 +233,15 @@ pub struct SlaOptions<'a> {
 
 /// Evaluates every applicable target for the complaints in `range`, in parallel: their
 /// verdicts (aligned with the range) and the calendar years touched that have no holiday data.
+/// `fields` is the run's [`TargetFields::of`].
 pub fn assess_range(
     rules: &RuleSet,
     classified: &Classified,
+    fields: &TargetFields<'_>,
     range: std::ops::Range<usize>,
     opts: &SlaOptions<'_>,
 ) -> (Vec<Vec<Verdict>>, BTreeSet<(String, i32)>) {
     let set = &rules.targets;
-    let fields = TargetFields::resolve(&set.targets, &classified.columns, &classified.extras);
     let uncovered = Mutex::new(BTreeSet::new());
     let verdicts: Vec<Vec<Verdict>> = range
         .into_par_iter()
@@ -254,7 +255,7 @@ pub fn assess_range(
             let vs = assess(
                 rules,
                 set,
-                &fields,
+                fields,
                 c,
                 &classified.values[i],
                 &tl,
@@ -278,10 +279,10 @@ pub fn verdict_for(verdicts: &[Verdict], target: usize) -> Option<&Verdict> {
 }
 
 /// Where a field named by a rule (a `when` condition, a deadline field) is read from: a rule
-/// output, a canonical field or a carried-through column, in that order. Decided once for each
-/// piece of complaints judged (512; [`FieldSource::resolve`]): finding it by
-/// name, per complaint, condition and target or duty, compared the name with every rule
-/// output's, and those comparisons were most of what the conditions cost.
+/// output, a canonical field or a carried-through column, in that order. Decided once for the
+/// run ([`FieldSource::resolve`], [`TargetFields::of`]): finding it by name, per complaint,
+/// condition and target or duty, compared the name with every rule output's, and those
+/// comparisons were most of what the conditions cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldSource {
     /// The rule output of this column.
@@ -356,8 +357,9 @@ enum WhenKey<'r> {
 }
 
 /// The fields each target of a set reads (its `when` conditions and its deadline field),
-/// resolved once per chunk of complaints, not per complaint.
-struct TargetFields<'r> {
+/// resolved once per run ([`TargetFields::of`]), not per complaint: the names depend only on
+/// the rules and the classified table's columns.
+pub struct TargetFields<'r> {
     /// Per target: each condition's key and accepted values.
     when: Vec<Vec<(WhenKey<'r>, &'r [String])>>,
     /// Per target: its deadline field's name and source.
@@ -365,6 +367,15 @@ struct TargetFields<'r> {
 }
 
 impl<'r> TargetFields<'r> {
+    /// The fields of the rule set's targets, among `classified`'s columns.
+    pub fn of(rules: &'r RuleSet, classified: &Classified) -> TargetFields<'r> {
+        TargetFields::resolve(
+            &rules.targets.targets,
+            &classified.columns,
+            &classified.extras,
+        )
+    }
+
     fn resolve(
         targets: &'r [Target],
         columns: &[String],
