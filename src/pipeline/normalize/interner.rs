@@ -9,18 +9,30 @@ use crate::model::Str;
 ///
 /// One per column, not one per chunk: a categorical column's few values stay in a table that
 /// fits the cache, whatever the large columns hold. And a column whose values hardly repeat (a
-/// phone number per complaint) stops being interned: after [`Interner::PROBE`] lookups with
-/// fewer than one in [`Interner::MIN_REPEAT`] found, every value of the column is a plain new
-/// string for the rest of the chunk. Hashing and inserting such a value saves nothing. On the
-/// kit's 1 M export, the interner's share of the run's samples fell from 231 to 158 of ~2,600.
+/// phone number per complaint) stops being interned: once [`Interner::PROBE`] lookups have
+/// found fewer than one value in [`Interner::MIN_REPEAT`], every value of the column is a plain
+/// new string for the rest of the chunk. Hashing and inserting such a value saves nothing. On
+/// the kit's 1 M export, the interner's share of the run's samples fell from 231 to 158 of
+/// ~2,600.
 /// Values are equal either way: only whether two complaints share an allocation changes.
 #[derive(Default)]
 pub(super) struct Interner {
     set: FxHashSet<Str>,
+    /// The values found lately, by hash, compared in place: see [`Interner::get`].
+    recent: Option<Box<[Recent; Interner::RECENT]>>,
     looked: u32,
     found: u32,
     /// Not interning: the column's values did not repeat in the first lookups.
     direct: bool,
+}
+
+/// A short value found lately: its bytes, and the shared string.
+#[derive(Clone, Default)]
+struct Recent {
+    /// The value's length; 0 for a slot not yet filled (a blank cell is never interned).
+    len: u8,
+    bytes: [u8; Interner::SHORT],
+    value: Option<Str>,
 }
 
 impl Interner {
@@ -28,23 +40,61 @@ impl Interner {
     const PROBE: u32 = 2048;
     /// A column keeps being interned if at least one lookup in this many found its value.
     const MIN_REPEAT: u32 = 20;
+    /// Slots of recent values (a power of two).
+    const RECENT: usize = 256;
+    /// Longest value a slot holds, in bytes.
+    const SHORT: usize = 23;
 
+    /// The shared string equal to `s`.
+    ///
+    /// A value in its recent slot is compared there, byte for byte, before the set is
+    /// probed: the set holds pointers, and comparing through one reads the shared string
+    /// wherever it was allocated. A categorical column's values all fit the slots (the kit's
+    /// 1 M job: BENCHMARKS.md, "Wave 2, 2026-12-07, late").
     pub(super) fn get(&mut self, s: &str) -> Str {
+        use std::hash::BuildHasher;
         if self.direct {
             return Str::from(s);
         }
         self.looked += 1;
-        if let Some(v) = self.set.get(s) {
+        let short = !s.is_empty() && s.len() <= Self::SHORT;
+        // The upper bits: Fx mixes them best.
+        let at = (rustc_hash::FxBuildHasher.hash_one(s) >> 56) as usize & (Self::RECENT - 1);
+        if short
+            && let Some(recent) = &self.recent
+            && let slot = &recent[at]
+            && usize::from(slot.len) == s.len()
+            && slot.bytes[..s.len()] == *s.as_bytes()
+            && let Some(v) = &slot.value
+        {
             self.found += 1;
             return v.clone();
         }
-        if self.looked == Self::PROBE && self.found * Self::MIN_REPEAT < Self::PROBE {
-            self.direct = true;
-            self.set = FxHashSet::default();
-            return Str::from(s);
+        let v = if let Some(v) = self.set.get(s) {
+            self.found += 1;
+            v.clone()
+        } else {
+            if self.looked >= Self::PROBE && self.found * Self::MIN_REPEAT < self.looked {
+                self.direct = true;
+                self.set = FxHashSet::default();
+                self.recent = None;
+                return Str::from(s);
+            }
+            let v = Str::from(s);
+            self.set.insert(v.clone());
+            v
+        };
+        // Filled while the column has few values: in one of thousands (owners' names), slots
+        // would only be overwritten, a reference count up and one down per lookup.
+        if short && self.set.len() <= Self::RECENT {
+            let recent = self
+                .recent
+                .get_or_insert_with(|| Box::new(std::array::from_fn(|_| Recent::default())));
+            let slot = &mut recent[at];
+            slot.len = s.len() as u8;
+            slot.bytes[..s.len()].copy_from_slice(s.as_bytes());
+            slot.value = Some(v.clone());
         }
-        let v = Str::from(s);
-        self.set.insert(v.clone());
         v
     }
 }
@@ -86,6 +136,29 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// With more values than the recent slots hold, so that values meet in a slot and the
+        /// slots stop being filled: every value is still its cell, and shared once seen.
+        #[test]
+        fn values_meeting_in_a_slot_are_told_apart(
+            picks in proptest::collection::vec(0usize..1000, 1..3000),
+        ) {
+            let cells: Vec<String> = (0..1000).map(|k| format!("v{k}")).collect();
+            let mut interner = super::Interner::default();
+            let mut first: Vec<Option<crate::model::Str>> = vec![None; cells.len()];
+            for k in picks {
+                let v = interner.get(&cells[k]);
+                proptest::prop_assert_eq!(v.as_str(), cells[k].as_str());
+                if interner.direct {
+                    continue;
+                }
+                match &first[k] {
+                    Some(f) => proptest::prop_assert!(v.ptr_eq(f), "{} not shared", cells[k]),
+                    None => first[k] = Some(v),
+                }
+            }
+        }
+
+
         /// Every value is its cell, and a value seen again is the shared one, whatever the mix
         /// of values (at most 400 lookups: within the probe, so the column stays interned).
         #[test]

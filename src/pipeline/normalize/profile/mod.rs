@@ -307,6 +307,9 @@ pub struct Profile {
     pub scale: Scale,
     /// Word key → score.
     words: HashMap<String, f64>,
+    /// Some word is written in ASCII digits only (`"0" = 60`): a number cell is then looked up
+    /// as a word first, as any cell is.
+    digit_words: bool,
 }
 
 impl Profile {
@@ -354,11 +357,13 @@ impl Profile {
         for (w, s) in &cfg.satisfaction.words {
             words.insert(header_key(w), *s);
         }
+        let digit_words = words.keys().any(|w| w.bytes().all(|b| b.is_ascii_digit()));
         Profile {
             by_key,
             configured,
             scale,
             words,
+            digit_words,
         }
     }
 
@@ -438,6 +443,15 @@ impl Profile {
     /// Reads a satisfaction cell: a word, stars (`★★★★☆`), or a number on the declared scale
     /// (a `分` or `%` suffix is allowed). Returns the 0–100 score.
     pub fn satisfaction(&self, cell: &str) -> Result<f64, String> {
+        // The usual cell, a plain number (`85`), read without building its word key, an
+        // allocation per complaint: its key is itself, and no word is one.
+        if !self.digit_words
+            && (1..=3).contains(&cell.len())
+            && cell.bytes().all(|b| b.is_ascii_digit())
+        {
+            let v: u16 = cell.parse().expect("one to three ASCII digits");
+            return self.on_scale(f64::from(v));
+        }
         let key = header_key(cell);
         if let Some(s) = self.words.get(&key) {
             return Ok(*s);
@@ -457,6 +471,11 @@ impl Profile {
         let v: f64 = num
             .parse()
             .map_err(|_| format!("`{cell}` is neither a number nor a known satisfaction word"))?;
+        self.on_scale(v)
+    }
+
+    /// A number read from a satisfaction cell, on 0–100, if the declared scale allows it.
+    fn on_scale(&self, v: f64) -> Result<f64, String> {
         let (lo, hi, factor, name) = match self.scale {
             Scale::Percent => (0.0, 100.0, 1.0, "percent (0–100)"),
             Scale::FiveStar => (1.0, 5.0, 20.0, "five_star (1–5)"),

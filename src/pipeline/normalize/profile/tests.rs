@@ -96,3 +96,32 @@ fn a_header_listed_under_two_fields_is_a_conflict_naming_both() {
     assert!(p.is_configured(prio));
     assert!(!p.is_configured(p.field_for("投诉编号").unwrap().1));
 }
+
+/// A plain number is read as the general path reads it (the word key, then the number), on
+/// every scale, with leading zeros; and a configured word written in digits still wins over
+/// the number it looks like.
+#[test]
+fn plain_numbers_read_as_the_general_path_reads_them() {
+    for scale in ["percent", "five_star", "ten_point"] {
+        let p = profile(&format!("[profile.satisfaction]\nscale = \"{scale}\"\n"));
+        assert!(!p.digit_words);
+        // The general path: the same profile, made to take it for every cell.
+        let general = Profile {
+            digit_words: true,
+            ..p.clone()
+        };
+        for n in 0..1000 {
+            for cell in [format!("{n}"), format!("{n:02}"), format!("{n:03}")] {
+                assert_eq!(
+                    p.satisfaction(&cell),
+                    general.satisfaction(&cell),
+                    "{scale} {cell}"
+                );
+            }
+        }
+    }
+    let p = profile("[profile.satisfaction.words]\n\"5\" = 100.0\n");
+    assert!(p.digit_words);
+    assert_eq!(p.satisfaction("5"), Ok(100.0));
+    assert_eq!(p.satisfaction("85"), Ok(85.0));
+}
