@@ -161,10 +161,13 @@ pub fn run(
             findings: &fs,
         })?;
         let t1 = Instant::now();
-        for (k, vv) in vs.iter().enumerate() {
+        // One pass that reads each complaint's verdicts into the table and the spill, then
+        // drops them: a chunk's verdicts (tens of MB) are read from memory once here, where a
+        // pass for the table, one for the spill and one for the drop read them three times.
+        for (k, vv) in vs.into_iter().enumerate() {
             let i = (range.start + k) as u32;
             verdicts.first.push(verdicts.target.len() as u32);
-            for v in vv {
+            for v in &vv {
                 verdicts.applied[v.target as usize] = true;
                 verdicts.target.push(v.target);
                 verdicts.status.push(status_code(v.status));
@@ -177,9 +180,9 @@ pub fn run(
                         &id_of,
                     );
                 }
+                verdicts.spill.push(v)?;
             }
         }
-        verdicts.spill.append(vs.iter().flatten())?;
         for x in fs {
             let i = x.complaint.expect("complaint findings") as usize;
             if !findings.applied.contains(x.duty.as_str()) {

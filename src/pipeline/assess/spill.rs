@@ -30,6 +30,8 @@ pub(crate) struct VerdictSpill {
     file: ScratchFile,
     notes: Vec<String>,
     note_index: FxHashMap<String, u32>,
+    /// Records not yet written to the file (fewer than a batch).
+    buf: Vec<u8>,
     /// Records written.
     count: u64,
 }
@@ -42,39 +44,53 @@ impl VerdictSpill {
             file: ScratchFile::create_direct(dir)?,
             notes: Vec::new(),
             note_index: FxHashMap::default(),
+            buf: Vec::new(),
             count: 0,
         })
     }
 
     /// Appends verdicts, in order.
+    #[cfg(test)]
     pub(crate) fn append<'a>(&mut self, verdicts: impl Iterator<Item = &'a Verdict>) -> Result<()> {
-        // Room for a full batch from the start: grown by doubling, it was copied six times.
-        let mut buf = Vec::with_capacity(BATCH * RECORD);
         for v in verdicts {
-            let note = match &v.note {
-                None => NO_NOTE,
-                Some(n) => match self.note_index.get(n) {
-                    Some(&k) => k,
-                    None => {
-                        let k = self.notes.len() as u32;
-                        self.notes.push(n.clone());
-                        self.note_index.insert(n.clone(), k);
-                        k
-                    }
-                },
-            };
-            encode(v, note, &mut buf);
-            self.count += 1;
-            if buf.len() == BATCH * RECORD {
-                self.file.append(&buf)?;
-                buf.clear();
-            }
+            self.push(v)?;
         }
-        self.file.append(&buf)
+        Ok(())
+    }
+
+    /// Appends one verdict. Records go to the file a batch at a time (the last at
+    /// [`VerdictSpill::finish`]), so the fold can append each complaint's verdicts as it reads
+    /// them, in the one pass that also drops them.
+    pub(crate) fn push(&mut self, v: &Verdict) -> Result<()> {
+        let note = match &v.note {
+            None => NO_NOTE,
+            Some(n) => match self.note_index.get(n) {
+                Some(&k) => k,
+                None => {
+                    let k = self.notes.len() as u32;
+                    self.notes.push(n.clone());
+                    self.note_index.insert(n.clone(), k);
+                    k
+                }
+            },
+        };
+        if self.buf.capacity() == 0 {
+            // Room for a full batch from the start: grown by doubling, it was copied six times.
+            self.buf.reserve_exact(BATCH * RECORD);
+        }
+        encode(v, note, &mut self.buf);
+        self.count += 1;
+        if self.buf.len() == BATCH * RECORD {
+            self.file.append(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
     /// Ends writing.
     pub(crate) fn finish(&mut self) -> Result<()> {
+        self.file.append(&self.buf)?;
+        self.buf = Vec::new();
         self.file.finish()
     }
 
