@@ -146,3 +146,31 @@ proptest::proptest! {
         proptest::prop_assert_eq!(minutes(secs), minutes_reference(secs));
     }
 }
+
+/// Quoting as the csv crate's `Necessary` style does it, a byte at a time.
+fn quoted_reference(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    if !b.iter().any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n')) {
+        return b.to_vec();
+    }
+    let mut out = vec![b'"'];
+    for &c in b {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+    out
+}
+
+proptest::proptest! {
+    /// The memchr search quotes exactly the cells the byte-by-byte test quotes, and doubles
+    /// every quote, wherever the special bytes fall (first, last, repeated, adjacent).
+    #[test]
+    fn quoting_matches_the_byte_by_byte_reference(s in "[a,\"\r\n电 (\\-.~\t]{0,40}") {
+        let mut rows = CsvRows::default();
+        rows.quoted(&s);
+        proptest::prop_assert_eq!(rows.buf, quoted_reference(&s));
+    }
+}

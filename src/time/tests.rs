@@ -215,6 +215,21 @@ fn fast_local_time_and_formatting_agree_with_chrono_tz() {
     }
 }
 
+/// The formatter reads a day's date from the table inside its years and computes it outside
+/// them: both agree with chrono-tz across the table's edges (1990 and 2100).
+#[test]
+fn formatting_agrees_with_chrono_tz_at_the_tables_edges() {
+    let z = Zone::from_name("Asia/Shanghai").unwrap();
+    for (y, m, d) in [(1989, 12, 25), (2100, 12, 25), (1970, 1, 1)] {
+        let start = at(&z, y, m, d, 0, 0, 0);
+        for t in (start..start + 14 * 86_400).step_by(3_600 + 7) {
+            let utc = chrono::DateTime::from_timestamp(t, 0).unwrap();
+            let slow = utc.with_timezone(&z.tz()).naive_local();
+            assert_eq!(z.format(t), slow.format("%Y-%m-%d %H:%M:%S").to_string());
+        }
+    }
+}
+
 #[test]
 fn civil_from_days_round_trips() {
     for day in -800_000..800_000i64 {
