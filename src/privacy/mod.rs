@@ -71,6 +71,21 @@ fn fold_char(c: char) -> char {
     }
 }
 
+/// True when some character of `text` folds ([`fold_char`]). Looked for in the bytes: the
+/// folding characters are `EF BC 8B`, `EF BC 8D`, `EF BC 90`–`99`, `E2 80 93`, `E2 80 94` and
+/// `E3 80 80` in UTF-8, where decoding every character of every text with seven digits (the
+/// record tables mask each text cell) was a visible share of writing them.
+fn folds(text: &str) -> bool {
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    memchr::memchr3_iter(0xEF, 0xE2, 0xE3, b).any(|i| match (b[i], at(i + 1), at(i + 2)) {
+        (0xEF, 0xBC, x) => x == 0x8B || x == 0x8D || (0x90..=0x99).contains(&x),
+        (0xE2, 0x80, x) => x == 0x93 || x == 0x94,
+        (0xE3, 0x80, x) => x == 0x80,
+        _ => false,
+    })
+}
+
 /// Masks a phone number: the first three and last four digits stay, other digits become `*`,
 /// separators stay (`13812341234` → `138****1234`, `0571-88001234` → `057*-****1234`).
 /// Numbers with fewer than 8 digits are masked entirely. Full-width digits count as digits.
@@ -136,7 +151,13 @@ fn mask_phones_once(text: &str) -> std::borrow::Cow<'_, str> {
     if !has_digits(text, 7) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let folded: String = text.chars().map(fold_char).collect();
+    // Folded only when a character folds: every fold shortens the text (a three-byte
+    // character to one byte), so a text of unchanged length maps onto itself.
+    let folded: std::borrow::Cow<'_, str> = if folds(text) {
+        std::borrow::Cow::Owned(text.chars().map(fold_char).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let ascii = folded.len() == text.len();
     // Byte offset in `folded` → byte offset in `text` (only needed when widths differ).
     let map: Vec<usize> = if ascii {
@@ -201,6 +222,10 @@ pub struct Masker {
     names: rustc_hash::FxHashSet<Box<str>>,
     /// The names' first two characters ([`pair`]).
     starts: rustc_hash::FxHashSet<u64>,
+    /// The names' first characters in the Basic Multilingual Plane, one bit each (8 KB; empty
+    /// before the first name): most positions of a text start no name, and a bit test passes
+    /// over them where a lookup in `starts` hashed two characters.
+    firsts: Vec<u64>,
     /// The names' lengths in characters, as bits (`1 << n`; a name has 2 to 20 characters).
     lengths: u32,
     /// The longest name, in characters.
@@ -287,7 +312,12 @@ impl Masker {
         self.lengths |= 1 << k;
         self.longest = self.longest.max(k);
         let mut c = n.chars();
-        self.starts.insert(pair(c.next(), c.next()));
+        let first = c.next();
+        self.starts.insert(pair(first, c.next()));
+        if let Some(u) = first.map(u32::from).filter(|&u| u <= 0xFFFF) {
+            self.firsts.resize(1 << 10, 0);
+            self.firsts[(u >> 6) as usize] |= 1 << (u & 63);
+        }
         self.names.insert(Box::from(n));
     }
 
@@ -308,7 +338,18 @@ impl Masker {
         let (mut last, mut k) = (0, 0);
         while k + 1 < n {
             let mut two = phones[at[k]..].chars();
-            if !self.starts.contains(&pair(two.next(), two.next())) {
+            let first = two.next();
+            // A first character in the BMP that starts no name (beyond it, `starts` decides).
+            if let Some(u) = first.map(u32::from).filter(|&u| u <= 0xFFFF)
+                && self
+                    .firsts
+                    .get((u >> 6) as usize)
+                    .is_none_or(|w| w & (1 << (u & 63)) == 0)
+            {
+                k += 1;
+                continue;
+            }
+            if !self.starts.contains(&pair(first, two.next())) {
                 k += 1;
                 continue;
             }
