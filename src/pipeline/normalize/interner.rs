@@ -50,7 +50,7 @@ impl Interner {
     /// A value in its recent slot is compared there, byte for byte, before the set is
     /// probed: the set holds pointers, and comparing through one reads the shared string
     /// wherever it was allocated. A categorical column's values all fit the slots (the kit's
-    /// 1 M job: BENCHMARKS.md, "Wave 2, 2026-12-07, late").
+    /// 1 M job: BENCHMARKS.md, "Wave 2, 2026-12-07, late night").
     pub(super) fn get(&mut self, s: &str) -> Str {
         use std::hash::BuildHasher;
         if self.direct {
