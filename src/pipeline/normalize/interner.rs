@@ -57,10 +57,11 @@ impl Interner {
             return Str::from(s);
         }
         self.looked += 1;
-        let short = !s.is_empty() && s.len() <= Self::SHORT;
-        // The upper bits: Fx mixes them best.
-        let at = (rustc_hash::FxBuildHasher.hash_one(s) >> 56) as usize & (Self::RECENT - 1);
-        if short
+        // The slot of a value short enough for one, by the upper bits of its hash (Fx mixes
+        // them best); a longer value has none, and is not hashed for it.
+        let at = (!s.is_empty() && s.len() <= Self::SHORT)
+            .then(|| (rustc_hash::FxBuildHasher.hash_one(s) >> 56) as usize & (Self::RECENT - 1));
+        if let Some(at) = at
             && let Some(recent) = &self.recent
             && let slot = &recent[at]
             && usize::from(slot.len) == s.len()
@@ -86,7 +87,9 @@ impl Interner {
         };
         // Filled while the column has few values: in one of thousands (owners' names), slots
         // would only be overwritten, a reference count up and one down per lookup.
-        if short && self.set.len() <= Self::RECENT {
+        if let Some(at) = at
+            && self.set.len() <= Self::RECENT
+        {
             let recent = self
                 .recent
                 .get_or_insert_with(|| Box::new(std::array::from_fn(|_| Recent::default())));
