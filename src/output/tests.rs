@@ -174,3 +174,57 @@ proptest::proptest! {
         proptest::prop_assert_eq!(rows.buf, quoted_reference(&s));
     }
 }
+
+fn one_decimal(v: f64) -> String {
+    let mut b = Vec::new();
+    write_one_decimal(v, &mut b);
+    String::from_utf8(b).unwrap()
+}
+
+/// Ties (exact halves of a tenth), values at the integer path's edges and values it leaves to
+/// the formatter are written as `{:.1}` writes them.
+#[test]
+fn one_decimal_matches_the_formatter_at_ties_and_edges() {
+    for v in [
+        0.0,
+        -0.0,
+        0.05,
+        0.25,
+        0.75,
+        1.25,
+        2.5,
+        0.45,
+        0.95,
+        99.95,
+        100.0,
+        463.9,
+        1e-19,
+        1e-18,
+        5e-324,
+        4503599627370495.5,
+        9007199254740991.0,
+        9007199254740992.0,
+        1e300,
+        -0.25,
+        -3.75,
+        f64::INFINITY,
+        f64::NAN,
+    ] {
+        assert_eq!(one_decimal(v), format!("{v:.1}"), "{v:e}");
+    }
+}
+
+proptest::proptest! {
+    /// Percentages as the SLA stage computes them (elapsed over limit), and any bit pattern.
+    #[test]
+    fn one_decimal_matches_the_formatter(
+        elapsed in 0i64..10_000_000,
+        limit in 1i64..1_000_000,
+        bits in proptest::num::u64::ANY,
+    ) {
+        let pct = elapsed as f64 / limit as f64 * 100.0;
+        proptest::prop_assert_eq!(one_decimal(pct), format!("{pct:.1}"));
+        let any = f64::from_bits(bits);
+        proptest::prop_assert_eq!(one_decimal(any), format!("{any:.1}"));
+    }
+}

@@ -470,7 +470,7 @@ impl Cells for CsvCells<'_, '_> {
     }
     fn percent(&mut self, v: Option<f64>) {
         match v {
-            Some(p) => self.row.display(format_args!("{p:.1}")),
+            Some(p) => self.row.one_decimal(p),
             None => self.row.empty(),
         }
     }
