@@ -421,29 +421,24 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// `v` with one decimal, byte for byte as `format!("{v:.1}")` writes it: the exact binary
-/// value rounded to tenths, a tie to the even tenth. In integer arithmetic for the usual case,
-/// a positive value from 2^-8 to under 2^53 (a percentage of a limit
-/// used, in every row of `sla.csv`: through the formatter it was 1.5 % of the default job's
-/// samples with the record tables); anything else goes through the formatter.
+/// value rounded to tenths, a tie to the even tenth. In integer arithmetic for a positive value
+/// from 2^-8 to under 2^52 (a percentage of a limit used, in every row of `sla.csv`: through
+/// the formatter it was 1.5 % of the default job's samples with the record tables); anything
+/// else goes through the formatter.
 pub fn write_one_decimal(v: f64, buf: &mut Vec<u8>) {
     let bits = v.to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
-    // Positive, from 2^-8 to below 2^53 (the biased exponent): `v = m * 2^e` with
-    // `-60 <= e <= 0`, so `m * 10` and the remainder fit, and the whole part is below 2^53.
-    if v.is_sign_positive() && (1015..1076).contains(&exp) {
+    // The biased exponent of 2^-8 ..= 2^51: `v = m * 2^-shift` with `1 <= shift <= 60`, so
+    // `m * 10` and its remainder fit, and the whole part is below 2^52.
+    if v.is_sign_positive() && (1015..1075).contains(&exp) {
         let m = u128::from(bits & ((1 << 52) - 1) | 1 << 52);
-        let e = exp - 1075;
-        let tenths = if e == 0 {
-            m * 10
-        } else {
-            let shift = (-e) as u32;
-            let n = m * 10;
-            let (q, r) = (n >> shift, n & ((1 << shift) - 1));
-            let half = 1u128 << (shift - 1);
-            q + u128::from(r > half || (r == half && q & 1 == 1))
-        };
+        let shift = (1075 - exp) as u32;
+        let n = m * 10;
+        let (q, r) = (n >> shift, n & ((1 << shift) - 1));
+        let half = 1u128 << (shift - 1);
+        let tenths = q + u128::from(r > half || (r == half && q & 1 == 1));
         let mut b = itoa_buf();
-        let whole = i64::try_from(tenths / 10).expect("below 2^53");
+        let whole = i64::try_from(tenths / 10).expect("below 2^52");
         buf.extend_from_slice(fmt_int(&mut b, whole));
         buf.push(b'.');
         buf.push(b'0' + (tenths % 10) as u8);

@@ -36,9 +36,8 @@ fn is_digit(c: char) -> bool {
 }
 
 /// False when `text` certainly holds no phone number that [`PHONE`] would find in its folded
-/// form. Looked at in the bytes, with the digits [`is_digit`] counts (ASCII, or full-width
-/// U+FF10–U+FF19, `EF BC 90`–`EF BC 99` in UTF-8) and the separators [`fold_char`] makes `-`
-/// or a space of. A landline's number is seven digits or more in a row; a mobile number ends
+/// form. Looked at in the bytes, as the folded copy has them ([`folded_at`]): digits in either
+/// width, and the separators that fold to `-` or a space. A landline's number is seven digits or more in a row; a mobile number ends
 /// in eight digits, in a row or as two groups of four with one separator between them. So a
 /// match holds a run of seven digits, or a run of four, one separator and a run of four. Every
 /// text cell of the record tables comes through here, among them the tool's own notes, whose
@@ -61,19 +60,12 @@ fn may_hold_phone(text: &str) -> bool {
                 break;
             }
         }
-        let c = b[i];
-        let (digit, sep, width) = if c < 0x80 {
-            (c.is_ascii_digit(), c == b'-' || c == b' ', 1)
-        } else {
-            let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
-            match (c, next(1), next(2)) {
-                (0xEF, 0xBC, 0x90..=0x99) => (true, false, 3),
-                (0xEF, 0xBC, 0x8D) | (0xE2, 0x80, 0x93 | 0x94) | (0xE3, 0x80, 0x80) => {
-                    (false, true, 3)
-                }
-                _ => (false, false, 1),
-            }
+        // The byte as the folded copy has it: a folding character is three bytes there.
+        let (c, width) = match b[i] {
+            c if c < 0x80 => (c, 1),
+            _ => folded_at(b, i).map_or((0x80, 1), |c| (c, 3)),
         };
+        let (digit, sep) = (c.is_ascii_digit(), c == b'-' || c == b' ');
         i += width;
         if digit {
             if run == 0 {
@@ -104,19 +96,27 @@ fn fold_char(c: char) -> char {
     }
 }
 
-/// True when some character of `text` folds ([`fold_char`]). Looked for in the bytes: the
-/// folding characters are `EF BC 8B`, `EF BC 8D`, `EF BC 90`–`99`, `E2 80 93`, `E2 80 94` and
-/// `E3 80 80` in UTF-8, where decoding every character of every text with seven digits (the
-/// record tables mask each text cell) was a visible share of writing them.
+/// [`fold_char`] read from UTF-8: the ASCII form of the folding character whose encoding starts
+/// at byte `i`, if one does. The folding characters are `EF BC 8B`, `EF BC 8D`,
+/// `EF BC 90`–`99`, `E2 80 93`, `E2 80 94` and `E3 80 80`; the masking looks for them in the
+/// bytes, where decoding every character of every text cell of the record tables was a
+/// visible share of writing them.
+fn folded_at(b: &[u8], i: usize) -> Option<u8> {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match (at(0), at(1), at(2)) {
+        (0xEF, 0xBC, x @ 0x90..=0x99) => Some(b'0' + (x - 0x90)),
+        (0xEF, 0xBC, 0x8B) => Some(b'+'),
+        (0xEF, 0xBC, 0x8D) | (0xE2, 0x80, 0x93 | 0x94) => Some(b'-'),
+        (0xE3, 0x80, 0x80) => Some(b' '),
+        _ => None,
+    }
+}
+
+/// True when some character of `text` folds ([`fold_char`]), found in its bytes
+/// ([`folded_at`]).
 fn folds(text: &str) -> bool {
     let b = text.as_bytes();
-    let at = |i: usize| b.get(i).copied().unwrap_or(0);
-    memchr::memchr3_iter(0xEF, 0xE2, 0xE3, b).any(|i| match (b[i], at(i + 1), at(i + 2)) {
-        (0xEF, 0xBC, x) => x == 0x8B || x == 0x8D || (0x90..=0x99).contains(&x),
-        (0xE2, 0x80, x) => x == 0x93 || x == 0x94,
-        (0xE3, 0x80, x) => x == 0x80,
-        _ => false,
-    })
+    memchr::memchr3_iter(0xEF, 0xE2, 0xE3, b).any(|i| folded_at(b, i).is_some())
 }
 
 /// Masks a phone number: the first three and last four digits stay, other digits become `*`,

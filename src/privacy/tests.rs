@@ -224,3 +224,15 @@ proptest::proptest! {
         proptest::prop_assert_eq!(super::folds(&s), by_char);
     }
 }
+
+/// The byte reading of the fold is the fold, for every character of the BMP.
+#[test]
+fn the_fold_read_from_bytes_is_the_fold_of_every_character() {
+    let mut buf = [0u8; 4];
+    for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
+        let bytes = c.encode_utf8(&mut buf).as_bytes();
+        let folded = super::fold_char(c);
+        let want = (folded != c).then(|| folded as u8);
+        assert_eq!(super::folded_at(bytes, 0), want, "{c:?}");
+    }
+}
