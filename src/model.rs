@@ -584,39 +584,6 @@ impl ExtraColumns {
     }
 }
 
-/// Appends every part's items to `dst`, in part order, each mapped by `f` with its part's
-/// context, the parts written into their places in parallel. The stages that read a file in
-/// parallel chunks gather millions of rows this way: appended one by one, the copy and the
-/// first touch of the fresh pages behind them were a serial stretch with the other core idle.
-pub fn append_in_parallel<T: Send, P: Send, C: Send>(
-    dst: &mut Vec<T>,
-    parts: Vec<(Vec<P>, C)>,
-    f: impl Fn(P, &C) -> T + Sync,
-) {
-    use rayon::prelude::*;
-    let more: usize = parts.iter().map(|p| p.0.len()).sum();
-    dst.reserve(more);
-    let mut rest = &mut dst.spare_capacity_mut()[..more];
-    let mut places = Vec::with_capacity(parts.len());
-    for (items, _) in &parts {
-        let (place, tail) = rest.split_at_mut(items.len());
-        places.push(place);
-        rest = tail;
-    }
-    parts
-        .into_par_iter()
-        .zip(places)
-        .for_each(|((items, ctx), place)| {
-            for (item, slot) in items.into_iter().zip(place) {
-                slot.write(f(item, &ctx));
-            }
-        });
-    // SAFETY: the first `more` spare slots were split into one place per part, of the part's
-    // length, and every slot of every place was written above (a panic in `f` propagates before
-    // this line, leaving the length as it was).
-    unsafe { dst.set_len(dst.len() + more) };
-}
-
 /// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, moving each element once along
 /// the cycles of the permutation. `order` must be a permutation of `0..v.len()`; anything else
 /// panics before `v` is touched.

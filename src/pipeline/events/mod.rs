@@ -583,7 +583,6 @@ pub fn run(
     scratch: &std::path::Path,
     memory: usize,
 ) -> Result<EventLog> {
-    use rayon::prelude::*;
     let index = IdIndex::new(complaints.iter().map(|c| c.id.as_str()));
     // Receipt times packed by position: each event row compares its time with its complaint's,
     // and 8-byte entries of complaints received together share cache lines, where the
@@ -631,50 +630,39 @@ pub fn run(
             note: idx("note"),
         };
         let mut base = 0u32;
-        src.read(ingest.chunk_bytes, |chunks| {
-            let parts: Vec<ChunkEvents> = chunks
-                .par_iter()
-                .map(|chunk| {
-                    let mut local = Rejects::default();
-                    let mut ingest_rejects = Rejects::default();
-                    // The chunk's own texts, mapped onto the log's below (one table shared by
-                    // both threads would be a lock per event).
-                    let mut texts = TextsBuilder::default();
-                    let mut rows = ChunkRows::with_capacity(chunk.capacity_hint(40));
-                    let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
-                        rows.read(origin, rec, &columns, profile, zone, &mut texts, &mut local);
-                    });
-                    let (of, out) = rows.resolve(&ids, &received, zone, as_of, &mut local);
-                    local.extend(ingest_rejects);
-                    (of, out, texts.finish(), local, n)
-                })
-                .collect();
-            // Codes and record numbers in file order (sequential, and cheap: a chunk's distinct
-            // texts, a number per chunk); the events are then encoded in parallel.
-            let mut placed = Vec::with_capacity(parts.len());
-            for (of, out, chunk_texts, mut local, n) in parts {
-                placed.push((of, out, texts.absorb(chunk_texts), base));
+        src.read(
+            ingest.chunk_bytes,
+            |chunk| -> ChunkEvents {
+                let mut local = Rejects::default();
+                let mut ingest_rejects = Rejects::default();
+                // The chunk's own texts, mapped onto the log's below (one table shared by
+                // both threads would be a lock per event).
+                let mut texts = TextsBuilder::default();
+                let mut rows = ChunkRows::with_capacity(chunk.capacity_hint(40));
+                let n = chunk.for_each(&mut ingest_rejects, |origin, rec| {
+                    rows.read(origin, rec, &columns, profile, zone, &mut texts, &mut local);
+                });
+                let (of, out) = rows.resolve(&ids, &received, zone, as_of, &mut local);
+                local.extend(ingest_rejects);
+                (of, out, texts.finish(), local, n)
+            },
+            // Codes and record numbers in file order, on the calling thread while the pool
+            // parses the chunks after.
+            |(of, out, chunk_texts, mut local, n)| {
+                let remap = texts.absorb(chunk_texts);
                 local.shift_records(id, base);
                 rejects.extend(local);
+                accepted += of.len();
+                let events = out.into_iter().map(|e| {
+                    let mut e = e.remapped(&remap);
+                    e.origin.record += base;
+                    e
+                });
+                spill.append(store::Spill::encode(shift, &of, events))?;
                 base += n;
-            }
-            accepted += placed.iter().map(|p| p.0.len()).sum::<usize>();
-            let batches: Vec<store::Encoded> = placed
-                .into_par_iter()
-                .map(|(of, out, remap, base)| {
-                    let events = out.into_iter().map(|e| {
-                        let mut e = e.remapped(&remap);
-                        e.origin.record += base;
-                        e
-                    });
-                    store::Spill::encode(shift, &of, events)
-                })
-                .collect();
-            for b in batches {
-                spill.append(b)?;
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         read += base as usize;
         let mut file = src.file;
         file.records = base as usize;

@@ -319,44 +319,52 @@ impl Source {
         })
     }
 
-    /// Reads the records, handing them to `f` a block at a time as chunks (of about
-    /// `chunk_bytes`; workbooks: 32,768 rows) that parse independently, in file order. The
-    /// manifest entry's sha256 is complete afterwards.
-    pub fn read(
+    /// Reads the records as chunks (of about `chunk_bytes`; workbooks: 32,768 rows) that parse
+    /// independently: `map` parses each on the pool, `fold` takes the results on the calling
+    /// thread one chunk at a time, in file order. Returns how long the parse waited for the
+    /// file with no chunk to work on (the reading that did not overlap it). The manifest
+    /// entry's sha256 is complete afterwards.
+    ///
+    /// A CSV is read a block at a time on a thread of its own, which also hashes it. The pool
+    /// has the chunks of two blocks at once: when the chunks of one run out, the next block's
+    /// are there to take while the calling thread folds. Handed over a block at a time and
+    /// folded between blocks, a fifth of the two cores' time went idle at each block's end
+    /// (the last chunks finish one by one; the fold ran alone).
+    pub fn read<T: Send>(
         &mut self,
         chunk_bytes: usize,
-        mut f: impl FnMut(&[Chunk<'_>]) -> Result<()>,
-    ) -> Result<()> {
+        map: impl Fn(&Chunk<'_>) -> T + Sync,
+        mut fold: impl FnMut(T) -> Result<()>,
+    ) -> Result<std::time::Duration> {
         let id = self.id;
         let headers = &self.headers;
         let lines = &self.lines;
         match &mut self.body {
             Body::Rows(rows) => {
-                let chunks: Vec<Chunk<'_>> = rows
-                    .chunks(32_768)
-                    .map(|r| Chunk {
-                        id,
-                        headers,
-                        lines,
-                        part: Part::Rows(r),
-                        bad_encoding: false,
+                let parts: Vec<T> = rows
+                    .par_chunks(32_768)
+                    .map(|r| {
+                        map(&Chunk {
+                            id,
+                            headers,
+                            lines,
+                            part: Part::Rows(r),
+                            bad_encoding: false,
+                        })
                     })
                     .collect();
-                f(&chunks)?;
+                for t in parts {
+                    fold(t)?;
+                }
                 self.progress.inc(self.bytes);
-                Ok(())
+                Ok(std::time::Duration::ZERO)
             }
             Body::Csv(csv) => {
-                // The next block is read, checked, taken out of the stream and hashed on a
-                // thread of its own while the pool parses this one: on two cores the reads were
-                // serial stretches between the parallel parses (a tenth of the event stage at ten
-                // million complaints, where the file no longer stays in the page cache).
                 let progress = &self.progress;
                 let mut hasher = csv.take_hasher();
-                let (ticked, hasher) = std::thread::scope(|scope| -> Result<(u64, _)> {
-                    // One block waiting while one is parsed: the reader stays a block ahead,
-                    // and besides the stream's buffer at most three copies are held (parsed,
-                    // waiting, being filled): about 100 MB more than reading in turn.
+                let (done, hasher) = std::thread::scope(|scope| -> Result<(_, _)> {
+                    // One block waiting while two are parsed: besides the stream's buffer at
+                    // most four copies are held (two parsed, one waiting, one being filled).
                     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<OwnedBlock>>(1);
                     let (spare_tx, spare_rx) = std::sync::mpsc::channel::<String>();
                     let reader = scope.spawn(move || {
@@ -380,54 +388,147 @@ impl Source {
                         }
                         hasher
                     });
-                    let mut ticked = 0u64;
-                    for block in rx {
-                        let block = block?;
-                        if block.header_lines > 0 {
-                            let mut l = lines.lock().expect("line tally");
-                            l.header += block.header_lines;
-                            l.physical += block.header_lines;
-                        }
-                        let text = block.text.as_str();
-                        let bounds = csv_file::split(text.as_bytes(), 0, chunk_bytes)
-                            .unwrap_or_else(|| vec![0, text.len()]);
-                        // Lines before each chunk, counted in parallel.
-                        let newlines: Vec<usize> = bounds
-                            .par_windows(2)
-                            .map(|w| {
-                                memchr::memchr_iter(b'\n', &text.as_bytes()[w[0]..w[1]]).count()
-                            })
-                            .collect();
-                        let mut line = block.first_line as usize;
-                        let mut chunks = Vec::with_capacity(newlines.len());
-                        for (w, n) in bounds.windows(2).zip(newlines) {
-                            chunks.push(Chunk {
-                                id,
-                                headers,
-                                lines,
-                                part: Part::Csv {
-                                    text: &text[w[0]..w[1]],
-                                    first_line: u32::try_from(line).unwrap_or(u32::MAX),
-                                },
-                                bad_encoding: block.had_errors,
-                            });
-                            line += n;
-                        }
-                        f(&chunks)?;
-                        progress.inc(block.raw_bytes);
-                        ticked += block.raw_bytes;
-                        // The reader fills it again: no fresh pages per block.
-                        let _ = spare_tx.send(block.text);
-                    }
-                    Ok((ticked, reader.join().expect("the reader does not panic")))
+                    let blocks = Blocks {
+                        id,
+                        headers,
+                        lines,
+                        chunk_bytes,
+                        progress,
+                    };
+                    // `rx` is dropped on the way out, error or not, so the reader stops.
+                    let done = blocks.parse(rx, spare_tx, &map, &mut fold)?;
+                    Ok((done, reader.join().expect("the reader does not panic")))
                 })?;
                 self.file.sha256 = stream::hex_digest(hasher);
                 // The header and preamble lines were read before the first block.
-                self.progress.inc(self.bytes.saturating_sub(ticked));
+                self.progress.inc(self.bytes.saturating_sub(done.ticked));
                 self.file.lines += *self.lines.lock().expect("line tally");
-                Ok(())
+                Ok(done.waited)
             }
         }
+    }
+}
+
+/// What [`Blocks::parse`] reports: the bytes it read and how long it waited for the file with
+/// nothing to parse.
+struct Parsed {
+    ticked: u64,
+    waited: std::time::Duration,
+}
+
+/// The parts of a CSV [`Source`] that its blocks' chunks are parsed with.
+struct Blocks<'s> {
+    id: u16,
+    headers: &'s [String],
+    lines: &'s std::sync::Mutex<Lines>,
+    chunk_bytes: usize,
+    progress: &'s crate::progress::Meter,
+}
+
+/// Blocks whose chunks the pool has at once.
+const IN_FLIGHT: usize = 2;
+
+impl Blocks<'_> {
+    /// Splits each block from `rx` into chunks, `map`s them on the pool (two blocks' worth at a
+    /// time) and `fold`s the results in order; hands each block's text back to the reader
+    /// (`spare`) once its chunks are folded.
+    fn parse<T: Send>(
+        &self,
+        rx: std::sync::mpsc::Receiver<Result<OwnedBlock>>,
+        spare: std::sync::mpsc::Sender<String>,
+        map: &(impl Fn(&Chunk<'_>) -> T + Sync),
+        fold: &mut impl FnMut(T) -> Result<()>,
+    ) -> Result<Parsed> {
+        use std::sync::Arc;
+        // (chunk number, its result, or the panic of its parse, raised again here).
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, std::thread::Result<T>)>();
+        rayon::in_place_scope(|scope| {
+            // The blocks being parsed, each with the number after its last chunk.
+            let mut flight: std::collections::VecDeque<(Arc<OwnedBlock>, usize)> =
+                std::collections::VecDeque::with_capacity(IN_FLIGHT);
+            // Results that came before the ones ahead of them.
+            let mut early: std::collections::BTreeMap<usize, T> = std::collections::BTreeMap::new();
+            let (mut spawned, mut next, mut ended) = (0usize, 0usize, false);
+            let mut out = Parsed {
+                ticked: 0,
+                waited: std::time::Duration::ZERO,
+            };
+            loop {
+                while !ended && flight.len() < IN_FLIGHT {
+                    let t0 = std::time::Instant::now();
+                    let Ok(block) = rx.recv() else {
+                        ended = true;
+                        break;
+                    };
+                    if flight.is_empty() {
+                        out.waited += t0.elapsed();
+                    }
+                    let block = Arc::new(block?);
+                    if block.header_lines > 0 {
+                        let mut l = self.lines.lock().expect("line tally");
+                        l.header += block.header_lines;
+                        l.physical += block.header_lines;
+                    }
+                    let bytes = block.text.as_bytes();
+                    let bounds = csv_file::split(bytes, 0, self.chunk_bytes)
+                        .unwrap_or_else(|| vec![0, bytes.len()]);
+                    let mut line = block.first_line as usize;
+                    for w in bounds.windows(2) {
+                        let (a, b, first_line) =
+                            (w[0], w[1], u32::try_from(line).unwrap_or(u32::MAX));
+                        line += memchr::memchr_iter(b'\n', &bytes[a..b]).count();
+                        let (block, done) = (Arc::clone(&block), done_tx.clone());
+                        let seq = spawned;
+                        spawned += 1;
+                        scope.spawn(move |_| {
+                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                map(&Chunk {
+                                    id: self.id,
+                                    headers: self.headers,
+                                    lines: self.lines,
+                                    part: Part::Csv {
+                                        text: &block.text[a..b],
+                                        first_line,
+                                    },
+                                    bad_encoding: block.had_errors,
+                                })
+                            }));
+                            // Before the result: the block is free once its last result is in.
+                            drop(block);
+                            let _ = done.send((seq, r));
+                        });
+                    }
+                    flight.push_back((block, spawned));
+                }
+                let Some(&(_, end)) = flight.front() else {
+                    return Ok(out);
+                };
+                while next < end {
+                    let t = match early.remove(&next) {
+                        Some(t) => t,
+                        None => {
+                            let (seq, r) = done_rx.recv().expect("a sender is held here");
+                            let t = r.unwrap_or_else(|p| std::panic::resume_unwind(p));
+                            if seq != next {
+                                early.insert(seq, t);
+                                continue;
+                            }
+                            t
+                        }
+                    };
+                    fold(t)?;
+                    next += 1;
+                }
+                let (block, _) = flight.pop_front().expect("a block in flight");
+                self.progress.inc(block.raw_bytes);
+                out.ticked += block.raw_bytes;
+                // Every chunk of it has sent its result, after dropping its share.
+                if let Ok(b) = Arc::try_unwrap(block) {
+                    // The reader fills it again: no fresh pages per block.
+                    let _ = spare.send(b.text);
+                }
+            }
+        })
     }
 }
 
@@ -643,23 +744,31 @@ pub fn read_file(
     let mut src = Source::open(path, id, opts)?;
     let mut records = Vec::new();
     let mut total = 0usize;
-    src.read(opts.chunk_bytes, |chunks| {
-        for chunk in chunks {
+    src.read(
+        opts.chunk_bytes,
+        |chunk| {
             let mut local = Rejects::default();
-            let base = u32::try_from(total).unwrap_or(u32::MAX);
-            let n = chunk.for_each(&mut local, |mut origin, rec| {
-                origin.record += base;
+            let mut records = Vec::new();
+            let n = chunk.for_each(&mut local, |origin, rec| {
                 records.push(RawRecord {
                     origin,
                     fields: rec.clone(),
                 });
             });
+            (records, local, n)
+        },
+        |(chunk_records, mut local, n)| {
+            let base = u32::try_from(total).unwrap_or(u32::MAX);
+            records.extend(chunk_records.into_iter().map(|mut r| {
+                r.origin.record += base;
+                r
+            }));
             local.shift_records(id, base);
             rejects.extend(local);
             total += n as usize;
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     let mut file = src.file;
     file.records = total;
     let table = RawTable {

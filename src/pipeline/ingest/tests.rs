@@ -44,19 +44,25 @@ fn blocks_read_ahead_arrive_in_order_with_their_lines_and_the_hash() {
     let (_dir, mut src, bytes) = opened(20_000);
     let mut seen: Vec<(u32, String)> = Vec::new();
     let mut calls = 0;
-    src.read(CHUNK, |chunks| {
-        calls += 1;
-        for chunk in chunks {
+    src.read(
+        CHUNK,
+        |chunk| {
             let mut rejects = Rejects::default();
+            let mut got = Vec::new();
             chunk.for_each(&mut rejects, |origin, cells| {
-                seen.push((origin.line, cells.get(0).unwrap().to_owned()));
+                got.push((origin.line, cells.get(0).unwrap().to_owned()));
             });
             assert!(rejects.issues.is_empty());
-        }
-        Ok(())
-    })
+            got
+        },
+        |got| {
+            calls += 1;
+            seen.extend(got);
+            Ok(())
+        },
+    )
     .unwrap();
-    assert!(calls > 10, "read in many blocks ({calls})");
+    assert!(calls > 30, "read in many chunks ({calls})");
     assert_eq!(seen.len(), 20_000);
     // Line 1 is the header; a record with a quoted line break takes two lines.
     let mut line = 2;
@@ -72,15 +78,47 @@ fn a_failing_block_stops_the_read_ahead() {
     let (_dir, mut src, _) = opened(20_000);
     let mut calls = 0;
     let err = src
-        .read(CHUNK, |_| {
-            calls += 1;
-            if calls == 2 {
-                Err(crate::error::Error::Usage("stop".into()))
-            } else {
-                Ok(())
-            }
-        })
+        .read(
+            CHUNK,
+            |_| (),
+            |()| {
+                calls += 1;
+                if calls == 2 {
+                    Err(crate::error::Error::Usage("stop".into()))
+                } else {
+                    Ok(())
+                }
+            },
+        )
         .unwrap_err();
     assert!(err.to_string().contains("stop"), "{err}");
     assert_eq!(calls, 2);
+}
+
+#[test]
+fn a_panicking_parse_is_raised_on_the_calling_thread() {
+    let (_dir, mut src, _) = opened(20_000);
+    let mut folded = 0;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        src.read(
+            CHUNK,
+            |chunk| {
+                let mut rejects = Rejects::default();
+                chunk.for_each(&mut rejects, |origin, _| {
+                    assert_ne!(origin.line, 5_000, "a parse that fails");
+                });
+            },
+            |()| {
+                folded += 1;
+                Ok(())
+            },
+        )
+    }));
+    let payload = caught.expect_err("the parse's panic reaches the caller");
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(message.contains("a parse that fails"), "{message}");
+    assert!(folded > 0, "the chunks before it were folded");
 }

@@ -35,9 +35,7 @@ use self::dedupe::dedupe;
 use self::interner::Interner;
 use crate::config::CellSettings;
 use crate::error::{Error, Result};
-use crate::model::{
-    Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, TextRef, append_in_parallel,
-};
+use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, TextRef};
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::texts::TextStore;
@@ -131,7 +129,6 @@ pub fn run(
     ingest_time: &mut std::time::Duration,
     rejects: &mut Rejects,
 ) -> Result<Normalized> {
-    use rayon::prelude::*;
     let mut extras = ExtraColumns::default();
     let nulls = NullSet::new(&opts.cells.null_values);
     let plan_input = PlanInput {
@@ -162,48 +159,42 @@ pub fn run(
             rejects,
         )?;
         src.sample = Vec::new();
+        let opened = started.elapsed();
         let mut base = 0u32;
-        // Time spent normalizing; the rest of the file's time is reading and decoding.
-        let mut busy = std::time::Duration::ZERO;
-        src.read(ingest.chunk_bytes, |chunks| {
-            let t0 = std::time::Instant::now();
-            type Part = (Vec<Complaint>, Vec<u8>, Rejects, u32);
-            let parts: Vec<Part> = chunks
-                .par_iter()
-                .map(|chunk| {
-                    let mut out = Vec::with_capacity(chunk.capacity_hint(100));
-                    let mut local = Rejects::default();
-                    let mut local_store = ChunkStore::new(plan.slots.len());
-                    let mut ingest_rejects = Rejects::default();
-                    let n = chunk.for_each(&mut ingest_rejects, |origin, cells| {
-                        if let Some(c) =
-                            plan.record(origin, cells, opts, &nulls, &mut local_store, &mut local)
-                        {
-                            out.push(c);
-                        }
-                    });
-                    // Normalize's rejects first, then ingest's, as a sequential read gives them.
-                    local.extend(ingest_rejects);
-                    (out, local_store.texts, local, n)
-                })
-                .collect();
-            let mut placed = Vec::with_capacity(parts.len());
-            for (out, chunk_texts, mut local, n) in parts {
+        // Each chunk's complaints, texts, rejects (normalize's first, then ingest's, as a
+        // sequential read gives them) and record count, placed after the chunks before it.
+        let waited = src.read(
+            ingest.chunk_bytes,
+            |chunk| {
+                let mut out = Vec::with_capacity(chunk.capacity_hint(100));
+                let mut local = Rejects::default();
+                let mut local_store = ChunkStore::new(plan.slots.len());
+                let mut ingest_rejects = Rejects::default();
+                let n = chunk.for_each(&mut ingest_rejects, |origin, cells| {
+                    if let Some(c) =
+                        plan.record(origin, cells, opts, &nulls, &mut local_store, &mut local)
+                    {
+                        out.push(c);
+                    }
+                });
+                local.extend(ingest_rejects);
+                (out, local_store.texts, local, n)
+            },
+            |(out, chunk_texts, mut local, n)| {
                 let at = texts.append(&chunk_texts)?;
-                placed.push((out, (base, at)));
                 local.shift_records(id, base);
                 rejects.extend(local);
+                rows.extend(out.into_iter().map(|mut c| {
+                    c.origin.record += base;
+                    c.text_at = c.text_at.map(|r| r.shifted(at));
+                    c
+                }));
                 base += n;
-            }
-            append_in_parallel(&mut rows, placed, |mut c, &(base, at)| {
-                c.origin.record += base;
-                c.text_at = c.text_at.map(|r| r.shifted(at));
-                c
-            });
-            busy += t0.elapsed();
-            Ok(())
-        })?;
-        *ingest_time += started.elapsed().saturating_sub(busy);
+                Ok(())
+            },
+        )?;
+        // Opening the file, finding its header and columns, and what the parse waited for it.
+        *ingest_time += opened + waited;
         let mut file = src.file;
         file.records = base as usize;
         files.push(file);
@@ -663,25 +654,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn appending_in_parallel_matches_appending_in_turn(
-            lens in proptest::collection::vec(0usize..300, 0..12),
-            already in 0usize..5,
-        ) {
-            let parts: Vec<(Vec<String>, usize)> = lens
-                .iter()
-                .enumerate()
-                .map(|(p, &n)| ((0..n).map(|i| format!("{p}.{i}")).collect(), p * 1000))
-                .collect();
-            let mut expected: Vec<String> = (0..already).map(|i| format!("x{i}")).collect();
-            let mut got = expected.clone();
-            for (items, base) in &parts {
-                expected.extend(items.iter().map(|s| format!("{s}+{base}")));
-            }
-            crate::model::append_in_parallel(&mut got, parts, |s, base| format!("{s}+{base}"));
-            prop_assert_eq!(got, expected);
-        }
-
         /// The sparse merged rows read as a vector per complaint would, before and after
         /// dropping complaints.
         #[test]
