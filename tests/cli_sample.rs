@@ -368,6 +368,10 @@ fn classify(c) {
     if c.satisfaction != () && (c.satisfaction < 40 || c.satisfaction > 100) {
         throw "满意度低于40分";
     }
+    // A guard that reads the text (none fires): the texts are in the rows while keys are built.
+    if !is_blank(c.text) && regex_match(c.text, "^测试：从不出现的投诉$") {
+        throw "不会出现";
+    }
     classify_shipped(c)
 }
 "#;

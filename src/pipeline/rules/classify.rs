@@ -22,7 +22,7 @@ use super::engine::{Time, TraceEvent, innermost, with_trace};
 pub use super::failure::RuleFailure;
 use super::failure::{FailureKind, FirstFailure};
 use super::guards::GuardMemo;
-use super::keys::{Key, KeyField, KeyPart, key_into, key_plan};
+use super::keys::{self, Key, KeyField, KeyPart, key_into, key_plan};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
@@ -422,18 +422,27 @@ pub fn run(
             // not per chunk: a text repeats across the whole export far more than inside 4,096
             // complaints (the kit's 1 M export: 47 k distinct texts in its first 200 k rows), and
             // matching a text against the keyword tables is most of the key's cost.
+            // The texts go into the rows only if a guard reads them; a key reads each from
+            // the chunk's window of the store, and the table matches of a text seen before from
+            // the cache (most of the key's cost was a shared string made of every text).
+            let texts_in_rows = reads_text && fast.is_some_and(|f| f.guarded.reads(Field::Text));
             let chunks: Vec<Folded> = complaints
                 .par_chunks_mut(CHUNK)
                 .enumerate()
                 .map_init(
-                    || (rustc_hash::FxHashMap::default(), new_memo(), Vec::new()),
+                    || (keys::BitsCache::new(), new_memo(), Vec::new()),
                     |(cache, memo, key), (n, chunk)| {
-                        if reads_text {
+                        let window = if reads_text && !texts_in_rows {
+                            Some(texts.window(chunk.iter().map(|c| c.text_at))?)
+                        } else {
+                            None
+                        };
+                        if texts_in_rows {
                             load_texts(chunk, &texts)?;
-                            // The cache holds the only copy of its texts now: bounded.
-                            if cache.len() > TEXT_CACHE {
-                                cache.clear();
-                            }
+                        }
+                        // The cache holds its own copies of the texts: bounded.
+                        if cache.iter().map(|m| m.len()).sum::<usize>() > TEXT_CACHE {
+                            cache.clear();
                         }
                         let mut local: rustc_hash::FxHashMap<Key, u32> =
                             rustc_hash::FxHashMap::default();
@@ -443,7 +452,7 @@ pub fn run(
                             .enumerate()
                             .map(|(j, c)| {
                                 if passes(c, memo) {
-                                    key_into(c, &plan, cache, key);
+                                    key_into(c, window.as_ref(), &plan, cache, key);
                                 } else {
                                     key.clear();
                                     key.push(KeyPart::Row(n * CHUNK + j));
@@ -458,8 +467,10 @@ pub fn run(
                                 l
                             })
                             .collect::<Vec<_>>();
-                        for c in chunk.iter_mut() {
-                            c.text = None;
+                        if texts_in_rows {
+                            for c in chunk.iter_mut() {
+                                c.text = None;
+                            }
                         }
                         progress.inc(chunk.len() as u64);
                         Ok((distinct, ids))

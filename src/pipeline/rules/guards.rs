@@ -129,6 +129,23 @@ impl Node {
     }
 }
 
+impl Node {
+    /// True when the node reads field `f` of a complaint.
+    fn reads(&self, f: Field) -> bool {
+        match self {
+            Node::Const(_) => false,
+            Node::Field(g) | Node::BlankField(_, g) | Node::RegexField(g, ..) => *g == f,
+            Node::CmpFields(_, a, b) => *a == f || *b == f,
+            Node::PresentCmp(_, a, b) => [*a, *b].iter().any(|s| f.stage() == Some(*s)),
+            Node::Logic(_, parts) => parts.iter().any(|p| p.reads(f)),
+            Node::Not(a) | Node::IsBlank(a) | Node::Regex(a, ..) | Node::Keywords(a, _) => {
+                a.reads(f)
+            }
+            Node::Cmp(_, a, b) => a.reads(f) || b.reads(f),
+        }
+    }
+}
+
 /// A field's value as a guard sees it.
 #[inline]
 fn field(c: &Complaint, f: Field) -> V<'_> {
@@ -243,6 +260,11 @@ impl Guarded {
     /// `memo` is this worker's ([`Guarded::memo`]).
     pub fn passes(&self, c: &Complaint, memo: &mut GuardMemo) -> bool {
         self.guards.iter().all(|g| g.passes(c, memo))
+    }
+
+    /// True when a guard reads field `f` of a complaint.
+    pub fn reads(&self, f: Field) -> bool {
+        self.guards.iter().any(|g| g.cond.reads(f))
     }
 
     /// An empty memo for [`Guarded::passes`].

@@ -161,22 +161,34 @@ pub(super) fn key_plan(
         .collect()
 }
 
-/// Table matches of values already seen, by the key plan's field (the position in the plan: the
-/// same value in two fields meets different columns) and value.
-pub(super) type BitsCache = rustc_hash::FxHashMap<(usize, Str), std::sync::Arc<[u64]>>;
+/// Table matches of values already seen, per field of the key plan (by its position: the same
+/// value in two fields meets different columns), by value. Looked up by the value as read, so
+/// that a text read from the store is only copied when it is new.
+pub(super) type BitsCache = Vec<rustc_hash::FxHashMap<Box<str>, std::sync::Arc<[u64]>>>;
 
 /// The key of `c`, built into `key` (cleared first): a buffer reused from complaint to
-/// complaint, where a vector per key was an allocation and a free per complaint.
+/// complaint, where a vector per key was an allocation and a free per complaint. `texts` holds
+/// the complaints' free texts when they were not loaded into the rows: the text is read from
+/// there, and matched against tables without a shared string made of it.
 pub(super) fn key_into(
     c: &Complaint,
+    texts: Option<&crate::texts::TextWindow<'_>>,
     plan: &[KeyField],
     bits_cache: &mut BitsCache,
     key: &mut Vec<KeyPart>,
 ) {
     key.clear();
+    if bits_cache.len() < plan.len() {
+        bits_cache.resize_with(plan.len(), Default::default);
+    }
+    // A field's value; the text from the window when there is one.
+    let get = |f: Field| match texts.filter(|_| f == Field::Text) {
+        Some(w) => w.get(c.text_at).map_or(FieldValue::Absent, FieldValue::Inline),
+        None => c.get(f),
+    };
     key.extend(plan.iter().enumerate().map(|(at, kf)| match kf {
         KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
-        KeyField::Value(Some(f)) => match c.get(*f) {
+        KeyField::Value(Some(f)) => match get(*f) {
             FieldValue::Absent => KeyPart::Absent,
             FieldValue::Str(s) => KeyPart::Str(s.clone()),
             FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
@@ -184,13 +196,9 @@ pub(super) fn key_into(
             FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
         },
         KeyField::Bits(f, cols, keywords) => {
-            let inline;
-            let value = match c.get(*f) {
-                FieldValue::Str(s) => Some(s),
-                FieldValue::Inline(s) => {
-                    inline = Str::from(s);
-                    Some(&inline)
-                }
+            let value = match get(*f) {
+                FieldValue::Str(s) => Some(s.as_str()),
+                FieldValue::Inline(s) => Some(s),
                 _ => None,
             };
             let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
@@ -215,10 +223,17 @@ pub(super) fn key_into(
             };
             KeyPart::Bits(match value {
                 // Texts repeat: match each distinct one once.
-                Some(s) => bits_cache
-                    .entry((at, s.clone()))
-                    .or_insert_with(|| compute(Some(s.as_str())))
-                    .clone(),
+                Some(s) => {
+                    let cache = &mut bits_cache[at];
+                    match cache.get(s) {
+                        Some(b) => b.clone(),
+                        None => {
+                            let b = compute(Some(s));
+                            cache.insert(Box::from(s), b.clone());
+                            b
+                        }
+                    }
+                }
                 None => compute(None),
             })
         }

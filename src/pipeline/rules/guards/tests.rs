@@ -50,6 +50,17 @@ fn the_leading_guards_compile_and_the_rest_reads_only_what_classifies() {
         g.guards.iter().map(|g| g.line).collect::<Vec<_>>(),
         [4, 7, 10]
     );
+    // What the guards read: the score and two times, not the text (read after them).
+    for (f, read) in [
+        (Field::SatisfactionRaw, true),
+        (Field::AcknowledgedAt, true),
+        (Field::ResolvedAt, true),
+        (Field::ReceivedAt, true),
+        (Field::Text, false),
+        (Field::LevelRaw, false),
+    ] {
+        assert_eq!(g.reads(f), read, "{f:?}");
+    }
     // The guard after the first ordinary statement stays in the script.
     let tables = |_: &str| None;
     let Reads::Fields(f) = fields_read(&g.rest, "classify", 1, 0, &tables) else {
@@ -84,6 +95,8 @@ fn a_guard_may_end_in_reject() {
     let g = compile(&engine, src, &ast, "classify", 1).expect("one guard");
     assert_eq!(g.guards.len(), 1);
     assert_eq!(g.guards[0].line, 2);
+    assert!(g.reads(Field::Text), "the guard reads the text");
+    assert!(!g.reads(Field::LevelRaw));
 }
 
 #[test]
