@@ -183,7 +183,9 @@ pub(super) fn key_into(
     }
     // A field's value; the text from the window when there is one.
     let get = |f: Field| match texts.filter(|_| f == Field::Text) {
-        Some(w) => w.get(c.text_at).map_or(FieldValue::Absent, FieldValue::Inline),
+        Some(w) => w
+            .get(c.text_at)
+            .map_or(FieldValue::Absent, FieldValue::Inline),
         None => c.get(f),
     };
     key.extend(plan.iter().enumerate().map(|(at, kf)| match kf {
