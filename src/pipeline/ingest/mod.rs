@@ -24,7 +24,10 @@
 //!
 //! Reading a CSV: blocks of whole records (32 MiB) are read, checked, taken out of the stream
 //! and hashed on a reader thread one block ahead of the parse ([`Source::read`]), so that file
-//! reading overlaps the parallel parse instead of alternating with it.
+//! reading overlaps the parallel parse instead of alternating with it. The parse is a
+//! pipeline: the caller's `map` parses each chunk on the pool, with two blocks' chunks queued
+//! at once, and its `fold` takes the results in file order on the calling thread while the
+//! pool goes on.
 
 mod csv_file;
 
