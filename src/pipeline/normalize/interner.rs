@@ -97,7 +97,7 @@ impl Interner {
         // The slot of a value short enough for one, by the upper bits of its hash (Fx mixes
         // them best).
         let at = (!s.is_empty() && s.len() <= Self::SHORT)
-            .then(|| (hash >> 56) as usize & (Self::RECENT - 1));
+            .then_some((hash >> 56) as usize & (Self::RECENT - 1));
         if let Some(at) = at
             && let Some(recent) = &self.recent
             && let slot = &recent[at]
