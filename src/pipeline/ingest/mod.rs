@@ -467,40 +467,7 @@ impl Blocks<'_> {
                         out.waited += t0.elapsed();
                     }
                     let block = Arc::new(block?);
-                    if block.header_lines > 0 {
-                        let mut l = self.lines.lock().expect("line tally");
-                        l.header += block.header_lines;
-                        l.physical += block.header_lines;
-                    }
-                    let bytes = block.text.as_bytes();
-                    let bounds = csv_file::split(bytes, 0, self.chunk_bytes)
-                        .unwrap_or_else(|| vec![0, bytes.len()]);
-                    let mut line = block.first_line as usize;
-                    for w in bounds.windows(2) {
-                        let (a, b, first_line) =
-                            (w[0], w[1], u32::try_from(line).unwrap_or(u32::MAX));
-                        line += memchr::memchr_iter(b'\n', &bytes[a..b]).count();
-                        let (block, done) = (Arc::clone(&block), done_tx.clone());
-                        let seq = spawned;
-                        spawned += 1;
-                        scope.spawn(move |_| {
-                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                map(&Chunk {
-                                    id: self.id,
-                                    headers: self.headers,
-                                    lines: self.lines,
-                                    part: Part::Csv {
-                                        text: &block.text[a..b],
-                                        first_line,
-                                    },
-                                    bad_encoding: block.had_errors,
-                                })
-                            }));
-                            // Before the result: the block is free once its last result is in.
-                            drop(block);
-                            let _ = done.send((seq, r));
-                        });
-                    }
+                    spawned = self.spawn(scope, &block, spawned, &done_tx, map);
                     flight.push_back((block, spawned));
                 }
                 let Some(&(_, end)) = flight.front() else {
@@ -532,6 +499,53 @@ impl Blocks<'_> {
                 }
             }
         })
+    }
+
+    /// Splits `block` into chunks and spawns the parse of each on `scope`, numbered from
+    /// `first`; each sends its number and result (or its panic) to `done`. Returns the number
+    /// after the block's last chunk.
+    fn spawn<'scope, T: Send + 'scope>(
+        &'scope self,
+        scope: &rayon::Scope<'scope>,
+        block: &std::sync::Arc<OwnedBlock>,
+        first: usize,
+        done: &std::sync::mpsc::Sender<(usize, std::thread::Result<T>)>,
+        map: &'scope (impl Fn(&Chunk<'_>) -> T + Sync),
+    ) -> usize {
+        if block.header_lines > 0 {
+            let mut l = self.lines.lock().expect("line tally");
+            l.header += block.header_lines;
+            l.physical += block.header_lines;
+        }
+        let bytes = block.text.as_bytes();
+        let bounds =
+            csv_file::split(bytes, 0, self.chunk_bytes).unwrap_or_else(|| vec![0, bytes.len()]);
+        let mut line = block.first_line as usize;
+        let mut seq = first;
+        for w in bounds.windows(2) {
+            let (a, b, first_line) = (w[0], w[1], u32::try_from(line).unwrap_or(u32::MAX));
+            line += memchr::memchr_iter(b'\n', &bytes[a..b]).count();
+            let (block, done, at) = (std::sync::Arc::clone(block), done.clone(), seq);
+            seq += 1;
+            scope.spawn(move |_| {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    map(&Chunk {
+                        id: self.id,
+                        headers: self.headers,
+                        lines: self.lines,
+                        part: Part::Csv {
+                            text: &block.text[a..b],
+                            first_line,
+                        },
+                        bad_encoding: block.had_errors,
+                    })
+                }));
+                // Before the result: the block is free once its last result is in.
+                drop(block);
+                let _ = done.send((at, r));
+            });
+        }
+        seq
     }
 }
 

@@ -26,48 +26,56 @@ pub(super) struct Interner {
     direct: bool,
 }
 
-/// A value of the set: its hash, and its bytes when short (compared in place: most lookups
-/// find their value, and a comparison through the shared string is a read wherever it was
-/// allocated), else `len` = `u8::MAX` and the shared string is compared.
-struct Entry {
-    hash: u64,
+/// A value of 1 to [`Interner::SHORT`] bytes, held in place: compared here, where a comparison
+/// through the shared string is a read wherever that was allocated. (`len` 0: none held.)
+#[derive(Clone, Copy, Default)]
+struct Short {
     len: u8,
     bytes: [u8; Interner::SHORT],
+}
+
+impl Short {
+    /// `s` in place, if it is short enough (and not empty).
+    fn of(s: &str) -> Option<Short> {
+        if s.is_empty() || s.len() > Interner::SHORT {
+            return None;
+        }
+        let mut short = Short {
+            len: s.len() as u8,
+            bytes: [0; Interner::SHORT],
+        };
+        short.bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Some(short)
+    }
+
+    /// True when this holds exactly `s`.
+    fn is(&self, s: &str) -> bool {
+        usize::from(self.len) == s.len() && self.bytes[..s.len()] == *s.as_bytes()
+    }
+}
+
+/// A value of the set: its hash, and its bytes when short (most lookups find their value),
+/// else the shared string is compared.
+struct Entry {
+    hash: u64,
+    short: Option<Short>,
     value: Str,
 }
 
 impl Entry {
-    fn new(hash: u64, value: Str) -> Entry {
-        let mut e = Entry {
-            hash,
-            len: u8::MAX,
-            bytes: [0; Interner::SHORT],
-            value,
-        };
-        let b = e.value.as_bytes();
-        if b.len() <= Interner::SHORT {
-            e.len = b.len() as u8;
-            e.bytes[..b.len()].copy_from_slice(b);
-        }
-        e
-    }
-
     fn is(&self, hash: u64, s: &str) -> bool {
         self.hash == hash
-            && if self.len == u8::MAX {
-                self.value.as_str() == s
-            } else {
-                usize::from(self.len) == s.len() && self.bytes[..s.len()] == *s.as_bytes()
+            && match &self.short {
+                Some(short) => short.is(s),
+                None => self.value.as_str() == s,
             }
     }
 }
 
-/// A short value found lately: its bytes, and the shared string.
+/// A short value found lately, and the shared string (`None`: a slot not yet filled).
 #[derive(Clone, Default)]
 struct Recent {
-    /// The value's length; 0 for a slot not yet filled (a blank cell is never interned).
-    len: u8,
-    bytes: [u8; Interner::SHORT],
+    short: Short,
     value: Option<Str>,
 }
 
@@ -94,15 +102,14 @@ impl Interner {
         }
         self.looked += 1;
         let hash = rustc_hash::FxBuildHasher.hash_one(s);
+        let short = Short::of(s);
         // The slot of a value short enough for one, by the upper bits of its hash (Fx mixes
         // them best).
-        let at = (!s.is_empty() && s.len() <= Self::SHORT)
-            .then_some((hash >> 56) as usize & (Self::RECENT - 1));
+        let at = short.map(|_| (hash >> 56) as usize & (Self::RECENT - 1));
         if let Some(at) = at
             && let Some(recent) = &self.recent
             && let slot = &recent[at]
-            && usize::from(slot.len) == s.len()
-            && slot.bytes[..s.len()] == *s.as_bytes()
+            && slot.short.is(s)
             && let Some(v) = &slot.value
         {
             self.found += 1;
@@ -119,22 +126,26 @@ impl Interner {
                 return Str::from(s);
             }
             let v = Str::from(s);
-            self.set
-                .insert_unique(hash, Entry::new(hash, v.clone()), |e| e.hash);
+            let entry = Entry {
+                hash,
+                short,
+                value: v.clone(),
+            };
+            self.set.insert_unique(hash, entry, |e| e.hash);
             v
         };
         // Filled while the column has few values: in one of thousands (owners' names), slots
         // would only be overwritten, a reference count up and one down per lookup.
-        if let Some(at) = at
+        if let (Some(at), Some(short)) = (at, short)
             && self.set.len() <= Self::RECENT
         {
             let recent = self
                 .recent
                 .get_or_insert_with(|| Box::new(std::array::from_fn(|_| Recent::default())));
-            let slot = &mut recent[at];
-            slot.len = s.len() as u8;
-            slot.bytes[..s.len()].copy_from_slice(s.as_bytes());
-            slot.value = Some(v.clone());
+            recent[at] = Recent {
+                short,
+                value: Some(v.clone()),
+            };
         }
         v
     }
@@ -182,8 +193,12 @@ mod tests {
     fn an_entry_is_its_value_and_no_other() {
         let long = "长".repeat(8);
         for v in ["a", "已关闭", &"x".repeat(23), &"x".repeat(24), &long] {
-            let e = super::Entry::new(7, crate::model::Str::from(v));
-            assert_eq!(e.len == u8::MAX, v.len() > super::Interner::SHORT, "{v}");
+            let e = super::Entry {
+                hash: 7,
+                short: super::Short::of(v),
+                value: crate::model::Str::from(v),
+            };
+            assert_eq!(e.short.is_none(), v.len() > super::Interner::SHORT, "{v}");
             assert!(e.is(7, v), "{v}");
             assert!(!e.is(8, v), "{v}: another hash");
             assert!(!e.is(7, &format!("{v}x")), "{v}: longer");

@@ -430,7 +430,7 @@ pub fn run(
                 .par_chunks_mut(CHUNK)
                 .enumerate()
                 .map_init(
-                    || (keys::BitsCache::new(), new_memo(), Vec::new()),
+                    || (keys::bits_cache(&plan), new_memo(), Vec::new()),
                     |(cache, memo, key), (n, chunk)| {
                         let window = if reads_text && !texts_in_rows {
                             Some(texts.window(chunk.iter().map(|c| c.text_at))?)
@@ -442,7 +442,7 @@ pub fn run(
                         }
                         // The cache holds its own copies of the texts: bounded.
                         if cache.iter().map(|m| m.len()).sum::<usize>() > TEXT_CACHE {
-                            cache.clear();
+                            cache.iter_mut().for_each(|m| m.clear());
                         }
                         let mut local: rustc_hash::FxHashMap<Key, u32> =
                             rustc_hash::FxHashMap::default();

@@ -166,10 +166,16 @@ pub(super) fn key_plan(
 /// that a text read from the store is only copied when it is new.
 pub(super) type BitsCache = Vec<rustc_hash::FxHashMap<Box<str>, std::sync::Arc<[u64]>>>;
 
+/// An empty cache for `plan`: a table per field.
+pub(super) fn bits_cache(plan: &[KeyField]) -> BitsCache {
+    plan.iter().map(|_| Default::default()).collect()
+}
+
 /// The key of `c`, built into `key` (cleared first): a buffer reused from complaint to
 /// complaint, where a vector per key was an allocation and a free per complaint. `texts` holds
 /// the complaints' free texts when they were not loaded into the rows: the text is read from
-/// there, and matched against tables without a shared string made of it.
+/// there, and matched against tables without a shared string made of it. `bits_cache` is
+/// `plan`'s ([`bits_cache`]).
 pub(super) fn key_into(
     c: &Complaint,
     texts: Option<&crate::texts::TextWindow<'_>>,
@@ -178,9 +184,6 @@ pub(super) fn key_into(
     key: &mut Vec<KeyPart>,
 ) {
     key.clear();
-    if bits_cache.len() < plan.len() {
-        bits_cache.resize_with(plan.len(), Default::default);
-    }
     // A field's value; the text from the window when there is one.
     let get = |f: Field| match texts.filter(|_| f == Field::Text) {
         Some(w) => w
