@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     // Leaves: plain data and helpers that know nothing of complaints.
     &[
         "diagnostic",
+        "dictionary",
         "format",
         "id_index",
         "period",

@@ -520,6 +520,7 @@ fn judge_and_check(
                         rules,
                         t.calendar.as_deref(),
                         complaint,
+                        &judged.assessed.complaints.classified.dicts,
                         &cfg.sla.project_calendars,
                     );
                     let why = crate::pipeline::explain::clock::clock(

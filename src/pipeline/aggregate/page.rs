@@ -9,6 +9,7 @@ use super::queries::{COMPANY, Grouped, StatusCounts};
 use super::values::{compare, kpi_value, target_text, value_text};
 use super::*;
 use crate::format::{Lang, duration_text, round4};
+use crate::model::Field;
 use crate::pipeline::rules::kpis::Section;
 use crate::pipeline::rules::presets::limit::limit_text;
 
@@ -502,7 +503,11 @@ pub(super) fn page(
             received: zone.format(c.received_at()),
             project: t.projects.name(t.project[i]).to_owned(),
             team: t.teams.name(t.team[i]).to_owned(),
-            score: c.satisfaction_raw.as_deref().unwrap_or("").to_owned(),
+            score: cls
+                .dicts
+                .text(Field::SatisfactionRaw, c.satisfaction_raw)
+                .unwrap_or("")
+                .to_owned(),
             second_handling: duty_status(i, &settings.second_handling_duty),
             look_back: duty_status(i, &settings.look_back_duty),
             text: masked_text(i),

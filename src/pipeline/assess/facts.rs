@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::table::{ComplaintTable, Dict, OutputColumn, period_key, rule_value_text};
-use crate::model::{Stage, Str};
+use crate::model::{Code, Dictionaries, Field, Stage, Str};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::sla::calendar_for;
@@ -59,7 +59,7 @@ pub(super) fn complaint_table(
         .zip(followed_col.par_iter_mut())
         .for_each(|((((c, respond), resolve), is_resolved), is_followed)| {
             let received = c.received_at();
-            let (cal, _) = calendar_for(rules, None, c, opts.project_calendars);
+            let (cal, _) = calendar_for(rules, None, c, &cls.dicts, opts.project_calendars);
             let minutes = |t: Ts| cal.working_seconds_between(received, t) as f64 / 60.0;
             let first_response = response
                 .iter()
@@ -98,7 +98,7 @@ pub(super) fn complaint_table(
         zone: zone.clone(),
         classified: Classified::default(),
     };
-    let (codes, dicts) = dimensions(&cls.complaints, opts, DIM_CHUNK);
+    let (codes, dicts) = dimensions(&cls.complaints, &cls.dicts, opts, DIM_CHUNK);
     [t.period, t.project, t.building, t.team] = codes;
     [t.periods, t.projects, t.buildings, t.teams] = dicts;
     // Rule outputs: coded per evaluation (complaints that shared one share its value).
@@ -138,12 +138,13 @@ const DIM_CHUNK: usize = 16_384;
 /// about 0.1 s at a million complaints, on one core.
 fn dimensions(
     complaints: &[crate::model::Complaint],
+    values: &Dictionaries,
     opts: &FactOptions<'_>,
     chunk: usize,
 ) -> ([Vec<u32>; 4], [Dict; 4]) {
     let chunks: Vec<DimChunk> = complaints
         .par_chunks(chunk.max(1))
-        .map(|c| DimChunk::code(c, opts))
+        .map(|c| DimChunk::code(c, values, opts))
         .collect();
     let mut dicts: [Dict; 4] = Default::default();
     let remaps: Vec<[Vec<u32>; 4]> = chunks
@@ -176,7 +177,11 @@ struct DimChunk {
 }
 
 impl DimChunk {
-    fn code(chunk: &[crate::model::Complaint], opts: &FactOptions<'_>) -> DimChunk {
+    fn code(
+        chunk: &[crate::model::Complaint],
+        values: &Dictionaries,
+        opts: &FactOptions<'_>,
+    ) -> DimChunk {
         let zone = opts.zone;
         let mut dicts: [Dict; 4] = Default::default();
         // Period codes by local day: a day's key is formatted once, not once per complaint.
@@ -190,11 +195,9 @@ impl DimChunk {
             }
         }
         let label = |s| label(s, opts.unmask);
-        // Codes by the value's allocation, for values shared between complaints (normalize
-        // shares a repeated value within each of its chunks): the allocation's address is
-        // hashed instead of the text, and the text is masked and looked up once per
-        // allocation. A value held in several allocations gets the same code through each.
-        let mut by_value: [FxHashMap<usize, u32>; 3] = Default::default();
+        // Codes by the value's code in the run's dictionary: the text is masked and looked up
+        // once per distinct value of the chunk, not once per complaint.
+        let mut by_value: [FxHashMap<Code, u32>; 3] = Default::default();
         let mut codes = Vec::with_capacity(chunk.len());
         for c in chunk {
             let received = c.received_at();
@@ -203,13 +206,15 @@ impl DimChunk {
                 dicts[0].code(&period_key(opts.kind, zone.local_date(received)))
             });
             let mut code = [period, 0, 0, 0];
-            for (d, value) in [&c.project, &c.building, &c.team].into_iter().enumerate() {
+            for (d, f) in [Field::Project, Field::Building, Field::Team]
+                .into_iter()
+                .enumerate()
+            {
                 let dict = &mut dicts[d + 1];
-                code[d + 1] = match value {
-                    // Not read through: only where the string is.
-                    Some(s) => *by_value[d]
-                        .entry(std::ptr::from_ref(&**s).addr())
-                        .or_insert_with(|| dict.code(&label(Some(s)))),
+                code[d + 1] = match c.code(f) {
+                    Some(v) => *by_value[d]
+                        .entry(v)
+                        .or_insert_with(|| dict.code(&label(Some(values.field(f).get(v))))),
                     None => dict.code(""),
                 };
             }
@@ -230,12 +235,14 @@ impl DimChunk {
 fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
     use std::hash::BuildHasher;
     let category = t.output("category");
+    // Units compared by code: canonical ones, which are one per value.
+    let units = cls.dicts.field(Field::Unit).canonical();
     repeats_by(
         cls.complaints.len(),
         |i| {
-            let unit = cls.complaints[i].unit.as_ref()?;
+            let unit = units.of(cls.complaints[i].unit?);
             let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
-            Some((t.project[i], t.building[i], unit.as_str(), cat))
+            Some((t.project[i], t.building[i], unit, cat))
         },
         |i| cls.complaints[i].received_at(),
         days * 86_400,
@@ -342,20 +349,29 @@ mod tests {
             unmask: false,
         };
         let projects = ["A", "B", "A", "C", "B", "A", "13812345678", "C"];
-        // Some of the `A`s share one allocation (as normalize shares a repeated value), the
-        // others have their own: the codes go by the text either way.
-        let shared: Str = "A".into();
+        // The project dictionary holds `A` twice (as one whose chunks' values did not repeat
+        // may): complaint 2's `A` has a code of its own. The codes go by the text either way.
+        let mut values = Dictionaries::default();
+        *values.field_mut(Field::Project) =
+            crate::dictionary::Dictionary::appended(&["A", "B", "C", "13812345678", "A"]);
+        let codes: Vec<_> = values
+            .field(Field::Project)
+            .codes()
+            .map(|(c, v)| (c, v.to_string()))
+            .collect();
         let complaints: Vec<Complaint> = projects
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                let (project, _) = if i == 2 {
+                    codes[4].clone()
+                } else {
+                    codes.iter().find(|(_, v)| v == p).unwrap().clone()
+                };
+                let team = (i % 3 != 0).then(|| format!("T{}", i % 4));
                 let mut c = Complaint {
-                    project: Some(if *p == "A" && i != 2 {
-                        shared.clone()
-                    } else {
-                        (*p).into()
-                    }),
-                    team: (i % 3 != 0).then(|| format!("T{}", i % 4).as_str().into()),
+                    project: Some(project),
+                    team: team.map(|t| values.field_mut(Field::Team).code(&t)),
                     ..Complaint::default()
                 };
                 // Months apart, so the periods differ too.
@@ -366,9 +382,9 @@ mod tests {
                 c
             })
             .collect();
-        let (whole, whole_dicts) = dimensions(&complaints, &opts, usize::MAX);
+        let (whole, whole_dicts) = dimensions(&complaints, &values, &opts, usize::MAX);
         for chunk in [1, 2, 3] {
-            let (codes, dicts) = dimensions(&complaints, &opts, chunk);
+            let (codes, dicts) = dimensions(&complaints, &values, &opts, chunk);
             assert_eq!(codes, whole, "chunk {chunk}");
             for d in 0..4 {
                 assert_eq!(dicts[d].names(), whole_dicts[d].names(), "chunk {chunk}");

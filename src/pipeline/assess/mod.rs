@@ -237,6 +237,7 @@ pub fn run(
             zone: f.zone,
             as_of: f.as_of,
             project_calendars: f.project_calendars,
+            dicts: &cls.dicts,
             events: window.logged.then_some(&window),
         };
         // SLA then duties, a piece of the chunk at a time: the duties read each complaint's

@@ -300,7 +300,7 @@ impl ComplaintTable {
                                         Default::default()
                                     };
                                     all.extend(block.iter().map(|c| {
-                                        match (f, c.get_unless_text(f)) {
+                                        match (f, c.get_unless_text(f, &cls.dicts)) {
                                             (Field::Text, _) => {
                                                 d.code(texts.get(c.text_at).unwrap_or(""))
                                             }

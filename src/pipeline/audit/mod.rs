@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use self::roster::Roster;
-use crate::model::{Complaint, Id, Origin, Str};
+use crate::model::{Complaint, Dictionaries, Field, Id, Origin, Str};
 use crate::pipeline::events::{EventRef, EventWindow, Events, OwnedEvents};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
@@ -191,23 +191,30 @@ pub fn complaint_findings(
         .into_par_iter()
         .map_init(OwnedEvents::default, |derived, i| {
             let c = &cls.complaints[i];
-            derived.snapshot_of(c);
+            derived.snapshot_of(c, &cls.dicts);
             // What the data show by `--as-of`, gathered once for every duty of the complaint.
             let mut events = merged_events(log.at(i), derived.events(), log.logged);
             events.retain(|e| e.at <= opts.as_of);
-            let (cal, _) =
-                crate::pipeline::sla::calendar_for(rules, None, c, opts.project_calendars);
+            let (cal, _) = crate::pipeline::sla::calendar_for(
+                rules,
+                None,
+                c,
+                &cls.dicts,
+                opts.project_calendars,
+            );
             let verdicts = &verdicts[i - first];
             set.duties
                 .iter()
                 .zip(&plans.0)
                 .filter(|(_, plan)| {
-                    plan.when
-                        .iter()
-                        .all(|w| w.holds(c, &cls.values[i], verdicts, &events, opts.zone))
+                    plan.when.iter().all(|w| {
+                        w.holds(c, &cls.dicts, &cls.values[i], verdicts, &events, opts.zone)
+                    })
                 })
                 .map(|(d, plan)| {
-                    complaint_duty(d, plan, i, c, verdicts, &events, cal, log.logged, opts)
+                    complaint_duty(
+                        d, plan, i, c, &cls.dicts, verdicts, &events, cal, log.logged, opts,
+                    )
                 })
                 .collect::<Vec<_>>()
         })
@@ -404,6 +411,7 @@ impl<'r> Resolved<'r> {
     fn holds(
         &self,
         c: &Complaint,
+        dicts: &Dictionaries,
         values: &[RuleValue],
         verdicts: &[Verdict],
         events: &[EventRef<'_>],
@@ -416,16 +424,16 @@ impl<'r> Resolved<'r> {
                         .and_then(|t| verdict_for(verdicts, t))
                         .map(|v| Cow::Borrowed(v.status.name())),
                     Key::Event(kind) => Some(Cow::Borrowed(event_value(kind, events))),
-                    Key::Field(source) => source.text(c, values, zone),
+                    Key::Field(source) => source.text(c, dicts, values, zone),
                 };
                 v.is_some_and(|v| ok.iter().any(|a| *a == v))
             }
             Resolved::Compare(number, op, value) => {
                 let v = match number {
                     Number::Satisfaction => c.satisfaction.get(),
-                    Number::Field(source) => {
-                        source.text(c, values, zone).and_then(|s| s.parse().ok())
-                    }
+                    Number::Field(source) => source
+                        .text(c, dicts, values, zone)
+                        .and_then(|s| s.parse().ok()),
                 };
                 v.is_some_and(|x| match *op {
                     "<" => x < *value,
@@ -482,6 +490,7 @@ fn complaint_duty(
     plan: &DutyPlan<'_>,
     i: usize,
     c: &Complaint,
+    dicts: &Dictionaries,
     verdicts: &[Verdict],
     visible: &[EventRef<'_>],
     cal: &crate::calendar::Calendar,
@@ -492,7 +501,9 @@ fn complaint_duty(
     let mut f = AuditFinding {
         complaint: Some(u32::try_from(i).unwrap_or(u32::MAX)),
         complaint_id: c.id.clone(),
-        team: c.team.as_deref().map_or_else(Id::new, Id::from),
+        team: dicts
+            .text(Field::Team, c.team)
+            .map_or_else(Id::new, Id::from),
         month: month_id(zone, c.received_at()),
         duty: Id::from(d.name.as_str()),
         team_level: false,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{AuditFinding, AuditOptions, AuditStatus, add_limit, any_role, limit_text, role_of};
-use crate::model::{Id, Origin};
+use crate::model::{Field, Id, Origin};
 use crate::pipeline::events::{Event, EventLog, EventRef, EventWindow};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
@@ -111,7 +111,7 @@ impl TeamMarks {
         }
         for (td, acts) in duties.iter().zip(&mut self.actions) {
             for i in range.clone() {
-                let Some(team) = cls.complaints[i].team.as_deref() else {
+                let Some(team) = cls.dicts.text(Field::Team, cls.complaints[i].team) else {
                     continue;
                 };
                 let leader = opts.roster.and_then(|r| r.leader_of(team));
@@ -185,7 +185,10 @@ fn team_duty(
     // the trigger by binary search instead of scanning the team's complaints again.
     let mut actions: HashMap<&str, Vec<EventRef<'_>>> = HashMap::new();
     for (i, e) in acts {
-        if let Some(team) = cls.complaints[*i as usize].team.as_deref() {
+        if let Some(team) = cls
+            .dicts
+            .text(Field::Team, cls.complaints[*i as usize].team)
+        {
             actions.entry(team).or_default().push(log.event_ref(e));
         }
     }
@@ -199,7 +202,7 @@ fn team_duty(
     let mut runs: HashMap<(&str, String), Vec<(usize, Ts)>> = HashMap::new();
     let mut found: Vec<((&str, String), AuditFinding)> = Vec::new();
     for (i, c) in cls.complaints.iter().enumerate() {
-        let Some(team) = c.team.as_deref() else {
+        let Some(team) = cls.dicts.text(Field::Team, c.team) else {
             continue;
         };
         let standing = marks.get(i).copied().unwrap_or(Mark::NEITHER).standing();

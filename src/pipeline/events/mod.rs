@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::id_index::{IdIndex, Recent};
-use crate::model::{Complaint, Stage, Str};
+use crate::model::{Complaint, Dictionaries, Field, Stage, Str};
 use crate::pipeline::normalize::profile::header_key;
 use crate::rejects::Rejects;
 use crate::time::{Ts, Zone};
@@ -479,7 +479,7 @@ impl OwnedEvents {
     /// fresh set each time (three allocations and eight shared names cloned, their reference
     /// counts bouncing between the cores) was a tenth of the stage. Kind codes are stage
     /// indexes; word 1 is the handler.
-    pub fn snapshot_of(&mut self, c: &Complaint) {
+    pub fn snapshot_of(&mut self, c: &Complaint, dicts: &Dictionaries) {
         if self.texts.kinds.is_empty() {
             self.texts.kinds = Stage::ALL
                 .iter()
@@ -493,7 +493,9 @@ impl OwnedEvents {
                 .collect();
         }
         self.texts.words.truncate(1);
-        self.texts.words.extend(c.handler.clone());
+        self.texts
+            .words
+            .extend(dicts.value(Field::Handler, c.handler).cloned());
         self.events.clear();
         self.events.extend(Stage::ALL.iter().filter_map(|s| {
             c.time(*s).map(|t| Event {

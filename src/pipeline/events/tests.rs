@@ -280,11 +280,12 @@ fn chunk_texts_map_onto_the_logs_texts() {
 #[test]
 fn derived_events_read_stage_names_and_the_handler() {
     let mut c = complaint("A");
-    c.handler = Some(Str::from("王师傅"));
+    let mut d = crate::model::Dictionaries::default();
+    c.handler = Some(d.field_mut(crate::model::Field::Handler).code("王师傅"));
     c.times.set(Stage::Received, 10);
     c.times.set(Stage::Resolved, 30);
     let mut owned = OwnedEvents::default();
-    owned.snapshot_of(&c);
+    owned.snapshot_of(&c, &d);
     let read: Vec<_> = owned
         .events()
         .iter()

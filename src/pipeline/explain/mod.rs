@@ -142,7 +142,7 @@ pub fn complaint(
             .find(|(t, k, _)| t == table && k == input)
             .map_or_else(
                 || v.clone(),
-                |(_, _, f)| match (f, c.get_unless_text(*f)) {
+                |(_, _, f)| match (f, c.get_unless_text(*f, &cls.dicts)) {
                     (crate::model::Field::Text, _) => {
                         own_text.clone().unwrap_or_else(|| "()".to_owned())
                     }
@@ -208,8 +208,13 @@ pub fn complaint(
         .iter()
         .map(|v| {
             let t = &rules.targets.targets[v.target as usize];
-            let (cal, _) =
-                calendar_for(rules, t.calendar.as_deref(), c, &cfg.sla.project_calendars);
+            let (cal, _) = calendar_for(
+                rules,
+                t.calendar.as_deref(),
+                c,
+                &cls.dicts,
+                &cfg.sla.project_calendars,
+            );
             clock::clock(
                 t,
                 v,

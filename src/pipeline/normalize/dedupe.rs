@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::diagnostic::display_path;
 use crate::error::Result;
-use crate::model::{Complaint, Field, Merged, Origin, Stage};
+use crate::model::{Complaint, Dictionaries, Field, Merged, Origin, Stage};
 use crate::rejects::{Finding, FindingCode, Rejects};
 use crate::texts::TextStore;
 use crate::time::Ts;
@@ -23,6 +23,7 @@ pub(super) fn dedupe(
     n_extra: usize,
     paths: &[std::path::PathBuf],
     texts: &TextStore,
+    dicts: &Dictionaries,
     rejects: &mut Rejects,
 ) -> Result<(Vec<Complaint>, Merged)> {
     use rayon::prelude::*;
@@ -66,7 +67,7 @@ pub(super) fn dedupe(
         for &l in &group[1..] {
             let loser = &rows[l as usize];
             loses[l as usize] = true;
-            let (code, message) = if same_content(loser, winner) {
+            let (code, message) = if same_content(loser, winner, dicts) {
                 (
                     FindingCode::ExactDuplicate,
                     format!("identical to the row at {at}; counted once"),
@@ -87,7 +88,7 @@ pub(super) fn dedupe(
                 code,
                 message,
             });
-            for field in conflicts(loser, winner) {
+            for field in conflicts(loser, winner, dicts) {
                 rejects.find(Finding {
                     origin: loser.origin,
                     complaint_id: loser.id.to_string(),
@@ -187,13 +188,23 @@ fn rank(c: &Complaint) -> (Stage, usize, Ts, Origin) {
     (c.latest_stage(), n, latest, c.origin)
 }
 
-fn same_content(a: &Complaint, b: &Complaint) -> bool {
-    a.times == b.times && Field::ALL.iter().all(|f| a.get(*f) == b.get(*f)) && a.extra == b.extra
+fn same_content(a: &Complaint, b: &Complaint, dicts: &Dictionaries) -> bool {
+    let extra = |c: &Complaint, x: usize| dicts.extra(x).value(c.extra.get(x).copied().flatten());
+    a.times == b.times
+        && Field::ALL
+            .iter()
+            .all(|f| a.get(*f, dicts) == b.get(*f, dicts))
+        && a.extra.len() == b.extra.len()
+        && (0..a.extra.len()).all(|x| extra(a, x) == extra(b, x))
 }
 
 /// Every descriptive field (not a later-stage fact) on which two rows of one complaint
 /// disagree, when both have a value: each is a finding of its own.
-fn conflicts(a: &Complaint, b: &Complaint) -> impl Iterator<Item = Field> {
+fn conflicts<'a>(
+    a: &'a Complaint,
+    b: &'a Complaint,
+    dicts: &'a Dictionaries,
+) -> impl Iterator<Item = Field> + 'a {
     use crate::model::FieldValue::Absent;
     [
         Field::ReceivedAt,
@@ -209,7 +220,7 @@ fn conflicts(a: &Complaint, b: &Complaint) -> impl Iterator<Item = Field> {
     ]
     .into_iter()
     .filter(move |f| {
-        let (x, y) = (a.get(*f), b.get(*f));
+        let (x, y) = (a.get(*f, dicts), b.get(*f, dicts));
         x != Absent && y != Absent && x != y
     })
 }
@@ -222,6 +233,65 @@ mod tests {
     /// Repeated rows are compared with their texts in every batch of groups, from the store in
     /// a file: of 2.5 batches of IDs given twice, those whose second row's text differs are
     /// flagged on `text`, and the texts are dropped from the rows again.
+    /// Two rows of one complaint whose values are equal are identical, even where their codes
+    /// differ (a dictionary whose values did not repeat holds a value twice); a value that
+    /// differs is a conflict.
+    #[test]
+    fn rows_are_compared_by_value_not_code() {
+        use crate::dictionary::Dictionary;
+        let mut dicts = Dictionaries::default();
+        *dicts.field_mut(Field::Phone) =
+            Dictionary::appended(&["13800000000", "13800000000", "13900000000"]);
+        *dicts.extra_mut(0) = Dictionary::appended(&["A栋", "A栋", "B栋"]);
+        let phones: Vec<_> = dicts.field(Field::Phone).codes().map(|c| c.0).collect();
+        let notes: Vec<_> = dicts.extra(0).codes().map(|c| c.0).collect();
+        let row = |id: &str, line: u32, k: usize| {
+            let mut c = Complaint {
+                id: id.into(),
+                phone: Some(phones[k]),
+                extra: vec![Some(notes[k])].into(),
+                origin: Origin {
+                    file: 0,
+                    line,
+                    record: line - 1,
+                },
+                ..Complaint::default()
+            };
+            c.times.set(Stage::Received, 1_790_000_000);
+            c
+        };
+        // `same`: codes 0 and 1, equal values; `other`: a different phone and note.
+        let rows = vec![
+            row("same", 2, 0),
+            row("same", 3, 1),
+            row("other", 4, 0),
+            row("other", 5, 2),
+        ];
+        let mut rejects = Rejects::default();
+        let texts = TextStore::default();
+        let (kept, merged) = dedupe(rows, 1, &[], &texts, &dicts, &mut rejects).unwrap();
+        assert_eq!((kept.len(), merged.total()), (2, 2));
+        let of = |id: &str| -> Vec<(FindingCode, String)> {
+            rejects
+                .findings
+                .iter()
+                .filter(|f| f.complaint_id == id)
+                .map(|f| (f.code, f.field.clone()))
+                .collect()
+        };
+        assert_eq!(
+            of("same"),
+            [(FindingCode::ExactDuplicate, "complaint_id".into())]
+        );
+        assert_eq!(
+            of("other"),
+            [
+                (FindingCode::Superseded, "complaint_id".into()),
+                (FindingCode::DuplicateConflict, "phone".into())
+            ]
+        );
+    }
+
     #[test]
     fn repeated_rows_are_compared_with_their_texts_in_every_batch() {
         let groups = TEXT_BATCH * 5 / 2;
@@ -255,7 +325,8 @@ mod tests {
         texts.finish().unwrap();
         assert!(texts.disk_bytes() > 0);
         let mut rejects = Rejects::default();
-        let (kept, merged) = dedupe(rows, 0, &[], &texts, &mut rejects).unwrap();
+        let (kept, merged) =
+            dedupe(rows, 0, &[], &texts, &Dictionaries::default(), &mut rejects).unwrap();
         assert_eq!((kept.len(), merged.total()), (groups, groups));
         let on_text = rejects
             .findings
@@ -315,7 +386,8 @@ mod tests {
             want.sort();
             let texts = TextStore::default();
             let mut rejects = Rejects::default();
-            let (kept, merged) = dedupe(complaints, 0, &[], &texts, &mut rejects).unwrap();
+            let dicts = Dictionaries::default();
+            let (kept, merged) = dedupe(complaints, 0, &[], &texts, &dicts, &mut rejects).unwrap();
             let got: Vec<(i64, String, u32)> = kept
                 .iter()
                 .map(|c| (c.received_at(), c.id.to_string(), c.origin.line))

@@ -21,7 +21,6 @@
 
 mod columns;
 mod dedupe;
-mod interner;
 pub mod profile;
 
 use std::collections::BTreeMap;
@@ -32,10 +31,12 @@ use chrono::Datelike;
 
 use self::columns::{Plan, PlanInput, Slot};
 use self::dedupe::dedupe;
-use self::interner::Interner;
 use crate::config::CellSettings;
+use crate::dictionary::Coder;
 use crate::error::{Error, Result};
-use crate::model::{Complaint, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, TextRef};
+use crate::model::{
+    Complaint, Dictionaries, ExtraColumns, Field, FieldKind, Merged, Origin, Stage, TextRef,
+};
 use crate::privacy;
 use crate::rejects::{Finding, FindingCode, RejectReason, Rejects, RowIssue};
 use crate::texts::TextStore;
@@ -63,6 +64,8 @@ pub struct Normalized {
     pub complaints: Vec<Complaint>,
     /// Their free texts ([`Complaint::text_at`]).
     pub texts: TextStore,
+    /// The values their coded fields and carried-through columns hold codes of.
+    pub dicts: Dictionaries,
     /// Names of the carried-through columns.
     pub extras: ExtraColumns,
     /// Records that passed normalize (including merged duplicates).
@@ -143,6 +146,7 @@ pub fn run(
     let mut rows: Vec<Complaint> = Vec::with_capacity(usize::try_from(bytes / 100).unwrap_or(0));
     // The texts are at most the files' bytes: in memory if that fits the budget.
     let mut texts = TextStore::new(opts.scratch, opts.text_memory, bytes)?;
+    let mut dicts = Dictionaries::default();
     for path in paths {
         let started = std::time::Instant::now();
         let id = u16::try_from(files.len())
@@ -178,15 +182,17 @@ pub fn run(
                     }
                 });
                 local.extend(ingest_rejects);
-                (out, local_store.texts, local, n)
+                (out, local_store, local, n)
             },
-            |(out, chunk_texts, mut local, n)| {
-                let at = texts.append(&chunk_texts)?;
+            |(out, store, mut local, n)| {
+                let at = texts.append(&store.texts)?;
                 local.shift_records(id, base);
                 rejects.extend(local);
+                let codes = plan.merge_codes(store.coders, &mut dicts);
                 rows.extend(out.into_iter().map(|mut c| {
                     c.origin.record += base;
                     c.text_at = c.text_at.map(|r| r.shifted(at));
+                    codes.translate(&mut c);
                     c
                 }));
                 base += n;
@@ -201,11 +207,13 @@ pub fn run(
         mappings.push(plan.mapping);
     }
     texts.finish()?;
+    dicts.seal();
     let accepted = rows.len();
-    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, &texts, rejects)?;
+    let (complaints, merged) = dedupe(rows, extras.0.len(), paths, &texts, &dicts, rejects)?;
     Ok(Normalized {
         complaints,
         texts,
+        dicts,
         extras,
         accepted,
         merged,
@@ -247,11 +255,10 @@ impl Plan {
                     }
                     // A cell that is a whole timestamp is written in one form, so a CSV and an
                     // XLSX copy of an export (text vs. a date cell) carry the same value.
-                    // Interned either way: a due-date column repeats its values as much as any.
-                    let interner = &mut store.interners[i];
+                    let coder = &mut store.coders[i];
                     c.extra[x] = Some(match self.forms[i].parse_text(cell, opts.zone) {
-                        Ok(t) => interner.get(&opts.zone.format(t)),
-                        Err(_) => interner.get(cell),
+                        Ok(t) => coder.code(&opts.zone.format(t)),
+                        Err(_) => coder.code(cell),
                     });
                 }
                 Slot::Field(f) => {
@@ -269,8 +276,8 @@ impl Plan {
                         continue;
                     }
                     let forms = (&self.forms[i], self.accepted[i].as_str());
-                    let interner = &mut store.interners[i];
-                    if let Err((reason, msg)) = set_field(&mut c, f, cell, forms, opts, interner) {
+                    let coder = &mut store.coders[i];
+                    if let Err((reason, msg)) = set_field(&mut c, f, cell, forms, opts, coder) {
                         problems.push((f, cell.to_owned(), reason, msg));
                     }
                 }
@@ -350,7 +357,7 @@ fn set_field(
     cell: &str,
     forms: (&Forms, &str),
     opts: &NormalizeOptions<'_>,
-    interner: &mut Interner,
+    coder: &mut Coder,
 ) -> std::result::Result<(), (RejectReason, String)> {
     match f.kind() {
         FieldKind::Id => c.id = cell.into(),
@@ -419,16 +426,17 @@ fn set_field(
                 )
             })?;
             c.satisfaction = crate::model::Score::new(v);
-            c.satisfaction_raw = Some(interner.get(cell));
+            c.satisfaction_raw = Some(coder.code(cell));
         }
         FieldKind::Text => {
-            // Short fields go through their column's interner: categorical ones repeat a handful
+            // Short fields are coded by their column's coder: categorical ones repeat a handful
             // of values over millions of rows, and owners, their units and phones repeat too
-            // (the same owner complaining again), so a repeat within a chunk costs a
-            // reference-count increment instead of a 48-byte allocation held for the whole run.
-            // (The free text is not set here: it goes to the text store, see `Plan::record`.)
-            if let Some(slot) = c.text_slot(f) {
-                *slot = Some(interner.get(cell));
+            // (the same owner complaining again); the run holds each value once, in its
+            // dictionary. The codes are the chunk's until the chunk is placed
+            // (`Plan::merge_codes`). (The free text is not set here: it goes to the text
+            // store, see `Plan::record`.)
+            if let Some(slot) = c.code_slot(f) {
+                *slot = Some(coder.code(cell));
             }
         }
     }
@@ -553,18 +561,76 @@ fn stage_findings(c: &Complaint, opts: &NormalizeOptions<'_>, rejects: &mut Reje
     }
 }
 
-/// What a chunk's records are stored into besides their rows: an interner per column, and
-/// its texts end to end (appended to the run's text store when the chunk is placed).
+/// What a chunk's records are stored into besides their rows: a coder per column, and its
+/// texts end to end (appended to the run's text store when the chunk is placed).
 struct ChunkStore {
-    interners: Vec<Interner>,
+    coders: Vec<Coder>,
     texts: Vec<u8>,
 }
 
 impl ChunkStore {
     fn new(columns: usize) -> ChunkStore {
         ChunkStore {
-            interners: (0..columns).map(|_| Interner::default()).collect(),
+            coders: (0..columns).map(|_| Coder::default()).collect(),
             texts: Vec::new(),
+        }
+    }
+}
+
+/// For each column a chunk coded, what the chunk's codes are in the run's dictionaries.
+struct ChunkCodes {
+    /// (slot of the column, run code of each chunk code).
+    columns: Vec<(Slot, Vec<crate::model::Code>)>,
+}
+
+impl Plan {
+    /// Adds a chunk's coded values to the run's dictionaries (on the calling thread, as the
+    /// chunk is placed, chunks in file order: a value's code is the order the run first met
+    /// it).
+    fn merge_codes(&self, coders: Vec<Coder>, dicts: &mut Dictionaries) -> ChunkCodes {
+        let columns = self
+            .slots
+            .iter()
+            .zip(coders)
+            .filter(|(_, coder)| !coder.is_empty())
+            .filter_map(|(slot, coder)| {
+                // The satisfaction column's coder holds the cells as written.
+                let slot = match *slot {
+                    Slot::Field(Field::Satisfaction) => Slot::Field(Field::SatisfactionRaw),
+                    s => s,
+                };
+                let dict = match slot {
+                    Slot::Field(f) if f.is_coded() => dicts.field_mut(f),
+                    Slot::Extra(x) => dicts.extra_mut(x),
+                    _ => return None,
+                };
+                Some((slot, dict.merge(coder)))
+            })
+            .collect::<Vec<_>>();
+        // One column per field (the plan skips a second one): a code is translated once.
+        debug_assert!(
+            columns
+                .iter()
+                .enumerate()
+                .all(|(i, (s, _))| columns[..i].iter().all(|(t, _)| t != s)),
+            "two columns coded into one field"
+        );
+        ChunkCodes { columns }
+    }
+}
+
+impl ChunkCodes {
+    /// A complaint of the chunk, its codes made the run's.
+    fn translate(&self, c: &mut Complaint) {
+        for (slot, map) in &self.columns {
+            let code = match *slot {
+                Slot::Field(f) => c.code_slot(f),
+                Slot::Extra(x) => c.extra.get_mut(x),
+                Slot::Skip => None,
+            };
+            if let Some(Some(code)) = code {
+                *code = map[code.index()];
+            }
         }
     }
 }

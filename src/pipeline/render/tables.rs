@@ -532,7 +532,7 @@ pub(super) fn complaint_cells(
             }
             continue;
         }
-        match c.get(f) {
+        match c.get(f, &rc.cls.dicts) {
             FieldValue::Absent => match field_kind(f) {
                 Kind::Time => out.time(None),
                 Kind::Number => out.number(None),
@@ -569,8 +569,8 @@ pub(super) fn complaint_cells(
     }
     // Carried-through columns are free text (备注 ...): mask phones and the complainant's
     // name there too.
-    for v in &c.extra {
-        match v.as_deref() {
+    for (x, v) in c.extra.iter().enumerate() {
+        match rc.cls.dicts.extra(x).value(*v).map(|v| v.as_str()) {
             Some(v) if !rc.unmask && !v.is_empty() => out.text(Some(&masker.mask(v))),
             v => out.text(v),
         }

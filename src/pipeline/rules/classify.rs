@@ -26,7 +26,7 @@ use super::keys::{self, Key, KeyField, KeyPart, key_into, key_plan};
 use super::{Entry, RuleSet};
 use crate::diagnostic::display_path;
 use crate::error::{Error, Result};
-use crate::model::{Complaint, ExtraColumns, Field, FieldValue, Merged, Str};
+use crate::model::{Complaint, Dictionaries, ExtraColumns, Field, FieldValue, Merged, Str};
 use crate::pipeline::normalize::Normalized;
 use crate::rejects::{Rejects, RowIssue};
 use crate::texts::TextStore;
@@ -160,6 +160,8 @@ pub struct Classified {
     /// Their free texts ([`Complaint::text_at`]; complaints a rule rejected leave theirs
     /// unread).
     pub texts: TextStore,
+    /// The values their coded fields hold codes of (normalize's).
+    pub dicts: Dictionaries,
     /// Output column names: `level`, `category`, then the others alphabetically.
     pub columns: Vec<String>,
     /// Per complaint, values aligned with `columns`.
@@ -190,7 +192,22 @@ impl Classified {
     /// The run's masker: every complainant name, plus phone numbers.
     pub fn masker(&self) -> &crate::privacy::Masker {
         self.masker.get_or_init(|| {
-            crate::privacy::Masker::of_items(&self.complaints, |c| c.complainant.as_deref())
+            // The names are the dictionary's, each once; only those of complaints still here
+            // (a rule may have rejected a name's only complaint).
+            let names = self.dicts.field(Field::Complainant);
+            let mut held = vec![false; names.len()];
+            for c in &self.complaints {
+                if let Some(n) = c.complainant {
+                    held[n.index()] = true;
+                }
+            }
+            let held: Vec<&str> = names
+                .values()
+                .iter()
+                .zip(held)
+                .filter_map(|(n, h)| h.then_some(n.as_str()))
+                .collect();
+            crate::privacy::Masker::of_items(&held, |n| Some(*n))
         })
     }
 }
@@ -221,13 +238,18 @@ pub enum EvalMode {
 }
 
 /// Builds the record map a rule sees. `only` limits it to the fields the rule reads.
-pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&str>>) -> Map {
+pub fn record_map(
+    c: &Complaint,
+    dicts: &Dictionaries,
+    extras: &ExtraColumns,
+    only: Option<&BTreeSet<&str>>,
+) -> Map {
     let mut m = Map::new();
     for f in Field::ALL {
         if only.is_some_and(|o| !o.contains(f.name())) {
             continue;
         }
-        let v = match c.get(f) {
+        let v = match c.get(f, dicts) {
             FieldValue::Absent => Dynamic::UNIT,
             FieldValue::Str(s) => Dynamic::from(s.clone()),
             FieldValue::Inline(s) => Dynamic::from(Str::from(s)),
@@ -238,11 +260,12 @@ pub fn record_map(c: &Complaint, extras: &ExtraColumns, only: Option<&BTreeSet<&
     }
     if only.is_none_or(|o| o.contains("extra")) {
         let mut x = Map::new();
-        for (name, v) in extras.0.iter().zip(&c.extra) {
+        for (k, (name, v)) in extras.0.iter().zip(&c.extra).enumerate() {
             x.insert(
                 name.as_str().into(),
-                v.as_ref()
-                    .map_or(Dynamic::UNIT, |s| Dynamic::from(s.clone())),
+                v.map_or(Dynamic::UNIT, |v| {
+                    Dynamic::from(dicts.extra(k).get(v).clone())
+                }),
             );
         }
         m.insert("extra".into(), Dynamic::from_map(x));
@@ -365,6 +388,7 @@ pub fn run(
     let Normalized {
         mut complaints,
         texts,
+        dicts,
         extras,
         accepted,
         merged,
@@ -373,6 +397,7 @@ pub fn run(
     if let EvalMode::Fixed(outs) = mode {
         let mut out = fixed(rules, outs, complaints, extras, accepted, merged);
         out.texts = texts;
+        out.dicts = dicts;
         return Ok(out);
     }
     let entry = &rules.classify;
@@ -393,14 +418,16 @@ pub fn run(
         None => (&entry.reads, entry.uses.as_ref()),
     };
     let only = reads.names();
-    let passes =
-        |c: &Complaint, memo: &mut GuardMemo| fast.is_none_or(|f| f.guarded.passes(c, memo));
+    let passes = |c: &Complaint, memo: &mut GuardMemo| {
+        fast.is_none_or(|f| f.guarded.passes(c, &dicts, memo))
+    };
     let new_memo = || fast.map(|f| f.guarded.memo()).unwrap_or_default();
     let mut own_inputs = Vec::new();
     // Which complaint each evaluation stands for, and which evaluation each complaint uses.
     let (reps, which): (Vec<usize>, Vec<usize>) = match (reads, mode) {
         (Reads::Fields(_), EvalMode::Auto) => {
             let plan = key_plan(rules, uses, only.as_ref().expect("fields known"));
+            let codes = keys::KeyCodes::new(&plan, &dicts, extras.0.len());
             for kf in &plan {
                 if let KeyField::Bits(f, cols, _) = kf {
                     for (t, k) in cols {
@@ -441,8 +468,8 @@ pub fn run(
                             load_texts(chunk, &texts)?;
                         }
                         // The cache holds its own copies of the texts: bounded.
-                        if cache.iter().map(|m| m.len()).sum::<usize>() > TEXT_CACHE {
-                            cache.iter_mut().for_each(|m| m.clear());
+                        if cache.len() > TEXT_CACHE {
+                            cache.clear();
                         }
                         let mut local: rustc_hash::FxHashMap<Key, u32> =
                             rustc_hash::FxHashMap::default();
@@ -452,7 +479,14 @@ pub fn run(
                             .enumerate()
                             .map(|(j, c)| {
                                 if passes(c, memo) {
-                                    key_into(c, window.as_ref(), &plan, cache, key);
+                                    key_into(
+                                        c,
+                                        (&dicts, &codes),
+                                        window.as_ref(),
+                                        &plan,
+                                        cache,
+                                        key,
+                                    );
                                 } else {
                                     key.clear();
                                     key.push(KeyPart::Row(n * CHUNK + j));
@@ -529,7 +563,7 @@ pub fn run(
                 Some(f) if passes(c, memo) => (&f.guarded.rest, only.as_ref()),
                 _ => (&entry.ast, full_only.as_ref()),
             };
-            let arg = record_map(c, &extras, only);
+            let arg = record_map(c, &dicts, &extras, only);
             let (r, trace) =
                 with_trace(|| call_ast(rules, entry, ast, arg).and_then(|v| outputs(rules, v)));
             let mut cov = Coverage::default();
@@ -694,6 +728,7 @@ pub fn run(
     }
     out.complaints = complaints;
     out.texts = texts;
+    out.dicts = dicts;
     out.merged = merged;
     out.values = Values {
         rows: aligned

@@ -29,7 +29,7 @@ use rhai::{AST, Expr, Stmt};
 
 use super::kpis::CmpOp;
 use super::text::match_key;
-use crate::model::{Complaint, Field, FieldValue};
+use crate::model::{Complaint, Dictionaries, Field, FieldValue};
 
 /// A value as a guard sees it, borrowed from the complaint.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,7 +79,12 @@ enum Const {
 }
 
 impl Node {
-    fn eval<'a>(&'a self, c: &'a Complaint, memo: &mut GuardMemo) -> Option<V<'a>> {
+    fn eval<'a>(
+        &'a self,
+        c: &'a Complaint,
+        d: &'a Dictionaries,
+        memo: &mut GuardMemo,
+    ) -> Option<V<'a>> {
         Some(match self {
             Node::Const(k) => match k {
                 Const::Unit => V::Unit,
@@ -88,10 +93,10 @@ impl Node {
                 Const::Float(f) => V::Float(*f),
                 Const::Str(s) => V::Str(s),
             },
-            Node::Field(f) => field(c, *f),
+            Node::Field(f) => field(c, d, *f),
             Node::Logic(is_and, parts) => {
                 for p in parts {
-                    match p.eval(c, memo)? {
+                    match p.eval(c, d, memo)? {
                         V::Bool(b) if b != *is_and => return Some(V::Bool(b)),
                         V::Bool(_) => {}
                         _ => return None,
@@ -99,23 +104,23 @@ impl Node {
                 }
                 V::Bool(*is_and)
             }
-            Node::Not(a) => match a.eval(c, memo)? {
+            Node::Not(a) => match a.eval(c, d, memo)? {
                 V::Bool(b) => V::Bool(!b),
                 _ => return None,
             },
-            Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c, memo)?, b.eval(c, memo)?)?),
-            Node::IsBlank(a) => V::Bool(is_blank(a.eval(c, memo)?)),
-            Node::Regex(a, re, k) => V::Bool(match a.eval(c, memo)? {
+            Node::Cmp(op, a, b) => V::Bool(compare(*op, a.eval(c, d, memo)?, b.eval(c, d, memo)?)?),
+            Node::IsBlank(a) => V::Bool(is_blank(a.eval(c, d, memo)?)),
+            Node::Regex(a, re, k) => V::Bool(match a.eval(c, d, memo)? {
                 V::Str(s) => memo.is_match(*k, re, s),
                 _ => false,
             }),
-            Node::Keywords(a, ac) => V::Bool(match a.eval(c, memo)? {
+            Node::Keywords(a, ac) => V::Bool(match a.eval(c, d, memo)? {
                 V::Str(s) => ac.is_match(&match_key(s)),
                 _ => false,
             }),
-            Node::BlankField(want, f) => V::Bool(is_blank(field(c, *f)) == *want),
-            Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, *a), field(c, *b))?),
-            Node::RegexField(f, re, k) => V::Bool(match field(c, *f) {
+            Node::BlankField(want, f) => V::Bool(is_blank(field(c, d, *f)) == *want),
+            Node::CmpFields(op, a, b) => V::Bool(compare(*op, field(c, d, *a), field(c, d, *b))?),
+            Node::RegexField(f, re, k) => V::Bool(match field(c, d, *f) {
                 V::Str(s) => memo.is_match(*k, re, s),
                 _ => false,
             }),
@@ -148,8 +153,8 @@ impl Node {
 
 /// A field's value as a guard sees it.
 #[inline]
-fn field(c: &Complaint, f: Field) -> V<'_> {
-    match c.get(f) {
+fn field<'a>(c: &'a Complaint, d: &'a Dictionaries, f: Field) -> V<'a> {
+    match c.get(f, d) {
         FieldValue::Absent => V::Unit,
         FieldValue::Str(s) => V::Str(s.as_str()),
         FieldValue::Inline(s) => V::Str(s),
@@ -177,8 +182,8 @@ pub struct Guard {
 
 impl Guard {
     /// True when the condition is certainly false for `c` (the guard does nothing).
-    fn passes(&self, c: &Complaint, memo: &mut GuardMemo) -> bool {
-        matches!(self.cond.eval(c, memo), Some(V::Bool(false)))
+    fn passes(&self, c: &Complaint, d: &Dictionaries, memo: &mut GuardMemo) -> bool {
+        matches!(self.cond.eval(c, d, memo), Some(V::Bool(false)))
     }
 }
 
@@ -258,8 +263,8 @@ pub struct Guarded {
 impl Guarded {
     /// True when no guard fires for `c`: the rest of the script alone decides its outputs.
     /// `memo` is this worker's ([`Guarded::memo`]).
-    pub fn passes(&self, c: &Complaint, memo: &mut GuardMemo) -> bool {
-        self.guards.iter().all(|g| g.passes(c, memo))
+    pub fn passes(&self, c: &Complaint, d: &Dictionaries, memo: &mut GuardMemo) -> bool {
+        self.guards.iter().all(|g| g.passes(c, d, memo))
     }
 
     /// True when a guard reads field `f` of a complaint.

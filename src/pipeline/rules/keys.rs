@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 use super::RuleSet;
-use crate::model::{Complaint, Field, FieldValue, Str};
+use crate::dictionary::Canonical;
+use crate::model::{Code, Complaint, Dictionaries, Field, FieldValue, Str};
 
 /// A hashable key over the fields a rule reads.
 #[derive(Clone, PartialEq)]
@@ -16,9 +17,12 @@ pub(super) struct Key(pub(super) Vec<KeyPart>);
 pub(super) enum KeyPart {
     Absent,
     Str(Str),
+    /// A coded field's value, by its code (codes of one field's dictionary are equal exactly
+    /// when the values are: no string is hashed or compared).
+    Code(Code),
     Ts(i64),
     Num(u64),
-    Extra(Box<[Option<Str>]>),
+    Extra(Box<[Option<Code>]>),
     /// A field that only reaches decision tables, by the rows its value matches there (shared
     /// with the cache: complaints with the same text get the same bits without a copy each).
     Bits(std::sync::Arc<[u64]>),
@@ -49,13 +53,10 @@ impl Hash for KeyPart {
         match self {
             KeyPart::Absent => 0u8.hash(h),
             KeyPart::Str(s) => s.as_str().hash(h),
+            KeyPart::Code(c) => c.hash(h),
             KeyPart::Ts(t) => t.hash(h),
             KeyPart::Num(n) => n.hash(h),
-            KeyPart::Extra(x) => {
-                for v in x {
-                    v.as_deref().hash(h);
-                }
-            }
+            KeyPart::Extra(x) => x.hash(h),
             KeyPart::Bits(b) => b[..].hash(h),
             KeyPart::Row(i) => i.hash(h),
         }
@@ -161,14 +162,80 @@ pub(super) fn key_plan(
         .collect()
 }
 
+/// The codes a key compares, per field of a key plan: canonical codes
+/// ([`crate::dictionary::Canonical`]), built once for the run.
+pub(super) struct KeyCodes {
+    fields: Vec<Canonical>,
+    extras: Vec<Canonical>,
+}
+
+impl KeyCodes {
+    /// The canonical codes of the coded fields and carried-through columns `plan` reads.
+    pub(super) fn new(plan: &[KeyField], dicts: &Dictionaries, extras: usize) -> KeyCodes {
+        let read = |f: Field| {
+            plan.iter().any(|kf| match kf {
+                KeyField::Value(Some(g)) | KeyField::Bits(g, ..) => *g == f,
+                KeyField::Value(None) => false,
+            })
+        };
+        let extras_read = plan.iter().any(|kf| matches!(kf, KeyField::Value(None)));
+        KeyCodes {
+            fields: Field::CODED
+                .iter()
+                .map(|&f| {
+                    if read(f) {
+                        dicts.field(f).canonical()
+                    } else {
+                        Canonical::Same
+                    }
+                })
+                .collect(),
+            extras: (0..extras)
+                .map(|x| {
+                    if extras_read {
+                        dicts.extra(x).canonical()
+                    } else {
+                        Canonical::Same
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Coded field `f`'s canonical code of `c`.
+    fn of(&self, f: Field, c: Code) -> Code {
+        f.coded_index().map_or(c, |i| self.fields[i].of(c))
+    }
+}
+
 /// Table matches of values already seen, per field of the key plan (by its position: the same
-/// value in two fields meets different columns), by value. Looked up by the value as read, so
-/// that a text read from the store is only copied when it is new.
-pub(super) type BitsCache = Vec<rustc_hash::FxHashMap<Box<str>, std::sync::Arc<[u64]>>>;
+/// value in two fields meets different columns): a coded field's by code, the free text's by
+/// the text as read, so that a text read from the store is only copied when it is new.
+pub(super) struct BitsCache {
+    texts: Vec<rustc_hash::FxHashMap<Box<str>, std::sync::Arc<[u64]>>>,
+    codes: Vec<rustc_hash::FxHashMap<Code, std::sync::Arc<[u64]>>>,
+}
+
+impl BitsCache {
+    /// Values held, all fields together.
+    pub(super) fn len(&self) -> usize {
+        let texts: usize = self.texts.iter().map(|m| m.len()).sum();
+        texts + self.codes.iter().map(|m| m.len()).sum::<usize>()
+    }
+
+    /// Empties every field's table (keeping their room).
+    pub(super) fn clear(&mut self) {
+        self.texts.iter_mut().for_each(|m| m.clear());
+        self.codes.iter_mut().for_each(|m| m.clear());
+    }
+}
 
 /// An empty cache for `plan`: a table per field.
 pub(super) fn bits_cache(plan: &[KeyField]) -> BitsCache {
-    plan.iter().map(|_| Default::default()).collect()
+    BitsCache {
+        texts: plan.iter().map(|_| Default::default()).collect(),
+        codes: plan.iter().map(|_| Default::default()).collect(),
+    }
 }
 
 /// The key of `c`, built into `key` (cleared first): a buffer reused from complaint to
@@ -178,6 +245,7 @@ pub(super) fn bits_cache(plan: &[KeyField]) -> BitsCache {
 /// `plan`'s ([`bits_cache`]).
 pub(super) fn key_into(
     c: &Complaint,
+    (dicts, codes): (&Dictionaries, &KeyCodes),
     texts: Option<&crate::texts::TextWindow<'_>>,
     plan: &[KeyField],
     bits_cache: &mut BitsCache,
@@ -189,58 +257,80 @@ pub(super) fn key_into(
         Some(w) => w
             .get(c.text_at)
             .map_or(FieldValue::Absent, FieldValue::Inline),
-        None => c.get(f),
+        None => c.get(f, dicts),
     };
-    key.extend(plan.iter().enumerate().map(|(at, kf)| match kf {
-        KeyField::Value(None) => KeyPart::Extra(c.extra.clone()),
-        KeyField::Value(Some(f)) => match get(*f) {
-            FieldValue::Absent => KeyPart::Absent,
-            FieldValue::Str(s) => KeyPart::Str(s.clone()),
-            FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
-            FieldValue::Ts(t) => KeyPart::Ts(t),
-            FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
-        },
-        KeyField::Bits(f, cols, keywords) => {
-            let value = match get(*f) {
-                FieldValue::Str(s) => Some(s.as_str()),
-                FieldValue::Inline(s) => Some(s),
-                _ => None,
-            };
-            let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
-                let key = cols
+    key.extend(plan.iter().enumerate().map(|(at, kf)| {
+        match kf {
+            KeyField::Value(None) => KeyPart::Extra(
+                c.extra
                     .iter()
-                    .any(|(t, k)| t.needs_key(*k))
-                    .then(|| v.map(super::text::match_key))
-                    .flatten();
-                let found = match (keywords, v, key.as_deref()) {
-                    (Some(kw), Some(_), Some(key)) => kw.found(key),
-                    _ => Vec::new(),
+                    .zip(&codes.extras)
+                    .map(|(v, canon)| v.map(|v| canon.of(v)))
+                    .collect(),
+            ),
+            KeyField::Value(Some(f)) if f.is_coded() => c
+                .code(*f)
+                .map_or(KeyPart::Absent, |v| KeyPart::Code(codes.of(*f, v))),
+            KeyField::Value(Some(f)) => match get(*f) {
+                FieldValue::Absent => KeyPart::Absent,
+                FieldValue::Str(s) => KeyPart::Str(s.clone()),
+                FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
+                FieldValue::Ts(t) => KeyPart::Ts(t),
+                FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
+            },
+            KeyField::Bits(f, cols, keywords) => {
+                let value = match get(*f) {
+                    FieldValue::Str(s) => Some(s.as_str()),
+                    FieldValue::Inline(s) => Some(s),
+                    _ => None,
                 };
-                let mut out = Vec::new();
-                for (at, (t, k)) in cols.iter().enumerate() {
-                    if !found.is_empty() && keywords.as_ref().is_some_and(|kw| kw.merged[at]) {
-                        out.extend(t.contains_bits(*k, found[at].iter().copied()));
-                    } else {
-                        out.extend(t.column_bits(*k, v, key.as_deref()));
-                    }
-                }
-                out.into()
-            };
-            KeyPart::Bits(match value {
-                // Texts repeat: match each distinct one once.
-                Some(s) => {
-                    let cache = &mut bits_cache[at];
-                    match cache.get(s) {
-                        Some(b) => b.clone(),
-                        None => {
-                            let b = compute(Some(s));
-                            cache.insert(Box::from(s), b.clone());
-                            b
+                let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {
+                    let key = cols
+                        .iter()
+                        .any(|(t, k)| t.needs_key(*k))
+                        .then(|| v.map(super::text::match_key))
+                        .flatten();
+                    let found = match (keywords, v, key.as_deref()) {
+                        (Some(kw), Some(_), Some(key)) => kw.found(key),
+                        _ => Vec::new(),
+                    };
+                    let mut out = Vec::new();
+                    for (at, (t, k)) in cols.iter().enumerate() {
+                        if !found.is_empty() && keywords.as_ref().is_some_and(|kw| kw.merged[at]) {
+                            out.extend(t.contains_bits(*k, found[at].iter().copied()));
+                        } else {
+                            out.extend(t.column_bits(*k, v, key.as_deref()));
                         }
                     }
-                }
-                None => compute(None),
-            })
+                    out.into()
+                };
+                KeyPart::Bits(match (value, c.code(*f).map(|v| codes.of(*f, v))) {
+                    // Values repeat: match each distinct one once.
+                    (Some(s), Some(code)) => {
+                        let cache = &mut bits_cache.codes[at];
+                        match cache.get(&code) {
+                            Some(b) => b.clone(),
+                            None => {
+                                let b = compute(Some(s));
+                                cache.insert(code, b.clone());
+                                b
+                            }
+                        }
+                    }
+                    (Some(s), None) => {
+                        let cache = &mut bits_cache.texts[at];
+                        match cache.get(s) {
+                            Some(b) => b.clone(),
+                            None => {
+                                let b = compute(Some(s));
+                                cache.insert(Box::from(s), b.clone());
+                                b
+                            }
+                        }
+                    }
+                    (None, _) => compute(None),
+                })
+            }
         }
     }));
 }

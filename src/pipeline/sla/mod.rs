@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::model::{Complaint, Stage};
+use crate::model::{Complaint, Dictionaries, Field, Stage};
 use crate::pipeline::rules::classify::{Classified, RuleValue};
 use crate::pipeline::rules::presets::limit::{Limit, WorkingDays};
 use crate::pipeline::rules::presets::targets::{Policy, Start, Target, TargetSet};
@@ -227,6 +227,8 @@ pub struct SlaOptions<'a> {
     pub as_of: Ts,
     /// Calendar per project.
     pub project_calendars: &'a crate::config::ProjectCalendars,
+    /// The run's dictionaries (the complaints' coded fields).
+    pub dicts: &'a Dictionaries,
     /// The events of the complaints assessed, if an event log was read.
     pub events: Option<&'a crate::pipeline::events::EventWindow<'a>>,
 }
@@ -318,6 +320,7 @@ impl FieldSource {
     pub fn text<'a>(
         self,
         c: &'a Complaint,
+        dicts: &'a Dictionaries,
         values: &'a [RuleValue],
         zone: &Zone,
     ) -> Option<Cow<'a, str>> {
@@ -330,7 +333,7 @@ impl FieldSource {
                 v => Some(Cow::Owned(v.text(zone))),
             },
             // Not the free text: it is not in the row (and not a condition, see presets).
-            FieldSource::Field(f) => match c.get_unless_text(f) {
+            FieldSource::Field(f) => match c.get_unless_text(f, dicts) {
                 crate::model::FieldValue::Absent => None,
                 crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
                 crate::model::FieldValue::Inline(s) => Some(Cow::Borrowed(s)),
@@ -340,8 +343,9 @@ impl FieldSource {
             FieldSource::Extra(i) => c
                 .extra
                 .get(i)
-                .and_then(Option::as_ref)
-                .map(|s| Cow::Borrowed(s.as_str())),
+                .copied()
+                .flatten()
+                .map(|v| Cow::Borrowed(dicts.extra(i).get(v).as_str())),
             FieldSource::Missing => None,
         }
     }
@@ -417,6 +421,7 @@ impl<'r> TargetFields<'r> {
         &self,
         i: usize,
         c: &Complaint,
+        dicts: &Dictionaries,
         values: &[RuleValue],
         tl: &Timeline,
         zone: &Zone,
@@ -426,7 +431,7 @@ impl<'r> TargetFields<'r> {
                 WhenKey::Event(kind) => Some(Cow::Borrowed(happened(
                     tl.0.iter().any(|e| e.name == *kind),
                 ))),
-                WhenKey::Field(source) => source.text(c, values, zone),
+                WhenKey::Field(source) => source.text(c, dicts, values, zone),
             };
             v.is_some_and(|v| allowed.iter().any(|a| *a == v))
         })
@@ -439,6 +444,7 @@ pub fn calendar_for<'a>(
     rules: &'a RuleSet,
     chosen: Option<&str>,
     c: &Complaint,
+    dicts: &Dictionaries,
     project_calendars: &crate::config::ProjectCalendars,
 ) -> (&'a Arc<Calendar>, CalendarId) {
     let name = chosen.or_else(|| {
@@ -446,11 +452,9 @@ pub fn calendar_for<'a>(
         if project_calendars.is_empty() {
             return None;
         }
-        c.project.as_ref().and_then(|p| {
-            project_calendars
-                .get(p.as_str())
-                .map(|n| n.get_ref().as_str())
-        })
+        dicts
+            .text(Field::Project, c.project)
+            .and_then(|p| project_calendars.get(p).map(|n| n.get_ref().as_str()))
     });
     name.and_then(|n| rules.find_calendar(n))
         .unwrap_or_else(|| rules.default_calendar())
@@ -483,18 +487,18 @@ fn assess(
     // target that does not name one.
     let mut home: Option<(&Arc<Calendar>, CalendarId)> = None;
     for (i, t) in set.targets.iter().enumerate() {
-        if !fields.applies(i, c, values, tl, opts.zone) {
+        if !fields.applies(i, c, opts.dicts, values, tl, opts.zone) {
             continue;
         }
         let (cal, cal_name) = match t.calendar.as_deref() {
-            Some(own) => calendar_for(rules, Some(own), c, opts.project_calendars),
-            None => {
-                *home.get_or_insert_with(|| calendar_for(rules, None, c, opts.project_calendars))
-            }
+            Some(own) => calendar_for(rules, Some(own), c, opts.dicts, opts.project_calendars),
+            None => *home.get_or_insert_with(|| {
+                calendar_for(rules, None, c, opts.dicts, opts.project_calendars)
+            }),
         };
         let deadline = fields.deadline[i].map(|(f, source)| {
             source
-                .text(c, values, opts.zone)
+                .text(c, opts.dicts, values, opts.zone)
                 .map(|s| (f.clone(), s.into_owned()))
         });
         let chained_start = match t.start {

@@ -253,7 +253,14 @@ fn an_event_condition_selects_the_complaints_whose_timeline_shows_the_event() {
     ]);
     let without = timeline(&[("received", at(&z, "2026-10-12 09:00"))]);
     let applies = |t: &Target, tl: &Timeline| {
-        TargetFields::resolve(std::slice::from_ref(t), &[], &extras).applies(0, &c, &[], tl, &z)
+        TargetFields::resolve(std::slice::from_ref(t), &[], &extras).applies(
+            0,
+            &c,
+            &crate::model::Dictionaries::default(),
+            &[],
+            tl,
+            &z,
+        )
     };
     assert!(applies(&t, &with));
     assert!(!applies(&t, &without));
@@ -310,9 +317,14 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
     let z = shanghai();
     let extras = crate::model::ExtraColumns(vec!["业主要求完成时间".into(), "project".into()]);
     let columns = vec!["level".to_owned(), "project".to_owned()];
+    let mut d = crate::model::Dictionaries::default();
     let c = Complaint {
-        project: Some("锦绣园".into()),
-        extra: vec![Some("2026-10-20 18:00".into()), Some("unused".into())].into(),
+        project: Some(d.field_mut(crate::model::Field::Project).code("锦绣园")),
+        extra: vec![
+            Some(d.extra_mut(0).code("2026-10-20 18:00")),
+            Some(d.extra_mut(1).code("unused")),
+        ]
+        .into(),
         ..Complaint::default()
     };
     let values = vec![
@@ -321,7 +333,10 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
     ];
     let read = |name: &str| {
         let source = FieldSource::resolve(name, &columns, &extras);
-        (source, source.text(&c, &values, &z).map(Cow::into_owned))
+        (
+            source,
+            source.text(&c, &d, &values, &z).map(Cow::into_owned),
+        )
     };
     assert_eq!(read("level"), (FieldSource::Output(0), Some("I".into())));
     assert_eq!(
@@ -339,7 +354,7 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
     assert_eq!(read("no_such_column"), (FieldSource::Missing, None));
     // Without the rule output, the canonical field answers.
     assert_eq!(
-        FieldSource::resolve("project", &[], &extras).text(&c, &[], &z),
+        FieldSource::resolve("project", &[], &extras).text(&c, &d, &[], &z),
         Some(Cow::Borrowed("锦绣园"))
     );
 }

@@ -306,7 +306,7 @@ impl ParquetTables {
 
     /// The partition of complaint `i`: the local month it was received in.
     fn month(cfg: &Config, cls: &Classified, i: usize) -> String {
-        match cls.complaints[i].get(Field::ReceivedAt) {
+        match cls.complaints[i].get(Field::ReceivedAt, &cls.dicts) {
             FieldValue::Ts(t) => crate::time::month_key(&cfg.zone, t),
             _ => "unknown".to_owned(),
         }

@@ -404,7 +404,7 @@ fn record_cells(
     let c = &cls.complaints[i];
     for f in Field::ALL {
         // The text from the window; other fields from the row.
-        let text = match (f, c.get_unless_text(f)) {
+        let text = match (f, c.get_unless_text(f, &cls.dicts)) {
             (Field::Text, _) => window.get(c.text_at),
             (_, FieldValue::Str(v)) => Some(v.as_str()),
             (_, FieldValue::Inline(v)) => Some(v),

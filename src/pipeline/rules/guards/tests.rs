@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use rhai::{AST, Dynamic, Scope};
 
 use super::*;
-use crate::model::{ExtraColumns, Stage, Str};
+use crate::model::{Dictionaries, ExtraColumns, Stage, Str};
 use crate::pipeline::rules::analysis::{Reads, fields_read};
 use crate::pipeline::rules::classify::record_map;
 use crate::pipeline::rules::engine::{self, RuleEnv};
@@ -176,7 +176,7 @@ fn text() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
-fn complaint() -> impl Strategy<Value = Complaint> {
+fn complaint() -> impl Strategy<Value = (Complaint, Dictionaries)> {
     (
         proptest::collection::vec(proptest::option::of(1_700_000_000i64..1_700_000_100), 3),
         text(),
@@ -187,14 +187,15 @@ fn complaint() -> impl Strategy<Value = Complaint> {
         proptest::option::of(prop_oneof![Just(80.0), Just(80.5), Just(0.0), Just(100.0)]),
     )
         .prop_map(|(times, t, ch, lv, cat, raw, sat)| {
-            let s = |v: Option<String>| v.map(|v| Str::from(v.as_str()));
+            let mut d = Dictionaries::default();
+            let mut s = |f: Field, v: Option<String>| v.map(|v| d.field_mut(f).code(&v));
             let mut c = Complaint {
                 id: "X1".into(),
-                text: s(t),
-                channel: s(ch),
-                level_raw: s(lv),
-                category_raw: s(cat),
-                satisfaction_raw: s(raw),
+                text: t.map(|v| Str::from(v.as_str())),
+                channel: s(Field::Channel, ch),
+                level_raw: s(Field::LevelRaw, lv),
+                category_raw: s(Field::CategoryRaw, cat),
+                satisfaction_raw: s(Field::SatisfactionRaw, raw),
                 satisfaction: sat.map_or_else(Default::default, crate::model::Score::new),
                 ..Complaint::default()
             };
@@ -207,7 +208,7 @@ fn complaint() -> impl Strategy<Value = Complaint> {
                     c.times.set(stage, t);
                 }
             }
-            c
+            (c, d)
         })
 }
 
@@ -240,7 +241,7 @@ fn compiled() -> &'static Compiled {
 proptest! {
     /// Wherever the native condition gives an answer, rhai gives the same answer without error.
     #[test]
-    fn a_native_answer_is_the_interpreters(c in complaint()) {
+    fn a_native_answer_is_the_interpreters((c, d) in complaint()) {
         let (engine, scripts) = compiled();
         // One memo per script kept across the cases, so that its answers for values seen
         // before are held to the interpreter too.
@@ -250,11 +251,11 @@ proptest! {
             memos.extend(scripts.iter().map(|(_, _, g)| g.memo()));
         }
         for ((cond, ast, g), memo) in scripts.iter().zip(memos.iter_mut()) {
-            let native = g.guards[0].cond.eval(&c, memo).map(|v| match v {
+            let native = g.guards[0].cond.eval(&c, &d, memo).map(|v| match v {
                 V::Bool(b) => Some(b),
                 _ => None,
             });
-            let fresh = g.guards[0].cond.eval(&c, &mut g.memo()).map(|v| match v {
+            let fresh = g.guards[0].cond.eval(&c, &d, &mut g.memo()).map(|v| match v {
                 V::Bool(b) => Some(b),
                 _ => None,
             });
@@ -263,7 +264,7 @@ proptest! {
                 &mut Scope::new(),
                 ast,
                 "probe",
-                (Dynamic::from_map(record_map(&c, &ExtraColumns::default(), None)),),
+                (Dynamic::from_map(record_map(&c, &d, &ExtraColumns::default(), None)),),
             );
             if let Some(native) = native {
                 let rhai = rhai.unwrap_or_else(|e| panic!("{cond}: native {native:?}, rhai fails: {e}"));

@@ -8,11 +8,15 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::time::Ts;
+mod dictionaries;
 
-/// A cheaply clonable shared string. Low-cardinality values (projects, teams, levels) are
-/// interned so millions of rows share a few allocations, and handing a value to a rule script
-/// is a reference-count increment rather than a copy.
+pub use crate::dictionary::{Code, Dictionary};
+use crate::time::Ts;
+pub use dictionaries::Dictionaries;
+
+/// A cheaply clonable shared string. A field's values are held once in the run's
+/// [`Dictionaries`] (a complaint holds [`Code`]s), and handing a value to a rule script is a
+/// reference-count increment rather than a copy.
 pub type Str = rhai::ImmutableString;
 
 /// A complaint ID: kept in the row (up to 23 bytes inline; a longer one on the heap), since
@@ -226,6 +230,34 @@ impl Field {
         })
     }
 
+    /// The fields a complaint holds as [`Code`]s into the run's [`Dictionaries`]: its short
+    /// texts. (The ID stays in the row, every complaint having its own; the free text is in
+    /// the text store.)
+    pub const CODED: [Field; 12] = [
+        Field::Project,
+        Field::Building,
+        Field::Unit,
+        Field::Complainant,
+        Field::Phone,
+        Field::Channel,
+        Field::CategoryRaw,
+        Field::LevelRaw,
+        Field::Team,
+        Field::Handler,
+        Field::SatisfactionRaw,
+        Field::Status,
+    ];
+
+    /// True for a field held as a code ([`Field::CODED`]).
+    pub fn is_coded(self) -> bool {
+        self.coded_index().is_some()
+    }
+
+    /// Its position in [`Field::CODED`].
+    pub fn coded_index(self) -> Option<usize> {
+        Field::CODED.iter().position(|f| *f == self)
+    }
+
     /// True for fields that identify a person and are masked in reports by default.
     pub fn is_personal(self) -> bool {
         matches!(self, Field::Complainant | Field::Phone)
@@ -257,21 +289,21 @@ pub struct Complaint {
     /// Stage timestamps; `received_at` is always present.
     pub times: StageTimes,
     #[allow(missing_docs)]
-    pub project: Option<Str>,
+    pub project: Option<Code>,
     #[allow(missing_docs)]
-    pub building: Option<Str>,
+    pub building: Option<Code>,
     #[allow(missing_docs)]
-    pub unit: Option<Str>,
+    pub unit: Option<Code>,
     #[allow(missing_docs)]
-    pub complainant: Option<Str>,
+    pub complainant: Option<Code>,
     #[allow(missing_docs)]
-    pub phone: Option<Str>,
+    pub phone: Option<Code>,
     #[allow(missing_docs)]
-    pub channel: Option<Str>,
+    pub channel: Option<Code>,
     #[allow(missing_docs)]
-    pub category_raw: Option<Str>,
+    pub category_raw: Option<Code>,
     #[allow(missing_docs)]
-    pub level_raw: Option<Str>,
+    pub level_raw: Option<Code>,
     /// The free text, while a rule reads it (the classify stage loads each chunk's texts
     /// from the run's text store and drops them after): `None` everywhere else.
     pub text: Option<Str>,
@@ -281,17 +313,18 @@ pub struct Complaint {
     /// 10 M-complaint run does not hold them.
     pub text_at: Option<TextRef>,
     #[allow(missing_docs)]
-    pub team: Option<Str>,
+    pub team: Option<Code>,
     #[allow(missing_docs)]
-    pub handler: Option<Str>,
+    pub handler: Option<Code>,
     /// 0–100 after applying the column's declared scale or the word mapping.
     pub satisfaction: Score,
     /// The satisfaction cell as written.
-    pub satisfaction_raw: Option<Str>,
+    pub satisfaction_raw: Option<Code>,
     #[allow(missing_docs)]
-    pub status: Option<Str>,
-    /// Carried-through columns, aligned with [`ExtraColumns`].
-    pub extra: Box<[Option<Str>]>,
+    pub status: Option<Code>,
+    /// Carried-through columns, aligned with [`ExtraColumns`] (codes in
+    /// [`Dictionaries::extra`]).
+    pub extra: Box<[Option<Code>]>,
 }
 
 /// Where a text is in a [`crate::texts::TextStore`]: its byte offset (40 bits: a terabyte) and
@@ -427,24 +460,13 @@ impl Complaint {
         self.times.get(Stage::Received).unwrap_or_default()
     }
 
-    /// A canonical field's value.
-    pub fn get(&self, field: Field) -> FieldValue<'_> {
-        fn s(v: &Option<Str>) -> FieldValue<'_> {
-            v.as_ref().map_or(FieldValue::Absent, FieldValue::Str)
-        }
+    /// A canonical field's value; a coded field's is read from the run's dictionaries.
+    pub fn get<'a>(&'a self, field: Field, dicts: &'a Dictionaries) -> FieldValue<'a> {
         if let Some(stage) = field.stage() {
             return self.time(stage).map_or(FieldValue::Absent, FieldValue::Ts);
         }
         match field {
             Field::ComplaintId => FieldValue::Inline(&self.id),
-            Field::Project => s(&self.project),
-            Field::Building => s(&self.building),
-            Field::Unit => s(&self.unit),
-            Field::Complainant => s(&self.complainant),
-            Field::Phone => s(&self.phone),
-            Field::Channel => s(&self.channel),
-            Field::CategoryRaw => s(&self.category_raw),
-            Field::LevelRaw => s(&self.level_raw),
             Field::Text => {
                 // Outside classify the text is in the store: a stage that reads it here would
                 // see it as blank.
@@ -453,32 +475,52 @@ impl Complaint {
                     "complaint {}: its text is read from the text store, not the row",
                     self.id
                 );
-                s(&self.text)
+                self.text
+                    .as_ref()
+                    .map_or(FieldValue::Absent, FieldValue::Str)
             }
-            Field::Team => s(&self.team),
-            Field::Handler => s(&self.handler),
             Field::Satisfaction => self
                 .satisfaction
                 .get()
                 .map_or(FieldValue::Absent, FieldValue::Num),
-            Field::SatisfactionRaw => s(&self.satisfaction_raw),
-            Field::Status => s(&self.status),
-            _ => FieldValue::Absent,
+            _ => match self.code(field) {
+                Some(c) => FieldValue::Str(dicts.field(field).get(c)),
+                None => FieldValue::Absent,
+            },
         }
     }
 
     /// A field's value, except the free text (absent here: it is read from the text store by
     /// a stage that writes every field out).
-    pub fn get_unless_text(&self, field: Field) -> FieldValue<'_> {
+    pub fn get_unless_text<'a>(&'a self, field: Field, dicts: &'a Dictionaries) -> FieldValue<'a> {
         if field == Field::Text {
             FieldValue::Absent
         } else {
-            self.get(field)
+            self.get(field, dicts)
         }
     }
 
-    /// Mutable access to a text field's slot (for normalization).
-    pub fn text_slot(&mut self, field: Field) -> Option<&mut Option<Str>> {
+    /// A coded field's code ([`Field::is_coded`]); `None` when blank, or for another field.
+    pub fn code(&self, field: Field) -> Option<Code> {
+        match field {
+            Field::Project => self.project,
+            Field::Building => self.building,
+            Field::Unit => self.unit,
+            Field::Complainant => self.complainant,
+            Field::Phone => self.phone,
+            Field::Channel => self.channel,
+            Field::CategoryRaw => self.category_raw,
+            Field::LevelRaw => self.level_raw,
+            Field::Team => self.team,
+            Field::Handler => self.handler,
+            Field::SatisfactionRaw => self.satisfaction_raw,
+            Field::Status => self.status,
+            _ => None,
+        }
+    }
+
+    /// Mutable access to a coded field's slot (for normalization).
+    pub fn code_slot(&mut self, field: Field) -> Option<&mut Option<Code>> {
         Some(match field {
             Field::Project => &mut self.project,
             Field::Building => &mut self.building,
