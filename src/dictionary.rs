@@ -4,7 +4,9 @@
 //! carried-through columns are not strings in the row but [`Code`]s into their field's
 //! [`Dictionary`], built by normalize. A code is four bytes where a shared string was eight
 //! plus a reference count touched on every copy, and later stages that group, key or count by
-//! a field compare codes instead of hashing strings again.
+//! a field compare codes instead of hashing strings again. A dictionary keeps its values end to
+//! end in one buffer ([`Arena`]): a value costs its bytes and an offset, where a shared string
+//! was an allocation of 48 bytes (a phone number per complaint: half a gigabyte at 10 M).
 //!
 //! Within a dictionary, equal codes are equal values. Equal values are equal codes too, unless
 //! the field's values hardly repeat: a column such as a phone number per complaint is not
@@ -21,9 +23,6 @@
 
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
-
-/// The shared string type the dictionaries hand out (rules receive values as these).
-type Str = rhai::ImmutableString;
 
 /// A value's number in its field's dictionary. Never zero, so an absent value
 /// (`Option<Code>`) costs nothing besides.
@@ -47,15 +46,54 @@ fn hash_of(s: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(s)
 }
 
+/// Strings end to end in one buffer, by position.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    bytes: String,
+    /// Where each string ends in `bytes`.
+    ends: Vec<u64>,
+}
+
+impl Arena {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// Every string of `other`, after these.
+    fn append(&mut self, other: &Arena) {
+        let base = self.bytes.len() as u64;
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
 /// One field's values, by code.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
-    values: Vec<Str>,
-    /// Each value's hash and code (and its bytes when short, compared in place: a comparison
-    /// through the shared string is a read wherever it was allocated), for finding a value's
-    /// code ([`Dictionary::merge`], [`Dictionary::code`]). Dropped by [`Dictionary::seal`]
-    /// once the run's values are all in (a phone per complaint makes it large), and rebuilt
-    /// if a value is added after that.
+    values: Arena,
+    /// Each value's hash and code (and its bytes when short, compared in place), for finding
+    /// a value's code ([`Dictionary::merge`], [`Dictionary::code`]). Dropped by
+    /// [`Dictionary::seal`] once the run's values are all in, and rebuilt if a value is added
+    /// after that.
     index: hashbrown::HashTable<Entry>,
     /// Values are appended without a lookup (a chunk's values did not repeat): the
     /// dictionary may hold a value twice, and keeps no index.
@@ -84,22 +122,22 @@ impl Canonical {
 
 impl Dictionary {
     /// The value of code `c` (of this dictionary).
-    pub fn get(&self, c: Code) -> &Str {
-        &self.values[c.index()]
+    pub fn get(&self, c: Code) -> &str {
+        self.values.get(c.index())
     }
 
     /// The value of an optional code.
-    pub fn value(&self, c: Option<Code>) -> Option<&Str> {
+    pub fn value(&self, c: Option<Code>) -> Option<&str> {
         c.map(|c| self.get(c))
     }
 
     /// Every value, in code order.
-    pub fn values(&self) -> &[Str] {
-        &self.values
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter()
     }
 
     /// Every code with its value, in code order.
-    pub fn codes(&self) -> impl Iterator<Item = (Code, &Str)> {
+    pub fn codes(&self) -> impl Iterator<Item = (Code, &str)> {
         self.values
             .iter()
             .enumerate()
@@ -113,7 +151,7 @@ impl Dictionary {
 
     /// True when it holds no value.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.len() == 0
     }
 
     /// True when the dictionary holds each value once: equal values are equal codes.
@@ -129,10 +167,8 @@ impl Dictionary {
         }
         let mut first: rustc_hash::FxHashMap<&str, Code> = rustc_hash::FxHashMap::default();
         Canonical::Map(
-            self.values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| *first.entry(v.as_str()).or_insert(Code::of_index(i)))
+            self.codes()
+                .map(|(c, v)| *first.entry(v).or_insert(c))
                 .collect(),
         )
     }
@@ -154,21 +190,21 @@ impl Dictionary {
     pub fn code(&mut self, s: &str) -> Code {
         if self.mixed {
             return self.find(s).unwrap_or_else(|| {
-                self.values.push(Str::from(s));
+                self.values.push(s);
                 Code::of_index(self.values.len() - 1)
             });
         }
         self.reindex();
-        self.code_hashed(hash_of(s), s, || Str::from(s))
+        self.code_hashed(hash_of(s), s)
     }
 
-    fn code_hashed(&mut self, hash: u64, s: &str, new: impl FnOnce() -> Str) -> Code {
+    fn code_hashed(&mut self, hash: u64, s: &str) -> Code {
         let values = &self.values;
         if let Some(e) = self.index.find(hash, |e| e.is(hash, s, values)) {
             return e.code;
         }
         let code = Code::of_index(self.values.len());
-        self.values.push(new());
+        self.values.push(s);
         let entry = Entry {
             hash,
             short: Short::of(s),
@@ -196,29 +232,23 @@ impl Dictionary {
     }
 
     /// Adds a chunk's values and returns, for each of the chunk's codes, the code of the same
-    /// value here. The chunk's hashes and shared strings were made on its worker: a value new
-    /// to the run moves in, the others are dropped.
+    /// value here. The chunk's hashes were computed on its worker.
     ///
     /// A chunk whose values did not repeat ([`Coder`] stopped looking them up) is appended
-    /// without a lookup, and so is every chunk after it: the dictionary is then not unique.
-    pub fn merge(&mut self, chunk: Coder) -> Vec<Code> {
+    /// without a lookup (its buffer copied whole), and so is every chunk after it: the
+    /// dictionary is then not unique.
+    pub fn merge(&mut self, chunk: &Coder) -> Vec<Code> {
         if chunk.direct || self.mixed {
             self.mixed = true;
             self.index = hashbrown::HashTable::new();
             let first = self.values.len();
-            self.values.extend(chunk.values);
+            self.values.append(&chunk.values);
             return (first..self.values.len()).map(Code::of_index).collect();
         }
         self.reindex();
         self.index.reserve(chunk.len(), |e| e.hash);
-        chunk
-            .values
-            .into_iter()
-            .zip(chunk.hashes)
-            .map(|(v, hash)| {
-                // A new value keeps the chunk's shared string (a reference-count increment).
-                self.code_hashed(hash, v.as_str(), || v.clone())
-            })
+        (0..chunk.len())
+            .map(|i| self.code_hashed(chunk.hashes[i], chunk.values.get(i)))
             .collect()
     }
 
@@ -226,8 +256,10 @@ impl Dictionary {
     /// that did not repeat are appended): for tests of the stages that compare codes.
     #[cfg(test)]
     pub(crate) fn appended(values: &[&str]) -> Dictionary {
+        let mut arena = Arena::default();
+        values.iter().for_each(|v| arena.push(v));
         Dictionary {
-            values: values.iter().map(|v| Str::from(*v)).collect(),
+            values: arena,
             index: hashbrown::HashTable::new(),
             mixed: true,
         }
@@ -280,11 +312,11 @@ struct Entry {
 
 impl Entry {
     /// True when this is the entry of `s` (whose hash is `hash`); `values` are the set's.
-    fn is(&self, hash: u64, s: &str, values: &[Str]) -> bool {
+    fn is(&self, hash: u64, s: &str, values: &Arena) -> bool {
         self.hash == hash
             && match &self.short {
                 Some(short) => short.is(s),
-                None => values[self.code.index()] == s,
+                None => values.get(self.code.index()) == s,
             }
     }
 }
@@ -296,10 +328,9 @@ struct Recent {
     code: Option<Code>,
 }
 
-/// Codes one column of one chunk, on the chunk's worker: each distinct value once as a shared
-/// string, with its hash (both handed to the run's dictionary by [`Dictionary::merge`], so
-/// that the calling thread, which places the chunks one after another, neither hashes nor
-/// allocates).
+/// Codes one column of one chunk, on the chunk's worker: each distinct value once in a buffer,
+/// with its hash (both handed to the run's dictionary by [`Dictionary::merge`], so that the
+/// calling thread, which places the chunks one after another, does not hash again).
 ///
 /// A column whose values hardly repeat (a phone per complaint) stops looking values up: once
 /// [`Coder::PROBE`] lookups have found fewer than one value in [`Coder::MIN_REPEAT`], every
@@ -311,7 +342,7 @@ pub struct Coder {
     /// The values found lately, by hash, compared in place: see [`Coder::code`].
     recent: Option<Box<[Recent; Coder::RECENT]>>,
     /// The values by code, and their hashes.
-    values: Vec<Str>,
+    values: Arena,
     hashes: Vec<u64>,
     looked: u32,
     found: u32,
@@ -336,17 +367,17 @@ impl Coder {
 
     /// True when no value was coded.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.len() == 0
     }
 
     /// The value at index `i`.
     pub fn value(&self, i: usize) -> &str {
-        &self.values[i]
+        self.values.get(i)
     }
 
     fn push(&mut self, hash: u64, s: &str) -> Code {
         let code = Code::of_index(self.values.len());
-        self.values.push(Str::from(s));
+        self.values.push(s);
         self.hashes.push(hash);
         code
     }

@@ -1,6 +1,6 @@
 //! The run's dictionaries, one per coded field and carried-through column.
 
-use super::{Code, Dictionary, Field, Str};
+use super::{Code, Dictionary, Field};
 
 /// The run's dictionaries: one per coded field ([`Field::is_coded`]) and one per
 /// carried-through column, which [`Complaint`]s hold codes into. Built by normalize, read by
@@ -26,13 +26,8 @@ impl Dictionaries {
     }
 
     /// Coded field `f`'s value of `code`.
-    pub fn value(&self, f: Field, code: Option<Code>) -> Option<&Str> {
-        self.field(f).value(code)
-    }
-
-    /// Coded field `f`'s value of `code`, as text.
     pub fn text(&self, f: Field, code: Option<Code>) -> Option<&str> {
-        self.value(f, code).map(Str::as_str)
+        self.field(f).value(code)
     }
 
     /// The dictionary of carried-through column `x` (empty if none was read).

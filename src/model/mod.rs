@@ -434,15 +434,13 @@ impl StageTimes {
     }
 }
 
-/// A field's value, borrowed from a [`Complaint`].
+/// A field's value, borrowed from a [`Complaint`] (and the run's [`Dictionaries`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldValue<'a> {
     /// Absent (blank cell or column not in the export).
     Absent,
     /// Text.
-    Str(&'a Str),
-    /// Text of the row's own (the complaint ID), not a shared string.
-    Inline(&'a str),
+    Str(&'a str),
     /// An instant.
     Ts(Ts),
     /// A number (satisfaction).
@@ -466,7 +464,7 @@ impl Complaint {
             return self.time(stage).map_or(FieldValue::Absent, FieldValue::Ts);
         }
         match field {
-            Field::ComplaintId => FieldValue::Inline(&self.id),
+            Field::ComplaintId => FieldValue::Str(&self.id),
             Field::Text => {
                 // Outside classify the text is in the store: a stage that reads it here would
                 // see it as blank.
@@ -477,7 +475,7 @@ impl Complaint {
                 );
                 self.text
                     .as_ref()
-                    .map_or(FieldValue::Absent, FieldValue::Str)
+                    .map_or(FieldValue::Absent, |t| FieldValue::Str(t))
             }
             Field::Satisfaction => self
                 .satisfaction

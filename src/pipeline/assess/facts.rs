@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::table::{ComplaintTable, Dict, OutputColumn, period_key, rule_value_text};
-use crate::model::{Code, Dictionaries, Field, Stage, Str};
+use crate::model::{Code, Dictionaries, Field, Stage};
 use crate::pipeline::rules::RuleSet;
 use crate::pipeline::rules::classify::Classified;
 use crate::pipeline::sla::calendar_for;
@@ -186,8 +186,8 @@ impl DimChunk {
         let mut dicts: [Dict; 4] = Default::default();
         // Period codes by local day: a day's key is formatted once, not once per complaint.
         let mut day_key: FxHashMap<i64, u32> = FxHashMap::default();
-        fn label(s: Option<&Str>, unmask: bool) -> std::borrow::Cow<'_, str> {
-            let s = s.map_or("", |s| s.as_str());
+        fn label(s: Option<&str>, unmask: bool) -> std::borrow::Cow<'_, str> {
+            let s = s.unwrap_or("");
             if unmask {
                 std::borrow::Cow::Borrowed(s)
             } else {

@@ -305,7 +305,6 @@ impl ComplaintTable {
                                                 d.code(texts.get(c.text_at).unwrap_or(""))
                                             }
                                             (_, FieldValue::Str(s)) => d.code(s),
-                                            (_, FieldValue::Inline(s)) => d.code(s),
                                             _ => d.code(""),
                                         }
                                     }));

@@ -281,6 +281,9 @@ impl<'a> IntoIterator for Events<'a> {
 pub struct OwnedEvents {
     pub(super) events: Vec<Event>,
     pub(super) texts: Texts,
+    /// Handlers' names as shared strings, by code ([`OwnedEvents::snapshot_of`]): made once
+    /// per name, not once per complaint. Bounded (emptied past [`OwnedEvents::NAMES`]).
+    pub(super) names: rustc_hash::FxHashMap<crate::model::Code, crate::model::Str>,
 }
 
 impl OwnedEvents {
@@ -290,6 +293,7 @@ impl OwnedEvents {
         OwnedEvents {
             events,
             texts: texts.finish(),
+            names: Default::default(),
         }
     }
 

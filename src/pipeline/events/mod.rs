@@ -473,6 +473,9 @@ impl EventWindow<'_> {
 }
 
 impl OwnedEvents {
+    /// Handlers' names a snapshot keeps as shared strings.
+    const NAMES: usize = 4096;
+
     /// Replaces the events with the ones `c`'s timestamp columns imply, in stage order:
     /// `registered` for the receipt, then each recorded stage (the handler as the actor of
     /// `resolved`). The buffers are reused: the audit derives these for every complaint, and a
@@ -493,9 +496,17 @@ impl OwnedEvents {
                 .collect();
         }
         self.texts.words.truncate(1);
-        self.texts
-            .words
-            .extend(dicts.value(Field::Handler, c.handler).cloned());
+        if let Some(h) = c.handler {
+            if self.names.len() >= Self::NAMES {
+                self.names.clear();
+            }
+            let names = dicts.field(Field::Handler);
+            let name = self
+                .names
+                .entry(h)
+                .or_insert_with(|| Str::from(names.get(h)));
+            self.texts.words.push(name.clone());
+        }
         self.events.clear();
         self.events.extend(Stage::ALL.iter().filter_map(|s| {
             c.time(*s).map(|t| Event {

@@ -146,8 +146,7 @@ pub fn complaint(
                     (crate::model::Field::Text, _) => {
                         own_text.clone().unwrap_or_else(|| "()".to_owned())
                     }
-                    (_, FieldValue::Str(x)) => x.to_string(),
-                    (_, FieldValue::Inline(x)) => x.to_owned(),
+                    (_, FieldValue::Str(x)) => x.to_owned(),
                     (_, FieldValue::Absent) => "()".to_owned(),
                     _ => v.clone(),
                 },

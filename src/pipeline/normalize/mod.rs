@@ -604,7 +604,7 @@ impl Plan {
                     Slot::Extra(x) => dicts.extra_mut(x),
                     _ => return None,
                 };
-                Some((slot, dict.merge(coder)))
+                Some((slot, dict.merge(&coder)))
             })
             .collect::<Vec<_>>();
         // One column per field (the plan skips a second one): a code is translated once.

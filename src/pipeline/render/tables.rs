@@ -540,7 +540,6 @@ pub(super) fn complaint_cells(
             },
             FieldValue::Ts(t) => out.time(Some(t)),
             FieldValue::Num(n) => out.number(Some(n)),
-            FieldValue::Inline(s) => out.text(Some(s)),
             FieldValue::Str(s) if rc.unmask => out.text(Some(s)),
             FieldValue::Str(s) => match f {
                 Field::Complainant => out.text(Some(&privacy::mask_name(s))),
@@ -570,7 +569,7 @@ pub(super) fn complaint_cells(
     // Carried-through columns are free text (备注 ...): mask phones and the complainant's
     // name there too.
     for (x, v) in c.extra.iter().enumerate() {
-        match rc.cls.dicts.extra(x).value(*v).map(|v| v.as_str()) {
+        match rc.cls.dicts.extra(x).value(*v) {
             Some(v) if !rc.unmask && !v.is_empty() => out.text(Some(&masker.mask(v))),
             v => out.text(v),
         }

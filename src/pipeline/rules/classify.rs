@@ -203,9 +203,8 @@ impl Classified {
             }
             let held: Vec<&str> = names
                 .values()
-                .iter()
                 .zip(held)
-                .filter_map(|(n, h)| h.then_some(n.as_str()))
+                .filter_map(|(n, h)| h.then_some(n))
                 .collect();
             crate::privacy::Masker::of_items(&held, |n| Some(*n))
         })
@@ -251,8 +250,11 @@ pub fn record_map(
         }
         let v = match c.get(f, dicts) {
             FieldValue::Absent => Dynamic::UNIT,
-            FieldValue::Str(s) => Dynamic::from(s.clone()),
-            FieldValue::Inline(s) => Dynamic::from(Str::from(s)),
+            // The text loaded into the row is a shared string already.
+            FieldValue::Str(_) if f == Field::Text => {
+                c.text.clone().map_or(Dynamic::UNIT, Dynamic::from)
+            }
+            FieldValue::Str(s) => Dynamic::from(Str::from(s)),
             FieldValue::Ts(t) => Dynamic::from(Time(t)),
             FieldValue::Num(n) => Dynamic::from_float(n),
         };
@@ -264,7 +266,7 @@ pub fn record_map(
             x.insert(
                 name.as_str().into(),
                 v.map_or(Dynamic::UNIT, |v| {
-                    Dynamic::from(dicts.extra(k).get(v).clone())
+                    Dynamic::from(Str::from(dicts.extra(k).get(v)))
                 }),
             );
         }

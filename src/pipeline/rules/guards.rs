@@ -156,8 +156,7 @@ impl Node {
 fn field<'a>(c: &'a Complaint, d: &'a Dictionaries, f: Field) -> V<'a> {
     match c.get(f, d) {
         FieldValue::Absent => V::Unit,
-        FieldValue::Str(s) => V::Str(s.as_str()),
-        FieldValue::Inline(s) => V::Str(s),
+        FieldValue::Str(s) => V::Str(s),
         FieldValue::Ts(t) => V::Ts(t),
         FieldValue::Num(n) => V::Float(n),
     }

@@ -254,9 +254,7 @@ pub(super) fn key_into(
     key.clear();
     // A field's value; the text from the window when there is one.
     let get = |f: Field| match texts.filter(|_| f == Field::Text) {
-        Some(w) => w
-            .get(c.text_at)
-            .map_or(FieldValue::Absent, FieldValue::Inline),
+        Some(w) => w.get(c.text_at).map_or(FieldValue::Absent, FieldValue::Str),
         None => c.get(f, dicts),
     };
     key.extend(plan.iter().enumerate().map(|(at, kf)| {
@@ -273,15 +271,13 @@ pub(super) fn key_into(
                 .map_or(KeyPart::Absent, |v| KeyPart::Code(codes.of(*f, v))),
             KeyField::Value(Some(f)) => match get(*f) {
                 FieldValue::Absent => KeyPart::Absent,
-                FieldValue::Str(s) => KeyPart::Str(s.clone()),
-                FieldValue::Inline(s) => KeyPart::Str(Str::from(s)),
+                FieldValue::Str(s) => KeyPart::Str(Str::from(s)),
                 FieldValue::Ts(t) => KeyPart::Ts(t),
                 FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
             },
             KeyField::Bits(f, cols, keywords) => {
                 let value = match get(*f) {
-                    FieldValue::Str(s) => Some(s.as_str()),
-                    FieldValue::Inline(s) => Some(s),
+                    FieldValue::Str(s) => Some(s),
                     _ => None,
                 };
                 let compute = |v: Option<&str>| -> std::sync::Arc<[u64]> {

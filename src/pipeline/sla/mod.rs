@@ -335,8 +335,7 @@ impl FieldSource {
             // Not the free text: it is not in the row (and not a condition, see presets).
             FieldSource::Field(f) => match c.get_unless_text(f, dicts) {
                 crate::model::FieldValue::Absent => None,
-                crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s.as_str())),
-                crate::model::FieldValue::Inline(s) => Some(Cow::Borrowed(s)),
+                crate::model::FieldValue::Str(s) => Some(Cow::Borrowed(s)),
                 crate::model::FieldValue::Ts(t) => Some(Cow::Owned(zone.format(t))),
                 crate::model::FieldValue::Num(n) => Some(Cow::Owned(format!("{n}"))),
             },
@@ -345,7 +344,7 @@ impl FieldSource {
                 .get(i)
                 .copied()
                 .flatten()
-                .map(|v| Cow::Borrowed(dicts.extra(i).get(v).as_str())),
+                .map(|v| Cow::Borrowed(dicts.extra(i).get(v))),
             FieldSource::Missing => None,
         }
     }

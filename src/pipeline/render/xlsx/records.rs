@@ -406,8 +406,7 @@ fn record_cells(
         // The text from the window; other fields from the row.
         let text = match (f, c.get_unless_text(f, &cls.dicts)) {
             (Field::Text, _) => window.get(c.text_at),
-            (_, FieldValue::Str(v)) => Some(v.as_str()),
-            (_, FieldValue::Inline(v)) => Some(v),
+            (_, FieldValue::Str(v)) => Some(v),
             (_, FieldValue::Absent) => None,
             (_, FieldValue::Ts(t)) => {
                 out.push(RecordCell::Time(excel_time(zone, t)?));
