@@ -237,18 +237,79 @@ fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
     let category = t.output("category");
     // Units compared by code: canonical ones, which are one per value.
     let units = cls.dicts.field(Field::Unit).canonical();
+    let window = days * 86_400;
+    // The receipt times side by side: the runs below read them at random, and from the rows
+    // each read was a cache miss.
+    let received: Vec<Ts> = cls.complaints.par_iter().map(|c| c.received_at()).collect();
+    let at = |i: usize| received[i];
+    let unit = |i: usize| cls.complaints[i].unit.map(|u| units.of(u));
+    let cat = |i: usize| category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
+    // Bits of a code below `n`.
+    let bits = |n: usize| usize::BITS - n.saturating_sub(1).leading_zeros();
+    let widths = [
+        bits(t.projects.names().len()),
+        bits(t.buildings.names().len()),
+        bits(cls.dicts.field(Field::Unit).len()),
+        bits(category.map_or(1, |o| o.dict.names().len())),
+    ];
+    if widths.iter().sum::<u32>() <= 32 {
+        // Every key a number of 32 bits: packed beside its complaint and sorted (the usual
+        // case: a few dozen projects, buildings, units and categories).
+        let [_, wb, wu, wc] = widths;
+        return repeats_packed(
+            cls.complaints.len(),
+            |i| {
+                let u = unit(i)?.index() as u32;
+                let k = (t.project[i] << (wb + wu + wc)) | (t.building[i] << (wu + wc));
+                Some(k | (u << wc) | cat(i))
+            },
+            at,
+            window,
+        );
+    }
     repeats_by(
         cls.complaints.len(),
-        |i| {
-            let unit = units.of(cls.complaints[i].unit?);
-            let cat = category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
-            Some((t.project[i], t.building[i], unit, cat))
-        },
-        |i| cls.complaints[i].received_at(),
-        days * 86_400,
+        |i| Some((t.project[i], t.building[i], unit(i)?, cat(i))),
+        at,
+        window,
         // The upper half: Fx mixes its high bits best.
         |k| (rustc_hash::FxBuildHasher.hash_one(k) >> 32) as u32,
     )
+}
+
+/// [`repeats_by`] for keys that are numbers of at most 32 bits: each item's key and position
+/// packed into one word and the words sorted, so that a run of one key is exactly that key's
+/// items in order, and only their times are read again.
+fn repeats_packed(
+    n: usize,
+    key: impl Fn(usize) -> Option<u32> + Sync,
+    at: impl Fn(usize) -> Ts + Sync,
+    window: i64,
+) -> Vec<bool> {
+    // Items without a key are `NONE`, which sorts last and is cut off (no item is at
+    // `u32::MAX`, so no packed word equals it).
+    const NONE: u64 = u64::MAX;
+    let mut keyed: Vec<u64> = (0..n)
+        .into_par_iter()
+        .map(|i| key(i).map_or(NONE, |k| (u64::from(k) << 32) | i as u64))
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.truncate(keyed.partition_point(|x| *x < NONE));
+    let item = |w: u64| w as u32 as usize;
+    let repeated: Vec<u32> = keyed
+        .par_chunk_by(|a, b| a >> 32 == b >> 32)
+        .flat_map_iter(|run| {
+            run.windows(2)
+                .filter(|w| at(item(w[1])) - at(item(w[0])) <= window)
+                .map(|w| item(w[1]) as u32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = vec![false; n];
+    for i in repeated {
+        out[i as usize] = true;
+    }
+    out
 }
 
 /// Of `n` items in time order, those whose `key` an earlier item has, the latest such at most
@@ -311,8 +372,8 @@ mod tests {
     use crate::model::{Complaint, Stage};
     use proptest::prelude::*;
 
-    /// The repeats found by sorting hashed keys are those of one pass through a map, whether
-    /// keys share hashes (all of them, here) or not.
+    /// The repeats found by sorting hashed keys, or packed ones, are those of one pass through
+    /// a map, whether keys share hashes (all of them, here) or not.
     #[test]
     fn repeats_sorted_by_hash_are_those_of_one_pass_through_a_map() {
         let naive = |keys: &[Option<u8>], at: &[Ts], window: i64| {
@@ -331,6 +392,11 @@ mod tests {
             let want = naive(&keys, &at, window);
             for hash in [(|k: &u8| u32::from(*k)) as fn(&u8) -> u32, |_| 7, |_| u32::MAX] {
                 let got = repeats_by(keys.len(), |i| keys[i], |i| at[i], window, hash);
+                prop_assert_eq!(&got, &want);
+            }
+            // Packed: small keys, and keys at the top of the 32 bits.
+            for pack in [(|k: u8| u32::from(k)) as fn(u8) -> u32, |k| u32::MAX - u32::from(k)] {
+                let got = repeats_packed(keys.len(), |i| keys[i].map(pack), |i| at[i], window);
                 prop_assert_eq!(&got, &want);
             }
         });
