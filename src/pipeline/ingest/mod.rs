@@ -29,6 +29,7 @@
 //! at once, and its `fold` takes the results in file order on the calling thread while the
 //! pool goes on.
 
+mod blocks;
 mod csv_file;
 
 pub use csv_file::{Cells, Lines, trim_cell};
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use self::blocks::{Blocks, OwnedBlock};
 use crate::config::EncodingChoice;
 use crate::diagnostic::display_path;
 use crate::error::Result;
@@ -55,6 +57,10 @@ pub const HEADER_SEARCH_ROWS: usize = 10;
 /// How many data rows below the header [`Source::sample`] holds: enough for detection to see
 /// day-of-month values past the 12th, few enough to cost nothing.
 pub const SAMPLE_ROWS: usize = 1000;
+
+/// Bytes of a CSV's first block decoded first to find its header and sample rows (more, four
+/// times over, while they do not hold enough rows).
+const HEAD_PREFIX_BYTES: usize = 1 << 18;
 
 /// The longest cell accepted, in bytes (1 MiB): a complaint text is a few KiB; a cell of
 /// megabytes is a broken file, and the row is rejected (`field_too_long`).
@@ -275,10 +281,25 @@ impl Source {
         file.encoding = opened.encoding.to_owned();
         // The header: the first of the leading rows the profile recognises, else the first row.
         let (headers, header_line, header_idx, data_line, sample) = {
-            let head = csv.head_text();
             let wanted = HEADER_SEARCH_ROWS + 1 + SAMPLE_ROWS;
-            let mut lead = csv_file::leading_rows(&head, wanted);
-            let cut = lead.len() < wanted && !csv.whole_file_read();
+            // The rows are read from a prefix of the first block, longer until it holds one
+            // row past those wanted: a row that ends before the next one starts is the same
+            // row in the whole block. (Decoding the whole 32 MB block was 26 ms before any
+            // parsing began.)
+            let mut prefix = HEAD_PREFIX_BYTES;
+            let (mut lead, cut) = loop {
+                let whole = prefix >= csv.head_len();
+                let mut lead = csv_file::leading_rows(&csv.head_text(prefix), wanted + 1);
+                if lead.len() > wanted {
+                    lead.truncate(wanted);
+                    break (lead, false);
+                }
+                if whole {
+                    let cut = lead.len() < wanted && !csv.whole_file_read();
+                    break (lead, cut);
+                }
+                prefix = prefix.saturating_mul(4);
+            };
             let header_idx = lead
                 .iter()
                 .take(HEADER_SEARCH_ROWS)
@@ -408,167 +429,6 @@ impl Source {
                 self.file.lines += *self.lines.lock().expect("line tally");
                 Ok(done.waited)
             }
-        }
-    }
-}
-
-/// What [`Blocks::parse`] reports: the bytes it read and how long it waited for the file with
-/// nothing to parse.
-struct Parsed {
-    ticked: u64,
-    waited: std::time::Duration,
-}
-
-/// The parts of a CSV [`Source`] that its blocks' chunks are parsed with.
-struct Blocks<'s> {
-    id: u16,
-    headers: &'s [String],
-    lines: &'s std::sync::Mutex<Lines>,
-    chunk_bytes: usize,
-    progress: &'s crate::progress::Meter,
-}
-
-/// Blocks whose chunks the pool has at once.
-const IN_FLIGHT: usize = 2;
-
-impl Blocks<'_> {
-    /// Splits each block from `rx` into chunks, `map`s them on the pool (two blocks' worth at a
-    /// time) and `fold`s the results in order; hands each block's text back to the reader
-    /// (`spare`) once its chunks are folded.
-    fn parse<T: Send>(
-        &self,
-        rx: std::sync::mpsc::Receiver<Result<OwnedBlock>>,
-        spare: std::sync::mpsc::Sender<String>,
-        map: &(impl Fn(&Chunk<'_>) -> T + Sync),
-        fold: &mut impl FnMut(T) -> Result<()>,
-    ) -> Result<Parsed> {
-        use std::sync::Arc;
-        // (chunk number, its result, or the panic of its parse, raised again here).
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, std::thread::Result<T>)>();
-        rayon::in_place_scope(|scope| {
-            // The blocks being parsed, each with the number after its last chunk.
-            let mut flight: std::collections::VecDeque<(Arc<OwnedBlock>, usize)> =
-                std::collections::VecDeque::with_capacity(IN_FLIGHT);
-            // Results that came before the ones ahead of them.
-            let mut early: std::collections::BTreeMap<usize, T> = std::collections::BTreeMap::new();
-            let (mut spawned, mut next, mut ended) = (0usize, 0usize, false);
-            let mut out = Parsed {
-                ticked: 0,
-                waited: std::time::Duration::ZERO,
-            };
-            loop {
-                while !ended && flight.len() < IN_FLIGHT {
-                    let t0 = std::time::Instant::now();
-                    let Ok(block) = rx.recv() else {
-                        ended = true;
-                        break;
-                    };
-                    if flight.is_empty() {
-                        out.waited += t0.elapsed();
-                    }
-                    let block = Arc::new(block?);
-                    spawned = self.spawn(scope, &block, spawned, &done_tx, map);
-                    flight.push_back((block, spawned));
-                }
-                let Some(&(_, end)) = flight.front() else {
-                    return Ok(out);
-                };
-                while next < end {
-                    let t = match early.remove(&next) {
-                        Some(t) => t,
-                        None => {
-                            let (seq, r) = done_rx.recv().expect("a sender is held here");
-                            let t = r.unwrap_or_else(|p| std::panic::resume_unwind(p));
-                            if seq != next {
-                                early.insert(seq, t);
-                                continue;
-                            }
-                            t
-                        }
-                    };
-                    fold(t)?;
-                    next += 1;
-                }
-                let (block, _) = flight.pop_front().expect("a block in flight");
-                self.progress.inc(block.raw_bytes);
-                out.ticked += block.raw_bytes;
-                // Every chunk of it has sent its result, after dropping its share.
-                if let Ok(b) = Arc::try_unwrap(block) {
-                    // The reader fills it again: no fresh pages per block.
-                    let _ = spare.send(b.text);
-                }
-            }
-        })
-    }
-
-    /// Splits `block` into chunks and spawns the parse of each on `scope`, numbered from
-    /// `first`; each sends its number and result (or its panic) to `done`. Returns the number
-    /// after the block's last chunk.
-    fn spawn<'scope, T: Send + 'scope>(
-        &'scope self,
-        scope: &rayon::Scope<'scope>,
-        block: &std::sync::Arc<OwnedBlock>,
-        first: usize,
-        done: &std::sync::mpsc::Sender<(usize, std::thread::Result<T>)>,
-        map: &'scope (impl Fn(&Chunk<'_>) -> T + Sync),
-    ) -> usize {
-        if block.header_lines > 0 {
-            let mut l = self.lines.lock().expect("line tally");
-            l.header += block.header_lines;
-            l.physical += block.header_lines;
-        }
-        let bytes = block.text.as_bytes();
-        let bounds =
-            csv_file::split(bytes, 0, self.chunk_bytes).unwrap_or_else(|| vec![0, bytes.len()]);
-        let mut line = block.first_line as usize;
-        let mut seq = first;
-        for w in bounds.windows(2) {
-            let (a, b, first_line) = (w[0], w[1], u32::try_from(line).unwrap_or(u32::MAX));
-            line += memchr::memchr_iter(b'\n', &bytes[a..b]).count();
-            let (block, done, at) = (std::sync::Arc::clone(block), done.clone(), seq);
-            seq += 1;
-            scope.spawn(move |_| {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    map(&Chunk {
-                        id: self.id,
-                        headers: self.headers,
-                        lines: self.lines,
-                        part: Part::Csv {
-                            text: &block.text[a..b],
-                            first_line,
-                        },
-                        bad_encoding: block.had_errors,
-                    })
-                }));
-                // Before the result: the block is free once its last result is in.
-                drop(block);
-                let _ = done.send((at, r));
-            });
-        }
-        seq
-    }
-}
-
-/// A block as the reader thread hands it on: its text taken out of the stream
-/// ([`stream::CsvStream::take_block`]: the stream's own buffer when the text is the bytes as
-/// read, else a copy into a recycled string), while the reader goes on filling another.
-struct OwnedBlock {
-    text: String,
-    first_line: u32,
-    raw_bytes: u64,
-    had_errors: bool,
-    header_lines: u64,
-}
-
-impl OwnedBlock {
-    /// The block's facts, its text still to be taken.
-    fn of(b: &stream::Block<'_>) -> OwnedBlock {
-        OwnedBlock {
-            text: String::new(),
-            first_line: b.first_line,
-            raw_bytes: b.raw_bytes as u64,
-            had_errors: b.had_errors,
-            header_lines: b.header_lines,
         }
     }
 }

@@ -122,3 +122,28 @@ fn a_panicking_parse_is_raised_on_the_calling_thread() {
     assert!(message.contains("a parse that fails"), "{message}");
     assert!(folded > 0, "the chunks before it were folded");
 }
+
+/// The header and sample rows are read from a prefix of the first block, longer until it holds
+/// them: here the sample's 1,000 rows of about a kilobyte each need four times the first
+/// prefix, and each row comes out whole (the prefix cuts rows, and characters, elsewhere).
+#[test]
+fn the_sample_rows_are_whole_when_they_outgrow_the_first_prefix() {
+    let long = "业主反映楼上漏水，".repeat(40);
+    let mut text = String::from("导出时间：2026-11-01\n编号,内容\n");
+    for i in 0..3000 {
+        text.push_str(&format!("T{i},\"{long}{i}\"\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, &text).unwrap();
+    assert!(text.len() > 4 * HEAD_PREFIX_BYTES);
+    let meter = crate::progress::Meter::hidden();
+    // Chunks of 1 MiB: a first block of 4 MiB, all of the file.
+    let src = Source::open(&path, 0, &options(&meter, 1 << 20)).unwrap();
+    assert_eq!(src.headers, ["编号", "内容"]);
+    assert_eq!(src.file.header_line, 2);
+    assert_eq!(src.sample.len(), SAMPLE_ROWS);
+    for (i, row) in src.sample.iter().enumerate() {
+        assert_eq!(row, &[format!("T{i}"), format!("{long}{i}")], "row {i}");
+    }
+}

@@ -226,14 +226,19 @@ impl CsvStream {
     }
 
     /// True when the whole file is in the buffer (so the head text ends where the file does).
+    /// Bytes of the first block held (what [`CsvStream::head_text`] can decode).
+    pub(super) fn head_len(&self) -> usize {
+        self.len
+    }
+
     pub(super) fn whole_file_read(&self) -> bool {
         self.eof
     }
 
-    /// The start of the text as lossily decoded, for finding the header (at most the first
-    /// block).
-    pub(super) fn head_text(&self) -> std::borrow::Cow<'_, str> {
-        let head = &self.buf[..self.len];
+    /// The start of the text as lossily decoded, for finding the header: its first `max`
+    /// bytes, at most the first block (a character cut at the end is decoded as U+FFFD).
+    pub(super) fn head_text(&self, max: usize) -> std::borrow::Cow<'_, str> {
+        let head = &self.buf[..self.len.min(max)];
         match self.enc {
             Enc::Utf8 => String::from_utf8_lossy(head),
             Enc::Gb18030 => GB18030.decode_without_bom_handling(head).0,
