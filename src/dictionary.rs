@@ -1,11 +1,11 @@
-//! Dictionary codes: a text field's values held once per run, each complaint holding a code.
+//! Dictionary codes: a text field's values held by the run, each complaint holding a code.
 //!
 //! A complaint's short text fields (project, unit, complainant, team, status …) and its
 //! carried-through columns are not strings in the row but [`Code`]s into their field's
 //! [`Dictionary`], built by normalize. A code is four bytes where a shared string was eight
 //! plus a reference count touched on every copy, and later stages that group, key or count by
 //! a field compare codes instead of hashing strings again. A dictionary keeps its values end to
-//! end in one buffer ([`Arena`]): a value costs its bytes and an offset, where a shared string
+//! end in one buffer (`Arena`): a value costs its bytes and an offset, where a shared string
 //! was an allocation of 48 bytes (a phone number per complaint: half a gigabyte at 10 M).
 //!
 //! Within a dictionary, equal codes are equal values. Equal values are equal codes too, unless
@@ -19,7 +19,8 @@
 //!
 //! A chunk of rows is coded on a worker into its own [`Coder`] (no lock, no shared table), and
 //! its codes are translated into the run's dictionary when the chunk is placed
-//! ([`Dictionary::merge`]): a lookup per distinct value of the chunk, not per row.
+//! ([`Dictionary::merge`]): a lookup per distinct value of the chunk, not per row, and none
+//! for a chunk whose values did not repeat.
 
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
@@ -334,8 +335,9 @@ struct Recent {
 ///
 /// A column whose values hardly repeat (a phone per complaint) stops looking values up: once
 /// [`Coder::PROBE`] lookups have found fewer than one value in [`Coder::MIN_REPEAT`], every
-/// value is a new code for the rest of the chunk (the run's dictionary still holds it once:
-/// the merge finds its repeats). Looking such a value up in the chunk saves nothing.
+/// value is a new code for the rest of the chunk, and the chunk is appended to the run's
+/// dictionary without lookups either ([`Dictionary::merge`]). Looking such a value up saves
+/// nothing.
 #[derive(Default)]
 pub struct Coder {
     set: hashbrown::HashTable<Entry>,

@@ -431,10 +431,10 @@ fn set_field(
         FieldKind::Text => {
             // Short fields are coded by their column's coder: categorical ones repeat a handful
             // of values over millions of rows, and owners, their units and phones repeat too
-            // (the same owner complaining again); the run holds each value once, in its
-            // dictionary. The codes are the chunk's until the chunk is placed
-            // (`Plan::merge_codes`). (The free text is not set here: it goes to the text
-            // store, see `Plan::record`.)
+            // (the same owner complaining again); the run holds their values in its field's
+            // dictionary (once each, unless they hardly repeat: `crate::dictionary`). The codes
+            // are the chunk's until the chunk is placed (`Plan::merge_codes`). (The free text
+            // is not set here: it goes to the text store, see `Plan::record`.)
             if let Some(slot) = c.code_slot(f) {
                 *slot = Some(coder.code(cell));
             }

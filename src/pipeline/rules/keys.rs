@@ -271,6 +271,10 @@ pub(super) fn key_into(
                 .map_or(KeyPart::Absent, |v| KeyPart::Code(codes.of(*f, v))),
             KeyField::Value(Some(f)) => match get(*f) {
                 FieldValue::Absent => KeyPart::Absent,
+                // The text loaded into the row is a shared string already: not copied per key.
+                FieldValue::Str(_) if *f == Field::Text && c.text.is_some() => {
+                    KeyPart::Str(c.text.clone().unwrap_or_default())
+                }
                 FieldValue::Str(s) => KeyPart::Str(Str::from(s)),
                 FieldValue::Ts(t) => KeyPart::Ts(t),
                 FieldValue::Num(n) => KeyPart::Num(n.to_bits()),
