@@ -288,22 +288,9 @@ pub struct Complaint {
     pub id: Id,
     /// Stage timestamps; `received_at` is always present.
     pub times: StageTimes,
-    #[allow(missing_docs)]
-    pub project: Option<Code>,
-    #[allow(missing_docs)]
-    pub building: Option<Code>,
-    #[allow(missing_docs)]
-    pub unit: Option<Code>,
-    #[allow(missing_docs)]
-    pub complainant: Option<Code>,
-    #[allow(missing_docs)]
-    pub phone: Option<Code>,
-    #[allow(missing_docs)]
-    pub channel: Option<Code>,
-    #[allow(missing_docs)]
-    pub category_raw: Option<Code>,
-    #[allow(missing_docs)]
-    pub level_raw: Option<Code>,
+    /// The short text fields ([`Field::CODED`], in that order) as codes into the run's
+    /// [`Dictionaries`]: read with [`Complaint::code`], set with [`Complaint::code_slot`].
+    pub codes: [Option<Code>; Field::CODED.len()],
     /// The free text, while a rule reads it (the classify stage loads each chunk's texts
     /// from the run's text store and drops them after): `None` everywhere else.
     pub text: Option<Str>,
@@ -312,16 +299,9 @@ pub struct Complaint {
     /// allocation as a shared string, in the benchmark's export); kept out of the row, a
     /// 10 M-complaint run does not hold them.
     pub text_at: Option<TextRef>,
-    #[allow(missing_docs)]
-    pub team: Option<Code>,
-    #[allow(missing_docs)]
-    pub handler: Option<Code>,
-    /// 0–100 after applying the column's declared scale or the word mapping.
+    /// 0–100 after applying the column's declared scale or the word mapping (the cell as
+    /// written is the coded `satisfaction_raw`).
     pub satisfaction: Score,
-    /// The satisfaction cell as written.
-    pub satisfaction_raw: Option<Code>,
-    #[allow(missing_docs)]
-    pub status: Option<Code>,
     /// Carried-through columns, aligned with [`ExtraColumns`] (codes in
     /// [`Dictionaries::extra`]).
     pub extra: Box<[Option<Code>]>,
@@ -500,40 +480,17 @@ impl Complaint {
 
     /// A coded field's code ([`Field::is_coded`]); `None` when blank, or for another field.
     pub fn code(&self, field: Field) -> Option<Code> {
-        match field {
-            Field::Project => self.project,
-            Field::Building => self.building,
-            Field::Unit => self.unit,
-            Field::Complainant => self.complainant,
-            Field::Phone => self.phone,
-            Field::Channel => self.channel,
-            Field::CategoryRaw => self.category_raw,
-            Field::LevelRaw => self.level_raw,
-            Field::Team => self.team,
-            Field::Handler => self.handler,
-            Field::SatisfactionRaw => self.satisfaction_raw,
-            Field::Status => self.status,
-            _ => None,
-        }
+        field.coded_index().and_then(|i| self.codes[i])
     }
 
-    /// Mutable access to a coded field's slot (for normalization).
+    /// A coded field's value as text, from the run's dictionaries.
+    pub fn coded<'a>(&self, field: Field, dicts: &'a Dictionaries) -> Option<&'a str> {
+        dicts.text(field, self.code(field))
+    }
+
+    /// Mutable access to a coded field's slot (for normalization, and tests).
     pub fn code_slot(&mut self, field: Field) -> Option<&mut Option<Code>> {
-        Some(match field {
-            Field::Project => &mut self.project,
-            Field::Building => &mut self.building,
-            Field::Unit => &mut self.unit,
-            Field::Complainant => &mut self.complainant,
-            Field::Phone => &mut self.phone,
-            Field::Channel => &mut self.channel,
-            Field::CategoryRaw => &mut self.category_raw,
-            Field::LevelRaw => &mut self.level_raw,
-            Field::Team => &mut self.team,
-            Field::Handler => &mut self.handler,
-            Field::SatisfactionRaw => &mut self.satisfaction_raw,
-            Field::Status => &mut self.status,
-            _ => return None,
-        })
+        field.coded_index().map(|i| &mut self.codes[i])
     }
 
     /// The most advanced lifecycle stage reached, for the duplicate policy.

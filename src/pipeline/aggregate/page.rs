@@ -503,9 +503,8 @@ pub(super) fn page(
             received: zone.format(c.received_at()),
             project: t.projects.name(t.project[i]).to_owned(),
             team: t.teams.name(t.team[i]).to_owned(),
-            score: cls
-                .dicts
-                .text(Field::SatisfactionRaw, c.satisfaction_raw)
+            score: c
+                .coded(Field::SatisfactionRaw, &cls.dicts)
                 .unwrap_or("")
                 .to_owned(),
             second_handling: duty_status(i, &settings.second_handling_duty),

@@ -242,7 +242,7 @@ fn repeats(t: &ComplaintTable, cls: &Classified, days: i64) -> Vec<bool> {
     // each read was a cache miss.
     let received: Vec<Ts> = cls.complaints.par_iter().map(|c| c.received_at()).collect();
     let at = |i: usize| received[i];
-    let unit = |i: usize| cls.complaints[i].unit.map(|u| units.of(u));
+    let unit = |i: usize| cls.complaints[i].code(Field::Unit).map(|u| units.of(u));
     let cat = |i: usize| category.map_or(0, |o| o.by_evaluation[cls.values.evaluation(i)]);
     // Bits of a code below `n`.
     let bits = |n: usize| usize::BITS - n.saturating_sub(1).leading_zeros();
@@ -435,11 +435,10 @@ mod tests {
                     codes.iter().find(|(_, v)| v == p).unwrap().clone()
                 };
                 let team = (i % 3 != 0).then(|| format!("T{}", i % 4));
-                let mut c = Complaint {
-                    project: Some(project),
-                    team: team.map(|t| values.field_mut(Field::Team).code(&t)),
-                    ..Complaint::default()
-                };
+                let mut c = Complaint::default();
+                *c.code_slot(Field::Project).unwrap() = Some(project);
+                *c.code_slot(Field::Team).unwrap() =
+                    team.map(|t| values.field_mut(Field::Team).code(&t));
                 // Months apart, so the periods differ too.
                 c.times.set(
                     Stage::Received,

@@ -501,9 +501,7 @@ fn complaint_duty(
     let mut f = AuditFinding {
         complaint: Some(u32::try_from(i).unwrap_or(u32::MAX)),
         complaint_id: c.id.clone(),
-        team: dicts
-            .text(Field::Team, c.team)
-            .map_or_else(Id::new, Id::from),
+        team: c.coded(Field::Team, dicts).map_or_else(Id::new, Id::from),
         month: month_id(zone, c.received_at()),
         duty: Id::from(d.name.as_str()),
         team_level: false,

@@ -111,7 +111,7 @@ impl TeamMarks {
         }
         for (td, acts) in duties.iter().zip(&mut self.actions) {
             for i in range.clone() {
-                let Some(team) = cls.dicts.text(Field::Team, cls.complaints[i].team) else {
+                let Some(team) = cls.complaints[i].coded(Field::Team, &cls.dicts) else {
                     continue;
                 };
                 let leader = opts.roster.and_then(|r| r.leader_of(team));
@@ -185,10 +185,7 @@ fn team_duty(
     // the trigger by binary search instead of scanning the team's complaints again.
     let mut actions: HashMap<&str, Vec<EventRef<'_>>> = HashMap::new();
     for (i, e) in acts {
-        if let Some(team) = cls
-            .dicts
-            .text(Field::Team, cls.complaints[*i as usize].team)
-        {
+        if let Some(team) = cls.complaints[*i as usize].coded(Field::Team, &cls.dicts) {
             actions.entry(team).or_default().push(log.event_ref(e));
         }
     }
@@ -202,7 +199,7 @@ fn team_duty(
     let mut runs: HashMap<(&str, String), Vec<(usize, Ts)>> = HashMap::new();
     let mut found: Vec<((&str, String), AuditFinding)> = Vec::new();
     for (i, c) in cls.complaints.iter().enumerate() {
-        let Some(team) = cls.dicts.text(Field::Team, c.team) else {
+        let Some(team) = c.coded(Field::Team, &cls.dicts) else {
             continue;
         };
         let standing = marks.get(i).copied().unwrap_or(Mark::NEITHER).standing();

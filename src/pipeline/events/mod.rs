@@ -496,7 +496,7 @@ impl OwnedEvents {
                 .collect();
         }
         self.texts.words.truncate(1);
-        if let Some(h) = c.handler {
+        if let Some(h) = c.code(Field::Handler) {
             if self.names.len() >= Self::NAMES {
                 self.names.clear();
             }
@@ -513,7 +513,7 @@ impl OwnedEvents {
                 at: t,
                 origin: c.origin,
                 kind: s.index() as u32 | DERIVED,
-                actor: u32::from(*s == Stage::Resolved && c.handler.is_some()),
+                actor: u32::from(*s == Stage::Resolved && c.code(Field::Handler).is_some()),
                 role: 0,
                 to_role: 0,
                 note: 0,

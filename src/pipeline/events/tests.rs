@@ -281,7 +281,8 @@ fn chunk_texts_map_onto_the_logs_texts() {
 fn derived_events_read_stage_names_and_the_handler() {
     let mut c = complaint("A");
     let mut d = crate::model::Dictionaries::default();
-    c.handler = Some(d.field_mut(crate::model::Field::Handler).code("王师傅"));
+    *c.code_slot(crate::model::Field::Handler).unwrap() =
+        Some(d.field_mut(crate::model::Field::Handler).code("王师傅"));
     c.times.set(Stage::Received, 10);
     c.times.set(Stage::Resolved, 30);
     let mut owned = OwnedEvents::default();

@@ -248,7 +248,6 @@ mod tests {
         let row = |id: &str, line: u32, k: usize| {
             let mut c = Complaint {
                 id: id.into(),
-                phone: Some(phones[k]),
                 extra: vec![Some(notes[k])].into(),
                 origin: Origin {
                     file: 0,
@@ -258,6 +257,7 @@ mod tests {
                 ..Complaint::default()
             };
             c.times.set(Stage::Received, 1_790_000_000);
+            *c.code_slot(Field::Phone).unwrap() = Some(phones[k]);
             c
         };
         // `same`: codes 0 and 1, equal values; `other`: a different phone and note.

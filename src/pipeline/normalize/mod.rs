@@ -426,7 +426,9 @@ fn set_field(
                 )
             })?;
             c.satisfaction = crate::model::Score::new(v);
-            c.satisfaction_raw = Some(coder.code(cell));
+            if let Some(slot) = c.code_slot(Field::SatisfactionRaw) {
+                *slot = Some(coder.code(cell));
+            }
         }
         FieldKind::Text => {
             // Short fields are coded by their column's coder: categorical ones repeat a handful

@@ -197,7 +197,7 @@ impl Classified {
             let names = self.dicts.field(Field::Complainant);
             let mut held = vec![false; names.len()];
             for c in &self.complaints {
-                if let Some(n) = c.complainant {
+                if let Some(n) = c.code(Field::Complainant) {
                     held[n.index()] = true;
                 }
             }

@@ -451,8 +451,7 @@ pub fn calendar_for<'a>(
         if project_calendars.is_empty() {
             return None;
         }
-        dicts
-            .text(Field::Project, c.project)
+        c.coded(Field::Project, dicts)
             .and_then(|p| project_calendars.get(p).map(|n| n.get_ref().as_str()))
     });
     name.and_then(|n| rules.find_calendar(n))

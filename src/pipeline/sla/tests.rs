@@ -318,8 +318,7 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
     let extras = crate::model::ExtraColumns(vec!["业主要求完成时间".into(), "project".into()]);
     let columns = vec!["level".to_owned(), "project".to_owned()];
     let mut d = crate::model::Dictionaries::default();
-    let c = Complaint {
-        project: Some(d.field_mut(crate::model::Field::Project).code("锦绣园")),
+    let mut c = Complaint {
         extra: vec![
             Some(d.extra_mut(0).code("2026-10-20 18:00")),
             Some(d.extra_mut(1).code("unused")),
@@ -327,6 +326,8 @@ fn a_field_named_by_a_rule_is_read_from_an_output_then_a_field_then_a_carried_co
         .into(),
         ..Complaint::default()
     };
+    *c.code_slot(crate::model::Field::Project).unwrap() =
+        Some(d.field_mut(crate::model::Field::Project).code("锦绣园"));
     let values = vec![
         RuleValue::Str("I".into()),
         RuleValue::Str("from the rule".into()),

@@ -192,13 +192,17 @@ fn complaint() -> impl Strategy<Value = (Complaint, Dictionaries)> {
             let mut c = Complaint {
                 id: "X1".into(),
                 text: t.map(|v| Str::from(v.as_str())),
-                channel: s(Field::Channel, ch),
-                level_raw: s(Field::LevelRaw, lv),
-                category_raw: s(Field::CategoryRaw, cat),
-                satisfaction_raw: s(Field::SatisfactionRaw, raw),
                 satisfaction: sat.map_or_else(Default::default, crate::model::Score::new),
                 ..Complaint::default()
             };
+            for (f, v) in [
+                (Field::Channel, ch),
+                (Field::LevelRaw, lv),
+                (Field::CategoryRaw, cat),
+                (Field::SatisfactionRaw, raw),
+            ] {
+                *c.code_slot(f).unwrap() = s(f, v);
+            }
             c.times.set(Stage::Received, 1_700_000_050);
             for (stage, t) in [Stage::Acknowledged, Stage::Dispatched, Stage::Resolved]
                 .into_iter()
