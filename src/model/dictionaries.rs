@@ -54,3 +54,21 @@ impl Dictionaries {
             .for_each(Dictionary::seal);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Field;
+
+    /// The table behind `coded_index` is `CODED`'s order, and has no other field.
+    #[test]
+    fn a_fields_coded_index_is_its_place_in_coded() {
+        for (k, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, k, "{f:?}: ALL is in declaration order");
+            assert_eq!(
+                f.coded_index(),
+                Field::CODED.iter().position(|c| c == f),
+                "{f:?}"
+            );
+        }
+    }
+}

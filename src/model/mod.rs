@@ -253,9 +253,20 @@ impl Field {
         self.coded_index().is_some()
     }
 
-    /// Its position in [`Field::CODED`].
+    /// Its position in [`Field::CODED`]. A table lookup: every read of a coded field asks.
     pub fn coded_index(self) -> Option<usize> {
-        Field::CODED.iter().position(|f| *f == self)
+        /// Per field (by discriminant), its position in `CODED`, `u8::MAX` for none.
+        const BY_FIELD: [u8; Field::ALL.len()] = {
+            let mut t = [u8::MAX; Field::ALL.len()];
+            let mut i = 0;
+            while i < Field::CODED.len() {
+                t[Field::CODED[i] as usize] = i as u8;
+                i += 1;
+            }
+            t
+        };
+        let i = BY_FIELD[self as usize];
+        (i != u8::MAX).then_some(usize::from(i))
     }
 
     /// True for fields that identify a person and are masked in reports by default.
